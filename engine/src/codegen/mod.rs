@@ -1,0 +1,182 @@
+//! Compiles one parsed component to an ES module, scoped CSS and a source map.
+//!
+//! Invariant: a component with errors produces no JavaScript (only diagnostics), and
+//! output bytes depend only on the inputs of [`compile`], never on the machine or time.
+
+pub mod css;
+mod js;
+mod script;
+mod template;
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::diagnostics::{Diagnostic, LineIndex};
+use crate::syntax;
+
+/// The runtime module's file name in the output folder.
+pub const RUNTIME_FILE: &str = "eghact-runtime.js";
+/// The runtime, written in JavaScript and shipped inside the binary.
+pub const RUNTIME_SOURCE: &str = include_str!("../runtime/runtime.js");
+
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// Import specifier of the runtime from this component's module, e.g. `./eghact-runtime.js`.
+    pub runtime_import: String,
+    /// How the source map names the source, relative to the output file; the path itself
+    /// when `None`.
+    pub source_map_source: Option<String>,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        Self { runtime_import: format!("./{RUNTIME_FILE}"), source_map_source: None }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct CompileOutput {
+    pub js: String,
+    pub css: String,
+    pub map: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CompileOutput {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// The class that scopes a component's styles: stable for a path, so rebuilding an
+/// unchanged project gives identical bytes.
+pub fn scope_class(path: &str) -> String {
+    let hash = blake3::hash(path.as_bytes());
+    format!("egh-{}", &hash.to_hex()[..8])
+}
+
+/// Compiles `source`. `path` is the file's path inside the project: it names the component
+/// and seeds its scope class.
+pub fn compile(path: &str, source: &str, options: &CompileOptions) -> CompileOutput {
+    let parse = syntax::parse(source);
+    let mut diagnostics = parse.diagnostics;
+    let component = parse.component;
+    let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("Component").to_string();
+    let scope = scope_class(path);
+
+    let script = match &component.script {
+        Some(block) => script::compile_script(
+            &script::ScriptInput { source, block, runtime_import: &options.runtime_import },
+            &mut diagnostics,
+        ),
+        None => script::Script::default(),
+    };
+    let empty = Vec::new();
+    let nodes = component.template.as_ref().map_or(&empty, |t| &t.nodes);
+    let render = template::compile_template(
+        &template::TemplateInput { source, scope_class: &scope, declared: &script.declared, state: &script.state },
+        nodes,
+        &mut diagnostics,
+    );
+    let css = match &component.style {
+        Some(style) => {
+            let scoped = css::scope_css(style.content.text(source), style.content.start, &scope);
+            diagnostics.extend(scoped.diagnostics);
+            scoped.code
+        }
+        None => String::new(),
+    };
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return CompileOutput { diagnostics, ..CompileOutput::default() };
+    }
+
+    let index = LineIndex::new(source);
+    let mut module = Module::default();
+    module.line(&format!("import * as $$ from {:?};", options.runtime_import), None);
+    for import in script.imports.lines() {
+        module.line(import, None);
+    }
+    module.line("function $$instance($$self, $$props, $$invalidate) {", None);
+    for (line, origin) in &script.body {
+        module.line(line, *origin);
+    }
+    let mut stores: Vec<&String> = render.stores.iter().chain(&script.stores).collect::<HashSet<_>>().into_iter().collect();
+    stores.sort();
+    for store in stores {
+        let _ = write!(module.scratch(), "let {store}; $$self.subscribe({}, ($$v) => $$invalidate({store:?}, {store} = $$v));", &store[1..]);
+        module.flush_scratch();
+    }
+    if !script.props.is_empty() {
+        let mut setters = String::from("$$self.set_prop = ($$name, $$value) => { switch ($$name) {");
+        let mut getters = String::from("$$self.get_prop = ($$name) => { switch ($$name) {");
+        for prop in &script.props {
+            let _ = write!(setters, " case {prop:?}: $$invalidate({prop:?}, {prop} = $$value); break;");
+            let _ = write!(getters, " case {prop:?}: return {prop};");
+        }
+        module.line(&(setters + " } };"), None);
+        module.line(&(getters + " } };"), None);
+    }
+    if !script.reactive.is_empty() {
+        module.line("$$self.reactive([", None);
+        for reactive in &script.reactive {
+            let deps: Vec<String> = reactive.deps.iter().map(|d| format!("{d:?}")).collect();
+            module.line(&format!("  [[{}], () => {{ {} }}],", deps.join(", "), reactive.code), None);
+        }
+        module.line("]);", None);
+    }
+    module.line("return ($$b) => {", None);
+    for (line, origin) in &render.lines {
+        module.line(line, origin.map(|offset| index.line_of(offset) as u32));
+    }
+    module.line("};", None);
+    module.line("}", None);
+    let css_url = if css.is_empty() { "null".to_string() } else { format!("new URL({:?}, import.meta.url).href", format!("./{stem}.css")) };
+    module.line(&format!("export default $$.component($$instance, {{ name: {stem:?}, css: {css_url} }});"), None);
+    let map = module.source_map(options.source_map_source.as_deref().unwrap_or(path), source);
+    let _ = write!(module.code, "//# sourceMappingURL={stem}.js.map\n");
+    CompileOutput { js: module.code, css, map, diagnostics }
+}
+
+/// The generated module, line by line, remembering the `.egh` line of each.
+#[derive(Default)]
+struct Module {
+    code: String,
+    /// (generated line, source line), 0-based.
+    mappings: Vec<(u32, u32)>,
+    lines: u32,
+    scratch: String,
+}
+
+impl Module {
+    fn line(&mut self, text: &str, origin: Option<u32>) {
+        for (i, part) in text.split('\n').enumerate() {
+            if let (0, Some(origin)) = (i, origin) {
+                self.mappings.push((self.lines, origin));
+            }
+            self.code.push_str(part);
+            self.code.push('\n');
+            self.lines += 1;
+        }
+    }
+
+    fn scratch(&mut self) -> &mut String {
+        &mut self.scratch
+    }
+
+    fn flush_scratch(&mut self) {
+        let text = std::mem::take(&mut self.scratch);
+        self.line(&text, None);
+    }
+
+    fn source_map(&self, path: &str, source: &str) -> String {
+        let mut builder = oxc_sourcemap::SourceMapBuilder::default();
+        let id = builder.set_source_and_content(path, source);
+        for &(generated, original) in &self.mappings {
+            builder.add_token(generated, 0, original, 0, Some(id), None);
+        }
+        builder.into_sourcemap().to_json_string()
+    }
+}
+
+

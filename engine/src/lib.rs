@@ -1,0 +1,9 @@
+//! The Eghact engine: parsing, analysis and compilation of `.egh` components, and builds of
+//! whole projects. It knows nothing of editors or the command line.
+
+pub mod codegen;
+pub mod diagnostics;
+pub mod project;
+pub mod syntax;
+
+pub use codegen::{CompileOptions, CompileOutput, compile};

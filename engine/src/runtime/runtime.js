@@ -1,0 +1,843 @@
+/*
+ * eghact-runtime.js — the runtime that compiled Eghact (.egh) components import.
+ * One self-contained ES module: no imports, no build step, modern browsers only.
+ *
+ * Compiled module shape (see the compiler's codegen for the producer side):
+ *
+ *   import * as $$ from "./eghact-runtime.js";
+ *   function $$instance($$self, $$props, $$invalidate) {
+ *     ...user script; every assignment to a top-level `let` becomes $$invalidate("x", x = v)...
+ *     $$self.set_prop = (name, value) => {...};  $$self.get_prop = (name) => {...};
+ *     $$self.reactive([[deps, run], ...]);          // `$:` statements, topological order
+ *     $$self.subscribe(store, (v) => $$invalidate("$store", $store = v));
+ *     return ($$b) => { ...render the root block... };
+ *   }
+ *   export default $$.component($$instance, { name: "Counter", css: cssUrlOrNull });
+ *
+ * Blocks. A block is a DOM range between two empty text markers (`start`, `end`) plus the
+ * effects, listeners and child blocks rendered into it. Render functions are
+ * `($$b, ...args) => {}`; one that binds locals (each item, slot props, then value) sets
+ * `$$b.assign = (...args) => {}` and `$$b.names = [...]`. When the runtime re-assigns a kept
+ * block it calls `assign` and then updates the block with dirty ∪ names. Positions are
+ * `(parentNode, anchor|null)`: `(el, null)` appends inside an element, `($$b.end.parentNode,
+ * $$b.end)` places at the top level of a block.
+ *
+ * Exports
+ *   component(instance, meta) -> class; new C({ target, anchor?, props? }); $set, $on, $destroy
+ *   element(tag, scope) svg_element(tag, scope) text(v) set_text(node, v) insert(block, node) str(v)
+ *   effect(block, deps, fn)                          run now, re-run when deps are dirty
+ *   attr(el, name, v) set_class(el, v, scope) toggle_class(el, name, on) set_style(el, prop, v)
+ *   spread(el, obj, scope) safe_url(v) set_input_value(el, v) input_value(el)
+ *   html(block, parent, anchor, deps, getHtml)       {@html}
+ *   listen(block, el, event, handler|null, { prevent, stop, once, capture, self, passive, keys })
+ *   if_block(block, parent, anchor, deps, select, branches)
+ *   each_block(block, parent, anchor, deps, list, key|null, render, elseRender|null)
+ *   await_block(block, parent, anchor, deps, promise, pending|null, then|null, catch_|null)
+ *   mount_component(block, parent, anchor, Ctor, props|null, deps, { events, slots, bind })
+ *   slot(block, parent, anchor, $$self, name, props|null, deps, fallback|null)
+ *   onMount onDestroy beforeUpdate afterUpdate tick createEventDispatcher setContext getContext
+ *   writable readable derived get createStore createSignal
+ * $$self (instance's first argument): reactive(list), subscribe(store, cb), slots, set_prop, get_prop.
+ *
+ * Scheduling: $$invalidate marks names dirty and queues a microtask flush. A flush updates dirty
+ * components parents-first (reactive statements, beforeUpdate, DOM effects), then runs onMount
+ * and afterUpdate callbacks, and repeats until nothing is dirty.
+ */
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const noop = () => {};
+const LOOP_LIMIT = 100; // updates of one component within one flush before we call it a loop
+
+// ---------------------------------------------------------------- small helpers
+
+export const str = (v) => (v == null ? '' : String(v));
+
+// Svelte's notion of "changed": objects and functions always count as changed, because they
+// may have been mutated in place; NaN equals NaN.
+function safe_not_equal(a, b) {
+  return a != a ? b == b : a !== b || (a !== null && typeof a === 'object') || typeof a === 'function';
+}
+
+function hits(deps, dirty) {
+  if (!deps) return true; // no dependency list: always re-run
+  for (const n of deps) if (dirty.has(n)) return true;
+  return false;
+}
+
+function union(dirty, names) {
+  if (!names || !names.length) return dirty;
+  const s = new Set(dirty);
+  for (const n of names) s.add(n);
+  return s;
+}
+
+function report(where, err) {
+  console.error(`[eghact] error in ${where}:`, err);
+}
+
+// ---------------------------------------------------------------- blocks
+
+function marker(parent, anchor) {
+  const m = document.createTextNode('');
+  parent.insertBefore(m, anchor);
+  return m;
+}
+
+function new_block(ctx, parent, anchor) {
+  const b = { start: null, end: null, items: [], cleanups: [], ctx, names: [], assign: null, dead: false };
+  b.start = marker(parent, anchor);
+  b.end = marker(parent, anchor);
+  return b;
+}
+
+// Render a child block just before `end` (the marker that closes its control structure).
+function render_block(ctx, end, fn, args) {
+  const b = new_block(ctx, end.parentNode, end);
+  fn(b, ...args);
+  return b;
+}
+
+// `items` are update functions (dirty) => void in registration (= document) order.
+function update_block(b, dirty) {
+  for (const item of b.items) {
+    if (b.dead) return; // an effect may have torn this block down (e.g. destroyed its component)
+    item(dirty);
+  }
+}
+
+// Nested blocks sit inside this one's range, so only the outermost destroyed block detaches;
+// inner ones just run their cleanups (listeners, child components, subscriptions).
+function destroy_block(b, detach) {
+  if (!b || b.dead) return;
+  b.dead = true;
+  for (const fn of b.cleanups) {
+    try { fn(); } catch (e) { report('cleanup', e); }
+  }
+  if (detach) remove_range(b.start, b.end);
+}
+
+function remove_range(start, end) {
+  const p = start.parentNode;
+  if (!p) return;
+  for (let n = start; n; ) {
+    const next = n.nextSibling;
+    p.removeChild(n);
+    if (n === end) break;
+    n = next;
+  }
+}
+
+function move_block(b, before) {
+  const p = before.parentNode;
+  for (let n = b.start; n; ) {
+    const next = n.nextSibling;
+    p.insertBefore(n, before);
+    if (n === b.end) break;
+    n = next;
+  }
+}
+
+export function insert(block, node) {
+  block.end.parentNode.insertBefore(node, block.end);
+}
+
+export function effect(block, deps, fn) {
+  fn();
+  block.items.push((dirty) => { if (hits(deps, dirty)) fn(); });
+}
+
+// ---------------------------------------------------------------- DOM helpers
+
+export function element(tag, scope) {
+  const el = document.createElement(tag);
+  if (scope) el.className = scope;
+  return el;
+}
+
+export function svg_element(tag, scope) {
+  const el = document.createElementNS(SVG_NS, tag);
+  if (scope) el.setAttribute('class', scope);
+  return el;
+}
+
+export const text = (v) => document.createTextNode(str(v));
+
+export function set_text(node, v) {
+  const s = str(v);
+  if (node.data !== s) node.data = s;
+}
+
+export function attr(el, name, v) {
+  // Live form state lives in properties, not attributes: after the user has typed, changing
+  // the `value` attribute no longer changes what the field shows.
+  if (name === 'value' && 'value' in el && el.localName !== 'button') return set_input_value(el, v);
+  if (name === 'checked' && 'checked' in el) { el.checked = !!v; }
+  if (v == null || v === false) {
+    if (el.hasAttribute(name)) el.removeAttribute(name);
+  } else {
+    const s = v === true ? '' : String(v);
+    if (el.getAttribute(name) !== s) el.setAttribute(name, s);
+  }
+}
+
+export function set_class(el, v, scope) {
+  const s = str(v);
+  attr(el, 'class', scope ? (s ? s + ' ' + scope : scope) : s);
+  // Re-apply `class:name` toggles that are on, so a dynamic `class={...}` does not wipe them.
+  if (el.$$on) for (const n of el.$$on) el.classList.add(n);
+}
+
+export function toggle_class(el, name, on) {
+  (el.$$on ||= new Set())[on ? 'add' : 'delete'](name);
+  el.classList.toggle(name, !!on);
+}
+
+export function set_style(el, prop, v) {
+  const p = prop.startsWith('--') ? prop : prop.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  if (v == null || v === false || v === '') el.style.removeProperty(p);
+  else el.style.setProperty(p, String(v));
+}
+
+export function spread(el, obj, scope) {
+  const prev = el.$$spread || new Set();
+  const next = new Set();
+  for (const [k, v] of Object.entries(obj || {})) {
+    next.add(k);
+    if (k === 'class') set_class(el, v, scope);
+    else attr(el, k, v);
+  }
+  for (const k of prev) {
+    if (next.has(k)) continue;
+    if (k === 'class') set_class(el, '', scope);
+    else attr(el, k, null);
+  }
+  el.$$spread = next;
+}
+
+export function safe_url(v) {
+  if (v == null) return v;
+  const s = String(v);
+  // Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
+  const norm = s.replace(/[\u0000-\u0020\u007f-\u009f]/g, '').toLowerCase();
+  if (/^(javascript|vbscript):/.test(norm) || (norm.startsWith('data:') && !norm.startsWith('data:image/'))) {
+    return 'unsafe:' + s;
+  }
+  return v;
+}
+
+const numeric = (el) => el.type === 'number' || el.type === 'range';
+
+export function set_input_value(el, v) {
+  if (el.localName === 'select') {
+    const many = el.multiple && Array.isArray(v);
+    const want = many ? v.map(String) : str(v);
+    let found = false;
+    for (const o of el.options) {
+      const on = many ? want.includes(o.value) : !found && o.value === want;
+      o.selected = on;
+      found ||= on;
+    }
+    if (!found && !many) el.selectedIndex = -1;
+    return;
+  }
+  // Don't rewrite "1." or "1e" while the user is still typing a number that parses the same.
+  if (numeric(el) && input_value(el) === v) return;
+  const s = str(v);
+  if (el.value !== s) el.value = s;
+}
+
+export function input_value(el) {
+  if (numeric(el)) return el.value === '' ? null : +el.value;
+  if (el.localName === 'select' && el.multiple) return [...el.selectedOptions].map((o) => o.value);
+  return el.value;
+}
+
+export function html(block, parent, anchor, deps, get) {
+  const end = marker(parent, anchor);
+  let nodes = [];
+  let current;
+  const set = () => {
+    const s = str(get());
+    if (s === current) return;
+    current = s;
+    for (const n of nodes) n.remove();
+    const p = end.parentNode;
+    // Parse in the right namespace so raw <circle> inside an <svg> stays SVG.
+    const host = p.namespaceURI === SVG_NS && p.localName !== 'foreignObject'
+      ? document.createElementNS(SVG_NS, 'svg')
+      : document.createElement('template');
+    host.innerHTML = s;
+    nodes = [...(host.content || host).childNodes];
+    for (const n of nodes) p.insertBefore(n, end);
+  };
+  set();
+  block.items.push((dirty) => { if (hits(deps, dirty)) set(); });
+}
+
+// ---------------------------------------------------------------- events
+
+const KEYS = {
+  enter: ['Enter'], escape: ['Escape', 'Esc'], esc: ['Escape', 'Esc'], space: [' ', 'Spacebar'],
+  tab: ['Tab'], up: ['ArrowUp', 'Up'], down: ['ArrowDown', 'Down'], left: ['ArrowLeft', 'Left'],
+  right: ['ArrowRight', 'Right'], delete: ['Delete', 'Backspace', 'Del'],
+};
+
+function key_ok(keys, e) {
+  return keys.some((k) => {
+    const names = KEYS[k.toLowerCase()];
+    return names ? names.includes(e.key) : str(e.key).toLowerCase() === k.toLowerCase();
+  });
+}
+
+export function listen(block, el, event, handler, modifiers) {
+  const m = modifiers || {};
+  const opts = { capture: !!m.capture };
+  if (m.passive) opts.passive = true;
+  const off = () => el.removeEventListener(event, wrapped, opts);
+  function wrapped(e) {
+    // Filters first: `.once` is only used up by an event that passed them.
+    if (m.self && e.target !== e.currentTarget) return;
+    if (m.keys && m.keys.length && !key_ok(m.keys, e)) return;
+    if (m.once) off();
+    if (m.prevent) e.preventDefault();
+    if (m.stop) e.stopPropagation();
+    if (handler) return handler.call(this, e);
+  }
+  el.addEventListener(event, wrapped, opts);
+  block.cleanups.push(off);
+}
+
+// ---------------------------------------------------------------- control flow
+
+export function if_block(block, parent, anchor, deps, select, branches) {
+  const end = marker(parent, anchor);
+  let index = select();
+  let child = index >= 0 && branches[index] ? render_block(block.ctx, end, branches[index], []) : null;
+  block.items.push((dirty) => {
+    if (hits(deps, dirty)) {
+      const next = select();
+      if (next !== index) {
+        destroy_block(child, true);
+        index = next;
+        child = next >= 0 && branches[next] ? render_block(block.ctx, end, branches[next], []) : null;
+        return;
+      }
+    }
+    if (child) update_block(child, dirty);
+  });
+  block.cleanups.push(() => destroy_block(child, false));
+}
+
+export function each_block(block, parent, anchor, deps, list, key, render, elseRender) {
+  const end = marker(parent, anchor);
+  let rows = []; // [{ key, b }] in document order
+  let fallback = null;
+
+  const create = (item, i, before) => {
+    const b = new_block(block.ctx, end.parentNode, before);
+    render(b, item, i);
+    return b;
+  };
+  const reuse = (b, item, i, dirty) => {
+    if (b.assign) b.assign(item, i);
+    update_block(b, union(dirty, b.names));
+  };
+
+  function reconcile(dirty) {
+    const v = list();
+    const items = v == null ? [] : Array.from(v);
+    let next;
+    if (!key) {
+      // Unkeyed: row i keeps its DOM and gets item i.
+      for (let i = items.length; i < rows.length; i++) destroy_block(rows[i].b, true);
+      next = items.map((item, i) =>
+        i < rows.length ? (reuse(rows[i].b, item, i, dirty), rows[i]) : { b: create(item, i, end) });
+    } else {
+      const old = new Map();
+      for (const r of rows) if (!old.has(r.key)) old.set(r.key, r);
+      const seen = new Set();
+      next = items.map((item, i) => {
+        const k = key(item, i);
+        // A repeated key gets a fresh row rather than stealing the first one's DOM.
+        const r = seen.has(k) ? null : old.get(k);
+        seen.add(k);
+        if (r) old.delete(k);
+        return { key: k, item, i, b: r ? r.b : null };
+      });
+      const kept = new Set(next.map((r) => r.b));
+      for (const r of rows) if (!kept.has(r.b)) destroy_block(r.b, true);
+      // Walk backwards so each row only needs to sit right before its successor.
+      let before = end;
+      for (let j = next.length - 1; j >= 0; j--) {
+        const r = next[j];
+        if (r.b) {
+          if (r.b.end.nextSibling !== before) move_block(r.b, before);
+          reuse(r.b, r.item, r.i, dirty);
+        } else {
+          r.b = create(r.item, r.i, before);
+        }
+        before = r.b.start;
+        r.item = undefined; // don't keep items alive through the rows array
+      }
+    }
+    rows = next;
+    if (rows.length) {
+      destroy_block(fallback, true);
+      fallback = null;
+    } else if (elseRender && !fallback) {
+      fallback = render_block(block.ctx, end, elseRender, []);
+    } else if (fallback && dirty) {
+      update_block(fallback, dirty);
+    }
+  }
+
+  reconcile(null);
+  block.items.push((dirty) => {
+    if (hits(deps, dirty)) return reconcile(dirty);
+    for (const r of rows) update_block(r.b, dirty);
+    if (fallback) update_block(fallback, dirty);
+  });
+  block.cleanups.push(() => {
+    for (const r of rows) destroy_block(r.b, false);
+    destroy_block(fallback, false);
+  });
+}
+
+export function await_block(block, parent, anchor, deps, promise, pending, then, catch_) {
+  const end = marker(parent, anchor);
+  let child = null;
+  let token = 0;
+  let current;
+  const show = (fn, args) => {
+    destroy_block(child, true);
+    child = fn ? render_block(block.ctx, end, fn, args) : null;
+  };
+  function handle() {
+    const p = (current = promise());
+    const t = ++token;
+    if (p && typeof p.then === 'function') {
+      show(pending, []);
+      p.then(
+        (value) => { if (t === token) batch(() => show(then, [value])); },
+        (error) => {
+          if (t !== token) return;
+          batch(() => show(catch_, [error]));
+          if (!catch_) report('{#await} without {:catch}', error);
+        },
+      );
+    } else {
+      show(then, [p]);
+    }
+  }
+  handle();
+  block.items.push((dirty) => {
+    if (hits(deps, dirty) && promise() !== current) return handle();
+    if (child) update_block(child, dirty);
+  });
+  block.cleanups.push(() => { token++; destroy_block(child, false); });
+}
+
+// ---------------------------------------------------------------- components
+
+let current_component = null; // the component whose instance() is running
+let init_depth = 0;
+const dirty_components = [];
+const mounted = []; // components waiting for their onMount (children before parents)
+const after = []; // components whose afterUpdate should run at the end of this flush
+let scheduled = false;
+let flushing = false;
+let flush_promise = Promise.resolve();
+const injected = new Set();
+
+function inject_css(href) {
+  if (!href || injected.has(href)) return;
+  injected.add(href);
+  const abs = new URL(href, document.baseURI).href;
+  for (const l of document.querySelectorAll('link[rel="stylesheet"]')) if (l.href === abs) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = href;
+  document.head.appendChild(link);
+}
+
+function schedule() {
+  if (scheduled) return;
+  scheduled = true;
+  flush_promise = Promise.resolve().then(flush);
+}
+
+function flush() {
+  if (flushing) return;
+  flushing = true;
+  const counts = new Map();
+  try {
+    do {
+      while (dirty_components.length) {
+        // Parents first: a parent's update may $set its children, which then update once.
+        let at = 0;
+        for (let i = 1; i < dirty_components.length; i++) {
+          if (dirty_components[i].depth < dirty_components[at].depth) at = i;
+        }
+        const c = dirty_components.splice(at, 1)[0];
+        const n = (counts.get(c) || 0) + 1;
+        counts.set(c, n);
+        if (n > LOOP_LIMIT) {
+          for (const d of dirty_components) d.queued = false;
+          dirty_components.length = 0;
+          c.queued = false;
+          c.dirty = new Set();
+          throw new Error(`[eghact] infinite update loop in <${c.name}>: it was invalidated ${LOOP_LIMIT} times in one flush ` +
+            `(a reactive statement, afterUpdate, bind: or store keeps changing its own inputs)`);
+        }
+        update_component(c);
+      }
+      while (mounted.length) run_mount(mounted.shift());
+      while (after.length) {
+        const c = after.shift();
+        if (!c.destroyed) for (const fn of c.after_update) guard(c, fn);
+      }
+    } while (dirty_components.length);
+  } finally {
+    flushing = false;
+    scheduled = false;
+  }
+}
+
+// Render outside a flush (a settled promise): child components mounted meanwhile must not
+// flush on their own halfway through our render, so run their onMount once we are done.
+function batch(fn) {
+  init_depth++;
+  try { fn(); } finally { init_depth--; }
+  if (!init_depth && !flushing) flush();
+}
+
+function guard(c, fn) {
+  try { return fn(); } catch (e) { report(`<${c.name}>`, e); }
+}
+
+function update_component(c) {
+  if (c.destroyed) { c.queued = false; return; }
+  // `c.dirty` stays live while reactive statements and beforeUpdate run, so what they
+  // invalidate is seen by later statements; `queued` stays true so they don't requeue.
+  const dirty = c.dirty;
+  try {
+    for (const [deps, run] of c.reactive_list) if (hits(deps, dirty)) run();
+    for (const fn of c.before_update) fn();
+  } catch (e) {
+    report(`<${c.name}>`, e);
+  }
+  c.dirty = new Set();
+  c.queued = false;
+  try {
+    update_block(c.root, dirty);
+  } catch (e) {
+    report(`<${c.name}>`, e); // one broken component must not stop the rest of the flush
+  }
+  if (c.after_update.length) after.push(c);
+}
+
+function run_mount(c) {
+  if (c.destroyed) return;
+  for (const fn of c.on_mount) {
+    const cleanup = guard(c, fn);
+    if (typeof cleanup === 'function') c.on_destroy.push(cleanup);
+  }
+  for (const fn of c.after_update) guard(c, fn);
+}
+
+function destroy_component(c, detach) {
+  if (!c || c.destroyed) return;
+  c.destroyed = true;
+  for (const fn of c.on_destroy) guard(c, fn);
+  destroy_block(c.root, detach);
+  c.callbacks = {};
+}
+
+function init(instance_obj, instance, meta, options) {
+  const internal = options.$$ || {};
+  const parent = internal.parent || null;
+  const props = options.props || {};
+  const name = meta.name || 'Component';
+  if (!options.target) throw new Error(`[eghact] <${name}>: new ${name}({ target }) needs a target element`);
+  if (meta.css) inject_css(meta.css);
+
+  const self = {
+    name, instance: instance_obj, parent, depth: parent ? parent.depth + 1 : 0,
+    context: new Map(parent ? parent.context : []),
+    dirty: new Set(), queued: false, ready: false, destroyed: false, from_parent: false,
+    reactive_list: [], on_mount: [], on_destroy: [], before_update: [], after_update: [],
+    callbacks: {}, bound: internal.bind || {}, slots: internal.slots || {}, host: internal.host || null,
+    root: null, props,
+    set_prop: noop,
+    get_prop: noop,
+    reactive(list) { self.reactive_list = list || []; },
+    subscribe(store, cb) { self.on_destroy.push(subscribe(store, cb)); },
+  };
+  instance_obj.$$ = self;
+  for (const [ev, fn] of Object.entries(internal.events || {})) if (fn) instance_obj.$on(ev, fn);
+
+  const invalidate = (names, value) => {
+    // Before the first render, assignments are read directly by the render; nothing to update.
+    if (!self.ready || self.destroyed) return value;
+    for (const n of Array.isArray(names) ? names : [names]) {
+      self.dirty.add(n);
+      // bind:prop — tell the parent, unless the change came from the parent in the first place.
+      if (!self.from_parent && Object.hasOwn(self.bound, n)) self.bound[n](self.get_prop(n));
+    }
+    if (!self.queued) {
+      self.queued = true;
+      dirty_components.push(self);
+      schedule();
+    }
+    return value;
+  };
+
+  const prev = current_component;
+  init_depth++;
+  try {
+    current_component = self;
+    let render;
+    try {
+      render = instance(self, props, invalidate);
+      for (const [, run] of self.reactive_list) run();
+    } finally {
+      current_component = prev;
+    }
+    self.ready = true;
+    for (const fn of self.before_update) fn();
+    self.root = new_block(self, options.target, options.anchor || null);
+    if (typeof render === 'function') render(self.root);
+  } catch (e) {
+    destroy_component(self, true);
+    throw e;
+  } finally {
+    init_depth--;
+  }
+  mounted.push(self);
+  if (init_depth === 0 && !flushing) flush(); // top-level mount: run onMount now, like Svelte
+}
+
+export function component(instance, meta = {}) {
+  const C = class {
+    constructor(options) { init(this, instance, meta, options || {}); }
+    $set(props) {
+      const s = this.$$;
+      if (!props || s.destroyed) return;
+      Object.assign(s.props, props);
+      s.from_parent = true;
+      try {
+        for (const k of Object.keys(props)) if (safe_not_equal(s.get_prop(k), props[k])) s.set_prop(k, props[k]);
+      } finally {
+        s.from_parent = false;
+      }
+    }
+    $on(name, cb) {
+      const list = (this.$$.callbacks[name] ||= []);
+      list.push(cb);
+      return () => {
+        const i = list.indexOf(cb);
+        if (i >= 0) list.splice(i, 1);
+      };
+    }
+    $destroy() { destroy_component(this.$$, true); }
+  };
+  Object.defineProperty(C, 'name', { value: meta.name || 'Component' });
+  return C;
+}
+
+export function mount_component(block, parent, anchor, Ctor, props, deps, options) {
+  const o = options || {};
+  const host = new Set(); // slot blocks rendered from this parent's slot functions
+  const initial = props ? props() : {};
+  let child;
+  try {
+    child = new Ctor({ target: parent, anchor, props: initial, $$: { parent: block.ctx, slots: o.slots, host, events: o.events, bind: o.bind } });
+  } catch (e) {
+    report(`<${Ctor && Ctor.name}> (while mounting)`, e);
+    return null;
+  }
+  // bind:prop whose parent value differs (e.g. undefined): the child's value wins, as in Svelte.
+  for (const [p, set] of Object.entries(o.bind || {})) {
+    const v = child.$$.get_prop(p);
+    if (v !== initial[p]) set(v);
+  }
+  block.items.push((dirty) => {
+    if (props && hits(deps, dirty)) child.$set(props());
+    for (const b of host) update_block(b, dirty); // slot content reads this (the parent's) state
+  });
+  block.cleanups.push(() => destroy_component(child.$$, false));
+  return child;
+}
+
+export function slot(block, parent, anchor, self, name, props, deps, fallback) {
+  const fn = self.slots && self.slots[name];
+  if (typeof fn === 'function') {
+    const b = new_block(self, parent, anchor);
+    fn(b, props ? props() : {});
+    const host = self.host;
+    if (host) host.add(b);
+    block.items.push((dirty) => {
+      if (props && hits(deps, dirty) && b.assign) {
+        b.assign(props());
+        update_block(b, new Set(b.names));
+      }
+    });
+    block.cleanups.push(() => {
+      if (host) host.delete(b);
+      destroy_block(b, false);
+    });
+  } else if (fallback) {
+    const b = new_block(self, parent, anchor);
+    fallback(b);
+    block.items.push((dirty) => update_block(b, dirty));
+    block.cleanups.push(() => destroy_block(b, false));
+  }
+}
+
+// ---------------------------------------------------------------- framework API
+
+function current(fn) {
+  if (!current_component) throw new Error(`[eghact] ${fn}() must be called while a component initializes`);
+  return current_component;
+}
+
+export const onMount = (fn) => { current('onMount').on_mount.push(fn); };
+export const onDestroy = (fn) => { current('onDestroy').on_destroy.push(fn); };
+export const beforeUpdate = (fn) => { current('beforeUpdate').before_update.push(fn); };
+export const afterUpdate = (fn) => { current('afterUpdate').after_update.push(fn); };
+export const setContext = (key, value) => { current('setContext').context.set(key, value); return value; };
+export const getContext = (key) => current('getContext').context.get(key);
+
+export function tick() {
+  schedule();
+  return flush_promise;
+}
+
+export function createEventDispatcher() {
+  const self = current('createEventDispatcher');
+  return (name, detail, { cancelable = false } = {}) => {
+    const list = self.callbacks[name];
+    if (!list || !list.length) return true;
+    const ev = new CustomEvent(name, { detail, cancelable });
+    for (const fn of list.slice()) fn.call(self.instance, ev);
+    return !ev.defaultPrevented;
+  };
+}
+
+// ---------------------------------------------------------------- stores (Svelte 3 semantics)
+
+function subscribe(store, run, invalidate) {
+  if (store == null) return noop;
+  const unsub = store.subscribe(run, invalidate);
+  return unsub && unsub.unsubscribe ? () => unsub.unsubscribe() : unsub;
+}
+
+export function get(store) {
+  let v;
+  subscribe(store, (x) => (v = x))();
+  return v;
+}
+
+// Shared queue so a change fanning out through derived stores notifies each subscriber once,
+// after every dependent store has been marked stale (no glitches in diamonds).
+const subscriber_queue = [];
+
+export function writable(value, start = noop) {
+  let stop = null;
+  const subscribers = new Set();
+  function set(v) {
+    if (!safe_not_equal(value, v)) return;
+    value = v;
+    if (!stop) return;
+    const run_queue = !subscriber_queue.length;
+    for (const s of subscribers) {
+      s[1]();
+      subscriber_queue.push(s, value);
+    }
+    if (run_queue) {
+      for (let i = 0; i < subscriber_queue.length; i += 2) subscriber_queue[i][0](subscriber_queue[i + 1]);
+      subscriber_queue.length = 0;
+    }
+  }
+  const update = (fn) => set(fn(value));
+  function sub(run, invalidate = noop) {
+    const s = [run, invalidate];
+    subscribers.add(s);
+    if (subscribers.size === 1) stop = start(set, update) || noop;
+    run(value);
+    return () => {
+      subscribers.delete(s);
+      if (subscribers.size === 0 && stop) {
+        stop();
+        stop = null;
+      }
+    };
+  }
+  return { set, update, subscribe: sub };
+}
+
+export function readable(value, start) {
+  return { subscribe: writable(value, start).subscribe };
+}
+
+export function derived(stores, fn, initial) {
+  const single = !Array.isArray(stores);
+  const list = single ? [stores] : stores;
+  const auto = fn.length < 2; // fn(values) returns the value; fn(values, set) sets it itself
+  return readable(initial, (set) => {
+    let started = false;
+    let pending = 0;
+    let cleanup = noop;
+    const values = [];
+    const sync = () => {
+      if (pending) return;
+      cleanup();
+      const result = fn(single ? values[0] : values, set);
+      if (auto) set(result);
+      else cleanup = typeof result === 'function' ? result : noop;
+    };
+    const unsubs = list.map((s, i) => subscribe(s,
+      (v) => { values[i] = v; pending &= ~(1 << i); if (started) sync(); },
+      () => { pending |= 1 << i; }));
+    started = true;
+    sync();
+    return () => {
+      for (const u of unsubs) u();
+      cleanup();
+      started = false;
+    };
+  });
+}
+
+export function createStore(value, { name, persist = false, middleware = [] } = {}) {
+  const save = persist && name && typeof localStorage !== 'undefined';
+  if (save) {
+    try {
+      const raw = localStorage.getItem(name);
+      if (raw !== null) value = JSON.parse(raw);
+    } catch { /* unreadable or corrupt: keep the initial value */ }
+  }
+  const store = writable(value);
+  let latest = value;
+  const set = (next) => {
+    for (const m of middleware) next = m(next, latest);
+    latest = next;
+    store.set(next);
+    if (save) {
+      try { localStorage.setItem(name, JSON.stringify(next)); } catch { /* quota or privacy mode */ }
+    }
+  };
+  return { subscribe: store.subscribe, set, update: (fn) => set(fn(latest)) };
+}
+
+export function createSignal(value) {
+  const store = writable(value);
+  const read = () => value;
+  read.subscribe = store.subscribe;
+  const write = (next) => {
+    value = typeof next === 'function' ? next(value) : next; // Solid-style updater
+    store.set(value);
+    return value;
+  };
+  return [read, write];
+}

@@ -1,0 +1,219 @@
+//! The syntax tree of one `.egh` file.
+//!
+//! Spans are byte offsets into the whole file. JavaScript and TypeScript pieces are kept as
+//! spans ([`Expr`]) and parsed with oxc by later stages; this tree only knows their extent.
+
+use crate::diagnostics::Span;
+
+#[derive(Debug, Default)]
+pub struct Component {
+    pub template: Option<TemplateBlock>,
+    pub script: Option<RawBlock>,
+    pub style: Option<RawBlock>,
+}
+
+/// `<script>` or `<style>`: raw text between the tags.
+#[derive(Debug)]
+pub struct RawBlock {
+    pub span: Span,
+    pub content: Span,
+    pub attributes: Vec<(Name, Option<String>)>,
+}
+
+impl RawBlock {
+    pub fn attribute(&self, name: &str) -> Option<Option<&str>> {
+        self.attributes.iter().find(|(n, _)| n.text == name).map(|(_, v)| v.as_deref())
+    }
+
+    /// `lang="ts"`, `lang='ts'` or `lang="typescript"` select TypeScript.
+    pub fn is_typescript(&self) -> bool {
+        matches!(self.attribute("lang"), Some(Some("ts" | "typescript")))
+    }
+}
+
+#[derive(Debug)]
+pub struct TemplateBlock {
+    pub span: Span,
+    pub content: Span,
+    pub nodes: Vec<Node>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+/// A JavaScript/TypeScript expression (or pattern, or statement list) by its span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Expr {
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub enum Node {
+    Text(Text),
+    /// `{expr}`
+    Mustache(Mustache),
+    /// `{@html expr}`
+    Html(Mustache),
+    Comment(Span),
+    Element(Element),
+    If(IfBlock),
+    Each(EachBlock),
+    Await(AwaitBlock),
+}
+
+#[derive(Debug)]
+pub struct Text {
+    pub span: Span,
+    /// The text with HTML character references decoded.
+    pub value: String,
+}
+
+#[derive(Debug)]
+pub struct Mustache {
+    pub span: Span,
+    pub expr: Expr,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElementKind {
+    Html,
+    /// A capitalised tag.
+    Component,
+    /// `<slot>`
+    Slot,
+    /// A nested `<template>`: a wrapper-free group (with `slot="…"`) or an inert HTML template.
+    Template,
+}
+
+#[derive(Debug)]
+pub struct Element {
+    pub span: Span,
+    pub name: Name,
+    pub kind: ElementKind,
+    pub attributes: Vec<Attribute>,
+    pub children: Vec<Node>,
+}
+
+impl Element {
+    pub fn plain_attribute(&self, name: &str) -> Option<&AttrValue> {
+        self.attributes.iter().find_map(|a| match &a.kind {
+            AttributeKind::Plain { name: n, value } if n.text == name => Some(value),
+            _ => None,
+        })
+    }
+
+    /// The value of a static attribute such as `slot="footer"`.
+    pub fn static_attribute(&self, name: &str) -> Option<&str> {
+        match self.plain_attribute(name)? {
+            AttrValue::Text(parts) => match parts.as_slice() {
+                [] => Some(""),
+                [ValuePart::Text(text)] => Some(&text.value),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Attribute {
+    pub span: Span,
+    pub kind: AttributeKind,
+}
+
+#[derive(Debug)]
+pub enum AttributeKind {
+    /// `name`, `name="text {e}"`, `name={e}`.
+    Plain { name: Name, value: AttrValue },
+    /// `{name}` meaning `name={name}`.
+    Shorthand(Expr),
+    /// `{...expr}`
+    Spread(Expr),
+    /// `@event.mod1.mod2=…` (also `on:event`).
+    Event { name: Name, modifiers: Vec<Name>, handler: Handler },
+    /// `bind:prop={target}`; `bind:value` alone binds to `value`.
+    Bind { name: Name, target: Expr },
+    /// `class:name={condition}`; `class:name` alone uses `name`.
+    Class { name: Name, condition: Expr },
+    /// `style:prop={value}` or `style:prop="text"`.
+    Style { name: Name, value: AttrValue },
+    /// `use:action={argument}`
+    Use { name: Name, argument: Option<Expr> },
+    /// `transition:`, `in:`, `out:`, `animate:`.
+    Transition { directive: Name, name: Name },
+    /// `let:name` or `let:name={alias}`.
+    Let { name: Name, alias: Option<Expr> },
+}
+
+#[derive(Debug)]
+pub enum AttrValue {
+    /// A boolean attribute written without a value.
+    True,
+    /// Quoted or unquoted text, possibly with `{…}` parts.
+    Text(Vec<ValuePart>),
+    /// `={expr}`
+    Expr(Expr),
+}
+
+#[derive(Debug)]
+pub enum ValuePart {
+    Text(Text),
+    Expr(Expr),
+}
+
+/// The four event value forms of LANGUAGE.md decision 3.
+#[derive(Debug)]
+pub enum Handler {
+    /// `@click.stop`: modifiers only.
+    None,
+    /// `@click={expr}`: the expression evaluates to the handler.
+    Expr(Expr),
+    /// `@click="name"` or `@click="a.b"`: a handler reference.
+    Reference(Expr),
+    /// `@click="count--"`: statements run as `(event) => { … }`.
+    Statements(Expr),
+}
+
+#[derive(Debug)]
+pub struct IfBlock {
+    pub span: Span,
+    /// `{#if}` then each `{:else if}`.
+    pub branches: Vec<IfBranch>,
+    pub else_branch: Option<Vec<Node>>,
+}
+
+#[derive(Debug)]
+pub struct IfBranch {
+    pub condition: Expr,
+    pub children: Vec<Node>,
+}
+
+#[derive(Debug)]
+pub struct EachBlock {
+    pub span: Span,
+    pub list: Expr,
+    /// An identifier, `{…}` or `[…]` binding pattern.
+    pub pattern: Expr,
+    pub index: Option<Name>,
+    pub key: Option<Expr>,
+    pub children: Vec<Node>,
+    pub else_branch: Option<Vec<Node>>,
+}
+
+#[derive(Debug)]
+pub struct AwaitBlock {
+    pub span: Span,
+    pub promise: Expr,
+    pub pending: Vec<Node>,
+    pub then: Option<AwaitBranch>,
+    pub catch: Option<AwaitBranch>,
+}
+
+#[derive(Debug)]
+pub struct AwaitBranch {
+    pub pattern: Option<Expr>,
+    pub children: Vec<Node>,
+}

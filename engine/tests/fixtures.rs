@@ -1,0 +1,62 @@
+//! Data-driven tests: every `.egh` file under `fixtures/parse` has its syntax tree and
+//! diagnostics snapshotted beside it; every file under `fixtures/compile` its compiled
+//! JavaScript, CSS and diagnostics. Add a case by adding a file; run with
+//! `UPDATE_EXPECT=1 cargo test` to write new snapshots, then review the diff.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use eghact_engine::diagnostics::render;
+use eghact_engine::{CompileOptions, compile, syntax};
+use expect_test::expect_file;
+
+fn fixtures(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(folder);
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("fixture folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "egh"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+fn name(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn parse_fixtures() {
+    for path in fixtures("parse") {
+        let source = fs::read_to_string(&path).unwrap();
+        let parse = syntax::parse(&source);
+        let actual = format!(
+            "{}\n---- tree ----\n{:#?}\n",
+            render(&name(&path), &source, &parse.diagnostics),
+            parse.component
+        );
+        expect_file![path.with_extension("tree")].assert_eq(&actual);
+    }
+}
+
+#[test]
+fn compile_fixtures() {
+    for path in fixtures("compile") {
+        let source = fs::read_to_string(&path).unwrap();
+        let output = compile(&format!("src/{}", name(&path)), &source, &CompileOptions::default());
+        let actual = format!(
+            "{}---- js ----\n{}---- css ----\n{}\n",
+            render(&name(&path), &source, &output.diagnostics),
+            output.js,
+            output.css
+        );
+        expect_file![path.with_extension("out")].assert_eq(&actual);
+        if !output.has_errors() {
+            // The source map is valid JSON that names the source.
+            let map: serde_json::Value = serde_json::from_str(&output.map).expect("source map is JSON");
+            assert_eq!(map["version"], 3);
+            assert!(map["sources"][0].as_str().unwrap().ends_with(".egh"));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Bounded fuzzing in CI: random bytes and mutations of the fixtures never panic the
+//! parser or the compiler, and every diagnostic span lies inside the input.
+
+use std::fs;
+use std::path::Path;
+
+use eghact_engine::{CompileOptions, compile, syntax};
+use proptest::prelude::*;
+
+fn corpus() -> Vec<String> {
+    let mut corpus = Vec::new();
+    for folder in ["parse", "compile"] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(folder);
+        for entry in fs::read_dir(dir).unwrap().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "egh") {
+                corpus.push(fs::read_to_string(entry.path()).unwrap());
+            }
+        }
+    }
+    corpus.sort();
+    corpus
+}
+
+fn check(source: &str) {
+    let parse = syntax::parse(source);
+    for d in &parse.diagnostics {
+        assert!(d.span.start <= d.span.end && d.span.end as usize <= source.len(), "span {:?} outside input", d.span);
+    }
+    let output = compile("src/Fuzz.egh", source, &CompileOptions::default());
+    for d in &output.diagnostics {
+        assert!(d.span.end as usize <= source.len(), "span {:?} outside input", d.span);
+    }
+}
+
+/// Replaces, inserts or deletes a slice of a corpus file at char boundaries.
+fn mutate(base: &str, at: usize, len: usize, insert: &str) -> String {
+    let mut start = at % (base.len() + 1);
+    while !base.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + len).min(base.len());
+    while !base.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{}{}", &base[..start], insert, &base[end..])
+}
+
+const TOKENS: &[&str] = &[
+    "<", ">", "{", "}", "</template>", "<template>", "{#if x}", "{/if}", "{:else}", "{#each a as b}", "{/each}",
+    "\"", "'", "`", "<script>", "</script>", "<style>", "</style>", "@click=", "bind:value", "/>", "<!--", "-->",
+    "{{", "}}", "$:", "export let", "é", "🙂", "\n", "{@html", "{#await p}", "{:then v}", "(", ")", "[", "]",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_text_never_panics(source in "\\PC{0,300}") {
+        check(&source);
+    }
+
+    #[test]
+    fn mutated_fixtures_never_panic(which in 0usize..64, at in 0usize..4096, len in 0usize..40, token in 0usize..TOKENS.len(), repeat in 1usize..4) {
+        let corpus = corpus();
+        let base = &corpus[which % corpus.len()];
+        check(&mutate(base, at, len, &TOKENS[token].repeat(repeat)));
+    }
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let source = format!("<template>{}</template>", "<div>{#if a}".repeat(5000));
+    check(&source);
+}

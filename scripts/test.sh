@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what the tests need (idempotently) and runs the whole suite: the Rust tests
+# (unit, fixture snapshots, bounded fuzzing, CLI end-to-end) and the browser tests that run
+# compiled components in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "==> installing Debian's chromium"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v node >/dev/null 2>&1; then
+  echo "==> installing Node.js"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+echo "==> npm dependencies of the browser tests"
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+
+echo "==> cargo build"
+cargo build --workspace --all-targets
+
+echo "==> cargo test"
+cargo test --workspace
+
+echo "==> browser tests (headless Chromium)"
+./target/debug/eghact build examples/app
+node --test tests/browser/

@@ -1,0 +1,85 @@
+//! End-to-end tests of the `eghact` binary.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+fn eghact(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_eghact")).args(args).arg(dir).output().expect("run eghact")
+}
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn builds_the_example_app() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/app");
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_eghact"))
+        .args(["build", example.to_str().unwrap(), "--out", out.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("0 errors"), "{stdout}");
+    for file in ["App.js", "App.css", "App.js.map", "eghact-runtime.js"] {
+        assert!(out.path().join(file).is_file(), "missing {file}");
+    }
+}
+
+#[test]
+fn errors_fail_the_build_and_write_nothing() {
+    let dir = project(&[
+        ("src/Good.egh", "<template><p>ok</p></template>"),
+        ("src/nested/Bad.egh", "<template>\n  <p>{count +}</p>\n</template>"),
+    ]);
+    let output = eghact(&["build"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error[E0130]"), "{stderr}");
+    assert!(stderr.contains("--> src/nested/Bad.egh:2:14"), "{stderr}");
+    assert!(dir.path().join("dist/Good.js").is_file());
+    assert!(!dir.path().join("dist/nested/Bad.js").exists());
+}
+
+#[test]
+fn check_reports_json_without_writing() {
+    let dir = project(&[("src/A.egh", "<template>{{ name }}</template>\n<script>let name = 'x';</script>")]);
+    let output = eghact(&["check", "--json"], dir.path());
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["errors"], 0);
+    assert_eq!(report["diagnostics"][0]["code"], "W0101");
+    assert_eq!(report["diagnostics"][0]["line"], 1);
+    assert_eq!(report["diagnostics"][0]["column"], 11);
+    assert!(!dir.path().join("dist").exists());
+}
+
+#[test]
+fn nested_components_import_the_runtime_relatively() {
+    let dir = project(&[
+        ("eghact.toml", "out = \"public\"\n"),
+        ("src/ui/Button.egh", "<template><button>b</button></template>"),
+    ]);
+    let output = eghact(&["build"], dir.path());
+    assert!(output.status.success());
+    let js = fs::read_to_string(dir.path().join("public/ui/Button.js")).unwrap();
+    assert!(js.contains("from \"../eghact-runtime.js\""), "{js}");
+    let map: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("public/ui/Button.js.map")).unwrap()).unwrap();
+    assert_eq!(map["sources"][0], "../../src/ui/Button.egh");
+}
+
+#[test]
+fn a_bad_config_is_a_clear_error() {
+    let dir = project(&[("eghact.toml", "srcc = 1\n"), ("src/A.egh", "<template/>")]);
+    let output = eghact(&["build"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("eghact.toml"));
+}
