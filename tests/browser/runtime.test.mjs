@@ -204,16 +204,19 @@ test('await shows pending, then, catch and ignores superseded promises', async (
   await scenario('await', async (page, errors) => {
     assert.equal(await text(page, '.await'), 'loading');
     await page.evaluate(async () => {
-      const later = (v, ms) => new Promise((r) => setTimeout(() => r(v), ms));
-      window.__await.set(later('slow', 80));
+      const deferred = () => { let resolve; const promise = new Promise((r) => { resolve = r; }); return { promise, resolve }; };
+      window.__slow = deferred();
+      window.__fast = deferred();
+      window.__await.set(window.__slow.promise);
       await window.rt.tick();
-      window.__await.set(later('fast', 10));
+      window.__await.set(window.__fast.promise);
     });
     await flush(page);
     assert.equal(await text(page, '.await'), 'loading');
+    await page.evaluate(() => window.__fast.resolve('fast'));
     await page.waitForSelector('.then');
     assert.equal(await text(page, '.await'), 'got fast');
-    await page.waitForTimeout(150);
+    await page.evaluate(async () => { window.__slow.resolve('slow'); await new Promise((r) => setTimeout(r, 20)); });
     assert.equal(await text(page, '.await'), 'got fast', 'the superseded promise is ignored');
 
     await page.evaluate(() => window.__await.set(Promise.reject(new Error('nope'))));

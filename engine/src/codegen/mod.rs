@@ -75,7 +75,13 @@ pub fn compile(path: &str, source: &str, options: &CompileOptions) -> CompileOut
     let empty = Vec::new();
     let nodes = component.template.as_ref().map_or(&empty, |t| &t.nodes);
     let render = template::compile_template(
-        &template::TemplateInput { source, scope_class: &scope, declared: &script.declared, state: &script.state },
+        &template::TemplateInput {
+            source,
+            scope_class: &scope,
+            declared: &script.declared,
+            state: &script.state,
+            derived: &script.reactive,
+        },
         nodes,
         &mut diagnostics,
     );

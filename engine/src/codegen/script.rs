@@ -38,6 +38,8 @@ pub struct Script {
 #[derive(Debug)]
 pub struct Reactive {
     pub deps: Vec<String>,
+    /// The name a `$: name = …` statement assigns.
+    pub assigns: Option<String>,
     pub code: String,
 }
 
@@ -448,8 +450,8 @@ fn order_reactive(
     order
         .into_iter()
         .filter_map(|i| {
-            let (_, _, code) = statements[i].take()?;
-            Some(Reactive { deps: deps[i].clone(), code })
+            let (_, assigned, code) = statements[i].take()?;
+            Some(Reactive { deps: deps[i].clone(), assigns: assigned.into_iter().next(), code })
         })
         .collect()
 }

@@ -24,6 +24,8 @@ pub struct TemplateInput<'s> {
     pub declared: &'s HashSet<String>,
     /// Script names whose assignment updates the component.
     pub state: &'s HashSet<String>,
+    /// `$: name = …` statements: what each derived name is computed from.
+    pub derived: &'s [super::script::Reactive],
 }
 
 pub struct RenderFunction {
@@ -332,13 +334,23 @@ impl Compiler<'_, '_> {
         let Some(list) = self.expression(block.list) else { return };
         let Some(names) = self.pattern_names(block.pattern) else { return };
         let pattern = block.pattern.span.text(self.input.source).to_string();
-        // Writing through an item (`bind:checked={todo.done}`) changes the list's state.
+        // Writing through an item (`bind:checked={todo.done}`) changes the list's state, and
+        // for a derived list (`$: visible = todos.filter(…)`) the state it is derived from,
+        // since the items are shared.
         let mut invalidates = Vec::new();
         for dep in &list.deps {
             merge(&mut invalidates, &self.invalidates(dep));
             if self.is_store(dep) {
                 merge(&mut invalidates, std::slice::from_ref(dep));
             }
+        }
+        let mut i = 0;
+        while i < invalidates.len() {
+            let name = invalidates[i].clone();
+            for reactive in self.input.derived.iter().filter(|r| r.assigns.as_ref() == Some(&name)) {
+                merge(&mut invalidates, &reactive.deps);
+            }
+            i += 1;
         }
         let mut locals: Vec<Local> = names.iter().map(|n| Local { name: n.clone(), invalidates: invalidates.clone() }).collect();
         let index = block.index.as_ref().map(|i| i.text.clone());
