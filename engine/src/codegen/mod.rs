@@ -93,6 +93,8 @@ pub fn compile(path: &str, source: &str, options: &CompileOptions) -> CompileOut
         }
         None => String::new(),
     };
+    // Stages report in their own order; readers want file order.
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput { diagnostics, ..CompileOutput::default() };
     }
