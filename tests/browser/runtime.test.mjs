@@ -353,6 +353,31 @@ test('default, named and fallback slots; slot props; slot content follows the pa
   });
 });
 
+test('forwarded slot with a component inside follows the outer parent', async () => {
+  await scenario('forward', async (page, errors) => {
+    const inner = () => page.evaluate(() => document.querySelector('.wrapper .inner').innerHTML.replace(/<!---->/g, ''));
+    assert.equal(await inner(), '<span class="badge">inner#0</span><b class="count">0</b>');
+    assert.deepEqual(await page.evaluate(() => window.__badges), ['mount']);
+    await page.evaluate(() => window.__fwd.inc());
+    await flush(page);
+    assert.equal(await inner(), '<span class="badge">inner#1</span><b class="count">1</b>');
+    await page.evaluate(() => window.__fwd.setOpen(false));
+    await flush(page);
+    assert.equal(await inner(), '');
+    assert.deepEqual(await page.evaluate(() => window.__badges), ['mount', 'destroy']);
+    await page.evaluate(() => window.__fwd.inc());
+    await flush(page);
+    await page.evaluate(() => window.__fwd.setOpen(true));
+    await flush(page);
+    assert.equal(await inner(), '<span class="badge">inner#2</span><b class="count">2</b>');
+    await page.evaluate(() => window.__fwd.inc());
+    await flush(page);
+    assert.equal(await inner(), '<span class="badge">inner#3</span><b class="count">3</b>');
+    assert.deepEqual(await page.evaluate(() => window.__badges), ['mount', 'destroy', 'mount']);
+    assertNoErrors(errors);
+  });
+});
+
 test('onMount with cleanup, onDestroy, before/afterUpdate, tick and context', async () => {
   await scenario('lifecycle', async (page, errors) => {
     // Svelte order: beforeUpdate also runs before the first render; children mount first;

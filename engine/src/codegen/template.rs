@@ -81,6 +81,7 @@ pub fn compile_template(input: &TemplateInput<'_>, nodes: &[Node], diagnostics: 
         stores: HashSet::new(),
         diagnostics,
         in_svg: false,
+        after_children: Vec::new(),
     };
     compiler.fragment(nodes, &Parent::Block);
     RenderFunction { lines: compiler.lines, stores: compiler.stores }
@@ -96,6 +97,8 @@ struct Compiler<'s, 'd> {
     stores: HashSet<String>,
     diagnostics: &'d mut Vec<Diagnostic>,
     in_svg: bool,
+    /// Effects of the elements being built that must run after their children exist.
+    after_children: Vec<(Vec<String>, String)>,
 }
 
 impl Compiler<'_, '_> {
@@ -449,6 +452,7 @@ impl Compiler<'_, '_> {
         for attribute in &element.attributes {
             self.element_attribute(element, attribute, &var);
         }
+        let deferred_from = self.after_children.len();
         let children_parent = if element.kind == ElementKind::Template { format!("{var}.content") } else { var.clone() };
         let preformatted = matches!(element.name.text.as_str(), "pre" | "textarea");
         if preformatted {
@@ -461,6 +465,9 @@ impl Compiler<'_, '_> {
             }
         } else {
             self.fragment(&element.children, &Parent::Element(children_parent));
+        }
+        for (deps, code) in self.after_children.split_off(deferred_from) {
+            self.effect(&deps, code);
         }
         self.in_svg = was_svg;
     }
@@ -653,7 +660,13 @@ impl Compiler<'_, '_> {
             }
             "value" => {
                 let event = if element.name.text == "select" { "change" } else { "input" };
-                self.effect(&current.deps, format!("$$.set_input_value({var}, {})", current.code));
+                let set = format!("$$.set_input_value({var}, {})", current.code);
+                if element.name.text == "select" {
+                    // A select can only take its value once its options exist.
+                    self.after_children.push((current.deps.clone(), set));
+                } else {
+                    self.effect(&current.deps, set);
+                }
                 if let Some(assign) = self.assignment(target, "$$.input_value(this)") {
                     self.emit(format!("$$.listen($$b, {var}, {event:?}, function () {{ {assign}; }}, {{}});"), Some(target.span.start));
                 }

@@ -41,7 +41,29 @@
  *
  * Scheduling: $$invalidate marks names dirty and queues a microtask flush. A flush updates dirty
  * components parents-first (reactive statements, beforeUpdate, DOM effects), then runs onMount
- * and afterUpdate callbacks, and repeats until nothing is dirty.
+ * and afterUpdate callbacks, and repeats until nothing is dirty; a component invalidated more
+ * than 100 times in one flush stops it with an "infinite update loop" error (tick() rejects).
+ * A top-level `new C()` mounts synchronously: its onMount has run when the constructor returns.
+ *
+ * Semantics chosen where the contract is open (Svelte 3 behaviour unless said otherwise):
+ * - Invalidations while the instance script and the first `$:` pass run are ignored (the first
+ *   render reads the values directly); beforeUpdate also runs once before the first render.
+ * - $set skips props whose value is unchanged (objects and functions always count as changed).
+ * - bind:prop: the child calls the parent's setter with get_prop(name) when it invalidates the
+ *   prop itself, never when the change came from the parent's $set. At mount, a child value
+ *   that differs from what the parent passed (e.g. undefined) is sent up.
+ * - Slot content's context/depth come from the component rendering the <slot> (as in Svelte);
+ *   its updates come from the parent that wrote it.
+ * - Modifiers: self and key filters are checked first; `once` is used up only by an event that
+ *   passed them. A key name not in the table matches event.key case-insensitively.
+ * - input_value of an empty number/range input is null; a multiple <select> gives an array.
+ * - attr(el, "value"|"checked") also sets the live property, since form fields ignore later
+ *   attribute changes once edited.
+ * - A component that throws while mounting or updating is reported with console.error and
+ *   skipped; its siblings and the rest of the flush carry on. An await rejection with no
+ *   {:catch} is reported the same way.
+ * - createStore: middleware run in order as (next, prev) => value on every set/update (not on
+ *   the initial value); persist needs a name. createSignal's setter accepts an updater function.
  */
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -113,25 +135,17 @@ function destroy_block(b, detach) {
   for (const fn of b.cleanups) {
     try { fn(); } catch (e) { report('cleanup', e); }
   }
-  if (detach) remove_range(b.start, b.end);
+  if (detach) relocate(b, null);
 }
 
-function remove_range(start, end) {
-  const p = start.parentNode;
+// Move a block's whole range before `before`, or remove it when `before` is null.
+function relocate(b, before) {
+  const p = b.start.parentNode;
   if (!p) return;
-  for (let n = start; n; ) {
-    const next = n.nextSibling;
-    p.removeChild(n);
-    if (n === end) break;
-    n = next;
-  }
-}
-
-function move_block(b, before) {
-  const p = before.parentNode;
   for (let n = b.start; n; ) {
     const next = n.nextSibling;
-    p.insertBefore(n, before);
+    if (before) before.parentNode.insertBefore(n, before);
+    else p.removeChild(n);
     if (n === b.end) break;
     n = next;
   }
@@ -371,7 +385,7 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
       for (let j = next.length - 1; j >= 0; j--) {
         const r = next[j];
         if (r.b) {
-          if (r.b.end.nextSibling !== before) move_block(r.b, before);
+          if (r.b.end.nextSibling !== before) relocate(r.b, before);
           reuse(r.b, r.item, r.i, dirty);
         } else {
           r.b = create(r.item, r.i, before);
@@ -412,8 +426,8 @@ export function await_block(block, parent, anchor, deps, promise, pending, then,
     destroy_block(child, true);
     child = fn ? render_block(block.ctx, end, fn, args) : null;
   };
-  function handle() {
-    const p = (current = promise());
+  function handle(p) {
+    current = p;
     const t = ++token;
     if (p && typeof p.then === 'function') {
       show(pending, []);
@@ -429,9 +443,12 @@ export function await_block(block, parent, anchor, deps, promise, pending, then,
       show(then, [p]);
     }
   }
-  handle();
+  handle(promise());
   block.items.push((dirty) => {
-    if (hits(deps, dirty) && promise() !== current) return handle();
+    if (hits(deps, dirty)) {
+      const p = promise(); // once: `{#await load(x)}` must not start two loads
+      if (p !== current) return handle(p);
+    }
     if (child) update_block(child, dirty);
   });
   block.cleanups.push(() => { token++; destroy_block(child, false); });
@@ -443,7 +460,7 @@ let current_component = null; // the component whose instance() is running
 let init_depth = 0;
 const dirty_components = [];
 const mounted = []; // components waiting for their onMount (children before parents)
-const after = []; // components whose afterUpdate should run at the end of this flush
+const after = new Set(); // components whose afterUpdate runs at the end of this flush (once)
 let scheduled = false;
 let flushing = false;
 let flush_promise = Promise.resolve();
@@ -486,14 +503,14 @@ function flush() {
           dirty_components.length = 0;
           c.queued = false;
           c.dirty = new Set();
-          throw new Error(`[eghact] infinite update loop in <${c.name}>: it was invalidated ${LOOP_LIMIT} times in one flush ` +
+          throw new Error(`[eghact] infinite update loop in <${c.name}>: it updated ${LOOP_LIMIT} times in one flush ` +
             `(a reactive statement, afterUpdate, bind: or store keeps changing its own inputs)`);
         }
         update_component(c);
       }
       while (mounted.length) run_mount(mounted.shift());
-      while (after.length) {
-        const c = after.shift();
+      for (const c of after) {
+        after.delete(c);
         if (!c.destroyed) for (const fn of c.after_update) guard(c, fn);
       }
     } while (dirty_components.length);
@@ -533,7 +550,7 @@ function update_component(c) {
   } catch (e) {
     report(`<${c.name}>`, e); // one broken component must not stop the rest of the flush
   }
-  if (c.after_update.length) after.push(c);
+  if (c.after_update.length) after.add(c);
 }
 
 function run_mount(c) {
@@ -556,7 +573,7 @@ function destroy_component(c, detach) {
 function init(instance_obj, instance, meta, options) {
   const internal = options.$$ || {};
   const parent = internal.parent || null;
-  const props = options.props || {};
+  const props = { ...options.props }; // $set merges into this; don't mutate the caller's object
   const name = meta.name || 'Component';
   if (!options.target) throw new Error(`[eghact] <${name}>: new ${name}({ target }) needs a target element`);
   if (meta.css) inject_css(meta.css);
@@ -653,7 +670,7 @@ export function mount_component(block, parent, anchor, Ctor, props, deps, option
   try {
     child = new Ctor({ target: parent, anchor, props: initial, $$: { parent: block.ctx, slots: o.slots, host, events: o.events, bind: o.bind } });
   } catch (e) {
-    report(`<${Ctor && Ctor.name}> (while mounting)`, e);
+    report(`<${(Ctor && Ctor.name) || 'unknown component'}> (while mounting)`, e);
     return null;
   }
   // bind:prop whose parent value differs (e.g. undefined): the child's value wins, as in Svelte.
@@ -672,7 +689,9 @@ export function mount_component(block, parent, anchor, Ctor, props, deps, option
 export function slot(block, parent, anchor, self, name, props, deps, fallback) {
   const fn = self.slots && self.slots[name];
   if (typeof fn === 'function') {
-    const b = new_block(self, parent, anchor);
+    // ctx (context and depth for components in the slot content) is the component rendering
+    // the <slot>, as in Svelte; updates come from the parent through `host`.
+    const b = new_block(block.ctx, parent, anchor);
     fn(b, props ? props() : {});
     const host = self.host;
     if (host) host.add(b);
@@ -687,7 +706,7 @@ export function slot(block, parent, anchor, self, name, props, deps, fallback) {
       destroy_block(b, false);
     });
   } else if (fallback) {
-    const b = new_block(self, parent, anchor);
+    const b = new_block(block.ctx, parent, anchor);
     fallback(b);
     block.items.push((dirty) => update_block(b, dirty));
     block.cleanups.push(() => destroy_block(b, false));
