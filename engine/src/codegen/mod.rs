@@ -112,8 +112,7 @@ pub fn compile(path: &str, source: &str, options: &CompileOptions) -> CompileOut
     let mut stores: Vec<&String> = render.stores.iter().chain(&script.stores).collect::<HashSet<_>>().into_iter().collect();
     stores.sort();
     for store in stores {
-        let _ = write!(module.scratch(), "let {store}; $$self.subscribe({}, ($$v) => $$invalidate({store:?}, {store} = $$v));", &store[1..]);
-        module.flush_scratch();
+        module.line(&format!("let {store}; $$self.subscribe({}, ($$v) => $$invalidate({store:?}, {store} = $$v));", &store[1..]), None);
     }
     if !script.props.is_empty() {
         let mut setters = String::from("$$self.set_prop = ($$name, $$value) => { switch ($$name) {");
@@ -153,7 +152,6 @@ struct Module {
     /// (generated line, source line), 0-based.
     mappings: Vec<(u32, u32)>,
     lines: u32,
-    scratch: String,
 }
 
 impl Module {
@@ -166,15 +164,6 @@ impl Module {
             self.code.push('\n');
             self.lines += 1;
         }
-    }
-
-    fn scratch(&mut self) -> &mut String {
-        &mut self.scratch
-    }
-
-    fn flush_scratch(&mut self) {
-        let text = std::mem::take(&mut self.scratch);
-        self.line(&text, None);
     }
 
     fn source_map(&self, path: &str, source: &str) -> String {

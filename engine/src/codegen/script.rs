@@ -71,7 +71,7 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
         return Script::default();
     }
     if !typescript {
-        return analyze(&allocator, &padded, parsed.program, None, input, diagnostics);
+        return analyze(&padded, parsed.program, None, input, diagnostics);
     }
     // TypeScript: strip types with oxc's transformer, then analyse the JavaScript it prints,
     // keeping oxc's source map to find the .egh line of each output line.
@@ -93,7 +93,7 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
         diagnostics.extend(syntax_errors(&reparsed.diagnostics, 0, "E0202", content));
         return Script::default();
     }
-    analyze(&allocator, js, reparsed.program, printed.map.as_ref(), input, diagnostics)
+    analyze(js, reparsed.program, printed.map.as_ref(), input, diagnostics)
 }
 
 /// `export let hint?: string` is not TypeScript: blank the `?` so oxc reads `hint : string`
@@ -131,7 +131,6 @@ impl Origins<'_> {
 }
 
 fn analyze<'a>(
-    _allocator: &'a Allocator,
     js: &'a str,
     program: Program<'a>,
     map: Option<&oxc_sourcemap::SourceMap<'_>>,

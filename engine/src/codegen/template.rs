@@ -107,6 +107,14 @@ impl Compiler<'_, '_> {
         self.lines.push((indent + &code, origin));
     }
 
+    /// The reusable arena for parsing one piece of JavaScript, emptied; give it back by
+    /// assigning `self.allocator` so the next piece reuses its memory.
+    fn take_allocator(&mut self) -> Allocator {
+        let mut allocator = std::mem::take(&mut self.allocator);
+        allocator.reset();
+        allocator
+    }
+
     fn var(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         format!("$${prefix}{}", self.next_id)
@@ -155,8 +163,7 @@ impl Compiler<'_, '_> {
         if text.trim().is_empty() {
             return None;
         }
-        let mut allocator = std::mem::take(&mut self.allocator);
-        allocator.reset();
+        let allocator = self.take_allocator();
         let result = match parse_expression(&allocator, text, expr.span.start) {
             Ok(parsed) => Some(self.rewrite(text, &FreeNames::of_expression(&parsed))),
             Err(errors) => {
@@ -171,8 +178,7 @@ impl Compiler<'_, '_> {
     /// Compiles the statements of a quoted handler such as `@click="count--"`.
     fn statements(&mut self, expr: Expr) -> Option<Compiled> {
         let text = expr.span.text(self.input.source);
-        let mut allocator = std::mem::take(&mut self.allocator);
-        allocator.reset();
+        let allocator = self.take_allocator();
         let result = match parse_statements(&allocator, text, expr.span.start) {
             Ok(program) => Some(self.rewrite(text, &FreeNames::of_statements(&program.body))),
             Err(errors) => {
@@ -313,8 +319,7 @@ impl Compiler<'_, '_> {
         }
         // Destructuring: read the names through a parse of `(PATTERN) => 0`.
         let wrapped = format!("({text}) => 0");
-        let mut allocator = std::mem::take(&mut self.allocator);
-        allocator.reset();
+        let allocator = self.take_allocator();
         let wrapped = allocator.alloc_str(&wrapped);
         let names = match parse_expression(&allocator, wrapped, pattern.span.start.saturating_sub(1)) {
             Ok(Expression::ArrowFunctionExpression(arrow)) => {
@@ -613,8 +618,7 @@ impl Compiler<'_, '_> {
     fn assignment(&mut self, target: Expr, value: &str) -> Option<String> {
         let text = target.span.text(self.input.source);
         let valid = {
-            let mut allocator = std::mem::take(&mut self.allocator);
-            allocator.reset();
+            let allocator = self.take_allocator();
             let valid = match parse_expression(&allocator, text, target.span.start) {
                 Ok(expr) => Some(matches!(
                     expr.get_inner_expression(),
@@ -635,8 +639,7 @@ impl Compiler<'_, '_> {
             );
             return None;
         }
-        let mut allocator = std::mem::take(&mut self.allocator);
-        allocator.reset();
+        let allocator = self.take_allocator();
         let statement = allocator.alloc_str(&format!("{text} = {value}"));
         let result = parse_statements(&allocator, statement, target.span.start).ok().map(|program| {
             let names = match program.body.first() {
