@@ -1,9 +1,12 @@
 //! The Eghact engine: parsing, analysis and compilation of `.egh` components, and builds of
 //! whole projects. It knows nothing of editors or the command line.
 
+pub mod build;
 pub mod codegen;
+pub mod db;
 pub mod diagnostics;
 pub mod project;
+pub mod semantics;
 pub mod syntax;
 
 pub use codegen::{CompileOptions, CompileOutput, compile};

@@ -35,7 +35,7 @@ impl Default for CompileOptions {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct CompileOutput {
     pub js: String,
     pub css: String,
@@ -49,6 +49,12 @@ impl CompileOutput {
     }
 }
 
+/// Whether an import specifier names the framework, which the runtime provides
+/// (LANGUAGE.md decision 7).
+pub fn is_framework_module(specifier: &str) -> bool {
+    script::FRAMEWORK_MODULES.contains(&specifier)
+}
+
 /// The class that scopes a component's styles: stable for a path, so rebuilding an
 /// unchanged project gives identical bytes.
 pub fn scope_class(path: &str) -> String {
@@ -59,9 +65,13 @@ pub fn scope_class(path: &str) -> String {
 /// Compiles `source`. `path` is the file's path inside the project: it names the component
 /// and seeds its scope class.
 pub fn compile(path: &str, source: &str, options: &CompileOptions) -> CompileOutput {
-    let parse = syntax::parse(source);
-    let mut diagnostics = parse.diagnostics;
-    let component = parse.component;
+    compile_parsed(path, source, &syntax::parse(source), options)
+}
+
+/// [`compile`] for a component already parsed from `source`.
+pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
+    let mut diagnostics = parse.diagnostics.clone();
+    let component = &parse.component;
     let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("Component").to_string();
     let scope = scope_class(path);
 

@@ -17,7 +17,7 @@ use crate::diagnostics::{Diagnostic, LineIndex, Span};
 use crate::syntax::ast::RawBlock;
 
 /// Import specifiers that name the framework (LANGUAGE.md decision 7).
-const FRAMEWORK_MODULES: &[&str] = &["eghact", "@eghact/core", "eghact/store", "@eghact/store"];
+pub(super) const FRAMEWORK_MODULES: &[&str] = &["eghact", "@eghact/core", "eghact/store", "@eghact/store"];
 
 #[derive(Debug, Default)]
 pub struct Script {
@@ -54,16 +54,8 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
     let allocator = Allocator::default();
     let content = input.block.content;
     let typescript = input.block.is_typescript();
-    // Parse the script in place: everything before it is blanked, so oxc's spans and line
-    // numbers are those of the .egh file.
-    let mut padded: Vec<u8> = input.source.as_bytes()[..content.end as usize].to_vec();
-    for b in &mut padded[..content.start as usize] {
-        if *b != b'\n' {
-            *b = b' ';
-        }
-    }
-    lower_optional_props(&mut padded, content.start as usize);
-    let padded = String::from_utf8(padded).unwrap_or_default();
+    // Parsed in place, so oxc's spans and line numbers are those of the .egh file.
+    let padded = crate::semantics::script_in_place(input.source, input.block);
     let source_type = if typescript { SourceType::ts() } else { SourceType::mjs() };
     let parsed = Parser::new(&allocator, &padded, source_type).parse();
     if !parsed.diagnostics.is_empty() || parsed.panicked {
@@ -94,25 +86,6 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
         return Script::default();
     }
     analyze(js, reparsed.program, printed.map.as_ref(), input, diagnostics)
-}
-
-/// `export let hint?: string` is not TypeScript: blank the `?` so oxc reads `hint : string`
-/// (decision 5); positions stay exact.
-fn lower_optional_props(text: &mut [u8], from: usize) {
-    let mut i = from;
-    while let Some(at) = text[i..].windows(10).position(|w| w == b"export let").map(|p| i + p) {
-        let mut j = at + 10;
-        while j < text.len() && text[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        while j < text.len() && (text[j].is_ascii_alphanumeric() || text[j] == b'_' || text[j] == b'$') {
-            j += 1;
-        }
-        if text.get(j) == Some(&b'?') && text.get(j + 1) == Some(&b':') {
-            text[j] = b' ';
-        }
-        i = j.max(at + 1);
-    }
 }
 
 /// Where each line of the analysed JavaScript comes from in the `.egh` file.

@@ -5,7 +5,7 @@
 
 use crate::diagnostics::Span;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Component {
     pub template: Option<TemplateBlock>,
     pub script: Option<RawBlock>,
@@ -13,7 +13,7 @@ pub struct Component {
 }
 
 /// `<script>` or `<style>`: raw text between the tags.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct RawBlock {
     pub span: Span,
     pub content: Span,
@@ -31,7 +31,7 @@ impl RawBlock {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct TemplateBlock {
     pub span: Span,
     pub content: Span,
@@ -50,7 +50,7 @@ pub struct Expr {
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Node {
     Text(Text),
     /// `{expr}`
@@ -64,14 +64,14 @@ pub enum Node {
     Await(AwaitBlock),
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Text {
     pub span: Span,
     /// The text with HTML character references decoded.
     pub value: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Mustache {
     pub span: Span,
     pub expr: Expr,
@@ -88,7 +88,7 @@ pub enum ElementKind {
     Template,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Element {
     pub span: Span,
     pub name: Name,
@@ -118,13 +118,13 @@ impl Element {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Attribute {
     pub span: Span,
     pub kind: AttributeKind,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum AttributeKind {
     /// `name`, `name="text {e}"`, `name={e}`.
     Plain { name: Name, value: AttrValue },
@@ -148,7 +148,7 @@ pub enum AttributeKind {
     Let { name: Name, alias: Option<Expr> },
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum AttrValue {
     /// A boolean attribute written without a value.
     True,
@@ -158,14 +158,14 @@ pub enum AttrValue {
     Expr(Expr),
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum ValuePart {
     Text(Text),
     Expr(Expr),
 }
 
 /// The four event value forms of LANGUAGE.md decision 3.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Handler {
     /// `@click.stop`: modifiers only.
     None,
@@ -177,7 +177,7 @@ pub enum Handler {
     Statements(Expr),
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct IfBlock {
     pub span: Span,
     /// `{#if}` then each `{:else if}`.
@@ -185,13 +185,13 @@ pub struct IfBlock {
     pub else_branch: Option<Vec<Node>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct IfBranch {
     pub condition: Expr,
     pub children: Vec<Node>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct EachBlock {
     pub span: Span,
     pub list: Expr,
@@ -203,7 +203,7 @@ pub struct EachBlock {
     pub else_branch: Option<Vec<Node>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct AwaitBlock {
     pub span: Span,
     pub promise: Expr,
@@ -212,8 +212,37 @@ pub struct AwaitBlock {
     pub catch: Option<AwaitBranch>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct AwaitBranch {
     pub pattern: Option<Expr>,
     pub children: Vec<Node>,
+}
+
+/// Calls `f` on every element of `nodes`, parents before children, in source order.
+pub fn walk_elements<'n>(nodes: &'n [Node], f: &mut impl FnMut(&'n Element)) {
+    for node in nodes {
+        match node {
+            Node::Element(element) => {
+                f(element);
+                walk_elements(&element.children, f);
+            }
+            Node::If(block) => {
+                for branch in &block.branches {
+                    walk_elements(&branch.children, f);
+                }
+                walk_elements(block.else_branch.as_deref().unwrap_or_default(), f);
+            }
+            Node::Each(block) => {
+                walk_elements(&block.children, f);
+                walk_elements(block.else_branch.as_deref().unwrap_or_default(), f);
+            }
+            Node::Await(block) => {
+                walk_elements(&block.pending, f);
+                for branch in [&block.then, &block.catch].into_iter().flatten() {
+                    walk_elements(&branch.children, f);
+                }
+            }
+            Node::Text(_) | Node::Mustache(_) | Node::Html(_) | Node::Comment(_) => {}
+        }
+    }
 }

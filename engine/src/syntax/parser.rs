@@ -15,6 +15,7 @@ const VOID_ELEMENTS: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
 ];
 
+#[derive(Debug, PartialEq, Eq)]
 pub struct Parse {
     pub component: Component,
     pub diagnostics: Vec<Diagnostic>,

@@ -1,0 +1,436 @@
+//! The salsa database: inputs and the tracked queries of a project.
+//!
+//! ```text
+//! SourceFile ─ parse ─ outline ─┬─ signature ──────────────┐  (importers read only this)
+//!                               └─ imports ─ resolve ─ graph ─ cycle_of ─┐
+//!              parse ─ compile ─────────────────────────────── check ◄──┘
+//! ```
+//! Invariants:
+//! - A file's importers depend on its [`signature`] only: editing a body or a style of a
+//!   component re-runs its own queries and none of its importers'.
+//! - Queries are pure functions of the inputs; nothing here reads the disk or the clock.
+//! - A write to an input cancels queries running on other handles (salsa unwinds them with
+//!   [`salsa::Cancelled`]); no result of an older revision is returned after the write.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::codegen::{self, CompileOptions, CompileOutput, RUNTIME_FILE};
+use crate::diagnostics::{Diagnostic, Span};
+use crate::semantics::{self, Outline, Signature};
+use crate::syntax::{self, Parse};
+
+/// One file under the project's source folder. Only components (`.egh`) carry their text;
+/// other files are known by path, for import resolution.
+#[salsa::input(debug)]
+pub struct SourceFile {
+    /// Relative to the project root, with `/` separators (`src/lib/Card.egh`).
+    #[returns(ref)]
+    pub path: String,
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// The project: its file set and how it is laid out. One per database.
+#[salsa::input(singleton, debug)]
+pub struct Workspace {
+    /// Every file of the source folder by path.
+    #[returns(ref)]
+    pub files: Arc<BTreeMap<String, SourceFile>>,
+    #[returns(ref)]
+    pub layout: Layout,
+}
+
+/// Where sources and outputs live, relative to the project root.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Layout {
+    /// The source folder (`src`).
+    pub src: String,
+    /// The source folder as seen from the output folder (`../src` for `dist`).
+    pub src_from_out: String,
+}
+
+impl Layout {
+    /// The path of `path` inside the source folder (`lib/Card.egh` for `src/lib/Card.egh`).
+    pub fn in_src<'p>(&self, path: &'p str) -> &'p str {
+        if self.src.is_empty() || self.src == "." {
+            return path;
+        }
+        path.strip_prefix(self.src.as_str()).and_then(|p| p.strip_prefix('/')).unwrap_or(path)
+    }
+
+    /// How the compiled module of `path` imports the runtime and names its source.
+    pub fn compile_options(&self, path: &str) -> CompileOptions {
+        let relative = self.in_src(path);
+        let up = "../".repeat(relative.matches('/').count());
+        CompileOptions {
+            runtime_import: if up.is_empty() { format!("./{RUNTIME_FILE}") } else { format!("{up}{RUNTIME_FILE}") },
+            source_map_source: Some(format!("{up}{}/{relative}", self.src_from_out)),
+        }
+    }
+}
+
+#[salsa::db]
+#[derive(Clone, Default)]
+pub struct Database {
+    storage: salsa::Storage<Self>,
+}
+
+#[salsa::db]
+impl salsa::Database for Database {}
+
+impl Database {
+    /// A database that reports every salsa event to `callback` (tests read which queries ran).
+    pub fn with_events(callback: impl Fn(salsa::Event) + Send + Sync + 'static) -> Self {
+        Self { storage: salsa::Storage::new(Some(Box::new(callback))) }
+    }
+}
+
+#[salsa::tracked(returns(ref), no_eq)]
+pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> Parse {
+    syntax::parse(file.text(db))
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn outline(db: &dyn salsa::Database, file: SourceFile) -> Outline {
+    semantics::outline(file.text(db), &parse(db, file).component)
+}
+
+/// The component's contract with its importers: the firewall of incremental builds.
+#[salsa::tracked(returns(ref))]
+pub fn signature(db: &dyn salsa::Database, file: SourceFile) -> Signature {
+    outline(db, file).signature.clone()
+}
+
+/// The import specifiers of a component, without spans, so that moving an import line does
+/// not re-resolve.
+#[salsa::tracked(returns(ref))]
+pub fn import_specifiers(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
+    outline(db, file).imports.iter().filter(|i| !i.type_only).map(|i| i.specifier.clone()).collect()
+}
+
+/// What an import specifier names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Resolution {
+    /// Another component of the project.
+    Component(SourceFile),
+    /// A non-component file of the project (`.ts`, `.js`, `.json`, an asset).
+    File(String),
+    /// The framework (`eghact`, `@eghact/store`, …), served by the runtime.
+    Framework,
+    /// A bare package specifier (`lodash`): left to the browser's import map.
+    Package,
+    /// An absolute URL (`https://…`).
+    Url,
+    /// A relative path that names no file of the project.
+    Missing(String),
+}
+
+#[salsa::interned(debug)]
+pub struct FilePath<'db> {
+    #[returns(ref)]
+    pub path: String,
+}
+
+/// The file at a project path. Kept per path so that adding or removing one file re-runs
+/// this cheap lookup for every path, and nothing that depends on an unchanged answer.
+#[salsa::tracked(returns(copy))]
+pub fn file_at<'db>(db: &'db dyn salsa::Database, path: FilePath<'db>) -> Option<SourceFile> {
+    Workspace::get(db).files(db).get(path.path(db)).copied()
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn resolve(db: &dyn salsa::Database, file: SourceFile) -> Vec<(String, Resolution)> {
+    let from = file.path(db);
+    import_specifiers(db, file)
+        .iter()
+        .map(|specifier| {
+            let resolution = match specifier.as_str() {
+                s if codegen::is_framework_module(s) => Resolution::Framework,
+                s if s.contains("://") => Resolution::Url,
+                s if s.starts_with("./") || s.starts_with("../") || s.starts_with('/') => {
+                    let target = join_relative(from, s, &Workspace::get(db).layout(db).src);
+                    match file_at(db, FilePath::new(db, target.clone())) {
+                        Some(found) if target.ends_with(".egh") => Resolution::Component(found),
+                        Some(_) => Resolution::File(target),
+                        None => Resolution::Missing(target),
+                    }
+                }
+                _ => Resolution::Package,
+            };
+            (specifier.clone(), resolution)
+        })
+        .collect()
+}
+
+/// `specifier` resolved against the folder of `from`; `/…` is relative to the source folder.
+fn join_relative(from: &str, specifier: &str, src: &str) -> String {
+    let mut parts: Vec<&str> = match specifier.strip_prefix('/') {
+        Some(_) => src.split('/').filter(|p| !p.is_empty() && *p != ".").collect(),
+        None => from.split('/').collect::<Vec<_>>().split_last().map_or(Vec::new(), |(_, dir)| dir.to_vec()),
+    };
+    for part in specifier.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+/// The import graph of the project's components.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportGraph {
+    /// Component path → the components it imports.
+    pub imports: BTreeMap<String, BTreeSet<String>>,
+    /// Component path → the components that import it.
+    pub importers: BTreeMap<String, BTreeSet<String>>,
+    /// Each import cycle once, as its members in path order.
+    pub cycles: Vec<Vec<String>>,
+}
+
+impl ImportGraph {
+    /// `changed` and every component that imports one of them, directly or not.
+    pub fn with_importers(&self, changed: impl IntoIterator<Item = String>) -> BTreeSet<String> {
+        let mut affected = BTreeSet::new();
+        let mut stack: Vec<String> = changed.into_iter().collect();
+        while let Some(path) = stack.pop() {
+            if affected.insert(path.clone()) {
+                stack.extend(self.importers.get(&path).into_iter().flatten().cloned());
+            }
+        }
+        affected
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn import_graph(db: &dyn salsa::Database) -> ImportGraph {
+    let mut graph = ImportGraph::default();
+    for (path, file) in Workspace::get(db).files(db).iter() {
+        if !path.ends_with(".egh") {
+            continue;
+        }
+        let targets: BTreeSet<String> = resolve(db, *file)
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Resolution::Component(target) => Some(target.path(db).clone()),
+                _ => None,
+            })
+            .collect();
+        for target in &targets {
+            graph.importers.entry(target.clone()).or_default().insert(path.clone());
+        }
+        graph.imports.insert(path.clone(), targets);
+    }
+    graph.cycles = strongly_connected(&graph.imports);
+    graph
+}
+
+/// Tarjan's algorithm, iteratively (deep graphs must not overflow the stack); returns the
+/// components with more than one member or a self-import.
+fn strongly_connected(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    let nodes: Vec<&String> = edges.keys().collect();
+    let index_of: BTreeMap<&String, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let successors: Vec<Vec<usize>> =
+        nodes.iter().map(|n| edges[*n].iter().filter_map(|t| index_of.get(t).copied()).collect()).collect();
+    let (mut index, mut low, mut on_stack) = (vec![usize::MAX; nodes.len()], vec![0; nodes.len()], vec![false; nodes.len()]);
+    let (mut next, mut stack, mut cycles) = (0, Vec::new(), Vec::new());
+    for root in 0..nodes.len() {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (node, ref mut child)) = work.last_mut() {
+            if *child == 0 && index[node] == usize::MAX {
+                index[node] = next;
+                low[node] = next;
+                next += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&succ) = successors[node].get(*child) {
+                *child += 1;
+                if index[succ] == usize::MAX {
+                    work.push((succ, 0));
+                } else if on_stack[succ] {
+                    low[node] = low[node].min(index[succ]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                let mut members = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    members.push(nodes[member].clone());
+                    if member == node {
+                        break;
+                    }
+                }
+                if members.len() > 1 || successors[node].contains(&node) {
+                    members.sort();
+                    cycles.push(members);
+                }
+            }
+        }
+    }
+    cycles.sort();
+    cycles
+}
+
+/// The import cycle `file` is part of, if any.
+#[salsa::tracked(returns(ref))]
+pub fn cycle_of(db: &dyn salsa::Database, file: SourceFile) -> Option<Vec<String>> {
+    let path = file.path(db);
+    import_graph(db).cycles.iter().find(|c| c.contains(path)).cloned()
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn compile(db: &dyn salsa::Database, file: SourceFile) -> CompileOutput {
+    let path = file.path(db);
+    let options = Workspace::get(db).layout(db).compile_options(path);
+    codegen::compile_parsed(path, file.text(db), parse(db, file), &options)
+}
+
+/// Every diagnostic of a component: the compiler's, unresolved imports, import cycles and
+/// its use of the components it imports (checked against their signatures).
+#[salsa::tracked(returns(ref))]
+pub fn check(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
+    let mut diagnostics = compile(db, file).diagnostics.clone();
+    let outline = outline(db, file);
+    let resolved = resolve(db, file);
+    let mut children = BTreeMap::new();
+    for (import, (_, resolution)) in outline.imports.iter().filter(|i| !i.type_only).zip(resolved) {
+        match resolution {
+            Resolution::Missing(target) => diagnostics.push(
+                Diagnostic::error("E0501", format!("cannot resolve import `{}`", import.specifier), import.span)
+                    .with_label(format!("no file `{target}` in the project"))
+                    .with_help("check the path; imports are relative to this file"),
+            ),
+            Resolution::Component(child) => {
+                if let Some(name) = &import.default_name {
+                    children.insert(name.clone(), *child);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(cycle) = cycle_of(db, file) {
+        let span = outline.imports.first().map_or(Span::new(0, 0), |i| i.span);
+        diagnostics.push(
+            Diagnostic::error("E0502", format!("import cycle: {}", cycle.join(" → ")), span)
+                .with_help("components in a cycle would render each other forever at load; break the cycle"),
+        );
+    }
+    if !children.is_empty() {
+        check_component_uses(db, file, &children, &mut diagnostics);
+    }
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    diagnostics
+}
+
+/// Unknown and missing props of every `<Child …>` against `signature(child)`.
+fn check_component_uses(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    children: &BTreeMap<String, SourceFile>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    use crate::syntax::ast::{AttributeKind, Element, ElementKind};
+    let source = file.text(db);
+    let mut check_element = |element: &Element| {
+        if element.kind != ElementKind::Component {
+            return;
+        }
+        let Some(child) = children.get(&element.name.text) else { return };
+        let signature = signature(db, *child);
+        let mut passed = Vec::new();
+        let mut spread = false;
+        for attribute in &element.attributes {
+            let name = match &attribute.kind {
+                AttributeKind::Plain { name, .. } if name.text != "slot" => name,
+                AttributeKind::Bind { name, .. } => name,
+                AttributeKind::Shorthand(expr) => {
+                    passed.push(expr.span.text(source).trim().to_string());
+                    continue;
+                }
+                AttributeKind::Spread(_) => {
+                    spread = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            passed.push(name.text.clone());
+            if signature.prop(&name.text).is_none() {
+                let known: Vec<&str> = signature.props.iter().map(|p| p.name.as_str()).collect();
+                let mut diagnostic = Diagnostic::error(
+                    "E0503",
+                    format!("`{}` has no prop `{}`", element.name.text, name.text),
+                    name.span,
+                );
+                diagnostic = match known.as_slice() {
+                    [] => diagnostic.with_help(format!("`{}` declares no props", element.name.text)),
+                    _ => diagnostic.with_help(format!("its props are: {}", known.join(", "))),
+                };
+                diagnostics.push(diagnostic);
+            }
+        }
+        if spread {
+            return;
+        }
+        for prop in signature.props.iter().filter(|p| p.required && !passed.contains(&p.name)) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "E0504",
+                    format!("`<{}>` is missing the required prop `{}`", element.name.text, prop.name),
+                    element.name.span,
+                )
+                .with_help(format!("pass it: `<{} {}={{…}}>`", element.name.text, prop.name)),
+            );
+        }
+    };
+    if let Some(template) = &parse(db, file).component.template {
+        syntax::ast::walk_elements(&template.nodes, &mut check_element);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_specifiers_join_against_the_importing_folder() {
+        assert_eq!(join_relative("src/a/B.egh", "./C.egh", "src"), "src/a/C.egh");
+        assert_eq!(join_relative("src/a/B.egh", "../x/C.egh", "src"), "src/x/C.egh");
+        assert_eq!(join_relative("src/a/B.egh", "/lib/C.egh", "src"), "src/lib/C.egh");
+    }
+
+    #[test]
+    fn cycles_are_found_once_with_their_members() {
+        let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut edge = |a: &str, b: &str| {
+            edges.entry(a.into()).or_default().insert(b.into());
+            edges.entry(b.into()).or_default();
+        };
+        edge("a", "b");
+        edge("b", "c");
+        edge("c", "a");
+        edge("c", "d");
+        edge("e", "e");
+        assert_eq!(strongly_connected(&edges), [vec!["a", "b", "c"], vec!["e"]]);
+    }
+
+    #[test]
+    fn compile_options_follow_the_folder_depth() {
+        let layout = Layout { src: "src".into(), src_from_out: "../src".into() };
+        let options = layout.compile_options("src/lib/Card.egh");
+        assert_eq!(options.runtime_import, "../eghact-runtime.js");
+        assert_eq!(options.source_map_source.as_deref(), Some("../../src/lib/Card.egh"));
+    }
+}

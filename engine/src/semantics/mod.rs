@@ -1,0 +1,12 @@
+//! What a component shows to the rest of the project: its signature (props, events, slots)
+//! and its imports. These are the firewall of incremental builds: a file's importers
+//! depend on its [`Signature`] only, so they must not change when a body or a style does.
+//!
+//! Invariant: a [`Signature`] holds no spans, so an edit of a body or a style gives an equal
+//! signature (and an equal hash).
+
+mod outline;
+mod signature;
+
+pub use outline::{Import, Outline, outline, script_in_place};
+pub use signature::{Event, Prop, Signature};
