@@ -1,12 +1,19 @@
-//! The `eghact` command line: `build` and `check` over a project folder.
+//! The `eghact` command line: `build` (once or watching), `check` and `cache` over a project
+//! folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use eghact_engine::build::watch::SourceWatcher;
+use eghact_engine::build::{BuildEvent, BuildOptions, BuildReport, Builder, CacheState};
+use eghact_engine::cache::{CacheConfig, DiskCache};
 use eghact_engine::diagnostics::{LineIndex, render};
-use eghact_engine::project::{self, BuildReport, Project};
+use eghact_engine::project::Project;
+
+mod summary;
 
 #[derive(Parser)]
 #[command(name = "eghact", version, about = "Build and check Eghact (.egh) components")]
@@ -28,6 +35,15 @@ enum Command {
         /// Print diagnostics as JSON.
         #[arg(long)]
         json: bool,
+        /// Keep running and rebuild what changed on every change of the source folder.
+        #[arg(long)]
+        watch: bool,
+        /// Write a JSON report of the build (cache state and key inputs per file, phases).
+        #[arg(long, value_name = "FILE")]
+        summary: Option<PathBuf>,
+        /// Worker threads (all cores by default).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Report diagnostics without writing anything.
     Check {
@@ -36,6 +52,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Inspect or trim the disk cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+        #[arg(default_value = ".", global = true)]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum CacheAction {
+    /// Entries, size and age of the disk cache.
+    Stats,
+    /// Remove entries past the configured age, then the least recently used past the size bound.
+    Gc,
+    /// Remove every entry.
+    Clear,
 }
 
 fn main() -> ExitCode {
@@ -49,66 +82,166 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
-    let (dir, out, json, write) = match cli.command {
-        Command::Build { dir, out, json } => (dir, out, json, true),
-        Command::Check { dir, json } => (dir, None, json, false),
-    };
-    let mut project = Project::open(&dir).with_context(|| format!("cannot open project {}", dir.display()))?;
-    if let Some(out) = out {
-        project.config.out = std::path::absolute(out)?;
+    match Cli::parse().command {
+        Command::Build { dir, out, json, watch, summary, threads } => {
+            let mut project = open(&dir)?;
+            if let Some(out) = out {
+                project.config.out = std::path::absolute(out)?;
+            }
+            if let Some(threads) = threads {
+                rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().context("cannot start the worker threads")?;
+            }
+            build(project, true, json, watch, summary.as_deref())
+        }
+        Command::Check { dir, json } => build(open(&dir)?, false, json, false, None),
+        Command::Cache { action, dir } => cache(&open(&dir)?, action),
     }
-    let report = project::build(&project, write)?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&json_report(&report))?);
-    } else {
-        print_report(&report, write, &project);
-    }
-    Ok(if report.count(true) > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-fn print_report(report: &BuildReport, wrote: bool, project: &Project) {
+fn open(dir: &Path) -> anyhow::Result<Project> {
+    Project::open(dir).with_context(|| format!("cannot open project {}", dir.display()))
+}
+
+fn build(project: Project, write: bool, json: bool, watch: bool, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let options = BuildOptions { compiler_version: compiler_version(), write };
+    let mut builder = Builder::open(project, options);
+    builder.load()?;
+    let report = build_once(&mut builder, json, summary)?;
+    if !watch {
+        return Ok(if report.count(true) > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+    }
+    let src = builder.project().src_dir();
+    let watcher = SourceWatcher::new(&builder.project().root, &src, Duration::from_millis(50))?;
+    eprintln!("watching {} for changes (Ctrl-C to stop)", src.display());
+    loop {
+        let Some(batch) = watcher.next_batch(Duration::from_secs(3600)) else { continue };
+        for error in &batch.errors {
+            eprintln!("warning: file watcher: {error}");
+        }
+        let changed = if batch.rescan { builder.load()? } else { builder.refresh(batch.paths)? };
+        if changed.is_empty() {
+            continue;
+        }
+        eprintln!("{} file{} changed: {}", changed.len(), plural(changed.len()), changed.join(", "));
+        build_once(&mut builder, json, summary)?;
+    }
+}
+
+fn build_once(builder: &mut Builder, json: bool, summary: Option<&Path>) -> anyhow::Result<BuildReport> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} compiling {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = builder.build(&|event| match event {
+        BuildEvent::Started { total } => bar.set_length(total as u64),
+        BuildEvent::Compiled { path, done, .. } => {
+            bar.set_position(done as u64);
+            bar.set_message(path);
+        }
+        BuildEvent::Finished => bar.finish_and_clear(),
+    })?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if let Some(path) = summary {
+        let text = serde_json::to_string_pretty(&summary::summary(&report))?;
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&json_report(builder, &report))?);
+    } else {
+        print_report(builder, &report);
+    }
+    Ok(report)
+}
+
+/// The package version and a hash of this executable, so that a rebuilt compiler never
+/// reuses entries of another one.
+fn compiler_version() -> String {
+    let hash = std::env::current_exe().ok().and_then(|exe| std::fs::read(exe).ok()).map(|bytes| blake3::hash(&bytes));
+    match hash {
+        Some(hash) => format!("{}+{}", env!("CARGO_PKG_VERSION"), &hash.to_hex()[..16]),
+        None => env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
+fn source_of(builder: &Builder, path: &str) -> String {
+    builder.host().file(path).map(|f| f.text(builder.host().db()).clone()).unwrap_or_default()
+}
+
+fn print_report(builder: &Builder, report: &BuildReport) {
     for file in &report.files {
         if !file.diagnostics.is_empty() {
-            eprint!("{}", render(&file.path, &file.source, &file.diagnostics));
+            eprint!("{}", render(&file.path, &source_of(builder, &file.path), &file.diagnostics));
         }
     }
-    let verb = if wrote { "built" } else { "checked" };
-    let errors = report.count(true);
-    let warnings = report.count(false);
-    let target = if wrote { format!(" into {}", project.out_dir().display()) } else { String::new() };
+    let write = builder.options().write;
+    let verb = if write { "built" } else { "checked" };
+    let (errors, warnings) = (report.count(true), report.count(false));
+    let target = if write { format!(" into {}", builder.project().out_dir().display()) } else { String::new() };
+    let compiled = report.count_state(CacheState::Miss);
+    let reused = report.files.len() - compiled;
     println!(
-        "{verb} {} component{}{target}: {errors} error{}, {warnings} warning{} in {:.1} ms",
+        "{verb} {} component{}{target} ({compiled} compiled, {reused} from cache): {errors} error{}, {warnings} warning{} in {:.1} ms",
         report.files.len(),
-        if report.files.len() == 1 { "" } else { "s" },
-        if errors == 1 { "" } else { "s" },
-        if warnings == 1 { "" } else { "s" },
-        report.elapsed_ms
+        plural(report.files.len()),
+        plural(errors),
+        plural(warnings),
+        report.phases.total_ms
     );
 }
 
-fn json_report(report: &BuildReport) -> serde_json::Value {
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn json_report(builder: &Builder, report: &BuildReport) -> serde_json::Value {
     let diagnostics: Vec<serde_json::Value> = report
         .files
         .iter()
         .flat_map(|file| {
-            let index = LineIndex::new(&file.source);
-            file.diagnostics.iter().map(move |d| {
-                let (line, column) = index.line_col(&file.source, d.span.start);
-                let (end_line, end_column) = index.line_col(&file.source, d.span.end);
-                serde_json::json!({
-                    "file": file.path, "code": d.code, "severity": d.severity, "message": d.message,
-                    "line": line, "column": column, "endLine": end_line, "endColumn": end_column,
-                    "label": d.label, "help": d.help,
+            let source = source_of(builder, &file.path);
+            let index = LineIndex::new(&source);
+            file.diagnostics
+                .iter()
+                .map(|d| {
+                    let (line, column) = index.line_col(&source, d.span.start);
+                    let (end_line, end_column) = index.line_col(&source, d.span.end);
+                    serde_json::json!({
+                        "file": file.path, "code": d.code, "severity": d.severity, "message": d.message,
+                        "line": line, "column": column, "endLine": end_line, "endColumn": end_column,
+                        "label": d.label, "help": d.help,
+                    })
                 })
-            })
+                .collect::<Vec<_>>()
         })
         .collect();
     serde_json::json!({
         "files": report.files.len(),
         "errors": report.count(true),
         "warnings": report.count(false),
-        "elapsedMs": report.elapsed_ms,
+        "elapsedMs": report.phases.total_ms,
         "diagnostics": diagnostics,
     })
+}
+
+fn cache(project: &Project, action: CacheAction) -> anyhow::Result<ExitCode> {
+    let config: CacheConfig = eghact_engine::build::cache_config(project);
+    let disk = DiskCache::open(&config.dir, config.disk_limits())?;
+    match action {
+        CacheAction::Stats => {
+            let stats = disk.stats()?;
+            println!("{}", serde_json::to_string_pretty(&stats)?);
+        }
+        CacheAction::Gc => {
+            let report = disk.gc()?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        CacheAction::Clear => {
+            let report = disk.clear()?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -83,3 +83,51 @@ fn a_bad_config_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("eghact.toml"));
 }
+
+/// Polls `condition` for up to 30 s.
+fn eventually(what: &str, condition: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn watch_rebuilds_changes_made_outside_an_editor() {
+    use std::io::BufRead as _;
+    let dir = project(&[
+        ("src/A.egh", "<template><p>one</p></template>"),
+        ("src/B.egh", "<template><p>b</p></template>"),
+    ]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eghact"))
+        .args(["build", "--watch"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let watching = received.recv_timeout(std::time::Duration::from_secs(30));
+    assert!(watching.as_deref().is_ok_and(|l| l.starts_with("watching")), "{watching:?}");
+    assert!(dir.path().join("dist/B.js").is_file());
+
+    // Like a `git checkout`: several files change at once.
+    fs::write(dir.path().join("src/A.egh"), "<template><p>two</p></template>").unwrap();
+    fs::write(dir.path().join("src/C.egh"), "<template><p>c</p></template>").unwrap();
+    fs::remove_file(dir.path().join("src/B.egh")).unwrap();
+    let a = dir.path().join("dist/A.js");
+    eventually("the rebuild", || {
+        fs::read_to_string(&a).is_ok_and(|js| js.contains("two"))
+            && dir.path().join("dist/C.js").is_file()
+            && !dir.path().join("dist/B.js").exists()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -3,7 +3,7 @@
 //! ```text
 //! SourceFile ─ parse ─ outline ─┬─ signature ──────────────┐  (importers read only this)
 //!                               └─ imports ─ resolve ─ graph ─ cycle_of ─┐
-//!              parse ─ compile ─────────────────────────────── check ◄──┘
+//!              parse ─ compile ─ check ────────────────────── diagnostics ◄──┘
 //! ```
 //! Invariants:
 //! - A file's importers depend on its [`signature`] only: editing a body or a style of a
@@ -231,7 +231,7 @@ pub fn import_graph(db: &dyn salsa::Database) -> ImportGraph {
 
 /// Tarjan's algorithm, iteratively (deep graphs must not overflow the stack); returns the
 /// components with more than one member or a self-import.
-fn strongly_connected(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+pub fn strongly_connected(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     let nodes: Vec<&String> = edges.keys().collect();
     let index_of: BTreeMap<&String, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let successors: Vec<Vec<usize>> =
@@ -298,8 +298,9 @@ pub fn compile(db: &dyn salsa::Database, file: SourceFile) -> CompileOutput {
     codegen::compile_parsed(path, file.text(db), parse(db, file), &options)
 }
 
-/// Every diagnostic of a component: the compiler's, unresolved imports, import cycles and
-/// its use of the components it imports (checked against their signatures).
+/// The diagnostics of a component that depend on it and on the signatures and existence
+/// of what it imports: the compiler's, unresolved imports, and its use of imported
+/// components. A build caches them under the component's key.
 #[salsa::tracked(returns(ref))]
 pub fn check(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
     let mut diagnostics = compile(db, file).diagnostics.clone();
@@ -321,18 +322,30 @@ pub fn check(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
             _ => {}
         }
     }
-    if let Some(cycle) = cycle_of(db, file) {
-        let span = outline.imports.first().map_or(Span::new(0, 0), |i| i.span);
-        diagnostics.push(
-            Diagnostic::error("E0502", format!("import cycle: {}", cycle.join(" → ")), span)
-                .with_help("components in a cycle would render each other forever at load; break the cycle"),
-        );
-    }
     if !children.is_empty() {
         check_component_uses(db, file, &children, &mut diagnostics);
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     diagnostics
+}
+
+/// Every diagnostic of a component: [`check`] plus the import cycle it is part of, which
+/// depends on the whole import graph.
+#[salsa::tracked(returns(ref))]
+pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
+    let mut diagnostics = check(db, file).clone();
+    if let Some(cycle) = cycle_of(db, file) {
+        diagnostics.push(cycle_diagnostic(outline(db, file), cycle));
+        diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    }
+    diagnostics
+}
+
+/// E0502 for a member of `cycle`, on its first import.
+pub fn cycle_diagnostic(outline: &Outline, cycle: &[String]) -> Diagnostic {
+    let span = outline.imports.first().map_or(Span::new(0, 0), |i| i.span);
+    Diagnostic::error("E0502", format!("import cycle: {}", cycle.join(" → ")), span)
+        .with_help("components in a cycle would render each other forever at load; break the cycle")
 }
 
 /// Unknown and missing props of every `<Child …>` against `signature(child)`.

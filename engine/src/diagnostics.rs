@@ -4,12 +4,13 @@
 //! [`Diagnostic`]s with a stable code and a byte span into the `.egh` file; nothing is
 //! printed or thrown from inside the engine.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A byte range `[start, end)` into one source file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -34,7 +35,7 @@ impl Span {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -52,10 +53,11 @@ impl Severity {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
-    /// Stable code such as `E0101`, documented in `docs/diagnostics.md`.
-    pub code: &'static str,
+    /// Stable code such as `E0101`, documented in `docs/diagnostics.md`. Owned only when
+    /// read back from a cache or a build record.
+    pub code: Cow<'static, str>,
     pub severity: Severity,
     pub message: String,
     pub span: Span,
@@ -66,7 +68,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Self {
-        Self { code, severity: Severity::Error, message: message.into(), span, label: None, help: None }
+        Self { code: Cow::Borrowed(code), severity: Severity::Error, message: message.into(), span, label: None, help: None }
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Self {

@@ -2,6 +2,7 @@
 //! whole projects. It knows nothing of editors or the command line.
 
 pub mod build;
+pub mod cache;
 pub mod codegen;
 pub mod db;
 pub mod diagnostics;

@@ -33,12 +33,28 @@ pub struct Config {
     pub src: PathBuf,
     /// Output folder, relative to the project root.
     pub out: PathBuf,
+    pub cache: CacheSettings,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { src: "src".into(), out: "dist".into() }
+        Self { src: "src".into(), out: "dist".into(), cache: CacheSettings::default() }
     }
+}
+
+/// `[cache]` of `eghact.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSettings {
+    /// The disk cache folder, relative to the project root; `.eghact/cache` by default. Several
+    /// projects may share one.
+    pub dir: Option<PathBuf>,
+    /// Bound of the disk cache in MiB (1024 by default).
+    pub max_size_mb: Option<u64>,
+    /// Entries unused for this many days are removed (30 by default).
+    pub max_age_days: Option<u64>,
+    /// Environment variables whose values are part of every cache key.
+    pub env: Vec<String>,
 }
 
 pub struct Project {
@@ -63,6 +79,11 @@ impl Project {
 
     pub fn out_dir(&self) -> PathBuf {
         self.root.join(&self.config.out)
+    }
+
+    /// The source folder as seen from the output folder (`../src` for `dist`).
+    pub fn src_from_out(&self) -> PathBuf {
+        relative_to(&self.out_dir(), &self.src_dir())
     }
 
     /// Every file under the source folder, sorted, as paths relative to it.
@@ -161,7 +182,7 @@ fn relative_to(from: &Path, to: &Path) -> PathBuf {
     path
 }
 
-fn slash_path(path: &Path) -> String {
+pub fn slash_path(path: &Path) -> String {
     path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 

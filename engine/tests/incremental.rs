@@ -72,7 +72,7 @@ impl Fixture {
         let mut diagnostics = BTreeMap::new();
         for (path, file) in self.host.files() {
             if path.ends_with(".egh") {
-                let codes = db::check(db, *file).iter().map(|d| d.code.to_string()).collect();
+                let codes = db::diagnostics(db, *file).iter().map(|d| d.code.to_string()).collect();
                 diagnostics.insert(path.clone(), codes);
             }
         }
@@ -200,6 +200,7 @@ fn a_deleted_file_reports_its_importers() {
         check(src/App.egh)
         cycle_of(src/App.egh)
         cycle_of(src/Card.egh)
+        diagnostics(src/App.egh)
         file_at(path src/Card.egh)
         file_at(path src/lib/Badge.egh)
         import_graph(…)
@@ -220,6 +221,8 @@ fn a_renamed_file_is_a_removal_and_an_addition() {
         cycle_of(src/App.egh)
         cycle_of(src/Card.egh)
         cycle_of(src/lib/Pill.egh)
+        diagnostics(src/App.egh)
+        diagnostics(src/lib/Pill.egh)
         file_at(path src/Card.egh)
         file_at(path src/lib/Badge.egh)
         import_graph(…)

@@ -1,6 +1,716 @@
 //! Builds of a whole project on top of the database: the host that owns the inputs, the
 //! affected set of a change, the cache, the parallel scheduler and the build report.
+//!
+//! Invariants:
+//! - Output bytes depend only on the sources and the options, never on the thread count,
+//!   the cache state or the order of events: a hit restores exactly what a compile wrote.
+//! - A component with errors writes nothing; every write is a temporary file renamed.
+//! - A component is compiled only when its key (source, flags, environment, and the
+//!   signatures of what it imports) has no entry in any cache tier.
 
 mod host;
+mod state;
+pub mod watch;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
 
 pub use host::{FileChange, Host};
+pub use state::{BuildState, Imported, Stamp};
+
+use crate::cache::{
+    CacheConfig, CacheEntry, CacheKey, CacheKeyBuilder, Digest, InputChange, KeyInputs, MemoryCache, Tier, TierCounters, TieredCache,
+};
+use crate::codegen::{RUNTIME_FILE, RUNTIME_SOURCE};
+use crate::db::{self, Database, Layout, Resolution, SourceFile};
+use crate::diagnostics::Diagnostic;
+use crate::project::{Project, ProjectError, slash_path, write_atomic};
+
+/// The project's working folder for the cache and the build record.
+pub const WORK_DIR: &str = ".eghact";
+const STATE_FILE: &str = "build-state.json";
+
+/// What goes into every key besides the sources.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// Identifies the compiler build; a new one misses every entry.
+    pub compiler_version: String,
+    /// Write outputs (`build`) or only report diagnostics (`check`).
+    pub write: bool,
+}
+
+/// How a component's outputs were obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "tier")]
+pub enum CacheState {
+    /// Same key as the last build and its outputs are still in place: nothing to do.
+    Unchanged,
+    Hit(Tier),
+    Miss,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileBuild {
+    /// Relative to the project root.
+    pub path: String,
+    #[serde(flatten)]
+    pub cache: CacheState,
+    pub key: String,
+    pub inputs: KeyInputs,
+    /// For a miss or a hit: what differs from the last build's inputs (empty for a new file).
+    pub changes: Vec<InputChange>,
+    /// Compile time of a miss.
+    pub compile_ms: Option<f64>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Phases {
+    /// Reading and hashing sources.
+    pub load_ms: f64,
+    /// Keys: signatures of changed components and import resolution.
+    pub plan_ms: f64,
+    /// Cache lookups and compiles, in parallel.
+    pub compile_ms: f64,
+    /// Outputs, copies and the build record.
+    pub write_ms: f64,
+    pub total_ms: f64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct BuildReport {
+    pub files: Vec<FileBuild>,
+    /// Non-component files copied to the output folder in this build.
+    pub copied: usize,
+    pub phases: Phases,
+    /// Cache problems that were treated as misses (a damaged entry, a full disk).
+    pub warnings: Vec<String>,
+    /// Lookups per cache tier since the builder opened.
+    pub tiers: Vec<TierCounters>,
+    /// Components outside this build's scope (watch mode rebuilds only what a change
+    /// affects), with the diagnostics they had.
+    pub skipped: Skipped,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Skipped {
+    pub components: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl BuildReport {
+    /// Errors (or warnings) of the project, including components outside this build's scope.
+    pub fn count(&self, errors: bool) -> usize {
+        let skipped = if errors { self.skipped.errors } else { self.skipped.warnings };
+        skipped + self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.is_error() == errors).count()
+    }
+
+    pub fn count_state(&self, state: CacheState) -> usize {
+        self.files.iter().filter(|f| f.cache == state).count()
+    }
+}
+
+/// Progress of a build, for a progress bar or an editor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildEvent {
+    /// `total` components need a cache lookup or a compile.
+    Started { total: usize },
+    Compiled { path: String, done: usize, total: usize, cache: CacheState },
+    Finished,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+}
+
+/// A project with its database, its cache and the record of its last build. One per
+/// process; watch mode keeps it between builds.
+pub struct Builder {
+    project: Project,
+    options: BuildOptions,
+    host: Host,
+    cache: TieredCache,
+    state: BuildState,
+    /// Digest of each component's current text.
+    sources: BTreeMap<String, Digest>,
+    /// Problems to report with the next build.
+    warnings: Vec<String>,
+    /// Time spent reading sources since the last build.
+    load_ms: f64,
+    /// Paths changed since the last build.
+    dirty: BTreeSet<String>,
+    /// A file was added or removed since the last build: resolutions may differ anywhere.
+    file_set_changed: bool,
+    /// The record matches the outputs of a build of this builder.
+    synced: bool,
+    /// The record changed since it was last written.
+    unsaved: bool,
+    defer_save: bool,
+    /// Import cycles, as of the last build.
+    cycles: Vec<Vec<String>>,
+}
+
+impl Builder {
+    pub fn open(project: Project, options: BuildOptions) -> Self {
+        let layout = Layout { src: slash_path(&project.config.src), src_from_out: slash_path(&project.src_from_out()) };
+        let config = cache_config(&project);
+        let mut warnings = Vec::new();
+        let cache = TieredCache::open(&config).unwrap_or_else(|error| {
+            warnings.push(format!("disk cache unavailable, using memory only: {error}"));
+            TieredCache::new(vec![Box::new(MemoryCache::new(config.memory_bytes))])
+        });
+        let mut state = BuildState::load(&project.root.join(WORK_DIR).join(STATE_FILE));
+        let out = project.out_dir().display().to_string();
+        if state.out != out {
+            // Outputs recorded for another folder say nothing about this one.
+            state = BuildState::default();
+            state.out = out;
+        }
+        Self { project, options, host: Host::new(Database::default(), layout), cache, state, sources: BTreeMap::new(),
+            warnings,
+            load_ms: 0.0,
+            dirty: BTreeSet::new(),
+            file_set_changed: false,
+            synced: false,
+            unsaved: false,
+            defer_save: false,
+            cycles: Vec::new(),
+        }
+    }
+
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    pub fn options(&self) -> &BuildOptions {
+        &self.options
+    }
+
+    /// Reads the whole source folder into the database.
+    pub fn load(&mut self) -> Result<Vec<String>, ProjectError> {
+        let started = Instant::now();
+        let src = self.project.src_dir();
+        let mut changes = Vec::new();
+        let mut present = BTreeSet::new();
+        for relative in self.project.source_files()? {
+            let path = slash_path(&self.project.config.src.join(&relative));
+            changes.push(read_change(&src.join(&relative), &path)?);
+            present.insert(path);
+        }
+        changes.extend(
+            self.host.files().keys().filter(|p| !present.contains(*p)).map(|path| FileChange::Remove { path: path.clone() }),
+        );
+        self.load_ms += ms(started);
+        Ok(self.apply(changes))
+    }
+
+    /// Re-reads `paths` (relative to the project root): a file that is gone is removed.
+    pub fn refresh(&mut self, paths: impl IntoIterator<Item = String>) -> Result<Vec<String>, ProjectError> {
+        let mut changes = Vec::new();
+        for path in paths {
+            let on_disk = self.project.root.join(&path);
+            if on_disk.is_file() {
+                changes.push(read_change(&on_disk, &path)?);
+            } else if on_disk.is_dir() {
+                // A folder appeared or was renamed: take in everything under it.
+                for entry in walkdir::WalkDir::new(&on_disk).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+                    if let Ok(relative) = entry.path().strip_prefix(&self.project.root) {
+                        changes.push(read_change(entry.path(), &slash_path(relative))?);
+                    }
+                }
+            } else {
+                let prefix = format!("{path}/");
+                changes.extend(
+                    self.host
+                        .files()
+                        .keys()
+                        .filter(|p| **p == path || p.starts_with(&prefix))
+                        .map(|p| FileChange::Remove { path: p.clone() }),
+                );
+            }
+        }
+        Ok(self.apply(changes))
+    }
+
+    fn apply(&mut self, changes: Vec<FileChange>) -> Vec<String> {
+        let started = Instant::now();
+        for change in &changes {
+            let (FileChange::Write { path, .. } | FileChange::Remove { path }) = change;
+            let known = self.host.files().contains_key(path);
+            self.file_set_changed |= matches!(change, FileChange::Write { .. }) != known;
+            match change {
+                FileChange::Write { path, text } if path.ends_with(".egh") => {
+                    self.sources.insert(path.clone(), Digest::of(text.as_bytes()));
+                }
+                FileChange::Write { .. } => {}
+                FileChange::Remove { path } => {
+                    self.sources.remove(path);
+                }
+            }
+        }
+        let changed = self.host.apply(changes);
+        self.dirty.extend(changed.iter().cloned());
+        self.load_ms += ms(started);
+        changed
+    }
+
+    /// Builds every component whose key changed since the last build (all of them in a
+    /// new project), then records this build.
+    ///
+    /// The first build of a builder compares every component with the build record; later
+    /// ones (watch mode) look only at the files changed since and at their importers, and
+    /// trust the outputs this builder wrote.
+    pub fn build(&mut self, on_event: &(dyn Fn(BuildEvent) + Sync)) -> Result<BuildReport, BuildError> {
+        let started = Instant::now();
+        let mut report = BuildReport { warnings: std::mem::take(&mut self.warnings), ..BuildReport::default() };
+        report.phases.load_ms = std::mem::take(&mut self.load_ms);
+        let dirty = std::mem::take(&mut self.dirty);
+        let full = !self.synced || self.file_set_changed;
+        let scope: Vec<String> = if full { self.sources.keys().cloned().collect() } else { self.affected(&dirty) };
+        let plans = self.plan(&scope, full);
+        report.phases.plan_ms = ms(started);
+
+        let compile_started = Instant::now();
+        let (unchanged, work): (Vec<_>, Vec<_>) = plans.into_iter().partition(|p| self.is_unchanged(p));
+        on_event(BuildEvent::Started { total: work.len() });
+        let done = AtomicUsize::new(0);
+        let total = work.len();
+        let cache = &self.cache;
+        let handles = Handles::new(self.host.db());
+        let mut outcomes: Vec<Outcome> = work
+            .into_par_iter()
+            .map_init(
+                || handles.get(),
+                |db, plan| {
+                    let outcome = run(db, cache, plan);
+                    let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    on_event(BuildEvent::Compiled { path: outcome.plan.path.clone(), done, total, cache: outcome.cache });
+                    outcome
+                },
+            )
+            .collect();
+        drop(handles);
+        outcomes.extend(unchanged.into_iter().map(|plan| {
+            let diagnostics = self.state.components.get(&plan.path).map(|s| s.diagnostics.clone()).unwrap_or_default();
+            Outcome { plan, cache: CacheState::Unchanged, entry: None, diagnostics, compile_ms: None }
+        }));
+        outcomes.sort_by(|a, b| a.plan.path.cmp(&b.plan.path));
+        report.warnings.extend(cache.take_warnings().iter().map(ToString::to_string));
+        report.phases.compile_ms = ms(compile_started);
+
+        let write_started = Instant::now();
+        let imports_changed =
+            full || outcomes.iter().any(|o| self.state.components.get(&o.plan.path).is_none_or(|s| s.imports != o.plan.imports));
+        if imports_changed {
+            let mut edges = self.import_edges();
+            edges.retain(|path, _| self.sources.contains_key(path));
+            for outcome in &outcomes {
+                edges.insert(outcome.plan.path.clone(), component_targets(&outcome.plan.imports).collect());
+            }
+            self.cycles = db::strongly_connected(&edges);
+        }
+        let in_cycle: BTreeSet<String> = self.cycles.iter().flatten().cloned().collect();
+        for outcome in outcomes {
+            let previous = self.state.components.remove(&outcome.plan.path);
+            let failed = outcome.diagnostics.iter().any(Diagnostic::is_error) || in_cycle.contains(&outcome.plan.path);
+            let outputs = match (&outcome.entry, previous) {
+                (_, Some(previous)) if failed => {
+                    // A component that fails keeps no outputs of an earlier build.
+                    self.remove_outputs(&previous.outputs);
+                    Vec::new()
+                }
+                (Some(entry), _) if self.options.write && !failed => self.write_outputs(&outcome.plan.path, entry)?,
+                (None, Some(previous)) => previous.outputs,
+                _ => Vec::new(),
+            };
+            let changes = match &outcome.plan.previous_inputs {
+                Some(previous) if outcome.cache != CacheState::Unchanged => outcome.plan.inputs.changes_since(previous),
+                _ => Vec::new(),
+            };
+            self.state.components.insert(
+                outcome.plan.path.clone(),
+                state::ComponentState {
+                    source: outcome.plan.source,
+                    signature: outcome.plan.signature,
+                    imports: outcome.plan.imports,
+                    inputs: outcome.plan.inputs.clone(),
+                    key: outcome.plan.key.to_string(),
+                    outputs,
+                    diagnostics: outcome.diagnostics.clone(),
+                },
+            );
+            report.files.push(FileBuild {
+                path: outcome.plan.path,
+                cache: outcome.cache,
+                key: outcome.plan.key.to_string(),
+                inputs: outcome.plan.inputs,
+                changes,
+                compile_ms: outcome.compile_ms,
+                diagnostics: outcome.diagnostics,
+            });
+        }
+        // Components that are gone take their outputs with them.
+        let removed: Vec<String> = if full {
+            self.state.components.keys().filter(|p| !self.sources.contains_key(*p)).cloned().collect()
+        } else {
+            dirty.iter().filter(|p| !self.sources.contains_key(*p)).cloned().collect()
+        };
+        for path in removed {
+            if let Some(state) = self.state.components.remove(&path) {
+                self.remove_outputs(&state.outputs);
+            }
+        }
+        self.add_cycle_diagnostics(&mut report);
+        report.skipped = self.skipped(&report);
+        if self.options.write {
+            report.copied = self.copy_other_files(if full { None } else { Some(&dirty) })?;
+            if full {
+                write_atomic(&self.project.out_dir().join(RUNTIME_FILE), RUNTIME_SOURCE.as_bytes())?;
+            }
+        }
+        self.synced = true;
+        self.file_set_changed = false;
+        self.unsaved |= full || !report.files.is_empty() || report.copied > 0;
+        if self.options.write && !self.defer_save {
+            self.save()?;
+        }
+        report.tiers = self.cache.counters();
+        report.phases.write_ms = ms(write_started);
+        report.phases.total_ms = report.phases.load_ms + ms(started);
+        on_event(BuildEvent::Finished);
+        Ok(report)
+    }
+
+    /// Keep the build record in memory after each build until [`Builder::save`] (watch mode
+    /// saves it when idle, so that a rebuild does not pay for writing the whole record).
+    pub fn defer_save(&mut self, defer: bool) {
+        self.defer_save = defer;
+    }
+
+    /// Writes the build record if it changed since it was last written.
+    pub fn save(&mut self) -> Result<(), ProjectError> {
+        if std::mem::take(&mut self.unsaved) {
+            self.state.save(&self.project.root.join(WORK_DIR).join(STATE_FILE))?;
+        }
+        Ok(())
+    }
+
+    /// The changed components and the components that import them.
+    fn affected(&self, dirty: &BTreeSet<String>) -> Vec<String> {
+        let mut affected: BTreeSet<String> = dirty.iter().filter(|p| self.sources.contains_key(*p)).cloned().collect();
+        for (path, state) in &self.state.components {
+            let imports_dirty =
+                state.imports.iter().any(|(_, i)| matches!(i, Imported::Component(target) if dirty.contains(target)));
+            if imports_dirty && self.sources.contains_key(path) {
+                affected.insert(path.clone());
+            }
+        }
+        affected.into_iter().collect()
+    }
+
+    /// Component → the components it imports, from the build record.
+    fn import_edges(&self) -> BTreeMap<String, BTreeSet<String>> {
+        self.state.components.iter().map(|(path, state)| (path.clone(), component_targets(&state.imports).collect())).collect()
+    }
+
+    /// E0502 on every member of an import cycle that this report covers.
+    fn add_cycle_diagnostics(&self, report: &mut BuildReport) {
+        for cycle in &self.cycles {
+            for member in cycle {
+                let (Some(file), Some(build)) = (self.host.file(member), report.files.iter_mut().find(|f| f.path == *member)) else {
+                    continue;
+                };
+                build.diagnostics.push(db::cycle_diagnostic(db::outline(self.host.db(), file), cycle));
+                build.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+            }
+        }
+    }
+
+    fn remove_outputs(&self, outputs: &[(String, Stamp)]) {
+        if self.options.write {
+            for (output, _) in outputs {
+                let _ = fs::remove_file(self.project.root.join(output));
+            }
+        }
+    }
+
+    /// What the components outside this build's scope had.
+    fn skipped(&self, report: &BuildReport) -> Skipped {
+        let in_report: BTreeSet<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
+        let mut skipped = Skipped::default();
+        for (path, state) in &self.state.components {
+            if !in_report.contains(path.as_str()) {
+                skipped.components += 1;
+                skipped.errors += state.diagnostics.iter().filter(|d| d.is_error()).count();
+                skipped.warnings += state.diagnostics.iter().filter(|d| !d.is_error()).count();
+            }
+        }
+        skipped
+    }
+
+    /// Keys of every component. Only components whose text changed, and the importers of
+    /// those whose signature changed, are read through the database; the rest come from
+    /// the last build's record.
+    fn plan(&self, scope: &[String], file_set_changed: bool) -> Vec<Plan> {
+        let db = self.host.db();
+        let recorded = |path: &str| self.state.components.get(path).filter(|s| self.sources.get(path) == Some(&s.source));
+        // Signature digests of changed components, computed in parallel: this is where
+        // changed files are parsed.
+        let changed: Vec<(String, SourceFile)> = scope
+            .iter()
+            .filter(|p| recorded(p).is_none())
+            .filter_map(|p| Some((p.clone(), self.host.file(p)?)))
+            .collect();
+        let handles = Handles::new(db);
+        let signatures: BTreeMap<String, Digest> = changed
+            .par_iter()
+            .map_init(|| handles.get(), |db, (path, file)| (path.clone(), Digest::from(db::signature(db, *file).hash())))
+            .collect();
+        let signature_of = |path: &str| -> Digest {
+            match (signatures.get(path), recorded(path)) {
+                (Some(digest), _) => *digest,
+                (None, Some(state)) => state.signature,
+                // Not changed and not recorded cannot happen; the database answers anyway.
+                (None, None) => self.host.file(path).map_or(Digest::of(b""), |f| Digest::from(db::signature(db, f).hash())),
+            }
+        };
+        let layout = db::Workspace::get(db).layout(db).clone();
+        let env: Vec<(String, Option<std::ffi::OsString>)> =
+            self.project.config.cache.env.iter().map(|name| (name.clone(), std::env::var_os(name))).collect();
+        scope
+            .iter()
+            .filter_map(|path| Some((path, self.sources.get(path)?)))
+            .map(|(path, source)| {
+                let imports = match recorded(path) {
+                    Some(state) if !file_set_changed => state.imports.clone(),
+                    _ => self.host.file(path).map(|f| resolved_imports(db, f)).unwrap_or_default(),
+                };
+                let options = layout.compile_options(path);
+                let mut builder = CacheKeyBuilder::new(&self.options.compiler_version, *source)
+                    .flag(path)
+                    .flag(&options.runtime_import)
+                    .flag(options.source_map_source.as_deref().unwrap_or(""));
+                for (name, value) in &env {
+                    builder = builder.env(name, value.as_deref());
+                }
+                for (specifier, imported) in &imports {
+                    let digest = match imported {
+                        Imported::Component(target) => signature_of(target),
+                        Imported::File(_) | Imported::Missing(_) | Imported::Outside => Digest::of(b""),
+                    };
+                    builder = builder.import(&format!("{specifier} -> {imported:?}"), digest);
+                }
+                let inputs = builder.finish();
+                let key = inputs.key();
+                let previous = self.state.components.get(path);
+                Plan {
+                    path: path.clone(),
+                    file: self.host.file(path),
+                    source: *source,
+                    signature: signature_of(path),
+                    imports,
+                    key,
+                    previous_inputs: previous.map(|p| p.inputs.clone()),
+                    inputs,
+                }
+            })
+            .collect()
+    }
+
+    /// Same key as the last build, outputs untouched since.
+    fn is_unchanged(&self, plan: &Plan) -> bool {
+        let Some(previous) = self.state.components.get(&plan.path) else { return false };
+        previous.key() == Some(plan.key)
+            && (!self.options.write
+                || previous.diagnostics.iter().any(Diagnostic::is_error)
+                || (!previous.outputs.is_empty()
+                    && previous.outputs.iter().all(|(path, stamp)| Stamp::of(&self.project.root.join(path)) == Some(*stamp))))
+    }
+
+    fn write_outputs(&self, path: &str, entry: &CacheEntry) -> Result<Vec<(String, Stamp)>, ProjectError> {
+        let relative = layout_relative(&self.project, path);
+        let js = self.project.out_dir().join(relative).with_extension("js");
+        let mut written = Vec::new();
+        for (name, output) in [("js", js.clone()), ("map", js.with_extension("js.map")), ("css", js.with_extension("css"))] {
+            let Some(bytes) = entry.get(name) else { continue };
+            if name == "css" && bytes.is_empty() {
+                continue;
+            }
+            write_atomic(&output, bytes)?;
+            if let (Some(stamp), Ok(relative)) = (Stamp::of(&output), output.strip_prefix(&self.project.root)) {
+                written.push((slash_path(relative), stamp));
+            }
+        }
+        Ok(written)
+    }
+
+    /// Copies the non-component source files (all, or those in `only`) whose stamp changed
+    /// since they were last copied.
+    fn copy_other_files(&mut self, only: Option<&BTreeSet<String>>) -> Result<usize, ProjectError> {
+        let mut copies = match only {
+            Some(_) => std::mem::take(&mut self.state.copies),
+            None => BTreeMap::new(),
+        };
+        let mut copied = 0;
+        let candidates: Vec<&String> = match only {
+            Some(paths) => paths.iter().collect(),
+            None => self.host.files().keys().collect(),
+        };
+        for path in candidates.into_iter().filter(|p| !p.ends_with(".egh")) {
+            if !self.host.files().contains_key(path) {
+                copies.remove(path);
+                let _ = fs::remove_file(self.project.out_dir().join(layout_relative(&self.project, path)));
+                continue;
+            }
+            let input = self.project.root.join(path);
+            let Some(stamp) = Stamp::of(&input) else { continue };
+            let output = self.project.out_dir().join(layout_relative(&self.project, path));
+            if self.state.copies.get(path) != Some(&stamp) || !output.exists() {
+                let bytes = fs::read(&input).map_err(|source| ProjectError::Read { path: input.clone(), source })?;
+                write_atomic(&output, &bytes)?;
+                copied += 1;
+            }
+            copies.insert(path.clone(), stamp);
+        }
+        self.state.copies = copies;
+        Ok(copied)
+    }
+}
+
+/// A component's key and what it was made of.
+struct Plan {
+    path: String,
+    file: Option<SourceFile>,
+    source: Digest,
+    signature: Digest,
+    imports: Vec<(String, Imported)>,
+    key: CacheKey,
+    inputs: KeyInputs,
+    previous_inputs: Option<KeyInputs>,
+}
+
+struct Outcome {
+    plan: Plan,
+    cache: CacheState,
+    /// The outputs, unless unchanged.
+    entry: Option<Arc<CacheEntry>>,
+    diagnostics: Vec<Diagnostic>,
+    compile_ms: Option<f64>,
+}
+
+/// Database handles for worker threads (a `Database` moves between threads but is not
+/// shared by them).
+struct Handles(std::sync::Mutex<Database>);
+
+impl Handles {
+    fn new(db: &Database) -> Self {
+        Self(std::sync::Mutex::new(db.clone()))
+    }
+
+    fn get(&self) -> Database {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+/// A cache lookup, and a compile on a miss.
+fn run(db: &Database, cache: &TieredCache, plan: Plan) -> Outcome {
+    if let Some(hit) = cache.get(&plan.key) {
+        if let Some(diagnostics) = hit.entry.get("diagnostics").and_then(|d| serde_json::from_slice(d).ok()) {
+            return Outcome { plan, cache: CacheState::Hit(hit.tier), entry: Some(hit.entry), diagnostics, compile_ms: None };
+        }
+    }
+    let started = Instant::now();
+    let (entry, diagnostics) = match plan.file {
+        Some(file) => {
+            let diagnostics = db::check(db, file).clone();
+            let output = db::compile(db, file);
+            let files = vec![
+                ("js".to_string(), output.js.clone().into_bytes()),
+                ("map".to_string(), output.map.clone().into_bytes()),
+                ("css".to_string(), output.css.clone().into_bytes()),
+                ("diagnostics".to_string(), serde_json::to_vec(&diagnostics).unwrap_or_default()),
+            ];
+            (Arc::new(CacheEntry::new(files)), diagnostics)
+        }
+        None => (Arc::new(CacheEntry::new(Vec::new())), Vec::new()),
+    };
+    cache.put(&plan.key, &entry);
+    Outcome { plan, cache: CacheState::Miss, entry: Some(entry), diagnostics, compile_ms: Some(ms(started)) }
+}
+
+fn component_targets(imports: &[(String, Imported)]) -> impl Iterator<Item = String> + '_ {
+    imports.iter().filter_map(|(_, imported)| match imported {
+        Imported::Component(target) => Some(target.clone()),
+        _ => None,
+    })
+}
+
+/// What each import of `file` names, for its key and the build record.
+fn resolved_imports(db: &Database, file: SourceFile) -> Vec<(String, Imported)> {
+    db::resolve(db, file)
+        .iter()
+        .map(|(specifier, resolution)| {
+            let imported = match resolution {
+                Resolution::Component(target) => Imported::Component(target.path(db).clone()),
+                Resolution::File(path) => Imported::File(path.clone()),
+                Resolution::Missing(path) => Imported::Missing(path.clone()),
+                Resolution::Framework | Resolution::Package | Resolution::Url => Imported::Outside,
+            };
+            (specifier.clone(), imported)
+        })
+        .collect()
+}
+
+fn read_change(on_disk: &Path, path: &str) -> Result<FileChange, ProjectError> {
+    let text = if path.ends_with(".egh") {
+        fs::read_to_string(on_disk).map_err(|source| ProjectError::Read { path: on_disk.to_path_buf(), source })?
+    } else {
+        String::new()
+    };
+    Ok(FileChange::Write { path: path.to_string(), text })
+}
+
+/// `path` (relative to the project root) relative to the source folder.
+fn layout_relative(project: &Project, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    path.strip_prefix(&project.config.src).unwrap_or(path).to_path_buf()
+}
+
+/// The cache settings of `eghact.toml`, with the defaults for what it leaves out.
+pub fn cache_config(project: &Project) -> CacheConfig {
+    let settings = &project.config.cache;
+    let dir = settings.dir.as_ref().map_or_else(|| project.root.join(crate::cache::DEFAULT_DIR), |d| project.root.join(d));
+    let mut config = CacheConfig::new(dir);
+    if let Some(max) = settings.max_size_mb {
+        config.max_bytes = max << 20;
+    }
+    if let Some(days) = settings.max_age_days {
+        config.max_age = std::time::Duration::from_secs(days * 24 * 60 * 60);
+    }
+    config
+}
+
+/// This process's high-water mark of resident memory in KiB (Linux; `None` elsewhere), for
+/// build summaries and benchmarks.
+pub fn peak_memory_kib() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?.split_whitespace().next()?.parse().ok()
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}

@@ -1,0 +1,197 @@
+//! Build benchmark: cold, warm and incremental builds of generated projects, with the
+//! Svelte compiler on the same components for the cold build.
+//!
+//! `cargo bench --bench build` generates projects of 1,000 and 10,000 components
+//! (`EGHACT_BENCH_SIZES=1000,10000`) with `generator/mod.rs`, then for each size:
+//! 1. cold build in a new process (`eghact build --summary`), on all cores and on one thread;
+//! 2. warm no-op build in a new process (the build record says nothing changed);
+//! 3. warm build in a new process from the disk cache alone (record and outputs deleted);
+//! 4. watch mode in this process: a one-file body edit and a one-file signature edit, each
+//!    from the change to rewritten outputs (`Builder::refresh` + `Builder::build`);
+//! 5. with node and `benches/svelte/node_modules`: the Svelte compiler on the same components
+//!    (compile only, in memory, one thread) for the smallest size, and the ratio.
+//! Peak memory: each process reports its own high-water mark (VmHWM) in its summary; for
+//! watch mode it is this process's. Timings are wall clock, best of `EGHACT_BENCH_ITERS`
+//! (default 3) runs. Exits non-zero when a build reports an error.
+
+mod generator;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use eghact_engine::build::{BuildOptions, Builder, CacheState, peak_memory_kib};
+use eghact_engine::project::Project;
+use generator::Flavor;
+
+const SEED: u64 = 0xE6AC7;
+
+struct Run {
+    wall_ms: f64,
+    summary: serde_json::Value,
+}
+
+fn eghact(dir: &Path, extra: &[&str]) -> Result<Run, String> {
+    let summary_path = dir.join(".eghact-bench-summary.json");
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_eghact"))
+        .arg("build")
+        .arg(dir)
+        .arg("--summary")
+        .arg(&summary_path)
+        .args(extra)
+        .output()
+        .map_err(|e| format!("cannot run eghact: {e}"))?;
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if !output.status.success() {
+        return Err(format!("eghact build failed: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    let text = std::fs::read_to_string(&summary_path).map_err(|e| e.to_string())?;
+    let summary = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    Ok(Run { wall_ms, summary })
+}
+
+fn best(iters: usize, mut run: impl FnMut() -> Result<Run, String>) -> Result<Run, String> {
+    let mut best: Option<Run> = None;
+    for _ in 0..iters {
+        let next = run()?;
+        if best.as_ref().is_none_or(|b| next.wall_ms < b.wall_ms) {
+            best = Some(next);
+        }
+    }
+    best.ok_or_else(|| "no run".to_string())
+}
+
+fn reset(dir: &Path, cache: bool) {
+    let _ = std::fs::remove_dir_all(dir.join("dist"));
+    let _ = std::fs::remove_file(dir.join(".eghact/build-state.json"));
+    if cache {
+        let _ = std::fs::remove_dir_all(dir.join(".eghact/cache"));
+    }
+}
+
+fn describe(label: &str, run: &Run) {
+    let totals = &run.summary["totals"];
+    let peak = run.summary["peak_memory_kib"].as_u64().map_or("?".to_string(), |k| format!("{:.0} MiB", k as f64 / 1024.0));
+    println!(
+        "  {label:<38} {:>9.1} ms wall ({:>8.1} ms in build; {} compiled, {} hits, {} unchanged; peak {peak})",
+        run.wall_ms,
+        run.summary["phases"]["total_ms"].as_f64().unwrap_or(f64::NAN),
+        totals["misses"],
+        totals["hits"],
+        totals["unchanged"],
+    );
+}
+
+/// A one-file edit in watch mode: change, refresh, build; returns (ms, rebuilt components).
+fn watch_edit(builder: &mut Builder, dir: &Path, path: &str, edit: impl Fn(&str) -> String) -> Result<(f64, usize), String> {
+    let file = dir.join(path);
+    let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
+    std::fs::write(&file, edit(&text)).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    builder.refresh([path.to_string()]).map_err(|e| e.to_string())?;
+    let report = builder.build(&|_| {}).map_err(|e| e.to_string())?;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if report.count(true) > 0 {
+        return Err(format!("errors after editing {path}"));
+    }
+    Ok((ms, report.files.iter().filter(|f| f.cache != CacheState::Unchanged).count()))
+}
+
+fn svelte_ms_per_component(n: usize) -> Result<f64, String> {
+    let svelte_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/svelte");
+    if !svelte_dir.join("node_modules/svelte").is_dir() {
+        return Err(format!("run `npm ci` in {}", svelte_dir.display()));
+    }
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    generator::write_project(tmp.path(), n, Flavor::Svelte, SEED).map_err(|e| e.to_string())?;
+    let output = Command::new("node")
+        .arg(svelte_dir.join("compile.mjs"))
+        .arg(tmp.path())
+        .args(["--iterations", "1", "--warmup", "0"])
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    line["ms_per_component"].as_f64().ok_or_else(|| "no ms_per_component in the svelte output".to_string())
+}
+
+fn bench(n: usize, iters: usize) -> Result<f64, String> {
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = tmp.path();
+    generator::write_project(dir, n, Flavor::Egh, SEED).map_err(|e| e.to_string())?;
+    println!("{n} components:");
+    let cold = best(iters, || {
+        reset(dir, true);
+        eghact(dir, &[])
+    })?;
+    describe("cold build, all cores", &cold);
+    let cold_one = best(iters, || {
+        reset(dir, true);
+        eghact(dir, &["--threads", "1"])
+    })?;
+    describe("cold build, one thread", &cold_one);
+    let warm = best(iters, || eghact(dir, &[]))?;
+    describe("warm no-op build (new process)", &warm);
+    let from_cache = best(iters, || {
+        reset(dir, false);
+        eghact(dir, &[])
+    })?;
+    describe("warm build from the disk cache alone", &from_cache);
+
+    let project = Project::open(dir).map_err(|e| e.to_string())?;
+    let mut builder = Builder::open(project, BuildOptions { compiler_version: "bench".into(), write: true });
+    builder.load().map_err(|e| e.to_string())?;
+    builder.build(&|_| {}).map_err(|e| e.to_string())?;
+    let target = format!("src/C{:04}.egh", n / 2);
+    let mut body = Vec::new();
+    for i in 0..iters.max(5) {
+        body.push(watch_edit(&mut builder, dir, &target, |t| format!("{t}\n<!-- edit {i} -->\n"))?);
+    }
+    let body_best = body.iter().map(|(ms, _)| *ms).fold(f64::INFINITY, f64::min);
+    println!("  {:<38} {body_best:>9.2} ms ({} component rebuilt)", "watch: one-file body edit", body[0].1);
+    // Every generated component declares `export let label…`: a new prop is a new signature.
+    let (signature_ms, rebuilt) =
+        watch_edit(&mut builder, dir, &target, |t| t.replacen("export let label", "export let benchExtra = 0;\n  export let label", 1))?;
+    println!("  {:<38} {signature_ms:>9.2} ms ({rebuilt} components rebuilt: the file and its importers)", "watch: one-file signature edit");
+    if let Some(kib) = peak_memory_kib() {
+        println!("  {:<38} {:>9.0} MiB (this process, all steps so far)", "watch: peak memory", kib as f64 / 1024.0);
+    }
+    Ok(cold.wall_ms / n as f64)
+}
+
+fn main() -> ExitCode {
+    let sizes: Vec<usize> = std::env::var("EGHACT_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000,10000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let iters: usize = std::env::var("EGHACT_BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("eghact build benchmark ({cores} cores, best of {iters})");
+    let mut first = None;
+    for &n in &sizes {
+        match bench(n, iters) {
+            Ok(per_component) => {
+                first.get_or_insert((n, per_component));
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some((n, eghact)) = first {
+        match svelte_ms_per_component(n) {
+            Ok(svelte) => println!(
+                "cold build vs Svelte on {n} components: eghact {eghact:.3} ms/component (check + compile + write, new process), \
+                 svelte {svelte:.3} ms/component (compile only) -> {:.1}x",
+                svelte / eghact
+            ),
+            Err(why) => println!("svelte comparison skipped: {why}"),
+        }
+    }
+    ExitCode::SUCCESS
+}

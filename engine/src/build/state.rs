@@ -1,0 +1,89 @@
+//! The record of the last build, kept in `.eghact/build-state.json`: what each component's
+//! key was made of, what it wrote, and its diagnostics. A new process compares the sources
+//! with it to find what changed without parsing what did not.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{CacheKey, Digest, KeyInputs};
+use crate::diagnostics::Diagnostic;
+
+/// Bumped when the record's shape changes; an old record is ignored.
+const FORMAT: u32 = 1;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct BuildState {
+    format: u32,
+    /// The output folder the outputs were written to.
+    pub out: String,
+    /// Component path → its record.
+    pub components: BTreeMap<String, ComponentState>,
+    /// Copied file path → its source stamp when it was copied.
+    pub copies: BTreeMap<String, Stamp>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ComponentState {
+    pub source: Digest,
+    pub signature: Digest,
+    /// Each import specifier with what it resolved to (`Imported::key_path`).
+    pub imports: Vec<(String, Imported)>,
+    pub inputs: KeyInputs,
+    pub key: String,
+    /// Output files (relative to the project root) with their stamps after writing.
+    pub outputs: Vec<(String, Stamp)>,
+    /// Diagnostics except import cycles, which depend on the whole graph.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What an import resolved to, as far as the importer's key cares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Imported {
+    Component(String),
+    File(String),
+    Missing(String),
+    /// The framework, a package or a URL: nothing in the project.
+    Outside,
+}
+
+/// Size and modification time of a file: enough to notice that someone else changed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub len: u64,
+    pub modified_ns: u128,
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> Option<Self> {
+        let metadata = fs::metadata(path).ok()?;
+        let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(Self { len: metadata.len(), modified_ns: modified.as_nanos() })
+    }
+}
+
+impl ComponentState {
+    pub fn key(&self) -> Option<CacheKey> {
+        CacheKey::from_hex(&self.key)
+    }
+}
+
+impl BuildState {
+    /// The record at `path`; missing, unreadable or of another format reads as empty (the
+    /// next build is then a full one, never a wrong one).
+    pub fn load(path: &Path) -> Self {
+        fs::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<BuildState>(&bytes).ok())
+            .filter(|state| state.format == FORMAT)
+            .unwrap_or_default()
+    }
+
+    pub fn save(&mut self, path: &Path) -> Result<(), crate::project::ProjectError> {
+        self.format = FORMAT;
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        crate::project::write_atomic(path, &bytes)
+    }
+}

@@ -1,0 +1,244 @@
+//! The cached value, a component's compiled outputs, and its binary form (the same bytes on
+//! disk and, later, on the wire):
+//!
+//! ```text
+//! "EGHC"  format version (u16)  blake3 of the rest (32 bytes)  | payload length (u64)  zstd(payload)
+//! payload = file count (u32), then per file: name length (u32), name, data length (u64), data
+//! ```
+//!
+//! Integers are little-endian. Invariant: [`CacheEntry::decode`] never panics and accepts only
+//! what [`CacheEntry::encode`] wrote; any other bytes are a [`DecodeError`].
+
+use std::io::Read as _;
+
+use super::CacheError;
+
+const MAGIC: &[u8; 4] = b"EGHC";
+const FORMAT_VERSION: u16 = 1;
+const HEADER_LEN: usize = MAGIC.len() + 2 + 32;
+const ZSTD_LEVEL: i32 = 3;
+
+/// Named output blobs of one component, such as `js`, `css`, `map` and `diagnostics`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CacheEntry {
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not a cache entry")]
+    Magic,
+    #[error("unsupported format version {0}")]
+    Version(u16),
+    #[error("truncated")]
+    Truncated,
+    #[error("checksum mismatch")]
+    Checksum,
+    #[error("cannot decompress: {0}")]
+    Decompress(String),
+    #[error("a file name is not UTF-8")]
+    Name,
+    #[error("bytes after the last file")]
+    Trailing,
+}
+
+impl CacheEntry {
+    pub fn new(files: Vec<(String, Vec<u8>)>) -> Self {
+        Self { files }
+    }
+
+    /// The first file called `name`.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.files.iter().find(|(n, _)| n == name).map(|(_, data)| data.as_slice())
+    }
+
+    /// Bytes held in memory: names and data.
+    pub fn size(&self) -> u64 {
+        self.files.iter().map(|(name, data)| (name.len() + data.len()) as u64).sum()
+    }
+
+    pub fn encode(&self) -> Result<Vec<u8>, CacheError> {
+        let mut payload = Vec::with_capacity(4 + self.size() as usize + 12 * self.files.len());
+        payload.extend_from_slice(&(self.files.len() as u32).to_le_bytes());
+        for (name, data) in &self.files {
+            payload.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            payload.extend_from_slice(name.as_bytes());
+            payload.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            payload.extend_from_slice(data);
+        }
+        let compressed = zstd::bulk::compress(&payload, ZSTD_LEVEL).map_err(CacheError::Compress)?;
+        let mut body = Vec::with_capacity(8 + compressed.len());
+        body.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        body.extend_from_slice(&compressed);
+        let mut bytes = Vec::with_capacity(HEADER_LEN + body.len());
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(blake3::hash(&body).as_bytes());
+        bytes.extend_from_slice(&body);
+        Ok(bytes)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut input = Reader(bytes);
+        if input.take(MAGIC.len())? != MAGIC {
+            return Err(DecodeError::Magic);
+        }
+        let version = u16::from_le_bytes(input.array()?);
+        if version != FORMAT_VERSION {
+            return Err(DecodeError::Version(version));
+        }
+        let checksum: [u8; 32] = input.array()?;
+        let body = input.0;
+        if blake3::hash(body) != checksum {
+            return Err(DecodeError::Checksum);
+        }
+        let mut body = Reader(body);
+        let payload_len = u64::from_le_bytes(body.array()?);
+        let decoder = zstd::stream::read::Decoder::with_buffer(body.0).map_err(|e| DecodeError::Decompress(e.to_string()))?;
+        // Reading one byte past the stated length catches a payload longer than stated; the
+        // buffer grows with what really decompresses, not with what the header claims.
+        let mut payload = Vec::new();
+        decoder
+            .take(payload_len.saturating_add(1))
+            .read_to_end(&mut payload)
+            .map_err(|e| DecodeError::Decompress(e.to_string()))?;
+        if payload.len() as u64 != payload_len {
+            return Err(DecodeError::Decompress(format!("expected {payload_len} bytes, got {}", payload.len())));
+        }
+        let mut input = Reader(&payload);
+        let count = u32::from_le_bytes(input.array()?);
+        let mut files = Vec::new();
+        for _ in 0..count {
+            let name_len = u32::from_le_bytes(input.array()?) as usize;
+            let name = std::str::from_utf8(input.take(name_len)?).map_err(|_| DecodeError::Name)?.to_owned();
+            let data_len = usize::try_from(u64::from_le_bytes(input.array()?)).map_err(|_| DecodeError::Truncated)?;
+            files.push((name, input.take(data_len)?.to_vec()));
+        }
+        if !input.0.is_empty() {
+            return Err(DecodeError::Trailing);
+        }
+        Ok(Self { files })
+    }
+}
+
+/// Bounds-checked reads from the front of a byte slice.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
+        if len > self.0.len() {
+            return Err(DecodeError::Truncated);
+        }
+        let (head, rest) = self.0.split_at(len);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let mut array = [0; N];
+        array.copy_from_slice(self.take(N)?);
+        Ok(array)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn sample() -> CacheEntry {
+        CacheEntry::new(vec![
+            ("js".into(), b"export default function App() {}\n".repeat(50)),
+            ("css".into(), Vec::new()),
+            ("map".into(), br#"{"version":3}"#.to_vec()),
+            ("diagnostics".into(), b"[]".to_vec()),
+        ])
+    }
+
+    #[test]
+    fn round_trips_and_compresses() {
+        let entry = sample();
+        let bytes = entry.encode().unwrap();
+        assert_eq!(&bytes[..4], b"EGHC");
+        assert!((bytes.len() as u64) < entry.size(), "{} bytes for {}", bytes.len(), entry.size());
+        assert_eq!(CacheEntry::decode(&bytes), Ok(entry));
+        assert_eq!(CacheEntry::decode(&CacheEntry::default().encode().unwrap()), Ok(CacheEntry::default()));
+    }
+
+    #[test]
+    fn get_finds_files_by_name() {
+        let entry = sample();
+        assert_eq!(entry.get("diagnostics"), Some(&b"[]"[..]));
+        assert_eq!(entry.get("css"), Some(&b""[..]));
+        assert_eq!(entry.get("wasm"), None);
+    }
+
+    #[test]
+    fn rejects_damaged_bytes() {
+        let bytes = sample().encode().unwrap();
+        assert_eq!(CacheEntry::decode(b"EGH"), Err(DecodeError::Truncated));
+        assert_eq!(CacheEntry::decode(b"ELF\x7f and more"), Err(DecodeError::Magic));
+        let mut future = bytes.clone();
+        future[4] = 9;
+        assert_eq!(CacheEntry::decode(&future), Err(DecodeError::Version(9)));
+        for len in [HEADER_LEN - 1, HEADER_LEN, bytes.len() - 1] {
+            assert!(CacheEntry::decode(&bytes[..len]).is_err(), "prefix of {len} bytes decoded");
+        }
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert_eq!(CacheEntry::decode(&flipped), Err(DecodeError::Checksum));
+    }
+
+    /// A payload that passes the checksum but lies about its own structure is still an error.
+    #[test]
+    fn rejects_inconsistent_payloads() {
+        fn seal(payload: &[u8], stated_len: u64) -> Vec<u8> {
+            let mut body = stated_len.to_le_bytes().to_vec();
+            body.extend(zstd::bulk::compress(payload, ZSTD_LEVEL).unwrap());
+            let mut bytes = MAGIC.to_vec();
+            bytes.extend(FORMAT_VERSION.to_le_bytes());
+            bytes.extend(blake3::hash(&body).as_bytes());
+            bytes.extend(body);
+            bytes
+        }
+        let one_file = [&1u32.to_le_bytes()[..], &2u32.to_le_bytes(), b"js", &3u64.to_le_bytes(), b"abc"].concat();
+        assert_eq!(CacheEntry::decode(&seal(&one_file, one_file.len() as u64)).unwrap().get("js"), Some(&b"abc"[..]));
+        assert!(matches!(CacheEntry::decode(&seal(&one_file, 5)), Err(DecodeError::Decompress(_))));
+        assert!(matches!(CacheEntry::decode(&seal(&one_file, u64::MAX)), Err(DecodeError::Decompress(_))));
+        let trailing = [&one_file[..], b"x"].concat();
+        assert_eq!(CacheEntry::decode(&seal(&trailing, trailing.len() as u64)), Err(DecodeError::Trailing));
+        let huge_count = [&u32::MAX.to_le_bytes()[..], &one_file[4..]].concat();
+        assert_eq!(CacheEntry::decode(&seal(&huge_count, huge_count.len() as u64)), Err(DecodeError::Truncated));
+        let huge_data = [&one_file[..10], &u64::MAX.to_le_bytes(), b"abc"].concat();
+        assert_eq!(CacheEntry::decode(&seal(&huge_data, huge_data.len() as u64)), Err(DecodeError::Truncated));
+        let bad_name = [&one_file[..8], b"\xff\xfe", &one_file[10..]].concat();
+        assert_eq!(CacheEntry::decode(&seal(&bad_name, bad_name.len() as u64)), Err(DecodeError::Name));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = CacheEntry::decode(&bytes);
+            let with_header = [&MAGIC[..], &FORMAT_VERSION.to_le_bytes(), &bytes].concat();
+            prop_assert!(CacheEntry::decode(&with_header).is_err());
+        }
+
+        #[test]
+        fn every_truncation_and_bit_flip_is_rejected(cut in 0usize..10_000, flip in 0usize..10_000, bit in 0u8..8) {
+            let bytes = sample().encode().unwrap();
+            prop_assert!(CacheEntry::decode(&bytes[..cut % bytes.len()]).is_err());
+            let mut flipped = bytes.clone();
+            flipped[flip % bytes.len()] ^= 1 << bit;
+            prop_assert!(CacheEntry::decode(&flipped).is_err());
+        }
+
+        #[test]
+        fn any_entry_round_trips(files in proptest::collection::vec((".{0,8}", proptest::collection::vec(any::<u8>(), 0..64)), 0..6)) {
+            let entry = CacheEntry::new(files);
+            prop_assert_eq!(CacheEntry::decode(&entry.encode().unwrap()), Ok(entry));
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Whole-project builds on disk: cold, warm in a new builder (a new process), incremental,
+//! with a damaged cache, with different thread counts.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use eghact_engine::build::{BuildOptions, BuildReport, Builder, CacheState};
+use eghact_engine::cache::Tier;
+use eghact_engine::project::Project;
+
+const PROJECT: &str = r#"
+//- src/App.egh
+<script>
+import Card from './Card.egh';
+import { format } from './lib/format.js';
+let n = 1;
+</script>
+<template><Card title={format(n)} /><button @click="n++">+</button></template>
+//- src/Card.egh
+<script>export let title;</script>
+<template><h2>{title}</h2></template>
+<style>h2 { color: red; }</style>
+//- src/lib/format.js
+export const format = (n) => `#${n}`;
+"#;
+
+fn write_project(root: &Path, project: &str) {
+    for chunk in project.split("//- ").filter(|c| !c.trim().is_empty()) {
+        let (path, text) = chunk.split_once('\n').unwrap_or((chunk, ""));
+        let path = root.join(path.trim());
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+}
+
+fn build(root: &Path) -> BuildReport {
+    let project = Project::open(root).unwrap();
+    let mut builder = Builder::open(project, BuildOptions { compiler_version: "test".into(), write: true });
+    builder.load().unwrap();
+    builder.build(&|_| {}).unwrap()
+}
+
+fn states(report: &BuildReport) -> Vec<(String, CacheState)> {
+    report.files.iter().map(|f| (f.path.clone(), f.cache)).collect()
+}
+
+fn outputs(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let dist = root.join("dist");
+    let mut files: Vec<_> = walkdir::WalkDir::new(&dist)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(&dist).unwrap().to_path_buf(), fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn cold_then_warm_then_one_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    write_project(dir.path(), PROJECT);
+    let cold = build(dir.path());
+    assert_eq!(cold.count(true), 0, "{:?}", cold.files);
+    assert!(cold.files.iter().all(|f| f.cache == CacheState::Miss));
+    let written = outputs(dir.path());
+    let names: Vec<_> = written.iter().map(|(p, _)| p.display().to_string()).collect();
+    assert_eq!(names, ["App.js", "App.js.map", "Card.css", "Card.js", "Card.js.map", "eghact-runtime.js", "lib/format.js"]);
+
+    // A new builder is a new process: nothing changed, nothing is read from the cache.
+    let warm = build(dir.path());
+    assert!(warm.files.iter().all(|f| f.cache == CacheState::Unchanged), "{:?}", states(&warm));
+    assert_eq!(outputs(dir.path()), written);
+
+    // A body edit of the child recompiles the child only.
+    let card = dir.path().join("src/Card.egh");
+    let blue = fs::read_to_string(&card).unwrap().replace("color: red", "color: blue");
+    fs::write(&card, &blue).unwrap();
+    let edited = build(dir.path());
+    assert_eq!(
+        states(&edited),
+        [("src/App.egh".into(), CacheState::Unchanged), ("src/Card.egh".into(), CacheState::Miss)]
+    );
+    let card_build = &edited.files[1];
+    assert_eq!(serde_json::to_value(&card_build.changes).unwrap(), serde_json::json!([{ "input": "source" }]));
+
+    // A signature edit of the child rebuilds its importer too.
+    fs::write(&card, "<script>export let title; export let size = 1;</script>\n<template><h2>{title}{size}</h2></template>\n").unwrap();
+    let signature = build(dir.path());
+    assert_eq!(states(&signature), [("src/App.egh".into(), CacheState::Miss), ("src/Card.egh".into(), CacheState::Miss)]);
+    let app_changes = serde_json::to_value(&signature.files[0].changes).unwrap();
+    assert_eq!(app_changes[0]["input"], "import_signature", "{app_changes}");
+
+    // Reverting the edit finds both earlier results on disk.
+    fs::write(&card, &blue).unwrap();
+    let reverted = build(dir.path());
+    assert_eq!(
+        states(&reverted),
+        [("src/App.egh".into(), CacheState::Hit(Tier::Disk)), ("src/Card.egh".into(), CacheState::Hit(Tier::Disk))]
+    );
+}
+
+#[test]
+fn deleted_outputs_are_rewritten_and_deleted_sources_take_their_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    write_project(dir.path(), PROJECT);
+    build(dir.path());
+    fs::remove_file(dir.path().join("dist/Card.js")).unwrap();
+    let rebuilt = build(dir.path());
+    assert_eq!(rebuilt.files[1].cache, CacheState::Hit(Tier::Disk));
+    assert!(dir.path().join("dist/Card.js").exists());
+
+    fs::remove_file(dir.path().join("src/Card.egh")).unwrap();
+    let report = build(dir.path());
+    assert!(!dir.path().join("dist/Card.js").exists());
+    let codes: Vec<_> = report.files[0].diagnostics.iter().map(|d| d.code.to_string()).collect();
+    assert_eq!(codes, ["E0501"]);
+}
+
+#[test]
+fn a_damaged_cache_entry_is_a_miss_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    write_project(dir.path(), PROJECT);
+    build(dir.path());
+    let before = outputs(dir.path());
+    // Damage every entry, and make the build record forget, so the cache is read.
+    for entry in walkdir::WalkDir::new(dir.path().join(".eghact/cache")).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            let mut bytes = fs::read(entry.path()).unwrap();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0xff;
+            fs::write(entry.path(), bytes).unwrap();
+        }
+    }
+    fs::remove_file(dir.path().join(".eghact/build-state.json")).unwrap();
+    fs::remove_dir_all(dir.path().join("dist")).unwrap();
+    let report = build(dir.path());
+    assert!(report.files.iter().all(|f| f.cache == CacheState::Miss), "{:?}", states(&report));
+    assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
+    assert_eq!(outputs(dir.path()), before);
+}
+
+#[test]
+fn outputs_do_not_depend_on_the_thread_count() {
+    let mut project = String::new();
+    for i in 0..60 {
+        let child = if i > 0 { format!("import C from './C{}.egh';", i - 1) } else { String::new() };
+        let use_child = if i > 0 { "<C n={x} />" } else { "" };
+        project.push_str(&format!(
+            "//- src/C{i}.egh\n<script>{child}\nexport let n = {i}; let x = n + 1;</script>\n<template><p class=\"c\">{{x}}</p>{use_child}</template>\n<style>.c {{ margin: {i}px; }}</style>\n"
+        ));
+    }
+    let mut results = Vec::new();
+    for threads in [1, 4] {
+        let dir = tempfile::tempdir().unwrap();
+        write_project(dir.path(), &project);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let report = pool.install(|| build(dir.path()));
+        assert_eq!(report.count(true), 0);
+        results.push(outputs(dir.path()));
+    }
+    assert_eq!(results[0], results[1]);
+}
+
+#[test]
+fn import_cycles_are_errors_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write_project(
+        dir.path(),
+        "//- src/A.egh\n<script>import B from './B.egh';</script><template><B /></template>\n//- src/B.egh\n<script>import A from './A.egh';</script><template><A /></template>\n",
+    );
+    let report = build(dir.path());
+    for file in &report.files {
+        assert_eq!(file.diagnostics.iter().map(|d| d.code.to_string()).collect::<Vec<_>>(), ["E0502"]);
+    }
+    assert!(!dir.path().join("dist/A.js").exists());
+}
