@@ -142,7 +142,7 @@ fn bench(n: usize, iters: usize) -> Result<f64, String> {
     describe("warm build from the disk cache alone", &from_cache);
 
     let project = Project::open(dir).map_err(|e| e.to_string())?;
-    let mut builder = Builder::open(project, BuildOptions { compiler_version: "bench".into(), write: true });
+    let mut builder = Builder::open(project, BuildOptions { compiler_version: "bench".into(), write: true, memory_cache: true });
     builder.load().map_err(|e| e.to_string())?;
     builder.build(&|_| {}).map_err(|e| e.to_string())?;
     let target = format!("src/C{:04}.egh", n / 2);

@@ -15,6 +15,11 @@ use eghact_engine::project::Project;
 
 mod summary;
 
+// Compiling allocates many small, short-lived values; mimalloc serves them faster than the
+// system allocator (about a tenth of a cold build went to glibc's malloc).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "eghact", version, about = "Build and check Eghact (.egh) components")]
 struct Cli {
@@ -103,7 +108,7 @@ fn open(dir: &Path) -> anyhow::Result<Project> {
 }
 
 fn build(project: Project, write: bool, json: bool, watch: bool, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let options = BuildOptions { compiler_version: compiler_version(), write };
+    let options = BuildOptions { compiler_version: compiler_version(), write, memory_cache: watch };
     let mut builder = Builder::open(project, options);
     builder.load()?;
     let report = build_once(&mut builder, json, summary)?;
@@ -112,9 +117,14 @@ fn build(project: Project, write: bool, json: bool, watch: bool, summary: Option
     }
     let src = builder.project().src_dir();
     let watcher = SourceWatcher::new(&builder.project().root, &src, Duration::from_millis(50))?;
+    // Rebuilds leave the build record to quiet moments.
+    builder.defer_save(true);
     eprintln!("watching {} for changes (Ctrl-C to stop)", src.display());
     loop {
-        let Some(batch) = watcher.next_batch(Duration::from_secs(3600)) else { continue };
+        let Some(batch) = watcher.next_batch(Duration::from_millis(500)) else {
+            builder.save()?;
+            continue;
+        };
         for error in &batch.errors {
             eprintln!("warning: file watcher: {error}");
         }
@@ -182,8 +192,12 @@ fn print_report(builder: &Builder, report: &BuildReport) {
     let target = if write { format!(" into {}", builder.project().out_dir().display()) } else { String::new() };
     let compiled = report.count_state(CacheState::Miss);
     let reused = report.files.len() - compiled;
+    let unaffected = match report.skipped.components {
+        0 => String::new(),
+        n => format!(", {n} not affected"),
+    };
     println!(
-        "{verb} {} component{}{target} ({compiled} compiled, {reused} from cache): {errors} error{}, {warnings} warning{} in {:.1} ms",
+        "{verb} {} component{}{target} ({compiled} compiled, {reused} from cache{unaffected}): {errors} error{}, {warnings} warning{} in {:.1} ms",
         report.files.len(),
         plural(report.files.len()),
         plural(errors),

@@ -86,14 +86,18 @@ impl Database {
     }
 }
 
-#[salsa::tracked(returns(ref), no_eq)]
+/// Trees are large: only the 256 most recently used are kept (the rest are parsed again
+/// when asked for), so memory stays bounded on big projects. Same for compiled outputs.
+#[salsa::tracked(returns(ref), no_eq, lru = 256)]
 pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> Parse {
     syntax::parse(file.text(db))
 }
 
 #[salsa::tracked(returns(ref))]
 pub fn outline(db: &dyn salsa::Database, file: SourceFile) -> Outline {
-    semantics::outline(file.text(db), &parse(db, file).component)
+    // Parsed here rather than through `parse`, so that a build (which needs the outline of
+    // every changed file) does not keep every tree in memory.
+    semantics::outline(file.text(db), &syntax::parse(file.text(db)).component)
 }
 
 /// The component's contract with its importers: the firewall of incremental builds.
@@ -291,7 +295,7 @@ pub fn cycle_of(db: &dyn salsa::Database, file: SourceFile) -> Option<Vec<String
     import_graph(db).cycles.iter().find(|c| c.contains(path)).cloned()
 }
 
-#[salsa::tracked(returns(ref))]
+#[salsa::tracked(returns(ref), lru = 256)]
 pub fn compile(db: &dyn salsa::Database, file: SourceFile) -> CompileOutput {
     let path = file.path(db);
     let options = Workspace::get(db).layout(db).compile_options(path);
@@ -304,6 +308,27 @@ pub fn compile(db: &dyn salsa::Database, file: SourceFile) -> CompileOutput {
 #[salsa::tracked(returns(ref))]
 pub fn check(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
     let mut diagnostics = compile(db, file).diagnostics.clone();
+    diagnostics.extend(import_diagnostics(db, file, parse(db, file)));
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    diagnostics
+}
+
+/// What a build needs of one component: its outputs and the diagnostics of [`check`],
+/// computed without keeping the tree or the outputs in the database (a cold build of a
+/// large project would otherwise hold all of them at once).
+pub fn build_component(db: &dyn salsa::Database, file: SourceFile) -> (CompileOutput, Vec<Diagnostic>) {
+    let (path, text) = (file.path(db), file.text(db));
+    let parse = syntax::parse(text);
+    let output = codegen::compile_parsed(path, text, &parse, &Workspace::get(db).layout(db).compile_options(path));
+    let mut diagnostics = output.diagnostics.clone();
+    diagnostics.extend(import_diagnostics(db, file, &parse));
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    (output, diagnostics)
+}
+
+/// Unresolved imports, and uses of imported components against their signatures.
+fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
     let outline = outline(db, file);
     let resolved = resolve(db, file);
     let mut children = BTreeMap::new();
@@ -323,9 +348,8 @@ pub fn check(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
         }
     }
     if !children.is_empty() {
-        check_component_uses(db, file, &children, &mut diagnostics);
+        check_component_uses(db, file, parse, &children, &mut diagnostics);
     }
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     diagnostics
 }
 
@@ -352,6 +376,7 @@ pub fn cycle_diagnostic(outline: &Outline, cycle: &[String]) -> Diagnostic {
 fn check_component_uses(
     db: &dyn salsa::Database,
     file: SourceFile,
+    parse: &Parse,
     children: &BTreeMap<String, SourceFile>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -408,7 +433,7 @@ fn check_component_uses(
             );
         }
     };
-    if let Some(template) = &parse(db, file).component.template {
+    if let Some(template) = &parse.component.template {
         syntax::ast::walk_elements(&template.nodes, &mut check_element);
     }
 }

@@ -35,7 +35,7 @@ fn write_project(root: &Path, project: &str) {
 
 fn build(root: &Path) -> BuildReport {
     let project = Project::open(root).unwrap();
-    let mut builder = Builder::open(project, BuildOptions { compiler_version: "test".into(), write: true });
+    let mut builder = Builder::open(project, BuildOptions { compiler_version: "test".into(), write: true, memory_cache: true });
     builder.load().unwrap();
     builder.build(&|_| {}).unwrap()
 }
@@ -175,4 +175,46 @@ fn import_cycles_are_errors_and_write_nothing() {
         assert_eq!(file.diagnostics.iter().map(|d| d.code.to_string()).collect::<Vec<_>>(), ["E0502"]);
     }
     assert!(!dir.path().join("dist/A.js").exists());
+}
+
+#[test]
+fn watch_builds_look_only_at_what_changed_and_its_importers() {
+    let dir = tempfile::tempdir().unwrap();
+    write_project(dir.path(), PROJECT);
+    let project = Project::open(dir.path()).unwrap();
+    let mut builder = Builder::open(project, BuildOptions { compiler_version: "test".into(), write: true, memory_cache: true });
+    builder.defer_save(true);
+    builder.load().unwrap();
+    builder.build(&|_| {}).unwrap();
+
+    let card = dir.path().join("src/Card.egh");
+    fs::write(&card, "<script>export let title;</script>\n<template><h3>{title}</h3></template>\n").unwrap();
+    builder.refresh(["src/Card.egh".to_string()]).unwrap();
+    let body = builder.build(&|_| {}).unwrap();
+    // App imports Card, so it is looked at; its key did not change.
+    assert_eq!(states(&body), [("src/App.egh".into(), CacheState::Unchanged), ("src/Card.egh".into(), CacheState::Miss)]);
+    assert!(fs::read_to_string(dir.path().join("dist/Card.js")).unwrap().contains("h3"));
+
+    fs::remove_file(&card).unwrap();
+    builder.refresh(["src/Card.egh".to_string()]).unwrap();
+    let removed = builder.build(&|_| {}).unwrap();
+    assert!(!dir.path().join("dist/Card.js").exists());
+    assert_eq!(removed.count(true), 1);
+
+    // A new file can close a cycle: App → Card → App.
+    fs::write(&card, "<script>import App from './App.egh';</script>\n<template><App /></template>\n").unwrap();
+    builder.refresh(["src/Card.egh".to_string()]).unwrap();
+    let cycle = builder.build(&|_| {}).unwrap();
+    let codes: Vec<Vec<String>> = cycle.files.iter().map(|f| f.diagnostics.iter().map(|d| d.code.to_string()).collect()).collect();
+    assert!(codes.iter().all(|c| c.contains(&"E0502".to_string())), "{codes:?}");
+    assert!(!dir.path().join("dist/App.js").exists(), "a member of a cycle keeps no outputs");
+
+    // Nothing was saved while deferred; saving lets a new process find everything unchanged.
+    assert!(!dir.path().join(".eghact/build-state.json").exists());
+    fs::write(&card, "<script>export let title;</script>\n<template><h3>{title}</h3></template>\n").unwrap();
+    builder.refresh(["src/Card.egh".to_string()]).unwrap();
+    assert_eq!(builder.build(&|_| {}).unwrap().count(true), 0);
+    builder.save().unwrap();
+    let next = build(dir.path());
+    assert!(next.files.iter().all(|f| f.cache == CacheState::Unchanged), "{:?}", states(&next));
 }

@@ -26,7 +26,8 @@ pub use host::{FileChange, Host};
 pub use state::{BuildState, Imported, Stamp};
 
 use crate::cache::{
-    CacheConfig, CacheEntry, CacheKey, CacheKeyBuilder, Digest, InputChange, KeyInputs, MemoryCache, Tier, TierCounters, TieredCache,
+    CacheConfig, CacheEntry, CacheKey, CacheKeyBuilder, Digest, InputChange, CacheTier, DiskCache, KeyInputs, MemoryCache, Tier, TierCounters,
+    TieredCache,
 };
 use crate::codegen::{RUNTIME_FILE, RUNTIME_SOURCE};
 use crate::db::{self, Database, Layout, Resolution, SourceFile};
@@ -44,6 +45,9 @@ pub struct BuildOptions {
     pub compiler_version: String,
     /// Write outputs (`build`) or only report diagnostics (`check`).
     pub write: bool,
+    /// Keep recent entries in memory: worth it for a long-lived builder (watch mode, the
+    /// language server), not for a single build, which looks each key up once.
+    pub memory_cache: bool,
 }
 
 /// How a component's outputs were obtained.
@@ -165,10 +169,15 @@ impl Builder {
         let layout = Layout { src: slash_path(&project.config.src), src_from_out: slash_path(&project.src_from_out()) };
         let config = cache_config(&project);
         let mut warnings = Vec::new();
-        let cache = TieredCache::open(&config).unwrap_or_else(|error| {
-            warnings.push(format!("disk cache unavailable, using memory only: {error}"));
-            TieredCache::new(vec![Box::new(MemoryCache::new(config.memory_bytes))])
-        });
+        let mut tiers: Vec<Box<dyn CacheTier>> = Vec::new();
+        if options.memory_cache {
+            tiers.push(Box::new(MemoryCache::new(config.memory_bytes)));
+        }
+        match DiskCache::open(&config.dir, config.disk_limits()) {
+            Ok(disk) => tiers.push(Box::new(disk)),
+            Err(error) => warnings.push(format!("disk cache unavailable, building without it: {error}")),
+        }
+        let cache = TieredCache::new(tiers);
         let mut state = BuildState::load(&project.root.join(WORK_DIR).join(STATE_FILE));
         let out = project.out_dir().display().to_string();
         if state.out != out {
@@ -281,61 +290,75 @@ impl Builder {
         let dirty = std::mem::take(&mut self.dirty);
         let full = !self.synced || self.file_set_changed;
         let scope: Vec<String> = if full { self.sources.keys().cloned().collect() } else { self.affected(&dirty) };
-        let plans = self.plan(&scope, full);
+        // Imports resolve differently only when files came or went: since the last build of
+        // this builder, or, in a new process, since the build record.
+        let file_set_changed = if self.synced {
+            self.file_set_changed
+        } else {
+            let others = self.host.files().keys().filter(|p| !p.ends_with(".egh"));
+            !self.sources.keys().eq(self.state.components.keys()) || !others.eq(self.state.copies.keys())
+        };
+        let plans = self.plan(&scope, file_set_changed);
         report.phases.plan_ms = ms(started);
+
+        // Cycles first: their members write nothing.
+        let imports_changed =
+            full || plans.iter().any(|p| self.state.components.get(&p.path).is_none_or(|s| s.imports != p.imports));
+        if imports_changed {
+            let mut edges = self.import_edges();
+            edges.retain(|path, _| self.sources.contains_key(path));
+            for plan in &plans {
+                edges.insert(plan.path.clone(), component_targets(&plan.imports).collect());
+            }
+            self.cycles = db::strongly_connected(&edges);
+        }
+        let in_cycle: BTreeSet<String> = self.cycles.iter().flatten().cloned().collect();
 
         let compile_started = Instant::now();
         let (unchanged, work): (Vec<_>, Vec<_>) = plans.into_iter().partition(|p| self.is_unchanged(p));
         on_event(BuildEvent::Started { total: work.len() });
         let done = AtomicUsize::new(0);
         let total = work.len();
-        let cache = &self.cache;
         let handles = Handles::new(self.host.db());
-        let mut outcomes: Vec<Outcome> = work
+        let (cache, project, write) = (&self.cache, &self.project, self.options.write);
+        // Outputs are written as soon as they are ready, so that they need not all be held.
+        let outcomes: Vec<Result<Outcome, ProjectError>> = work
             .into_par_iter()
             .map_init(
                 || handles.get(),
                 |db, plan| {
-                    let outcome = run(db, cache, plan);
+                    let (mut outcome, entry) = run(db, cache, plan);
+                    if write && !outcome.failed(&in_cycle) {
+                        outcome.written = Some(write_outputs(project, &outcome.plan.path, &entry)?);
+                    }
                     let done = done.fetch_add(1, Ordering::Relaxed) + 1;
                     on_event(BuildEvent::Compiled { path: outcome.plan.path.clone(), done, total, cache: outcome.cache });
-                    outcome
+                    Ok(outcome)
                 },
             )
             .collect();
         drop(handles);
+        let mut outcomes = outcomes.into_iter().collect::<Result<Vec<_>, _>>()?;
         outcomes.extend(unchanged.into_iter().map(|plan| {
             let diagnostics = self.state.components.get(&plan.path).map(|s| s.diagnostics.clone()).unwrap_or_default();
-            Outcome { plan, cache: CacheState::Unchanged, entry: None, diagnostics, compile_ms: None }
+            Outcome { plan, cache: CacheState::Unchanged, diagnostics, compile_ms: None, written: None }
         }));
         outcomes.sort_by(|a, b| a.plan.path.cmp(&b.plan.path));
-        report.warnings.extend(cache.take_warnings().iter().map(ToString::to_string));
+        report.warnings.extend(self.cache.take_warnings().iter().map(ToString::to_string));
         report.phases.compile_ms = ms(compile_started);
 
         let write_started = Instant::now();
-        let imports_changed =
-            full || outcomes.iter().any(|o| self.state.components.get(&o.plan.path).is_none_or(|s| s.imports != o.plan.imports));
-        if imports_changed {
-            let mut edges = self.import_edges();
-            edges.retain(|path, _| self.sources.contains_key(path));
-            for outcome in &outcomes {
-                edges.insert(outcome.plan.path.clone(), component_targets(&outcome.plan.imports).collect());
-            }
-            self.cycles = db::strongly_connected(&edges);
-        }
-        let in_cycle: BTreeSet<String> = self.cycles.iter().flatten().cloned().collect();
         for outcome in outcomes {
             let previous = self.state.components.remove(&outcome.plan.path);
-            let failed = outcome.diagnostics.iter().any(Diagnostic::is_error) || in_cycle.contains(&outcome.plan.path);
-            let outputs = match (&outcome.entry, previous) {
-                (_, Some(previous)) if failed => {
+            let outputs = match (outcome.written.clone(), previous) {
+                (Some(written), _) => written,
+                (None, Some(previous)) if outcome.failed(&in_cycle) => {
                     // A component that fails keeps no outputs of an earlier build.
                     self.remove_outputs(&previous.outputs);
                     Vec::new()
                 }
-                (Some(entry), _) if self.options.write && !failed => self.write_outputs(&outcome.plan.path, entry)?,
-                (None, Some(previous)) => previous.outputs,
-                _ => Vec::new(),
+                (None, Some(previous)) if outcome.cache == CacheState::Unchanged => previous.outputs,
+                (None, _) => Vec::new(),
             };
             let changes = match &outcome.plan.previous_inputs {
                 Some(previous) if outcome.cache != CacheState::Unchanged => outcome.plan.inputs.changes_since(previous),
@@ -541,23 +564,6 @@ impl Builder {
                     && previous.outputs.iter().all(|(path, stamp)| Stamp::of(&self.project.root.join(path)) == Some(*stamp))))
     }
 
-    fn write_outputs(&self, path: &str, entry: &CacheEntry) -> Result<Vec<(String, Stamp)>, ProjectError> {
-        let relative = layout_relative(&self.project, path);
-        let js = self.project.out_dir().join(relative).with_extension("js");
-        let mut written = Vec::new();
-        for (name, output) in [("js", js.clone()), ("map", js.with_extension("js.map")), ("css", js.with_extension("css"))] {
-            let Some(bytes) = entry.get(name) else { continue };
-            if name == "css" && bytes.is_empty() {
-                continue;
-            }
-            write_atomic(&output, bytes)?;
-            if let (Some(stamp), Ok(relative)) = (Stamp::of(&output), output.strip_prefix(&self.project.root)) {
-                written.push((slash_path(relative), stamp));
-            }
-        }
-        Ok(written)
-    }
-
     /// Copies the non-component source files (all, or those in `only`) whose stamp changed
     /// since they were last copied.
     fn copy_other_files(&mut self, only: Option<&BTreeSet<String>>) -> Result<usize, ProjectError> {
@@ -606,10 +612,17 @@ struct Plan {
 struct Outcome {
     plan: Plan,
     cache: CacheState,
-    /// The outputs, unless unchanged.
-    entry: Option<Arc<CacheEntry>>,
     diagnostics: Vec<Diagnostic>,
     compile_ms: Option<f64>,
+    /// The output files written by this build, with their stamps.
+    written: Option<Vec<(String, Stamp)>>,
+}
+
+impl Outcome {
+    /// Errors, or a member of an import cycle: no outputs.
+    fn failed(&self, in_cycle: &BTreeSet<String>) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error) || in_cycle.contains(&self.plan.path)
+    }
 }
 
 /// Database handles for worker threads (a `Database` moves between threads but is not
@@ -627,21 +640,21 @@ impl Handles {
 }
 
 /// A cache lookup, and a compile on a miss.
-fn run(db: &Database, cache: &TieredCache, plan: Plan) -> Outcome {
+fn run(db: &Database, cache: &TieredCache, plan: Plan) -> (Outcome, Arc<CacheEntry>) {
     if let Some(hit) = cache.get(&plan.key) {
         if let Some(diagnostics) = hit.entry.get("diagnostics").and_then(|d| serde_json::from_slice(d).ok()) {
-            return Outcome { plan, cache: CacheState::Hit(hit.tier), entry: Some(hit.entry), diagnostics, compile_ms: None };
+            let outcome = Outcome { plan, cache: CacheState::Hit(hit.tier), diagnostics, compile_ms: None, written: None };
+            return (outcome, hit.entry);
         }
     }
     let started = Instant::now();
     let (entry, diagnostics) = match plan.file {
         Some(file) => {
-            let diagnostics = db::check(db, file).clone();
-            let output = db::compile(db, file);
+            let (output, diagnostics) = db::build_component(db, file);
             let files = vec![
-                ("js".to_string(), output.js.clone().into_bytes()),
-                ("map".to_string(), output.map.clone().into_bytes()),
-                ("css".to_string(), output.css.clone().into_bytes()),
+                ("js".to_string(), output.js.into_bytes()),
+                ("map".to_string(), output.map.into_bytes()),
+                ("css".to_string(), output.css.into_bytes()),
                 ("diagnostics".to_string(), serde_json::to_vec(&diagnostics).unwrap_or_default()),
             ];
             (Arc::new(CacheEntry::new(files)), diagnostics)
@@ -649,7 +662,25 @@ fn run(db: &Database, cache: &TieredCache, plan: Plan) -> Outcome {
         None => (Arc::new(CacheEntry::new(Vec::new())), Vec::new()),
     };
     cache.put(&plan.key, &entry);
-    Outcome { plan, cache: CacheState::Miss, entry: Some(entry), diagnostics, compile_ms: Some(ms(started)) }
+    (Outcome { plan, cache: CacheState::Miss, diagnostics, compile_ms: Some(ms(started)), written: None }, entry)
+}
+
+/// Writes the outputs of a component; returns them with their stamps.
+fn write_outputs(project: &Project, path: &str, entry: &CacheEntry) -> Result<Vec<(String, Stamp)>, ProjectError> {
+    let relative = layout_relative(&project, path);
+    let js = project.out_dir().join(relative).with_extension("js");
+    let mut written = Vec::new();
+    for (name, output) in [("js", js.clone()), ("map", js.with_extension("js.map")), ("css", js.with_extension("css"))] {
+        let Some(bytes) = entry.get(name) else { continue };
+        if name == "css" && bytes.is_empty() {
+            continue;
+        }
+        write_atomic(&output, bytes)?;
+        if let (Some(stamp), Ok(relative)) = (Stamp::of(&output), output.strip_prefix(&project.root)) {
+            written.push((slash_path(relative), stamp));
+        }
+    }
+    Ok(written)
 }
 
 fn component_targets(imports: &[(String, Imported)]) -> impl Iterator<Item = String> + '_ {

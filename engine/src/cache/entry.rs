@@ -66,7 +66,20 @@ impl CacheEntry {
             payload.extend_from_slice(&(data.len() as u64).to_le_bytes());
             payload.extend_from_slice(data);
         }
-        let compressed = zstd::bulk::compress(&payload, ZSTD_LEVEL).map_err(CacheError::Compress)?;
+        // One compression context per thread: creating one costs more than compressing a
+        // small component.
+        thread_local! {
+            static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> = const { std::cell::RefCell::new(None) };
+        }
+        let compressed = COMPRESSOR.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let compressor = match slot.as_mut() {
+                Some(compressor) => compressor,
+                None => slot.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL)?),
+            };
+            compressor.compress(&payload)
+        });
+        let compressed = compressed.map_err(CacheError::Compress)?;
         let mut body = Vec::with_capacity(8 + compressed.len());
         body.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         body.extend_from_slice(&compressed);
