@@ -131,3 +131,67 @@ fn watch_rebuilds_changes_made_outside_an_editor() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+fn summary(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let path = dir.join("summary.json");
+    let mut args = vec!["build", "--summary", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = eghact(&args, dir);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_summary_explains_every_rebuild() {
+    let dir = project(&[
+        ("eghact.toml", "[cache]\nenv = [\"EGHACT_TEST_FLAVOUR\"]\n"),
+        ("src/A.egh", "<script>import B from './B.egh';</script><template><B /></template>"),
+        ("src/B.egh", "<template><p>b</p></template>"),
+    ]);
+    let cold = summary(dir.path(), &[]);
+    assert_eq!(cold["totals"]["misses"], 2);
+    assert_eq!(cold["files"][0]["state"], "miss");
+    assert!(cold["files"][0]["key"].as_str().is_some_and(|k| k.len() == 64));
+    assert!(cold["phases"]["total_ms"].as_f64().is_some());
+    assert!(cold["compile_time_histogram"].as_array().is_some_and(|b| b.iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>() == 2));
+
+    fs::write(dir.path().join("src/B.egh"), "<script>export let n = 1;</script><template><p>{n}</p></template>").unwrap();
+    let edited = summary(dir.path(), &[]);
+    let changes: Vec<_> = edited["files"].as_array().unwrap().iter().map(|f| (f["path"].clone(), f["changes"].clone())).collect();
+    assert_eq!(changes[0].1, serde_json::json!([{ "input": "import_signature", "name": "src/B.egh" }]));
+    assert_eq!(changes[1].1, serde_json::json!([{ "input": "source" }]));
+
+    // A variable named in the config is part of every key.
+    let path = dir.path().join("summary.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_eghact"))
+        .args(["build", "--summary", path.to_str().unwrap()])
+        .arg(dir.path())
+        .env("EGHACT_TEST_FLAVOUR", "dark")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let env: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(env["totals"]["misses"], 2);
+    assert_eq!(env["files"][0]["changes"], serde_json::json!([{ "input": "env", "name": "EGHACT_TEST_FLAVOUR" }]));
+}
+
+#[test]
+fn projects_can_share_a_cache_and_trim_it() {
+    let shared = tempfile::tempdir().unwrap();
+    let config = format!("[cache]\ndir = {:?}\n", shared.path().join("cache"));
+    let component = "<script>export let n = 1;</script><template><p>{n}</p></template>";
+    let first = project(&[("eghact.toml", &config), ("src/Card.egh", component)]);
+    let second = project(&[("eghact.toml", &config), ("src/Card.egh", component)]);
+    assert_eq!(summary(first.path(), &[])["totals"]["misses"], 1);
+    let reused = summary(second.path(), &[]);
+    assert_eq!(reused["totals"]["hits"], 1, "{reused}");
+    assert_eq!(reused["files"][0]["tier"], "disk");
+
+    let stats = eghact(&["cache", "stats"], first.path());
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["entries"], 1);
+    assert!(eghact(&["cache", "gc"], first.path()).status.success());
+    assert!(eghact(&["cache", "clear"], first.path()).status.success());
+    let stats: serde_json::Value = serde_json::from_slice(&eghact(&["cache", "stats"], first.path()).stdout).unwrap();
+    assert_eq!(stats["entries"], 0);
+}

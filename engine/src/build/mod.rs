@@ -530,12 +530,14 @@ impl Builder {
                 for (name, value) in &env {
                     builder = builder.env(name, value.as_deref());
                 }
-                for (specifier, imported) in &imports {
-                    let digest = match imported {
-                        Imported::Component(target) => signature_of(target),
-                        Imported::File(_) | Imported::Missing(_) | Imported::Outside => Digest::of(b""),
+                // Imports are named by what they resolve to; the specifiers are in the source.
+                for (_, imported) in &imports {
+                    builder = match imported {
+                        Imported::Component(target) => builder.import(target, signature_of(target)),
+                        Imported::File(target) => builder.import(&format!("file {target}"), Digest::of(b"")),
+                        Imported::Missing(target) => builder.import(&format!("missing {target}"), Digest::of(b"")),
+                        Imported::Outside => builder,
                     };
-                    builder = builder.import(&format!("{specifier} -> {imported:?}"), digest);
                 }
                 let inputs = builder.finish();
                 let key = inputs.key();
