@@ -196,20 +196,6 @@ pub struct ImportGraph {
     pub cycles: Vec<Vec<String>>,
 }
 
-impl ImportGraph {
-    /// `changed` and every component that imports one of them, directly or not.
-    pub fn with_importers(&self, changed: impl IntoIterator<Item = String>) -> BTreeSet<String> {
-        let mut affected = BTreeSet::new();
-        let mut stack: Vec<String> = changed.into_iter().collect();
-        while let Some(path) = stack.pop() {
-            if affected.insert(path.clone()) {
-                stack.extend(self.importers.get(&path).into_iter().flatten().cloned());
-            }
-        }
-        affected
-    }
-}
-
 #[salsa::tracked(returns(ref))]
 pub fn import_graph(db: &dyn salsa::Database) -> ImportGraph {
     let mut graph = ImportGraph::default();
