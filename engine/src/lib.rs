@@ -9,5 +9,6 @@ pub mod diagnostics;
 pub mod project;
 pub mod semantics;
 pub mod syntax;
+pub mod types;
 
 pub use codegen::{CompileOptions, CompileOutput, compile};
