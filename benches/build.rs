@@ -153,9 +153,13 @@ fn bench(n: usize, iters: usize) -> Result<f64, String> {
     let body_best = body.iter().map(|(ms, _)| *ms).fold(f64::INFINITY, f64::min);
     println!("  {:<38} {body_best:>9.2} ms ({} component rebuilt)", "watch: one-file body edit", body[0].1);
     // Every generated component declares `export let label…`: a new prop is a new signature.
-    let (signature_ms, rebuilt) =
-        watch_edit(&mut builder, dir, &target, |t| t.replacen("export let label", "export let benchExtra = 0;\n  export let label", 1))?;
-    println!("  {:<38} {signature_ms:>9.2} ms ({rebuilt} components rebuilt: the file and its importers)", "watch: one-file signature edit");
+    let (signature_ms, rebuilt) = watch_edit(&mut builder, dir, &target, |t| {
+        t.replacen("export let label", "export let benchExtra = 0;\n  export let label", 1)
+    })?;
+    println!(
+        "  {:<38} {signature_ms:>9.2} ms ({rebuilt} components rebuilt: the file and its importers)",
+        "watch: one-file signature edit"
+    );
     if let Some(kib) = peak_memory_kib() {
         println!("  {:<38} {:>9.0} MiB (this process, all steps so far)", "watch: peak memory", kib as f64 / 1024.0);
     }

@@ -36,9 +36,7 @@ fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
             let v = v.trim();
             let parsed = match v.strip_prefix("0x") {
                 // Hex is handy for seeds; parse through u64 then re-parse as T.
-                Some(hex) => u64::from_str_radix(hex, 16)
-                    .ok()
-                    .and_then(|n| n.to_string().parse().ok()),
+                Some(hex) => u64::from_str_radix(hex, 16).ok().and_then(|n| n.to_string().parse().ok()),
                 None => v.parse().ok(),
             };
             parsed.unwrap_or_else(|| {
@@ -69,15 +67,7 @@ fn read_sources(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, String)>>
         }
     }
     paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            Ok((
-                p.to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p)?,
-            ))
-        })
-        .collect()
+    paths.into_iter().map(|p| Ok((p.to_string_lossy().into_owned(), std::fs::read_to_string(&p)?))).collect()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -86,11 +76,7 @@ fn ms(d: Duration) -> f64 {
 
 fn median(sorted: &[f64]) -> f64 {
     let n = sorted.len();
-    if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-    }
+    if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 }
 }
 
 struct Figures {
@@ -100,35 +86,22 @@ struct Figures {
 }
 
 /// Warm-up pass that also validates: returns (error count, warning-or-lower count, output bytes).
-fn warm_up(
-    files: &[(String, String)],
-    options: &CompileOptions,
-) -> Result<(usize, usize, usize), String> {
+fn warm_up(files: &[(String, String)], options: &CompileOptions) -> Result<(usize, usize, usize), String> {
     let mut errors = 0;
     let mut others = 0;
     let mut bytes = 0;
     let mut shown = 0;
     for (path, source) in files {
-        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            compile(path, source, options)
-        }))
-        .map_err(|_| format!("the engine panicked while compiling {path}"))?;
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compile(path, source, options)))
+            .map_err(|_| format!("the engine panicked while compiling {path}"))?;
         bytes += out.js.len() + out.css.len();
-        let errs: Vec<_> = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
+        let errs: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
         errors += errs.len();
         others += out.diagnostics.len() - errs.len();
         if !errs.is_empty() && shown < SHOWN_ERRORS {
             let take = errs.len().min(SHOWN_ERRORS - shown);
             shown += take;
-            eprint!(
-                "{}",
-                eghact_engine::diagnostics::render(path, source, &errs[..take])
-            );
+            eprint!("{}", eghact_engine::diagnostics::render(path, source, &errs[..take]));
         }
     }
     Ok((errors, others, bytes))
@@ -145,19 +118,11 @@ fn time_engine(files: &[(String, String)], options: &CompileOptions, iters: usiz
     }
     passes.sort_by(f64::total_cmp);
     let n = files.len() as f64;
-    Figures {
-        best_ms_per: passes[0] / n,
-        median_ms_per: median(&passes) / n,
-        best_total_ms: passes[0],
-    }
+    Figures { best_ms_per: passes[0] / n, median_ms_per: median(&passes) / n, best_total_ms: passes[0] }
 }
 
 enum Svelte {
-    Ran {
-        figures: Figures,
-        version: String,
-        components: usize,
-    },
+    Ran { figures: Figures, version: String, components: usize },
     Skipped(String),
     Failed(String),
 }
@@ -171,17 +136,10 @@ fn run_svelte(svelte_dir: &Path, project: &Path, iters: usize) -> Svelte {
             svelte_dir.display()
         ));
     }
-    match Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-    {
+    match Command::new("node").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status() {
         Ok(s) if s.success() => {}
         _ => {
-            return Svelte::Skipped(
-                "`node` is not on PATH; install Node.js 16+ to run the Svelte comparison".into(),
-            );
+            return Svelte::Skipped("`node` is not on PATH; install Node.js 16+ to run the Svelte comparison".into());
         }
     }
     let output = Command::new("node")
@@ -195,21 +153,11 @@ fn run_svelte(svelte_dir: &Path, project: &Path, iters: usize) -> Svelte {
         Err(e) => return Svelte::Failed(format!("could not run node: {e}")),
     };
     if !output.status.success() {
-        return Svelte::Failed(format!(
-            "node {} exited with {}",
-            script.display(),
-            output.status
-        ));
+        return Svelte::Failed(format!("node {} exited with {}", script.display(), output.status));
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let Some(line) = stdout
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with('{'))
-    else {
-        return Svelte::Failed(format!(
-            "no JSON line in the output of compile.mjs: {stdout:?}"
-        ));
+    let Some(line) = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')) else {
+        return Svelte::Failed(format!("no JSON line in the output of compile.mjs: {stdout:?}"));
     };
     let json: serde_json::Value = match serde_json::from_str(line) {
         Ok(v) => v,
@@ -223,11 +171,7 @@ fn run_svelte(svelte_dir: &Path, project: &Path, iters: usize) -> Svelte {
                 median_ms_per: num("median_ms_per_component").unwrap_or(per),
                 best_total_ms: total,
             },
-            version: json
-                .get("svelte")
-                .and_then(|v| v.as_str())
-                .unwrap_or("?")
-                .to_string(),
+            version: json.get("svelte").and_then(|v| v.as_str()).unwrap_or("?").to_string(),
             components: components as usize,
         },
         _ => Svelte::Failed(format!("unexpected JSON from compile.mjs: {line}")),
@@ -241,15 +185,11 @@ fn main() -> ExitCode {
     let iters: usize = env_num("EGHACT_BENCH_ITERS", DEFAULT_ITERS).max(1);
     let svelte_iters: usize = env_num("EGHACT_BENCH_SVELTE_ITERS", DEFAULT_SVELTE_ITERS).max(1);
 
-    let tmp = tempfile::Builder::new()
-        .prefix("eghact-bench-")
-        .tempdir()
-        .expect("create a temp dir");
+    let tmp = tempfile::Builder::new().prefix("eghact-bench-").tempdir().expect("create a temp dir");
     let egh_dir = tmp.path().join("egh");
     let svelte_project = tmp.path().join("svelte");
     generator::write_project(&egh_dir, n, Flavor::Egh, seed).expect("write the .egh project");
-    generator::write_project(&svelte_project, n, Flavor::Svelte, seed)
-        .expect("write the .svelte project");
+    generator::write_project(&svelte_project, n, Flavor::Svelte, seed).expect("write the .svelte project");
 
     let files = read_sources(&egh_dir, "egh").expect("read the generated .egh files");
     let lines: usize = files.iter().map(|(_, s)| s.lines().count()).sum();
@@ -261,10 +201,7 @@ fn main() -> ExitCode {
         bytes as f64 / 1024.0
     );
 
-    let options = CompileOptions {
-        runtime_import: "../eghact-runtime.js".to_string(),
-        ..CompileOptions::default()
-    };
+    let options = CompileOptions { runtime_import: "../eghact-runtime.js".to_string(), ..CompileOptions::default() };
     let mut failed = false;
 
     let warm = Instant::now();
@@ -281,9 +218,7 @@ fn main() -> ExitCode {
         out_bytes / 1024
     );
     if errors > 0 {
-        eprintln!(
-            "error: the generated project must compile without errors ({errors} found; first ones above)"
-        );
+        eprintln!("error: the generated project must compile without errors ({errors} found; first ones above)");
         failed = true;
     }
 
@@ -293,33 +228,22 @@ fn main() -> ExitCode {
         engine.best_ms_per, engine.median_ms_per, engine.best_total_ms
     );
 
-    let svelte_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("benches")
-        .join("svelte");
+    let svelte_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches").join("svelte");
     let svelte = if env_flag("EGHACT_BENCH_SKIP_SVELTE") {
         Svelte::Skipped("EGHACT_BENCH_SKIP_SVELTE is set".into())
     } else {
-        println!(
-            "svelte: compiling the .svelte copy with node (warm-up, then {svelte_iters} timed pass(es))..."
-        );
+        println!("svelte: compiling the .svelte copy with node (warm-up, then {svelte_iters} timed pass(es))...");
         run_svelte(&svelte_dir, &svelte_project, svelte_iters)
     };
 
     println!();
-    println!(
-        "{:<24} {:>16} {:>16} {:>14}",
-        "compiler", "best ms/comp", "median ms/comp", "best pass ms"
-    );
+    println!("{:<24} {:>16} {:>16} {:>14}", "compiler", "best ms/comp", "median ms/comp", "best pass ms");
     println!(
         "{:<24} {:>16.4} {:>16.4} {:>14.1}",
         "eghact (rust)", engine.best_ms_per, engine.median_ms_per, engine.best_total_ms
     );
     match &svelte {
-        Svelte::Ran {
-            figures,
-            version,
-            components,
-        } => {
+        Svelte::Ran { figures, version, components } => {
             println!(
                 "{:<24} {:>16.4} {:>16.4} {:>14.1}",
                 format!("svelte {version} (node)"),
@@ -328,20 +252,13 @@ fn main() -> ExitCode {
                 figures.best_total_ms
             );
             if *components != files.len() {
-                eprintln!(
-                    "warning: svelte compiled {components} files, eghact {}",
-                    files.len()
-                );
+                eprintln!("warning: svelte compiled {components} files, eghact {}", files.len());
             }
             let ratio = figures.best_ms_per / engine.best_ms_per;
             let median_ratio = figures.median_ms_per / engine.median_ms_per;
             println!(
                 "ratio svelte/eghact: {ratio:.1}x on best passes, {median_ratio:.1}x on medians ({})",
-                if ratio >= 1.0 {
-                    "eghact is faster"
-                } else {
-                    "svelte is faster"
-                }
+                if ratio >= 1.0 { "eghact is faster" } else { "svelte is faster" }
             );
         }
         Svelte::Skipped(why) => println!("svelte comparison skipped: {why}"),

@@ -16,11 +16,8 @@ pub fn summary(report: &BuildReport) -> Value {
     for ms in report.files.iter().filter_map(|f| f.compile_ms) {
         histogram[BUCKETS_MS.iter().position(|bound| ms <= *bound).unwrap_or(BUCKETS_MS.len())] += 1;
     }
-    let buckets: Vec<Value> = histogram
-        .iter()
-        .enumerate()
-        .map(|(i, n)| json!({ "le_ms": BUCKETS_MS.get(i), "count": n }))
-        .collect();
+    let buckets: Vec<Value> =
+        histogram.iter().enumerate().map(|(i, n)| json!({ "le_ms": BUCKETS_MS.get(i), "count": n })).collect();
     let tiers: Vec<Value> = report
         .tiers
         .iter()

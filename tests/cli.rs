@@ -64,15 +64,13 @@ fn check_reports_json_without_writing() {
 
 #[test]
 fn nested_components_import_the_runtime_relatively() {
-    let dir = project(&[
-        ("eghact.toml", "out = \"public\"\n"),
-        ("src/ui/Button.egh", "<template><button>b</button></template>"),
-    ]);
+    let dir = project(&[("eghact.toml", "out = \"public\"\n"), ("src/ui/Button.egh", "<template><button>b</button></template>")]);
     let output = eghact(&["build"], dir.path());
     assert!(output.status.success());
     let js = fs::read_to_string(dir.path().join("public/ui/Button.js")).unwrap();
     assert!(js.contains("from \"../eghact-runtime.js\""), "{js}");
-    let map: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("public/ui/Button.js.map")).unwrap()).unwrap();
+    let map: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("public/ui/Button.js.map")).unwrap()).unwrap();
     assert_eq!(map["sources"][0], "../../src/ui/Button.egh");
 }
 
@@ -96,10 +94,7 @@ fn eventually(what: &str, condition: impl Fn() -> bool) {
 #[test]
 fn watch_rebuilds_changes_made_outside_an_editor() {
     use std::io::BufRead as _;
-    let dir = project(&[
-        ("src/A.egh", "<template><p>one</p></template>"),
-        ("src/B.egh", "<template><p>b</p></template>"),
-    ]);
+    let dir = project(&[("src/A.egh", "<template><p>one</p></template>"), ("src/B.egh", "<template><p>b</p></template>")]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_eghact"))
         .args(["build", "--watch"])
         .arg(dir.path())
@@ -153,7 +148,11 @@ fn the_summary_explains_every_rebuild() {
     assert_eq!(cold["files"][0]["state"], "miss");
     assert!(cold["files"][0]["key"].as_str().is_some_and(|k| k.len() == 64));
     assert!(cold["phases"]["total_ms"].as_f64().is_some());
-    assert!(cold["compile_time_histogram"].as_array().is_some_and(|b| b.iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>() == 2));
+    assert!(
+        cold["compile_time_histogram"]
+            .as_array()
+            .is_some_and(|b| b.iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>() == 2)
+    );
 
     fs::write(dir.path().join("src/B.egh"), "<script>export let n = 1;</script><template><p>{n}</p></template>").unwrap();
     let edited = summary(dir.path(), &[]);

@@ -86,25 +86,14 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "alpha", "bravo", "cedar", "delta", "ember", "fjord", "gamma", "harbor", "indigo", "juniper",
-    "kestrel", "lumen", "maple", "nectar", "orbit", "pepper", "quartz", "raven", "sierra",
-    "tundra", "umber", "velvet", "willow", "xenon", "yarrow", "zephyr",
+    "alpha", "bravo", "cedar", "delta", "ember", "fjord", "gamma", "harbor", "indigo", "juniper", "kestrel", "lumen", "maple",
+    "nectar", "orbit", "pepper", "quartz", "raven", "sierra", "tundra", "umber", "velvet", "willow", "xenon", "yarrow", "zephyr",
 ];
 const TOPICS: &[&str] = &[
-    "Orders", "Tasks", "Invoices", "Contacts", "Alerts", "Builds", "Tickets", "Files", "Notes",
-    "Events", "Projects", "Reviews",
+    "Orders", "Tasks", "Invoices", "Contacts", "Alerts", "Builds", "Tickets", "Files", "Notes", "Events", "Projects", "Reviews",
 ];
 const ROOT_TAGS: &[&str] = &["section", "article", "div", "aside"];
-const COLORS: &[&str] = &[
-    "#333",
-    "#1a73e8",
-    "#d93025",
-    "#188038",
-    "#f9ab00",
-    "#5f6368",
-    "tomato",
-    "steelblue",
-];
+const COLORS: &[&str] = &["#333", "#1a73e8", "#d93025", "#188038", "#f9ab00", "#5f6368", "tomato", "steelblue"];
 const TONES: &[&str] = &["info", "warn", "ok"];
 
 /// What the synthetic component looks like; rendered to either flavor.
@@ -166,15 +155,8 @@ fn build_model(n: usize, seed: u64) -> Vec<Component> {
                 extra_props.push(("tone", "'info' | 'warn' | 'ok'", format!("'{tone}'")));
             }
             let item_count = rng.range(2, 4);
-            let items = (1..=item_count)
-                .map(|id| {
-                    (
-                        id,
-                        format!("{} {}", rng.pick(WORDS), index * 10 + id),
-                        rng.chance(30),
-                    )
-                })
-                .collect();
+            let items =
+                (1..=item_count).map(|id| (id, format!("{} {}", rng.pick(WORDS), index * 10 + id), rng.chance(30))).collect();
             let mut children = Vec::new();
             if index > 0 {
                 // Mostly recent components, so the graph has depth as well as breadth.
@@ -221,11 +203,7 @@ impl Component {
         let ty = |t: &str| if ts { format!(": {t}") } else { String::new() };
         let ext = flavor.extension();
         let mut s = String::new();
-        let open = if ts {
-            "<script lang=\"ts\">"
-        } else {
-            "<script>"
-        };
+        let open = if ts { "<script lang=\"ts\">" } else { "<script>" };
         writeln!(s, "{open}").unwrap();
         for &c in &self.children {
             let child = &comps[c].name;
@@ -237,21 +215,8 @@ impl Component {
         if ts {
             s.push_str("  interface Row { id: number; text: string; done: boolean }\n");
         }
-        writeln!(
-            s,
-            "  export let label{} = '{} {}';",
-            ty("string"),
-            self.topic,
-            self.index
-        )
-        .unwrap();
-        writeln!(
-            s,
-            "  export let start{} = {};",
-            ty("number"),
-            self.start_default
-        )
-        .unwrap();
+        writeln!(s, "  export let label{} = '{} {}';", ty("string"), self.topic, self.index).unwrap();
+        writeln!(s, "  export let start{} = {};", ty("number"), self.start_default).unwrap();
         for (name, t, default) in &self.extra_props {
             writeln!(s, "  export let {name}{} = {default};", ty(t)).unwrap();
         }
@@ -269,17 +234,9 @@ impl Component {
         let step = if self.has_step { "step" } else { "1" };
         writeln!(s, "  $: total = count * {step} + items.length;").unwrap();
         if self.has_filter {
-            writeln!(
-                s,
-                "  $: visible = showDone ? items : items.filter((row) => !row.done);"
-            )
-            .unwrap();
+            writeln!(s, "  $: visible = showDone ? items : items.filter((row) => !row.done);").unwrap();
         }
-        writeln!(
-            s,
-            "  $: remaining = items.filter((row) => !row.done).length;"
-        )
-        .unwrap();
+        writeln!(s, "  $: remaining = items.filter((row) => !row.done).length;").unwrap();
         s.push('\n');
         writeln!(s, "  function increment() {{\n    count += {step};\n  }}").unwrap();
         writeln!(
@@ -313,11 +270,7 @@ impl Component {
         let tag = self.root_tag;
         let lower = self.name.to_lowercase();
         if self.has_compact {
-            writeln!(
-                m,
-                "<{tag} class={{compact ? 'card {lower} dense' : 'card {lower}'}}>"
-            )
-            .unwrap();
+            writeln!(m, "<{tag} class={{compact ? 'card {lower} dense' : 'card {lower}'}}>").unwrap();
         } else {
             writeln!(m, "<{tag} class=\"card {lower}\">").unwrap();
         }
@@ -328,11 +281,7 @@ impl Component {
         }
         writeln!(m, "  </header>").unwrap();
         writeln!(m, "  {{#if count > {}}}", self.limit).unwrap();
-        writeln!(
-            m,
-            "    <p class=\"hint\">Total is {{total}}, {{remaining}} open</p>"
-        )
-        .unwrap();
+        writeln!(m, "    <p class=\"hint\">Total is {{total}}, {{remaining}} open</p>").unwrap();
         // Every component has `label` and `start` props, so a parent can always pass both.
         let child_props = "label=\"{label} / sub\" start={count}";
         let mut children = self.children.iter().map(|&c| &comps[c]);
@@ -348,25 +297,13 @@ impl Component {
         writeln!(m, "  <ul class=\"list\">").unwrap();
         writeln!(m, "    {{#each {list} as item, i (item.id)}}").unwrap();
         writeln!(m, "      <li class={{item.done ? 'row done' : 'row'}}>").unwrap();
-        writeln!(
-            m,
-            "        <span class=\"text\">{{i + 1}}. {{item.text}}</span>"
-        )
-        .unwrap();
-        writeln!(
-            m,
-            "        <button class=\"small\" {click}={{() => toggle(item.id)}}>Toggle</button>"
-        )
-        .unwrap();
+        writeln!(m, "        <span class=\"text\">{{i + 1}}. {{item.text}}</span>").unwrap();
+        writeln!(m, "        <button class=\"small\" {click}={{() => toggle(item.id)}}>Toggle</button>").unwrap();
         writeln!(m, "      </li>").unwrap();
         writeln!(m, "    {{/each}}").unwrap();
         writeln!(m, "  </ul>").unwrap();
         writeln!(m, "  <footer class=\"actions\">").unwrap();
-        writeln!(
-            m,
-            "    <button class=\"primary\" {click}={{increment}}>Add one</button>"
-        )
-        .unwrap();
+        writeln!(m, "    <button class=\"primary\" {click}={{increment}}>Add one</button>").unwrap();
         writeln!(m, "    <button {click}={{add}}>New row</button>").unwrap();
         if self.has_reset {
             writeln!(m, "    <button {click}={{reset}}>Reset</button>").unwrap();
@@ -397,31 +334,12 @@ impl Component {
     fn style(&self) -> String {
         let mut s = String::from("<style>\n");
         let lower = self.name.to_lowercase();
-        writeln!(
-            s,
-            "  .card {{ padding: {}px; border: 1px solid #ddd; border-radius: {}px; }}",
-            self.pad, self.radius
-        )
-        .unwrap();
-        writeln!(
-            s,
-            "  .{lower} .title {{ margin: 0; color: {}; font-size: 1.1rem; }}",
-            self.accent
-        )
-        .unwrap();
+        writeln!(s, "  .card {{ padding: {}px; border: 1px solid #ddd; border-radius: {}px; }}", self.pad, self.radius).unwrap();
+        writeln!(s, "  .{lower} .title {{ margin: 0; color: {}; font-size: 1.1rem; }}", self.accent).unwrap();
         writeln!(s, "  .hint, .muted {{ color: {}; }}", self.muted).unwrap();
-        writeln!(
-            s,
-            "  .row {{ display: flex; gap: 4px; align-items: center; }}"
-        )
-        .unwrap();
+        writeln!(s, "  .row {{ display: flex; gap: 4px; align-items: center; }}").unwrap();
         writeln!(s, "  .row.done .text {{ text-decoration: line-through; }}").unwrap();
-        writeln!(
-            s,
-            "  button.primary:hover {{ background: {}; color: white; }}",
-            self.accent
-        )
-        .unwrap();
+        writeln!(s, "  button.primary:hover {{ background: {}; color: white; }}", self.accent).unwrap();
         if self.has_compact {
             writeln!(s, "  .dense {{ padding: 2px; }}").unwrap();
         }
@@ -429,11 +347,7 @@ impl Component {
             writeln!(s, "  .badge.warn {{ color: #b06000; }}").unwrap();
         }
         if self.with_media {
-            writeln!(
-                s,
-                "  @media (max-width: 600px) {{\n    .actions {{ flex-direction: column; }}\n  }}"
-            )
-            .unwrap();
+            writeln!(s, "  @media (max-width: 600px) {{\n    .actions {{ flex-direction: column; }}\n  }}").unwrap();
         }
         s.push_str("</style>\n");
         s
@@ -443,11 +357,7 @@ impl Component {
         let script = self.script(flavor, comps);
         let markup = self.markup(flavor, comps);
         let style = self.style();
-        let (first, second) = if self.template_first {
-            (markup, script)
-        } else {
-            (script, markup)
-        };
+        let (first, second) = if self.template_first { (markup, script) } else { (script, markup) };
         format!("{first}\n{second}\n{style}")
     }
 }
@@ -458,15 +368,7 @@ impl Component {
 /// Component `Ck` only imports components `Cj` with `j < k`.
 pub fn generate(n: usize, flavor: Flavor, seed: u64) -> Vec<(String, String)> {
     let comps = build_model(n, seed);
-    comps
-        .iter()
-        .map(|c| {
-            (
-                format!("src/{}.{}", c.name, flavor.extension()),
-                c.render(flavor, &comps),
-            )
-        })
-        .collect()
+    comps.iter().map(|c| (format!("src/{}.{}", c.name, flavor.extension()), c.render(flavor, &comps))).collect()
 }
 
 /// Writes the generated project under `dir` (files land in `dir/src/`).
@@ -511,10 +413,7 @@ mod tests {
     fn imports_form_a_dag() {
         let files = generate(400, Flavor::Egh, 3);
         for (k, (_, content)) in files.iter().enumerate() {
-            for line in content
-                .lines()
-                .filter(|l| l.trim_start().starts_with("import "))
-            {
+            for line in content.lines().filter(|l| l.trim_start().starts_with("import ")) {
                 let j: usize = line.split("./C").nth(1).unwrap()[..4].parse().unwrap();
                 assert!(j < k, "C{k} imports C{j}");
             }

@@ -7,6 +7,7 @@ pub mod codegen;
 pub mod db;
 pub mod diagnostics;
 pub mod project;
+pub mod routes;
 pub mod semantics;
 pub mod syntax;
 pub mod types;

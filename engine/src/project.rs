@@ -1,15 +1,10 @@
-//! A project on disk: its `eghact.toml`, its source files, and a full build of them into the
-//! output folder. Outputs are written to a temporary file and renamed, so a reader never
-//! sees half a file, and nothing is written for a component with errors.
+//! A project on disk: its `eghact.toml`, its source files, and atomic writes into the output
+//! folder (a temporary file renamed, so a reader never sees half a file).
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use serde::Deserialize;
-
-use crate::codegen::{self, CompileOptions, RUNTIME_FILE, RUNTIME_SOURCE};
-use crate::diagnostics::Diagnostic;
 
 pub const CONFIG_FILE: &str = "eghact.toml";
 
@@ -103,68 +98,6 @@ impl Project {
         }
         Ok(files)
     }
-}
-
-pub struct FileReport {
-    /// Path relative to the project root, with `/` separators.
-    pub path: String,
-    pub source: String,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-#[derive(Default)]
-pub struct BuildReport {
-    pub files: Vec<FileReport>,
-    pub elapsed_ms: f64,
-}
-
-impl BuildReport {
-    pub fn count(&self, errors: bool) -> usize {
-        self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.is_error() == errors).count()
-    }
-}
-
-/// Compiles every component; writes outputs (and copies other source files) only when
-/// `write` is set.
-pub fn build(project: &Project, write: bool) -> Result<BuildReport, ProjectError> {
-    let started = Instant::now();
-    let src = project.src_dir();
-    let out = project.out_dir();
-    let mut report = BuildReport::default();
-    for relative in project.source_files()? {
-        let input = src.join(&relative);
-        let is_component = relative.extension().is_some_and(|e| e == "egh");
-        if !is_component {
-            if write {
-                let bytes = fs::read(&input).map_err(|source| ProjectError::Read { path: input.clone(), source })?;
-                write_atomic(&out.join(&relative), &bytes)?;
-            }
-            continue;
-        }
-        let source = fs::read_to_string(&input).map_err(|source| ProjectError::Read { path: input.clone(), source })?;
-        let depth = relative.components().count() - 1;
-        let up = "../".repeat(depth);
-        let project_path = slash_path(&project.config.src.join(&relative));
-        let options = CompileOptions {
-            runtime_import: if depth == 0 { format!("./{RUNTIME_FILE}") } else { format!("{up}{RUNTIME_FILE}") },
-            source_map_source: Some(format!("{up}{}", slash_path(&relative_to(&out, &src).join(&relative)))),
-        };
-        let output = codegen::compile(&project_path, &source, &options);
-        if write && !output.has_errors() {
-            let js_path = out.join(&relative).with_extension("js");
-            write_atomic(&js_path, output.js.as_bytes())?;
-            write_atomic(&js_path.with_extension("js.map"), output.map.as_bytes())?;
-            if !output.css.is_empty() {
-                write_atomic(&js_path.with_extension("css"), output.css.as_bytes())?;
-            }
-        }
-        report.files.push(FileReport { path: project_path, source, diagnostics: output.diagnostics });
-    }
-    if write {
-        write_atomic(&out.join(RUNTIME_FILE), RUNTIME_SOURCE.as_bytes())?;
-    }
-    report.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    Ok(report)
 }
 
 /// `to` as seen from `from` when both are folders of one project (`dist` → `src` is `../src`).

@@ -78,15 +78,13 @@ fn cold_then_warm_then_one_edit() {
     let blue = fs::read_to_string(&card).unwrap().replace("color: red", "color: blue");
     fs::write(&card, &blue).unwrap();
     let edited = build(dir.path());
-    assert_eq!(
-        states(&edited),
-        [("src/App.egh".into(), CacheState::Unchanged), ("src/Card.egh".into(), CacheState::Miss)]
-    );
+    assert_eq!(states(&edited), [("src/App.egh".into(), CacheState::Unchanged), ("src/Card.egh".into(), CacheState::Miss)]);
     let card_build = &edited.files[1];
     assert_eq!(serde_json::to_value(&card_build.changes).unwrap(), serde_json::json!([{ "input": "source" }]));
 
     // A signature edit of the child rebuilds its importer too.
-    fs::write(&card, "<script>export let title; export let size = 1;</script>\n<template><h2>{title}{size}</h2></template>\n").unwrap();
+    fs::write(&card, "<script>export let title; export let size = 1;</script>\n<template><h2>{title}{size}</h2></template>\n")
+        .unwrap();
     let signature = build(dir.path());
     assert_eq!(states(&signature), [("src/App.egh".into(), CacheState::Miss), ("src/Card.egh".into(), CacheState::Miss)]);
     let app_changes = serde_json::to_value(&signature.files[0].changes).unwrap();
@@ -205,7 +203,8 @@ fn watch_builds_look_only_at_what_changed_and_its_importers() {
     fs::write(&card, "<script>import App from './App.egh';</script>\n<template><App /></template>\n").unwrap();
     builder.refresh(["src/Card.egh".to_string()]).unwrap();
     let cycle = builder.build(&|_| {}).unwrap();
-    let codes: Vec<Vec<String>> = cycle.files.iter().map(|f| f.diagnostics.iter().map(|d| d.code.to_string()).collect()).collect();
+    let codes: Vec<Vec<String>> =
+        cycle.files.iter().map(|f| f.diagnostics.iter().map(|d| d.code.to_string()).collect()).collect();
     assert!(codes.iter().all(|c| c.contains(&"E0502".to_string())), "{codes:?}");
     assert!(!dir.path().join("dist/App.js").exists(), "a member of a cycle keeps no outputs");
 

@@ -31,11 +31,7 @@ fn parse_fixtures() {
     for path in fixtures("parse") {
         let source = fs::read_to_string(&path).unwrap();
         let parse = syntax::parse(&source);
-        let actual = format!(
-            "{}\n---- tree ----\n{:#?}\n",
-            render(&name(&path), &source, &parse.diagnostics),
-            parse.component
-        );
+        let actual = format!("{}\n---- tree ----\n{:#?}\n", render(&name(&path), &source, &parse.diagnostics), parse.component);
         expect_file![path.with_extension("tree")].assert_eq(&actual);
     }
 }

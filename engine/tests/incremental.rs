@@ -257,7 +257,9 @@ fn component_uses_are_checked_against_the_signature() {
 fn a_new_revision_cancels_queries_in_flight() {
     let mut project = String::new();
     for i in 0..400 {
-        project.push_str(&format!("//- src/C{i}.egh\n<script>export let n = {i}; let x = n * 2;</script>\n<template><p>{{x}}</p></template>\n"));
+        project.push_str(&format!(
+            "//- src/C{i}.egh\n<script>export let n = {i}; let x = n * 2;</script>\n<template><p>{{x}}</p></template>\n"
+        ));
     }
     let mut fixture = Fixture::new("");
     fixture.edit(files(&project));

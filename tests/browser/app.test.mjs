@@ -3,14 +3,11 @@
 // ends by checking that the page logged no errors, so one broken feature does not hide the others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { assertNoErrors, closeBrowser, openPage } from './harness.mjs';
+import { assertNoErrors, buildProject, closeBrowser, eghactBinary, openPage, repoRoot, eventually } from './harness.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const appDir = path.join(repoRoot, 'examples/app');
 const distEntry = path.join(appDir, 'dist/App.js');
 
@@ -19,31 +16,17 @@ const distEntry = path.join(appDir, 'dist/App.js');
 
 /**
  * Compiles examples/app into examples/app/dist and returns the build report (`--json`), or null
- * when nothing was built. The built binary is fast and leaves unchanged outputs alone, so it runs
- * every time and the test never sees a stale dist/; without a binary, an existing dist/ is used as
- * it is and a missing one is built through cargo (slow). EGHACT_SKIP_BUILD=1 serves dist/ as it is.
+ * when nothing was built. The built binary ($EGHACT_BIN or target/debug/eghact) is fast and
+ * leaves unchanged outputs alone, so it runs every time and the test never sees a stale dist/;
+ * without a binary, an existing dist/ is used as it is and a missing one is built through cargo
+ * (slow). EGHACT_SKIP_BUILD=1 serves dist/ as it is.
  */
 function ensureBuilt() {
   if (process.env.EGHACT_SKIP_BUILD === '1') return null;
-  const bin = path.join(repoRoot, 'target/debug/eghact');
-  const buildArgs = ['build', 'examples/app', '--json'];
-  let cmd;
-  let args;
-  if (existsSync(bin)) [cmd, args] = [bin, buildArgs];
-  else if (!existsSync(distEntry)) [cmd, args] = ['cargo', ['run', '-q', '--', ...buildArgs]];
-  else return null;
-  let stdout;
-  try {
-    stdout = execFileSync(cmd, args, { cwd: repoRoot, stdio: 'pipe', encoding: 'utf8' });
-  } catch (err) {
-    throw new Error(`\`${path.basename(cmd)} ${args.join(' ')}\` failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
-  }
+  if (!eghactBinary() && existsSync(distEntry)) return null;
+  const report = buildProject('examples/app');
   assert.ok(existsSync(distEntry), `the build did not produce ${path.relative(repoRoot, distEntry)}`);
-  try {
-    return JSON.parse(stdout);
-  } catch {
-    return { unparsed: stdout };
-  }
+  return report;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -64,21 +47,6 @@ async function text(id) {
   return squash(await byTestId(id).innerText());
 }
 
-/**
- * Retries `check` until it stops throwing. Component updates are batched into a microtask, and
- * focus moves after `tick()`, so assertions poll instead of relying on exact timing.
- */
-async function eventually(check, timeout = 2000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
 
 async function expectText(id, expected) {
   await eventually(async () => assert.equal(await text(id), expected, `text of [data-testid="${id}"]`));

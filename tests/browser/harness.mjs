@@ -4,6 +4,7 @@
 //   const { page, errors, close } = await openPage(dir, '/scenario/index.html');
 //   assertNoErrors(errors);                          // console errors + uncaught page errors
 //   await closeBrowser();                            // in an after() hook
+//   const report = buildProject(dir);                // `eghact build dir --json`, parsed
 //
 // Chromium comes from the system (/usr/bin/chromium, or $CHROMIUM): playwright-core never
 // downloads a browser of its own.
@@ -11,7 +12,41 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The eghact binary: $EGHACT_BIN (for a build in another target folder), else this checkout's
+ * target/debug/eghact; null when neither exists.
+ */
+export function eghactBinary() {
+  const bin = process.env.EGHACT_BIN || path.join(repoRoot, 'target/debug/eghact');
+  return fs.existsSync(bin) ? bin : null;
+}
+
+/**
+ * Runs `eghact build <dir> --json [--out <out>]` and returns the parsed report. Without a built
+ * binary it goes through `cargo run` (slow). Throws with the tool's output when the build fails.
+ */
+export function buildProject(dir, out) {
+  const args = ['build', dir, '--json', ...(out ? ['--out', out] : [])];
+  const bin = eghactBinary();
+  const [cmd, cmdArgs] = bin ? [bin, args] : ['cargo', ['run', '-q', '--', ...args]];
+  let stdout;
+  try {
+    stdout = execFileSync(cmd, cmdArgs, { cwd: repoRoot, stdio: 'pipe', encoding: 'utf8' });
+  } catch (err) {
+    throw new Error(`\`${path.basename(cmd)} ${cmdArgs.join(' ')}\` failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    return { unparsed: stdout };
+  }
+}
 
 const TYPES = {
   '.js': 'text/javascript; charset=utf-8',
@@ -24,8 +59,12 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** Serve `dir` on 127.0.0.1 at a free port. Resolves to { url, port, close }. */
-export function startServer(dir) {
+/**
+ * Serve `dir` on 127.0.0.1 at a free port. Resolves to { url, port, close }. With `fallback`
+ * (a path such as '/index.html'), a missing path without a file extension gets that file, as
+ * servers of history-API apps do.
+ */
+export function startServer(dir, { fallback = null } = {}) {
   const root = path.resolve(dir);
   const server = http.createServer((req, res) => {
     let rel;
@@ -42,6 +81,7 @@ export function startServer(dir) {
       return;
     }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (fallback && !fs.existsSync(file) && !path.extname(rel)) file = path.join(root, fallback);
     fs.readFile(file, (err, body) => {
       if (err) {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: ' + rel);
@@ -84,12 +124,12 @@ export async function closeBrowser() {
 }
 
 /**
- * Open `urlPath` of a fresh server over `dir` in a fresh browser context.
+ * Open `urlPath` of a fresh server over `dir` (options as for startServer) in a fresh browser context.
  * Returns { page, errors, url, close }; `errors` fills with console errors and uncaught
  * exceptions (including unhandled rejections) as they happen.
  */
-export async function openPage(dir, urlPath = '/') {
-  const server = await startServer(dir);
+export async function openPage(dir, urlPath = '/', serverOptions = {}) {
+  const server = await startServer(dir, serverOptions);
   const browser = await launchBrowser();
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -112,4 +152,31 @@ export async function openPage(dir, urlPath = '/') {
 
 export function assertNoErrors(errors) {
   assert.deepEqual(errors, [], 'page reported errors');
+}
+
+/**
+ * Retries `check` until it stops throwing. Component updates are batched into a microtask,
+ * navigation waits for imports and load(), so assertions poll instead of relying on timing.
+ */
+export async function eventually(check, timeout = 3000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+/** Opens `/${name}/index.html` under `root`, waits for `window.__ready`, runs `body(page, errors)`, and always closes the page. */
+export async function withScenario(root, name, body) {
+  const { page, errors, close } = await openPage(root, `/${name}/index.html`);
+  try {
+    await page.waitForFunction(() => window.__ready === true, null, { timeout: 5000 });
+    await body(page, errors);
+  } finally {
+    await close();
+  }
 }

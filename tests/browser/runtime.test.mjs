@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openPage, closeBrowser, assertNoErrors } from './harness.mjs';
+import { closeBrowser, assertNoErrors, withScenario } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RUNTIME = path.resolve(here, '../../engine/src/runtime/runtime.js');
@@ -26,16 +26,7 @@ after(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-/** Open a scenario, run `body(page, errors)`, and always close the page. */
-async function scenario(name, body) {
-  const { page, errors, close } = await openPage(root, `/${name}/index.html`);
-  try {
-    await page.waitForFunction(() => window.__ready === true, null, { timeout: 5000 });
-    await body(page, errors);
-  } finally {
-    await close();
-  }
-}
+const scenario = (name, body) => withScenario(root, name, body);
 
 const flush = (page) => page.evaluate(() => window.rt.tick());
 const texts = (page, sel) => page.$$eval(sel, (els) => els.map((e) => e.textContent));

@@ -12,8 +12,13 @@ use crate::db::{Database, Layout, SourceFile, Workspace};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileChange {
     /// Created or modified; non-component files carry no text.
-    Write { path: String, text: String },
-    Remove { path: String },
+    Write {
+        path: String,
+        text: String,
+    },
+    Remove {
+        path: String,
+    },
 }
 
 pub struct Host {

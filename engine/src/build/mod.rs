@@ -26,8 +26,8 @@ pub use host::{FileChange, Host};
 pub use state::{BuildState, Imported, Stamp};
 
 use crate::cache::{
-    CacheConfig, CacheEntry, CacheKey, CacheKeyBuilder, Digest, InputChange, CacheTier, DiskCache, KeyInputs, MemoryCache, Tier, TierCounters,
-    TieredCache,
+    CacheConfig, CacheEntry, CacheKey, CacheKeyBuilder, CacheTier, Digest, DiskCache, InputChange, KeyInputs, MemoryCache, Tier,
+    TierCounters, TieredCache,
 };
 use crate::codegen::{RUNTIME_FILE, RUNTIME_SOURCE};
 use crate::db::{self, Database, Layout, Resolution, SourceFile};
@@ -126,8 +126,15 @@ impl BuildReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BuildEvent {
     /// `total` components need a cache lookup or a compile.
-    Started { total: usize },
-    Compiled { path: String, done: usize, total: usize, cache: CacheState },
+    Started {
+        total: usize,
+    },
+    Compiled {
+        path: String,
+        done: usize,
+        total: usize,
+        cache: CacheState,
+    },
     Finished,
 }
 
@@ -185,7 +192,13 @@ impl Builder {
             state = BuildState::default();
             state.out = out;
         }
-        Self { project, options, host: Host::new(Database::default(), layout), cache, state, sources: BTreeMap::new(),
+        Self {
+            project,
+            options,
+            host: Host::new(Database::default(), layout),
+            cache,
+            state,
+            sources: BTreeMap::new(),
             warnings,
             load_ms: 0.0,
             dirty: BTreeSet::new(),
@@ -398,6 +411,10 @@ impl Builder {
             }
         }
         self.add_cycle_diagnostics(&mut report);
+        if full {
+            // Pages come and go only with files, and a full build covers every component.
+            self.write_route_manifest(&mut report)?;
+        }
         report.skipped = self.skipped(&report);
         if self.options.write {
             report.copied = self.copy_other_files(if full { None } else { Some(&dirty) })?;
@@ -454,13 +471,37 @@ impl Builder {
     fn add_cycle_diagnostics(&self, report: &mut BuildReport) {
         for cycle in &self.cycles {
             for member in cycle {
-                let (Some(file), Some(build)) = (self.host.file(member), report.files.iter_mut().find(|f| f.path == *member)) else {
+                let (Some(file), Some(build)) = (self.host.file(member), report.files.iter_mut().find(|f| f.path == *member))
+                else {
                     continue;
                 };
                 build.diagnostics.push(db::cycle_diagnostic(db::outline(self.host.db(), file), cycle));
                 build.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
             }
         }
+    }
+
+    /// The manifest the runtime's router reads, when the project has pages under
+    /// `src/routes/`, and the diagnostics of their file names.
+    fn write_route_manifest(&self, report: &mut BuildReport) -> Result<(), ProjectError> {
+        let sources: Vec<PathBuf> = self.host.files().keys().map(|p| layout_relative(&self.project, p)).collect();
+        let output = self.project.out_dir().join(crate::routes::MANIFEST_FILE);
+        let Some(manifest) = crate::routes::for_sources(&sources) else {
+            if self.options.write {
+                let _ = fs::remove_file(output);
+            }
+            return Ok(());
+        };
+        for (path, diagnostic) in manifest.diagnostics {
+            let path = slash_path(&self.project.config.src.join(path));
+            if let Some(file) = report.files.iter_mut().find(|f| f.path == path) {
+                file.diagnostics.push(diagnostic);
+            }
+        }
+        if self.options.write {
+            write_atomic(&output, manifest.js.as_bytes())?;
+        }
+        Ok(())
     }
 
     fn remove_outputs(&self, outputs: &[(String, Stamp)]) {
@@ -493,11 +534,8 @@ impl Builder {
         let recorded = |path: &str| self.state.components.get(path).filter(|s| self.sources.get(path) == Some(&s.source));
         // Signature digests of changed components, computed in parallel: this is where
         // changed files are parsed.
-        let changed: Vec<(String, SourceFile)> = scope
-            .iter()
-            .filter(|p| recorded(p).is_none())
-            .filter_map(|p| Some((p.clone(), self.host.file(p)?)))
-            .collect();
+        let changed: Vec<(String, SourceFile)> =
+            scope.iter().filter(|p| recorded(p).is_none()).filter_map(|p| Some((p.clone(), self.host.file(p)?))).collect();
         let handles = Handles::new(db);
         let signatures: BTreeMap<String, Digest> = changed
             .par_iter()

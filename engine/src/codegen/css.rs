@@ -624,12 +624,7 @@ impl<'a> Scoper<'a> {
             let (ts, te) = self.trim(s, e);
             if ts < te {
                 let at = self.span_of(ts, te);
-                self.error(
-                    "E0311",
-                    "expected `{` after selector",
-                    at,
-                    "add a `{ … }` block; declarations belong inside a rule",
-                );
+                self.error("E0311", "expected `{` after selector", at, "add a `{ … }` block; declarations belong inside a rule");
             }
             if stop == Stop::Semi {
                 self.pos += 1;
@@ -687,8 +682,7 @@ impl<'a> Scoper<'a> {
         let start = self.pos;
         let custom = self.kind(start) == Some(Kind::Ident)
             && self.text(start).starts_with("--")
-            && (start + 1..self.toks.len()).find(|&i| !self.is_trivia(i)).and_then(|i| self.kind(i))
-                == Some(Kind::Colon);
+            && (start + 1..self.toks.len()).find(|&i| !self.is_trivia(i)).and_then(|i| self.kind(i)) == Some(Kind::Colon);
         let (s, e, stop) = if custom { self.scan_custom_property() } else { self.scan() };
         match stop {
             Stop::Brace => self.rule(s, e, stop, ctx, false),
@@ -822,12 +816,7 @@ impl<'a> Scoper<'a> {
                     } else {
                         let at = self.tok_span(i);
                         let closer = self.text(i);
-                        self.error(
-                            "E0310",
-                            format!("unmatched `{closer}`"),
-                            at,
-                            "remove it, or add the opening bracket",
-                        );
+                        self.error("E0310", format!("unmatched `{closer}`"), at, "remove it, or add the opening bracket");
                         ok = false;
                     }
                 }
@@ -917,15 +906,7 @@ fn takes_selectors(name: &str) -> bool {
 impl Scoper<'_> {
     /// A comma-separated selector list in the tokens `[s, e)`; `anchor` is the token that follows
     /// it (for the span of an empty selector).
-    fn selector_list(
-        &mut self,
-        s: usize,
-        e: usize,
-        anchor: usize,
-        mode: SelMode,
-        relative: bool,
-        depth: u32,
-    ) -> Option<SelOut> {
+    fn selector_list(&mut self, s: usize, e: usize, anchor: usize, mode: SelMode, relative: bool, depth: u32) -> Option<SelOut> {
         let mut parts = Vec::new();
         let mut commas = Vec::new();
         let mut nest = 0u32;
@@ -982,14 +963,7 @@ impl Scoper<'_> {
 
     /// One complex selector (non-empty, trimmed); returns its text, its number of compounds and
     /// whether it starts with a type selector.
-    fn complex(
-        &mut self,
-        s: usize,
-        e: usize,
-        mode: SelMode,
-        relative: bool,
-        depth: u32,
-    ) -> Option<(String, usize, bool)> {
+    fn complex(&mut self, s: usize, e: usize, mode: SelMode, relative: bool, depth: u32) -> Option<(String, usize, bool)> {
         let mut compounds: Vec<Compound> = Vec::new();
         let mut cur: Vec<Simple> = Vec::new();
         let mut cur_comb = None;
@@ -1052,12 +1026,7 @@ impl Scoper<'_> {
         }
         if let Some((c, at)) = pending {
             let at = self.tok_span(at);
-            self.error(
-                "E0307",
-                format!("a selector cannot end with the combinator `{c}`"),
-                at,
-                "add a selector after it",
-            );
+            self.error("E0307", format!("a selector cannot end with the combinator `{c}`"), at, "add a selector after it");
             return None;
         }
         let alone = compounds.len() == 1;
@@ -1146,12 +1115,7 @@ impl Scoper<'_> {
                         let name = self.text(n);
                         if !element && name.eq_ignore_ascii_case("global") {
                             let at = self.span_of(i, n + 1);
-                            self.error(
-                                "E0308",
-                                "`:global` needs a selector in parentheses",
-                                at,
-                                "write `:global(.selector)`",
-                            );
+                            self.error("E0308", "`:global` needs a selector in parentheses", at, "write `:global(.selector)`");
                             return None;
                         }
                         let kind = if element {
@@ -1353,15 +1317,8 @@ mod tests {
                 Severity::Hint => "hint",
             };
             let local = Span::new(d.span.start - base, d.span.end - base);
-            let _ = writeln!(
-                s,
-                "{severity}[{}] {}..{} `{}`: {}",
-                d.code,
-                d.span.start,
-                d.span.end,
-                local.text(source),
-                d.message
-            );
+            let _ =
+                writeln!(s, "{severity}[{}] {}..{} `{}`: {}", d.code, d.span.start, d.span.end, local.text(source), d.message);
         }
         s
     }

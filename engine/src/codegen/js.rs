@@ -8,6 +8,7 @@ use oxc::ast_visit::{Visit, walk};
 use oxc::diagnostics::OxcDiagnostic;
 use oxc::syntax::scope::ScopeFlags;
 
+use super::sourcemap::push_mark;
 use crate::diagnostics::{Diagnostic, Span};
 
 /// Converts oxc's diagnostics for text that starts at `base` in the `.egh` file.
@@ -43,6 +44,8 @@ pub struct Write {
 pub struct FreeNames {
     /// Free names read or written, in first-use order, without repeats.
     pub names: Vec<String>,
+    /// Where each of `names` is first used.
+    pub first_uses: Vec<oxc::span::Span>,
     pub writes: Vec<Write>,
 }
 
@@ -65,9 +68,10 @@ impl FreeNames {
         Self::of_statements(std::slice::from_ref(statement))
     }
 
-    fn add(&mut self, name: &str) {
+    fn add(&mut self, name: &str, span: oxc::span::Span) {
         if !self.names.iter().any(|n| n == name) {
             self.names.push(name.to_string());
+            self.first_uses.push(span);
         }
     }
 }
@@ -95,7 +99,7 @@ impl Scan {
 impl<'a> Visit<'a> for Scan {
     fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {
         if !self.is_local(&it.name) {
-            self.result.add(&it.name);
+            self.result.add(&it.name, it.span);
         }
     }
 
@@ -283,21 +287,41 @@ impl<'a> Visit<'a> for NameCollector {
 /// correctly: outer prefixes come first, inner suffixes first.
 #[derive(Default)]
 pub struct Edits {
-    /// (offset, order, text): order sorts suffixes before prefixes at one offset, inner
+    /// (offset, order, insertion): order sorts suffixes before prefixes at one offset, inner
     /// suffixes before outer ones, and outer prefixes before inner ones.
-    inserts: Vec<(u32, (u8, i64), String)>,
+    inserts: Vec<(u32, (u8, i64), Insert)>,
+    /// Whether `inserts` is sorted (`apply` runs once per statement; sorting each time would
+    /// make long scripts quadratic).
+    sorted: bool,
     /// Ranges to drop, `[start, end)`.
     removals: Vec<(u32, u32)>,
 }
 
+enum Insert {
+    Text(String),
+    /// A source-map mark for this `.egh` offset (kept as a number until written).
+    Mark(u32),
+}
+
 impl Edits {
+    fn push(&mut self, at: u32, order: (u8, i64), insert: Insert) {
+        self.inserts.push((at, order, insert));
+        self.sorted = false;
+    }
+
     pub fn wrap(&mut self, start: u32, end: u32, prefix: String, suffix: String) {
-        self.inserts.push((start, (1, -(end as i64)), prefix));
-        self.inserts.push((end, (0, -(start as i64)), suffix));
+        self.push(start, (1, -(end as i64)), Insert::Text(prefix));
+        self.push(end, (0, -(start as i64)), Insert::Text(suffix));
     }
 
     pub fn insert(&mut self, at: u32, text: String) {
-        self.inserts.push((at, (1, i64::MIN), text));
+        self.push(at, (1, i64::MIN), Insert::Text(text));
+    }
+
+    /// Marks `at` as coming from `.egh` offset `origin`, after any prefix there, so that the
+    /// mark lands right before the original text at `at`.
+    pub fn mark(&mut self, at: u32, origin: u32) {
+        self.push(at, (1, i64::MAX), Insert::Mark(origin));
     }
 
     pub fn remove(&mut self, start: u32, end: u32) {
@@ -307,7 +331,10 @@ impl Edits {
     /// Applies the edits that fall inside `[start, end)` of `text` and returns that range.
     /// A prefix at `end` belongs to the next range, a suffix at `start` to the previous one.
     pub fn apply(&mut self, text: &str, start: u32, end: u32) -> String {
-        self.inserts.sort_by_key(|(at, order, _)| (*at, *order));
+        if !self.sorted {
+            self.inserts.sort_by_key(|(at, order, _)| (*at, *order));
+            self.sorted = true;
+        }
         self.removals.sort_unstable();
         let mut out = String::with_capacity((end - start) as usize + 64);
         let mut cursor = start;
@@ -329,7 +356,10 @@ impl Edits {
                 out.push_str(&text[cursor as usize..at as usize]);
                 cursor = at;
             }
-            out.push_str(insert);
+            match insert {
+                Insert::Text(text) => out.push_str(text),
+                Insert::Mark(origin) => push_mark(&mut out, *origin),
+            }
         }
         for (removed_start, removed_end) in removals {
             out.push_str(&text[cursor as usize..removed_start.max(cursor) as usize]);

@@ -6,13 +6,14 @@
 pub mod css;
 mod js;
 mod script;
+mod sourcemap;
 mod template;
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::diagnostics::{Diagnostic, LineIndex};
+use crate::diagnostics::Diagnostic;
 use crate::syntax;
 
 /// The runtime module's file name in the output folder.
@@ -74,10 +75,11 @@ pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: 
     let component = &parse.component;
     let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("Component").to_string();
     let scope = scope_class(path);
+    let marks = sourcemap::marks_allowed(source);
 
     let script = match &component.script {
         Some(block) => script::compile_script(
-            &script::ScriptInput { source, block, runtime_import: &options.runtime_import },
+            &script::ScriptInput { source, block, runtime_import: &options.runtime_import, marks },
             &mut diagnostics,
         ),
         None => script::Script::default(),
@@ -91,6 +93,7 @@ pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: 
             declared: &script.declared,
             state: &script.state,
             derived: &script.reactive,
+            marks,
         },
         nodes,
         &mut diagnostics,
@@ -109,11 +112,13 @@ pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: 
         return CompileOutput { diagnostics, ..CompileOutput::default() };
     }
 
-    let index = LineIndex::new(source);
-    let mut module = Module::default();
+    let mut module = sourcemap::Module::new(marks);
     module.line(&format!("import * as $$ from {:?};", options.runtime_import), None);
     for import in script.imports.lines() {
         module.line(import, None);
+    }
+    if !script.module.is_empty() {
+        module.line(script.module.trim_end(), None);
     }
     module.line("function $$instance($$self, $$props, $$invalidate) {", None);
     for (line, origin) in &script.body {
@@ -122,7 +127,12 @@ pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: 
     let mut stores: Vec<&String> = render.stores.iter().chain(&script.stores).collect::<HashSet<_>>().into_iter().collect();
     stores.sort();
     for store in stores {
-        module.line(&format!("let {store}; $$self.subscribe({}, ($$v) => $$invalidate({store:?}, {store} = $$v));", &store[1..]), None);
+        let from = if script::is_route_store(store, &script.declared) { "$$.route" } else { &store[1..] };
+        module.line(&format!("let {store}; $$self.subscribe({from}, ($$v) => $$invalidate({store:?}, {store} = $$v));"), None);
+    }
+    // A signal's getter keeps its identity; what changed is what calling it returns.
+    for getter in &script.signals {
+        module.line(&format!("$$self.subscribe({getter}, () => $$invalidate({getter:?}, {getter}));"), None);
     }
     if !script.props.is_empty() {
         let mut setters = String::from("$$self.set_prop = ($$name, $$value) => { switch ($$name) {");
@@ -144,46 +154,14 @@ pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: 
     }
     module.line("return ($$b) => {", None);
     for (line, origin) in &render.lines {
-        module.line(line, origin.map(|offset| index.line_of(offset) as u32));
+        module.line(line, *origin);
     }
     module.line("};", None);
     module.line("}", None);
-    let css_url = if css.is_empty() { "null".to_string() } else { format!("new URL({:?}, import.meta.url).href", format!("./{stem}.css")) };
+    let css_url =
+        if css.is_empty() { "null".to_string() } else { format!("new URL({:?}, import.meta.url).href", format!("./{stem}.css")) };
     module.line(&format!("export default $$.component($$instance, {{ name: {stem:?}, css: {css_url} }});"), None);
     let map = module.source_map(options.source_map_source.as_deref().unwrap_or(path), source);
     let _ = write!(module.code, "//# sourceMappingURL={stem}.js.map\n");
     CompileOutput { js: module.code, css, map, diagnostics }
 }
-
-/// The generated module, line by line, remembering the `.egh` line of each.
-#[derive(Default)]
-struct Module {
-    code: String,
-    /// (generated line, source line), 0-based.
-    mappings: Vec<(u32, u32)>,
-    lines: u32,
-}
-
-impl Module {
-    fn line(&mut self, text: &str, origin: Option<u32>) {
-        for (i, part) in text.split('\n').enumerate() {
-            if let (0, Some(origin)) = (i, origin) {
-                self.mappings.push((self.lines, origin));
-            }
-            self.code.push_str(part);
-            self.code.push('\n');
-            self.lines += 1;
-        }
-    }
-
-    fn source_map(&self, path: &str, source: &str) -> String {
-        let mut builder = oxc_sourcemap::SourceMapBuilder::default();
-        let id = builder.set_source_and_content(path, source);
-        for &(generated, original) in &self.mappings {
-            builder.add_token(generated, 0, original, 0, Some(id), None);
-        }
-        builder.into_sourcemap().to_json_string()
-    }
-}
-
-

@@ -13,11 +13,24 @@ use oxc::span::{GetSpan, SourceType};
 use oxc::transformer::{TransformOptions, Transformer};
 
 use super::js::{Edits, FreeNames, syntax_errors};
+use super::sourcemap::{offset_of, token_starts};
 use crate::diagnostics::{Diagnostic, LineIndex, Span};
+use crate::semantics::{load_function, returned_keys};
 use crate::syntax::ast::RawBlock;
 
 /// Import specifiers that name the framework (LANGUAGE.md decision 7).
 pub(super) const FRAMEWORK_MODULES: &[&str] = &["eghact", "@eghact/core", "eghact/store", "@eghact/store"];
+/// The magic store of route components: `$route.params.id` (the runtime's `route` store).
+pub const ROUTE_STORE: &str = "$route";
+
+/// Whether `name` is `$route` read from the runtime, i.e. the script has no `route` of its own.
+pub fn is_route_store(name: &str, declared: &HashSet<String>) -> bool {
+    name == ROUTE_STORE && !declared.contains("route")
+}
+
+/// Framework exports that real scripts use without importing them (`middleware` of
+/// `@eghact/store`): a free reference imports them from the runtime.
+const AMBIENT_EXPORTS: &[&str] = &["middleware"];
 
 #[derive(Debug, Default)]
 pub struct Script {
@@ -33,6 +46,12 @@ pub struct Script {
     pub state: HashSet<String>,
     /// `$name` store reads of the script.
     pub stores: HashSet<String>,
+    /// Getters destructured from a framework `createSignal` call (`let [mode, setMode] = …`):
+    /// the component subscribes to each so that code reading `mode()` re-runs.
+    pub signals: Vec<String>,
+    /// Module-level code after the imports: `export async function load(ctx)` of a route, which
+    /// the router calls before the component exists.
+    pub module: String,
 }
 
 #[derive(Debug)]
@@ -48,6 +67,8 @@ pub struct ScriptInput<'s> {
     pub block: &'s RawBlock,
     /// Where framework imports point in the output (the runtime module).
     pub runtime_import: &'s str,
+    /// Whether copied code carries position marks for the source map (see `sourcemap`).
+    pub marks: bool,
 }
 
 pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> Script {
@@ -63,18 +84,19 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
         return Script::default();
     }
     if !typescript {
-        return analyze(&padded, parsed.program, None, input, diagnostics);
+        let positions = Positions::in_place(&padded, content.start, content.end, input.marks);
+        return analyze(&padded, parsed.program, &positions, input, diagnostics);
     }
     // TypeScript: strip types with oxc's transformer, then analyse the JavaScript it prints,
-    // keeping oxc's source map to find the .egh line of each output line.
+    // keeping oxc's source map to find where in the .egh file each printed token comes from.
     let mut program = parsed.program;
     let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
     // Imports used only by the template look unused to TypeScript: keep every import that
     // is not marked `type`, as Svelte's preprocessors do.
     let mut options = TransformOptions::default();
     options.typescript.only_remove_type_imports = true;
-    let transformed = Transformer::new(&allocator, std::path::Path::new("component.ts"), &options)
-        .build_with_scoping(scoping, &mut program);
+    let transformed =
+        Transformer::new(&allocator, std::path::Path::new("component.ts"), &options).build_with_scoping(scoping, &mut program);
     diagnostics.extend(syntax_errors(&transformed.diagnostics, 0, "E0202", content));
     let printed = Codegen::new()
         .with_options(CodegenOptions { source_map_path: Some("component.egh".into()), ..CodegenOptions::default() })
@@ -85,20 +107,69 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
         diagnostics.extend(syntax_errors(&reparsed.diagnostics, 0, "E0202", content));
         return Script::default();
     }
-    analyze(js, reparsed.program, printed.map.as_ref(), input, diagnostics)
+    let positions = match &printed.map {
+        Some(map) => Positions::printed(js, &padded, map),
+        None => Positions::default(),
+    };
+    analyze(js, reparsed.program, &positions, input, diagnostics)
 }
 
-/// Where each line of the analysed JavaScript comes from in the `.egh` file.
-struct Origins<'m> {
-    map: Option<(&'m oxc_sourcemap::SourceMap<'m>, Vec<&'m [oxc_sourcemap::Token]>)>,
+/// Where the analysed JavaScript comes from in the `.egh` file, at token starts: itself for a
+/// JavaScript script (parsed in place), oxc's source map for TypeScript printed by oxc.
+#[derive(Default)]
+struct Positions {
+    /// (offset in the analysed JavaScript, offset in the `.egh` file), sorted by the first.
+    tokens: Vec<(u32, u32)>,
+    identity: bool,
 }
 
-impl Origins<'_> {
-    /// The 0-based `.egh` line of JavaScript line `line`.
-    fn line(&self, line: u32) -> Option<u32> {
-        match &self.map {
-            None => Some(line),
-            Some((map, table)) => map.lookup_token(table, line, u32::MAX).map(|t| t.get_src_line()),
+impl Positions {
+    /// `tokens`: whether to list the token starts (only marks need them; positions of an
+    /// in-place script are themselves).
+    fn in_place(js: &str, start: u32, end: u32, tokens: bool) -> Self {
+        let text = js.get(start as usize..end as usize).filter(|_| tokens).unwrap_or("");
+        let tokens = token_starts(text).map(|i| (start + i as u32, start + i as u32)).collect();
+        Self { tokens, identity: true }
+    }
+
+    fn printed(js: &str, egh: &str, map: &oxc_sourcemap::SourceMap<'_>) -> Self {
+        let (js_lines, egh_lines) = (LineIndex::new(js), LineIndex::new(egh));
+        let mut tokens: Vec<(u32, u32)> = map
+            .get_tokens()
+            .filter_map(|t| {
+                let from = offset_of(js, &js_lines, t.get_dst_line(), t.get_dst_col())?;
+                let to = offset_of(egh, &egh_lines, t.get_src_line(), t.get_src_col())?;
+                Some((from, to))
+            })
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup_by_key(|t| t.0);
+        Self { tokens, identity: false }
+    }
+
+    /// The `.egh` offset of JavaScript offset `at`: that of the token at or before it.
+    fn egh(&self, at: u32) -> u32 {
+        if self.identity {
+            return at;
+        }
+        match self.tokens.partition_point(|t| t.0 <= at) {
+            0 => self.tokens.first().map_or(0, |t| t.1),
+            i => self.tokens[i - 1].1,
+        }
+    }
+
+    /// A span of the analysed JavaScript in the `.egh` file (names keep their length).
+    fn span(&self, span: oxc::span::Span) -> Span {
+        let start = self.egh(span.start);
+        Span::new(start, start + span.size())
+    }
+
+    /// The `.egh` offset that JavaScript `[start, end)` (one line) comes from: its first token.
+    fn line_origin(&self, start: u32, end: u32) -> u32 {
+        let i = self.tokens.partition_point(|t| t.0 < start);
+        match self.tokens.get(i) {
+            Some(&(at, to)) if at < end && !self.identity => to,
+            _ => self.egh(start),
         }
     }
 }
@@ -106,15 +177,16 @@ impl Origins<'_> {
 fn analyze<'a>(
     js: &'a str,
     program: Program<'a>,
-    map: Option<&oxc_sourcemap::SourceMap<'_>>,
+    positions: &Positions,
     input: &ScriptInput<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Script {
     let mut script = Script::default();
-    let origins = Origins { map: map.map(|m| (m, m.generate_lookup_table())) };
-    let lines = LineIndex::new(js);
     let mut edits = Edits::default();
     let mut state_candidates = Vec::new();
+    // Local names of framework imports, with the name each imports (`sig` → `createSignal`).
+    let mut framework: Vec<(String, String)> = Vec::new();
+    let mut imported: HashSet<String> = HashSet::new();
 
     // Pass 1: top-level declarations.
     for statement in &program.body {
@@ -123,6 +195,12 @@ fn analyze<'a>(
                 if let Some(specifiers) = &import.specifiers {
                     for specifier in specifiers {
                         script.declared.insert(specifier.local().name.to_string());
+                        imported.insert(specifier.local().name.to_string());
+                        if let ImportDeclarationSpecifier::ImportSpecifier(named) = specifier {
+                            if FRAMEWORK_MODULES.contains(&import.source.value.as_str()) {
+                                framework.push((named.local.name.to_string(), named.imported.name().to_string()));
+                            }
+                        }
                     }
                 }
             }
@@ -175,14 +253,43 @@ fn analyze<'a>(
         }
     }
     script.declared.extend(implicit.iter().cloned());
+    for statement in &program.body {
+        if let Statement::VariableDeclaration(decl) = statement {
+            script.signals.extend(decl.declarations.iter().filter_map(|d| signal_getter(d, &framework)));
+        }
+    }
+    // A signal's getter is state even when declared with `const`: its reads must re-run.
+    script.state.extend(script.signals.iter().cloned());
     script.state.extend(state_candidates);
     script.state.extend(implicit.iter().cloned());
-    let stores: HashSet<String> = script.declared.iter().map(|n| format!("${n}")).collect();
+    let load = program.body.iter().find(|s| load_function(s).is_some());
+    let loaded = match load.and_then(load_function) {
+        Some(load) => declare_loaded(load, &mut script, positions, diagnostics),
+        None => Vec::new(),
+    };
+    let mut stores: HashSet<String> = script.declared.iter().map(|n| format!("${n}")).collect();
+    if is_route_store(ROUTE_STORE, &script.declared) {
+        stores.insert(ROUTE_STORE.to_string());
+    }
+    if let Some(load) = load {
+        check_load_scope(load, &script, &imported, &stores, positions, diagnostics);
+    }
+    if input.marks {
+        for &(at, origin) in &positions.tokens {
+            edits.mark(at, origin);
+        }
+    }
 
     // Pass 2: wrap writes to state, then emit statements.
     let scan = FreeNames::of_statements(&program.body);
     script.stores = scan.names.iter().filter(|n| stores.contains(*n)).cloned().collect();
+    for name in AMBIENT_EXPORTS.iter().filter(|n| scan.names.iter().any(|m| m == *n) && !script.declared.contains(**n)) {
+        script.imports.push_str(&format!("import {{ {name} }} from {:?};\n", input.runtime_import));
+    }
     for write in &scan.writes {
+        if write.names.iter().any(|n| is_route_store(n, &script.declared)) {
+            diagnostics.push(route_write_error(positions.span(write.span)));
+        }
         wrap_write(&mut edits, write, &script.state, &stores);
     }
     let mut reactive: Vec<(FreeNames, Vec<String>, String)> = Vec::new();
@@ -202,16 +309,20 @@ fn analyze<'a>(
                 script.imports.push_str(&edits.apply(js, import.source.span.end, end));
                 script.imports.push('\n');
             }
+            Statement::ExportDeclaration(_) if load_function(statement).is_some() => {
+                script.module.push_str(&edits.apply(js, start, end));
+                script.module.push('\n');
+            }
             Statement::ExportDeclaration(export) => {
                 let declaration = &export.declaration;
                 let decl_start = declaration.span().start;
                 if let Declaration::VariableDeclaration(decl) = declaration {
                     if decl.kind == VariableDeclarationKind::Let {
-                        props_from_declaration(&mut edits, decl, diagnostics);
+                        props_from_declaration(&mut edits, decl, positions, diagnostics);
                     }
                 }
                 edits.remove(start, decl_start);
-                push_lines(&mut script.body, &edits.apply(js, start, end), &lines, &origins, start);
+                push_lines(&mut script.body, &edits.apply(js, start, end), js, positions, start);
             }
             Statement::ExportNamedDeclaration(_) | Statement::ExportFromDeclaration(_) => {
                 diagnostics.push(
@@ -226,7 +337,11 @@ fn analyze<'a>(
                 );
             }
             Statement::ExportAllDeclaration(_) => {
-                diagnostics.push(Diagnostic::error("E0203", "`export * from` is not supported in a component script", script_span(input)));
+                diagnostics.push(Diagnostic::error(
+                    "E0203",
+                    "`export * from` is not supported in a component script",
+                    script_span(input),
+                ));
             }
             _ => match reactive_body(statement) {
                 Some(body) => {
@@ -235,13 +350,17 @@ fn analyze<'a>(
                     let code = edits.apply(js, body.span().start, body.span().end);
                     reactive.push((names, assigned, code));
                 }
-                None => push_lines(&mut script.body, &edits.apply(js, start, end), &lines, &origins, start),
+                None => push_lines(&mut script.body, &edits.apply(js, start, end), js, positions, start),
             },
         }
     }
     for name in &implicit {
         script.body.push((format!("let {name};"), None));
     }
+    // What `load` returns arrives as props; these lines come first so the script can use them.
+    let loaded: Vec<(String, Option<u32>)> =
+        loaded.into_iter().map(|name| (format!("let {name} = $$props.{name};"), None)).collect();
+    script.body.splice(0..0, loaded);
     script.reactive = order_reactive(reactive, &script, diagnostics, input);
     script
 }
@@ -282,6 +401,84 @@ pub fn collect_binding_names(pattern: &BindingPattern<'_>, out: &mut Vec<String>
             }
         }
         BindingPattern::AssignmentPattern(assign) => collect_binding_names(&assign.left, out),
+    }
+}
+
+/// Declares the keys of the objects `load` returns that the script does not declare, as props
+/// (the router passes what `load` returns as props); returns them.
+fn declare_loaded(
+    f: &Function<'_>,
+    script: &mut Script,
+    positions: &Positions,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let mut added = Vec::new();
+    for (key, span) in returned_keys(f) {
+        if script.props.contains(&key) || added.contains(&key) || key == "load" {
+            continue;
+        }
+        if script.declared.contains(&key) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "W0201",
+                    format!("`load` returns `{key}`, but the script declares its own `{key}`"),
+                    positions.span(span),
+                )
+                .with_help(format!("declare it `export let {key}` to receive the loaded value")),
+            );
+            continue;
+        }
+        script.declared.insert(key.clone());
+        script.state.insert(key.clone());
+        script.props.push(key.clone());
+        added.push(key);
+    }
+    added
+}
+
+/// `load` runs before the component exists: it may use imports, globals and its argument,
+/// never the instance's variables.
+fn check_load_scope(
+    load: &Statement<'_>,
+    script: &Script,
+    imported: &HashSet<String>,
+    stores: &HashSet<String>,
+    positions: &Positions,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let free = FreeNames::of_statement(load);
+    for (name, &span) in free.names.iter().zip(&free.first_uses) {
+        let instance = (script.declared.contains(name) && !imported.contains(name) && name != "load") || stores.contains(name);
+        if instance {
+            diagnostics.push(
+                Diagnostic::error(
+                    "E0206",
+                    format!("`load` cannot use `{name}`: it runs before the component is created"),
+                    positions.span(span),
+                )
+                .with_help(
+                    "`load` may use imports and its argument `{ params, fetch, url, route }`; move what it needs inside it",
+                ),
+            );
+        }
+    }
+}
+
+pub fn route_write_error(span: Span) -> Diagnostic {
+    Diagnostic::error("E0207", "`$route` is read-only", span).with_help("navigate with `goto(url)` from 'eghact' or with a link")
+}
+
+/// `mode` in `let [mode, setMode] = createSignal(…)`, when `createSignal` is the framework's.
+fn signal_getter(declarator: &VariableDeclarator<'_>, framework: &[(String, String)]) -> Option<String> {
+    let Some(Expression::CallExpression(call)) = declarator.init.as_ref().map(|e| e.get_inner_expression()) else { return None };
+    let Expression::Identifier(callee) = &call.callee else { return None };
+    if !framework.iter().any(|(local, imported)| local == callee.name.as_str() && imported == "createSignal") {
+        return None;
+    }
+    let BindingPattern::ArrayPattern(array) = &declarator.id else { return None };
+    match array.elements.first() {
+        Some(Some(BindingPattern::BindingIdentifier(getter))) => Some(getter.name.to_string()),
+        _ => None,
     }
 }
 
@@ -334,13 +531,18 @@ pub fn names_literal(names: &[&String]) -> String {
 }
 
 /// `export let x: T = d` becomes `let x = $$props.x === undefined ? (d) : $$props.x`.
-fn props_from_declaration(edits: &mut Edits, decl: &VariableDeclaration<'_>, diagnostics: &mut Vec<Diagnostic>) {
+fn props_from_declaration(
+    edits: &mut Edits,
+    decl: &VariableDeclaration<'_>,
+    positions: &Positions,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     for declarator in &decl.declarations {
         let BindingPattern::BindingIdentifier(id) = &declarator.id else {
             diagnostics.push(Diagnostic::error(
                 "E0204",
                 "a prop must be a plain name: `export let name = default`",
-                Span::new(declarator.span.start, declarator.span.end),
+                positions.span(declarator.span),
             ));
             continue;
         };
@@ -371,10 +573,15 @@ fn rewrite_import(specifier: &str, runtime_import: &str) -> String {
     specifier.to_string()
 }
 
-fn push_lines(body: &mut Vec<(String, Option<u32>)>, text: &str, lines: &LineIndex, origins: &Origins<'_>, start: u32) {
-    let first_line = lines.line_of(start) as u32;
-    for (i, line) in text.split('\n').enumerate() {
-        body.push((line.to_string(), origins.line(first_line + i as u32)));
+/// Adds the lines of `text`, the edited JavaScript `[start, …)` of `js`, each with the `.egh`
+/// offset its start comes from (edits never add or remove line breaks).
+fn push_lines(body: &mut Vec<(String, Option<u32>)>, text: &str, js: &str, positions: &Positions, start: u32) {
+    let mut line_start = start;
+    for line in text.split('\n') {
+        let line_end =
+            js.get(line_start as usize..).and_then(|rest| rest.find('\n')).map_or(js.len() as u32, |i| line_start + i as u32);
+        body.push((line.to_string(), Some(positions.line_origin(line_start, line_end))));
+        line_start = line_end + 1;
     }
 }
 
@@ -401,10 +608,8 @@ fn order_reactive(
     let mut done = vec![false; count];
     let mut order = Vec::with_capacity(count);
     while order.len() < count {
-        let next = (0..count).find(|&i| {
-            !done[i]
-                && (0..count).all(|j| done[j] || j == i || !statements[j].1.iter().any(|a| deps[i].contains(a)))
-        });
+        let next = (0..count)
+            .find(|&i| !done[i] && (0..count).all(|j| done[j] || j == i || !statements[j].1.iter().any(|a| deps[i].contains(a))));
         let i = match next {
             Some(i) => i,
             None => {

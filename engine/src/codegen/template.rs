@@ -9,8 +9,9 @@ use oxc::allocator::Allocator;
 use oxc::ast::ast::{Expression, Statement};
 
 use super::js::{Edits, FreeNames, parse_expression, parse_statements};
-use super::script::{names_literal, wrap_invalidate, wrap_store_set};
-use crate::diagnostics::Diagnostic;
+use super::script::{is_route_store, names_literal, route_write_error, wrap_invalidate, wrap_store_set};
+use super::sourcemap::token_starts;
+use crate::diagnostics::{Diagnostic, Span};
 use crate::syntax::ast::*;
 
 const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "xlink:href"];
@@ -26,6 +27,8 @@ pub struct TemplateInput<'s> {
     pub state: &'s HashSet<String>,
     /// `$: name = …` statements: what each derived name is computed from.
     pub derived: &'s [super::script::Reactive],
+    /// Whether copied code carries position marks for the source map (see `sourcemap`).
+    pub marks: bool,
 }
 
 pub struct RenderFunction {
@@ -125,7 +128,8 @@ impl Compiler<'_, '_> {
     }
 
     fn is_store(&self, name: &str) -> bool {
-        name.len() > 1 && name.starts_with('$') && !name.starts_with("$$") && self.input.declared.contains(&name[1..])
+        (name.len() > 1 && name.starts_with('$') && !name.starts_with("$$") && self.input.declared.contains(&name[1..]))
+            || is_route_store(name, self.input.declared)
     }
 
     /// What assigning to free name `name` must invalidate.
@@ -165,7 +169,7 @@ impl Compiler<'_, '_> {
         }
         let allocator = self.take_allocator();
         let result = match parse_expression(&allocator, text, expr.span.start) {
-            Ok(parsed) => Some(self.rewrite(text, &FreeNames::of_expression(&parsed))),
+            Ok(parsed) => Some(self.rewrite(text, expr.span.start, text.len(), &FreeNames::of_expression(&parsed))),
             Err(errors) => {
                 self.diagnostics.extend(errors);
                 None
@@ -180,7 +184,7 @@ impl Compiler<'_, '_> {
         let text = expr.span.text(self.input.source);
         let allocator = self.take_allocator();
         let result = match parse_statements(&allocator, text, expr.span.start) {
-            Ok(program) => Some(self.rewrite(text, &FreeNames::of_statements(&program.body))),
+            Ok(program) => Some(self.rewrite(text, expr.span.start, text.len(), &FreeNames::of_statements(&program.body))),
             Err(errors) => {
                 self.diagnostics.extend(errors);
                 None
@@ -190,9 +194,19 @@ impl Compiler<'_, '_> {
         result
     }
 
-    fn rewrite(&mut self, text: &str, names: &FreeNames) -> Compiled {
+    /// `text[..copied]` is copied from the `.egh` file at `base`: it gets position marks.
+    fn rewrite(&mut self, text: &str, base: u32, copied: usize, names: &FreeNames) -> Compiled {
         let mut edits = Edits::default();
+        if self.input.marks {
+            for at in token_starts(text.get(..copied).unwrap_or(text)) {
+                edits.mark(at as u32, base + at as u32);
+            }
+        }
         for write in &names.writes {
+            if write.names.iter().any(|n| self.local(n).is_none() && is_route_store(n, self.input.declared)) {
+                let start = base + write.span.start;
+                self.diagnostics.push(route_write_error(Span::new(start, start + write.span.size())));
+            }
             let mut changed: Vec<String> = Vec::new();
             for name in &write.names {
                 for dep in self.invalidates(name) {
@@ -237,7 +251,10 @@ impl Compiler<'_, '_> {
                 Node::Html(m) => {
                     if let Some(c) = self.expression(m.expr) {
                         let deps = Self::deps_literal(&c.deps);
-                        self.emit(format!("$$.html($$b, {}, {deps}, () => ({}));", parent.position(), c.code), Some(m.span.start));
+                        self.emit(
+                            format!("$$.html($$b, {}, {deps}, () => ({}));", parent.position(), c.code),
+                            Some(m.span.start),
+                        );
                     }
                 }
                 Node::Element(element) => self.element(element, parent),
@@ -382,7 +399,10 @@ impl Compiler<'_, '_> {
             None => "null".into(),
         };
         let deps = Self::deps_literal(&list.deps);
-        self.emit(format!("$$.each_block($$b, {}, {deps}, () => ({}), {key},", parent.position(), list.code), Some(block.span.start));
+        self.emit(
+            format!("$$.each_block($$b, {}, {deps}, () => ({}), {key},", parent.position(), list.code),
+            Some(block.span.start),
+        );
         self.depth += 1;
         let index_name = index.clone().unwrap_or_else(|| "$$i".into());
         let destructure = if names.len() == 1 && names[0] == pattern { pattern.clone() } else { format!("({pattern})") };
@@ -404,9 +424,13 @@ impl Compiler<'_, '_> {
     fn await_block(&mut self, block: &AwaitBlock, parent: &Parent) {
         let Some(promise) = self.expression(block.promise) else { return };
         let deps = Self::deps_literal(&promise.deps);
-        self.emit(format!("$$.await_block($$b, {}, {deps}, () => ({}),", parent.position(), promise.code), Some(block.span.start));
+        self.emit(
+            format!("$$.await_block($$b, {}, {deps}, () => ({}),", parent.position(), promise.code),
+            Some(block.span.start),
+        );
         self.depth += 1;
-        if block.pending.iter().all(|n| matches!(n, Node::Comment(_)) || matches!(n, Node::Text(t) if t.value.trim().is_empty())) {
+        if block.pending.iter().all(|n| matches!(n, Node::Comment(_)) || matches!(n, Node::Text(t) if t.value.trim().is_empty()))
+        {
             self.emit("null,".into(), None);
         } else {
             self.render_function("", &[], Vec::new(), |c| c.fragment(&block.pending, &Parent::Block));
@@ -558,9 +582,11 @@ impl Compiler<'_, '_> {
                 );
             }
             AttributeKind::Let { .. } => {
-                self.diagnostics.push(
-                    Diagnostic::error("E0404", "`let:` only works on a component or on `<template slot=\"…\">` inside one", attribute.span),
-                );
+                self.diagnostics.push(Diagnostic::error(
+                    "E0404",
+                    "`let:` only works on a component or on `<template slot=\"…\">` inside one",
+                    attribute.span,
+                ));
             }
         }
     }
@@ -582,7 +608,10 @@ impl Compiler<'_, '_> {
             Handler::None => "null".into(),
             Handler::Expr(expr) | Handler::Reference(expr) => {
                 let c = self.expression(*expr)?;
-                format!("function ($$e) {{ const $$h = ({}); if (typeof $$h === \"function\") return $$h.call(this, $$e); }}", c.code)
+                format!(
+                    "function ($$e) {{ const $$h = ({}); if (typeof $$h === \"function\") return $$h.call(this, $$e); }}",
+                    c.code
+                )
             }
             Handler::Statements(expr) => {
                 let c = self.statements(*expr)?;
@@ -602,8 +631,9 @@ impl Compiler<'_, '_> {
                 keys.push(format!("{m:?}"));
             } else {
                 self.diagnostics.push(
-                    Diagnostic::warning("W0402", format!("unknown event modifier `.{m}`"), modifier.span)
-                        .with_help("modifiers are prevent, stop, once, capture, self, passive and key names such as enter or escape"),
+                    Diagnostic::warning("W0402", format!("unknown event modifier `.{m}`"), modifier.span).with_help(
+                        "modifiers are prevent, stop, once, capture, self, passive and key names such as enter or escape",
+                    ),
                 );
             }
         }
@@ -646,7 +676,7 @@ impl Compiler<'_, '_> {
                 Some(s @ Statement::ExpressionStatement(_)) => FreeNames::of_statement(s),
                 _ => FreeNames::default(),
             };
-            self.rewrite(statement, &names).code
+            self.rewrite(statement, target.span.start, text.len(), &names).code
         });
         self.allocator = allocator;
         result
@@ -671,20 +701,29 @@ impl Compiler<'_, '_> {
                     self.effect(&current.deps, set);
                 }
                 if let Some(assign) = self.assignment(target, "$$.input_value(this)") {
-                    self.emit(format!("$$.listen($$b, {var}, {event:?}, function () {{ {assign}; }}, {{}});"), Some(target.span.start));
+                    self.emit(
+                        format!("$$.listen($$b, {var}, {event:?}, function () {{ {assign}; }}, {{}});"),
+                        Some(target.span.start),
+                    );
                 }
             }
             "checked" | "group" if input_type == "checkbox" || input_type == "radio" || name.text == "checked" => {
                 self.effect(&current.deps, format!("{var}.checked = !!({})", current.code));
                 if let Some(assign) = self.assignment(target, "this.checked") {
-                    self.emit(format!("$$.listen($$b, {var}, \"change\", function () {{ {assign}; }}, {{}});"), Some(target.span.start));
+                    self.emit(
+                        format!("$$.listen($$b, {var}, \"change\", function () {{ {assign}; }}, {{}});"),
+                        Some(target.span.start),
+                    );
                 }
             }
             property => {
                 self.effect(&current.deps, format!("{var}[{property:?}] = ({})", current.code));
                 let assign = self.assignment(target, &format!("this[{property:?}]"));
                 if let Some(assign) = assign {
-                    self.emit(format!("$$.listen($$b, {var}, \"input\", function () {{ {assign}; }}, {{}});"), Some(target.span.start));
+                    self.emit(
+                        format!("$$.listen($$b, {var}, \"input\", function () {{ {assign}; }}, {{}});"),
+                        Some(target.span.start),
+                    );
                 }
             }
         }
@@ -718,7 +757,7 @@ impl Compiler<'_, '_> {
                 AttributeKind::Shorthand(expr) => {
                     if let Some(c) = self.expression(*expr) {
                         merge(&mut deps, &c.deps);
-                        props.push(format!("{:?}: {}", c.code, c.code));
+                        props.push(format!("{:?}: {}", expr.span.text(self.input.source).trim(), c.code));
                     }
                 }
                 AttributeKind::Spread(expr) => {
@@ -859,7 +898,7 @@ impl Compiler<'_, '_> {
                 AttributeKind::Shorthand(expr) => {
                     if let Some(c) = self.expression(*expr) {
                         merge(&mut deps, &c.deps);
-                        props.push(format!("{:?}: {}", c.code, c.code));
+                        props.push(format!("{:?}: {}", expr.span.text(self.input.source).trim(), c.code));
                     }
                 }
                 _ => {}
@@ -867,9 +906,16 @@ impl Compiler<'_, '_> {
         }
         let props = if props.is_empty() { "null".to_string() } else { format!("() => ({{ {} }})", props.join(", ")) };
         let deps = Self::deps_literal(&deps);
-        self.emit(format!("$$.slot($$b, {}, $$self, {slot_name:?}, {props}, {deps},", parent.position()), Some(element.span.start));
+        self.emit(
+            format!("$$.slot($$b, {}, $$self, {slot_name:?}, {props}, {deps},", parent.position()),
+            Some(element.span.start),
+        );
         self.depth += 1;
-        if element.children.iter().all(|n| matches!(n, Node::Comment(_)) || matches!(n, Node::Text(t) if t.value.trim().is_empty())) {
+        if element
+            .children
+            .iter()
+            .all(|n| matches!(n, Node::Comment(_)) || matches!(n, Node::Text(t) if t.value.trim().is_empty()))
+        {
             self.emit("null".into(), None);
         } else {
             self.render_function("", &[], Vec::new(), |c| c.fragment(&element.children, &Parent::Block));

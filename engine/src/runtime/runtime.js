@@ -5,11 +5,13 @@
  * Compiled module shape (see the compiler's codegen for the producer side):
  *
  *   import * as $$ from "./eghact-runtime.js";
+ *   export async function load(ctx) {...}         // a route's loader, kept at module level
  *   function $$instance($$self, $$props, $$invalidate) {
  *     ...user script; every assignment to a top-level `let` becomes $$invalidate("x", x = v)...
  *     $$self.set_prop = (name, value) => {...};  $$self.get_prop = (name) => {...};
  *     $$self.reactive([[deps, run], ...]);          // `$:` statements, topological order
- *     $$self.subscribe(store, (v) => $$invalidate("$store", $store = v));
+ *     $$self.subscribe(store, (v) => $$invalidate("$store", $store = v));  // $$.route for `$route`
+ *     $$self.subscribe(get, () => $$invalidate("get", get));  // `let [get, set] = createSignal()`
  *     return ($$b) => { ...render the root block... };
  *   }
  *   export default $$.component($$instance, { name: "Counter", css: cssUrlOrNull });
@@ -36,7 +38,8 @@
  *   mount_component(block, parent, anchor, Ctor, props|null, deps, { events, slots, bind })
  *   slot(block, parent, anchor, $$self, name, props|null, deps, fallback|null)
  *   onMount onDestroy beforeUpdate afterUpdate tick createEventDispatcher setContext getContext
- *   writable readable derived get createStore createSignal
+ *   writable readable derived get createStore createSignal middleware
+ *   route (the `$route` store) createRouter({ routes, fallback, target, base }) goto(href)
  * $$self (instance's first argument): reactive(list), subscribe(store, cb), slots, set_prop, get_prop.
  *
  * Scheduling: $$invalidate marks names dirty and queues a microtask flush. A flush updates dirty
@@ -62,8 +65,9 @@
  * - A component that throws while mounting or updating is reported with console.error and
  *   skipped; its siblings and the rest of the flush carry on. An await rejection with no
  *   {:catch} is reported the same way.
- * - createStore: middleware run in order as (next, prev) => value on every set/update (not on
- *   the initial value); persist needs a name. createSignal's setter accepts an updater function.
+ * - createStore: middleware run in order as (next, prev, { name }) => value on every set/update
+ *   (not on the initial or persisted value); returning middleware.CANCEL drops the change.
+ *   persist saves JSON under `name` in localStorage. createSignal's setter accepts an updater.
  */
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -828,7 +832,42 @@ export function derived(stores, fn, initial) {
   });
 }
 
-export function createStore(value, { name, persist = false, middleware = [] } = {}) {
+// Store middleware (the `middleware` export of @eghact/store). A middleware is a function
+// `(next, prev, store) => value` (`store` is `{ name }`); createStore runs its list in order on
+// every set/update. Returning `middleware.CANCEL` drops the change: no notification, no save.
+const CANCEL = Symbol('eghact.middleware.cancel');
+
+const show = (v) => { try { return JSON.stringify(v) ?? String(v); } catch { return String(v); } };
+
+export const middleware = Object.freeze({
+  CANCEL,
+  /** Logs each change as `label: prev → next` (label defaults to the store's name). */
+  logger({ label, log = console.log } = {}) {
+    return (next, prev, store) => {
+      log(`[eghact] ${label ?? store.name ?? 'store'}: ${show(prev)} → ${show(next)}`);
+      return next;
+    };
+  },
+  /** Replaces each new value with `fn(next, prev)`. */
+  transform(fn) {
+    return (next, prev) => fn(next, prev);
+  },
+  /** Keeps only values for which `check(next, prev)` is true; others are dropped (onReject is told). */
+  validate(check, { onReject } = {}) {
+    return (next, prev, store) => {
+      if (check(next, prev)) return next;
+      if (onReject) onReject(next, prev, store);
+      return CANCEL;
+    };
+  },
+  /** Numbers outside [min, max] are moved to the nearest bound. */
+  clamp(min = -Infinity, max = Infinity) {
+    return (next) => (typeof next === 'number' ? Math.min(max, Math.max(min, next)) : next);
+  },
+});
+
+export function createStore(value, { name, persist = false, middleware: list = [] } = {}) {
+  if (persist && !name) console.warn('[eghact] createStore: `persist` needs a `name` (the localStorage key)');
   const save = persist && name && typeof localStorage !== 'undefined';
   if (save) {
     try {
@@ -837,9 +876,13 @@ export function createStore(value, { name, persist = false, middleware = [] } = 
     } catch { /* unreadable or corrupt: keep the initial value */ }
   }
   const store = writable(value);
+  const info = Object.freeze({ name });
   let latest = value;
   const set = (next) => {
-    for (const m of middleware) next = m(next, latest);
+    for (const m of list) {
+      next = m(next, latest, info);
+      if (next === CANCEL) return;
+    }
     latest = next;
     store.set(next);
     if (save) {
@@ -859,4 +902,220 @@ export function createSignal(value) {
     return value;
   };
   return [read, write];
+}
+
+// ---------------------------------------------------------------- router
+
+// The build writes a manifest for src/routes/ (eghact-routes.js) that lists each page as
+// { id: "/users/[id]", segments: ["users", { param: "id" }], layouts: [load, ...], page: load }
+// (outermost layout first, each `load` an `() => import(module)`), most specific first, plus a
+// `fallback` { layouts, page | null } that shows unknown paths and failed loads.
+
+function route_value(url, id, params) {
+  return Object.freeze({ url, path: url.pathname, params: Object.freeze({ ...params }), id });
+}
+
+const route_store = writable(typeof location === 'undefined' ? null : route_value(new URL(location.href), null, {}));
+/** `$route` in any component: { url, path, params, id } of the page shown (id null outside a route). */
+export const route = { subscribe: route_store.subscribe };
+let active_router = null;
+
+function decode(part) {
+  try { return decodeURIComponent(part); } catch { return part; }
+}
+
+// The route and params for `path` (relative to the router's base), or null. A trailing
+// /index.html names its folder, as static servers treat it.
+function match_route(routes, path) {
+  const parts = path.replace(/\/index\.html$/, '/').split('/').filter(Boolean).map(decode);
+  for (const r of routes) {
+    if (r.segments.length !== parts.length) continue;
+    const params = {};
+    const same = r.segments.every((s, i) => (typeof s === 'string' ? s === parts[i] : ((params[s.param] = parts[i]), true)));
+    if (same) return { route: r, params };
+  }
+  return null;
+}
+
+// Shown for unknown paths and failed loads when there is no src/routes/_error.egh.
+const RouteError = component(($$self, $$props) => (b) => {
+  const h = element('h1', null);
+  h.textContent = str($$props.status);
+  insert(b, h);
+  const p = element('p', null);
+  p.textContent = str($$props.error && $$props.error.message);
+  insert(b, p);
+}, { name: 'RouteError' });
+
+/**
+ * Renders the page for the current URL into `target` and keeps it in step with the History API:
+ * same-origin links to known routes, back/forward and goto() navigate without reloading. Before
+ * a page is shown, the `load(ctx)` exports of its layouts and of the page run, with
+ * ctx = { params, fetch, url, route }; what each returns becomes its props (a page also gets
+ * its layouts' data). A load that throws an error with a numeric `status` shows the fallback
+ * with that status; any other error is reported and shows status 500.
+ * Returns { goto, destroy, ready } (ready: the first navigation).
+ */
+export function createRouter({ routes, fallback = null, target, base = '' }) {
+  if (!target) throw new Error('[eghact] createRouter({ target }) needs a target element');
+  if (active_router) active_router.destroy();
+  const root = base.replace(/\/$/, '');
+  // What is shown, outermost layout first and the page last: { Ctor, props, instance, slot }.
+  const levels = [];
+  let token = 0;
+
+  const local_path = (url) => {
+    if (url.origin !== location.origin) return null;
+    if (url.pathname !== root && !url.pathname.startsWith(root + '/')) return null;
+    return url.pathname.slice(root.length) || '/';
+  };
+
+  // Mounts level i; its <slot /> (if any) mounts the next level, and unmounts it when the
+  // slot goes away.
+  function mount(i, parent, anchor, ctx) {
+    const level = levels[i];
+    const slots = {};
+    if (i + 1 < levels.length) {
+      slots.default = (b) => {
+        level.slot = b;
+        b.cleanups.push(() => {
+          if (level.slot === b) level.slot = null;
+          const inner = levels[i + 1];
+          if (inner && inner.instance) {
+            destroy_component(inner.instance.$$, false);
+            inner.instance = null;
+          }
+        });
+        try {
+          mount(i + 1, b.end.parentNode, b.end, b.ctx);
+        } catch (e) {
+          report(`<${levels[i + 1].Ctor.name}> (route)`, e); // the layout still shows
+        }
+      };
+    }
+    level.instance = new level.Ctor({ target: parent, anchor, props: level.props, $$: { parent: ctx, slots } });
+  }
+
+  // Layouts that stay keep their state and get their new data; from the first level that
+  // changes down, components are created anew (the page always is).
+  function show(next) {
+    let k = 0;
+    while (k < levels.length && k < next.length - 1 && levels[k].Ctor === next[k].Ctor) k++;
+    for (let i = 0; i < k; i++) {
+      levels[i].props = next[i].props;
+      if (levels[i].instance) levels[i].instance.$set(next[i].props);
+    }
+    if (levels[k] && levels[k].instance) destroy_component(levels[k].instance.$$, true);
+    levels.splice(k, levels.length - k, ...next.slice(k).map(({ Ctor, props }) => ({ Ctor, props, instance: null, slot: null })));
+    const host = k === 0 ? null : levels[k - 1].slot;
+    try {
+      if (k === 0) mount(0, target, null, null);
+      else if (host && !host.dead) mount(k, host.end.parentNode, host.end, host.ctx);
+    } catch (e) {
+      report('router', e);
+    }
+  }
+
+  // Imports the levels and runs their loads; `error` set: the last level is the error page.
+  async function prepare(loaders, value, error) {
+    const modules = await Promise.all(loaders.map((load) => load()));
+    const ctx = { params: value.params, fetch: globalThis.fetch.bind(globalThis), url: value.url, route: value };
+    const results = await Promise.all(modules.map(async (m, i) => {
+      if (error && i === modules.length - 1) return { status: typeof error.status === 'number' ? error.status : 500, error };
+      if (typeof m.load !== 'function') return {};
+      try {
+        return await m.load(ctx);
+      } catch (e) {
+        if (!error) throw e;
+        report('load()', e); // a layout around an error page gets no data rather than hiding the error
+        return {};
+      }
+    }));
+    let data = {};
+    return modules.map((m, i) => {
+      const r = results[i];
+      if (r && typeof r === 'object') data = { ...data, ...r };
+      return { Ctor: m.default, props: data };
+    });
+  }
+
+  async function navigate(url, history_mode) {
+    const t = ++token;
+    const path = local_path(url);
+    const found = path == null ? null : match_route(routes, path);
+    let value = route_value(url, found ? found.route.id : null, found ? found.params : {});
+    let next;
+    try {
+      if (!found) throw Object.assign(new Error(`Not found: ${url.pathname}`), { status: 404 });
+      next = await prepare([...found.route.layouts, found.route.page], value, null);
+    } catch (error) {
+      if (t !== token) return;
+      if (!error || typeof error.status !== 'number') report(`load() of ${url.pathname}`, error);
+      const page = fallback && fallback.page ? fallback.page : () => ({ default: RouteError });
+      try {
+        next = await prepare([...(fallback ? fallback.layouts : []), page], value, error || new Error('load() failed'));
+      } catch (e) {
+        report('error page', e);
+        return;
+      }
+    }
+    if (t !== token) return; // a later navigation won
+    if (history_mode === 'push') history.pushState({}, '', url.href);
+    if (history_mode === 'replace') history.replaceState({}, '', url.href);
+    route_store.set(value);
+    show(next);
+    if (history_mode) {
+      const anchor = url.hash && document.getElementById(decode(url.hash.slice(1)));
+      if (anchor) anchor.scrollIntoView();
+      else scrollTo(0, 0);
+    }
+  }
+
+  function on_click(e) {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const a = e.target instanceof Element ? e.target.closest('a[href]') : null;
+    if (!a || (a.target && a.target !== '_self') || a.hasAttribute('download')) return;
+    if ((a.getAttribute('rel') || '').split(/\s+/).includes('external')) return;
+    const url = new URL(a.getAttribute('href'), document.baseURI);
+    const path = local_path(url);
+    if (path == null || !match_route(routes, path)) return; // not a page of ours: the browser loads it
+    if (url.pathname === location.pathname && url.search === location.search && url.hash) return; // an anchor here
+    e.preventDefault();
+    navigate(url, url.href === location.href ? 'replace' : 'push');
+  }
+
+  const on_popstate = () => navigate(new URL(location.href), null);
+  document.addEventListener('click', on_click);
+  addEventListener('popstate', on_popstate);
+
+  const router = {
+    /** Navigates to `href` (relative to the document); resolves once the page is shown. */
+    goto(href, { replace = false } = {}) {
+      const url = new URL(href, document.baseURI);
+      if (local_path(url) == null) {
+        location.assign(url.href);
+        return Promise.resolve();
+      }
+      return navigate(url, replace ? 'replace' : 'push');
+    },
+    destroy() {
+      token++;
+      document.removeEventListener('click', on_click);
+      removeEventListener('popstate', on_popstate);
+      if (levels[0] && levels[0].instance) destroy_component(levels[0].instance.$$, true);
+      levels.length = 0;
+      if (active_router === router) active_router = null;
+    },
+    ready: null,
+  };
+  active_router = router;
+  router.ready = navigate(new URL(location.href), null);
+  return router;
+}
+
+/** Navigates with the running router (a full page load without one). */
+export function goto(href, options) {
+  if (active_router) return active_router.goto(href, options);
+  location.assign(href);
+  return Promise.resolve();
 }

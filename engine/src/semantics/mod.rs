@@ -5,8 +5,10 @@
 //! Invariant: a [`Signature`] holds no spans, so an edit of a body or a style gives an equal
 //! signature (and an equal hash).
 
+mod load;
 mod outline;
 mod signature;
 
+pub use load::{load_function, returned_keys};
 pub use outline::{Import, Outline, outline, script_in_place};
 pub use signature::{Event, Prop, Signature};

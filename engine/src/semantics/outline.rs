@@ -139,7 +139,8 @@ fn dispatcher_declarations(
     events: &mut Vec<Event>,
 ) {
     for declarator in &decl.declarations {
-        let (BindingPattern::BindingIdentifier(id), Some(Expression::CallExpression(call))) = (&declarator.id, &declarator.init) else {
+        let (BindingPattern::BindingIdentifier(id), Some(Expression::CallExpression(call))) = (&declarator.id, &declarator.init)
+        else {
             continue;
         };
         if !matches!(&call.callee, Expression::Identifier(callee) if callee.name == "createEventDispatcher") {
@@ -152,7 +153,11 @@ fn dispatcher_declarations(
         for member in &literal.members {
             if let TSSignature::TSPropertySignature(property) = member {
                 if let Some(name) = property.key.static_name() {
-                    push_event(events, name.to_string(), property.type_annotation.as_ref().map(|t| slice(t.type_annotation.span())));
+                    push_event(
+                        events,
+                        name.to_string(),
+                        property.type_annotation.as_ref().map(|t| slice(t.type_annotation.span())),
+                    );
                 }
             }
         }
@@ -227,7 +232,8 @@ const dispatch = createEventDispatcher<{ saved: { id: number }; reset: never }>(
 </script>
 <template><slot /><slot name="footer">x</slot></template>"#,
         );
-        let names: Vec<_> = outline.imports.iter().map(|i| (i.specifier.as_str(), i.default_name.as_deref(), i.type_only)).collect();
+        let names: Vec<_> =
+            outline.imports.iter().map(|i| (i.specifier.as_str(), i.default_name.as_deref(), i.type_only)).collect();
         assert_eq!(names, [("./Child.egh", Some("Child"), false), ("./types", None, true)]);
         let props = &outline.signature.props;
         assert_eq!(props[0].name, "title");
@@ -244,7 +250,9 @@ const dispatch = createEventDispatcher<{ saved: { id: number }; reset: never }>(
 
     #[test]
     fn untyped_dispatch_calls_name_events() {
-        let outline = outline_of("<script>const fire = createEventDispatcher();\nfunction go() { fire('picked', 1); fire('picked'); }</script>");
+        let outline = outline_of(
+            "<script>const fire = createEventDispatcher();\nfunction go() { fire('picked', 1); fire('picked'); }</script>",
+        );
         assert_eq!(outline.signature.events, [Event { name: "picked".into(), detail: None }]);
     }
 

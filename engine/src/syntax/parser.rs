@@ -11,9 +11,8 @@ use crate::diagnostics::{Diagnostic, Span};
 /// Deeper element or block nesting than this is reported instead of recursed into.
 const MAX_DEPTH: usize = 200;
 
-const VOID_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
-];
+const VOID_ELEMENTS: &[&str] =
+    &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Parse {
@@ -167,8 +166,9 @@ impl<'s> Parser<'s> {
         }
         let at = self.trimmed(start, end);
         let at = span(at.start as usize, (at.start as usize + 1).max(at.end as usize).min(self.bytes.len()));
-        self.error("E0101", "content outside the <template>, <script> and <style> blocks", at).help =
-            Some("move markup into <template> and code into <script>; only whitespace and comments may stand between blocks".into());
+        self.error("E0101", "content outside the <template>, <script> and <style> blocks", at).help = Some(
+            "move markup into <template> and code into <script>; only whitespace and comments may stand between blocks".into(),
+        );
         self.advance_to(end.max(start + 1));
     }
 
@@ -193,7 +193,9 @@ impl<'s> Parser<'s> {
                 break;
             }
             let start = self.pos;
-            while self.pos < self.bytes.len() && !matches!(self.bytes[self.pos], b'=' | b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r') {
+            while self.pos < self.bytes.len()
+                && !matches!(self.bytes[self.pos], b'=' | b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
+            {
                 self.pos += 1;
             }
             if self.pos == start {
@@ -206,14 +208,20 @@ impl<'s> Parser<'s> {
                 self.pos += 1;
                 value = Some(match self.bytes.get(self.pos) {
                     Some(&q @ (b'"' | b'\'')) => {
-                        let end = self.bytes[self.pos + 1..].iter().position(|&b| b == q).map_or(self.bytes.len(), |p| self.pos + 1 + p);
+                        let end = self.bytes[self.pos + 1..]
+                            .iter()
+                            .position(|&b| b == q)
+                            .map_or(self.bytes.len(), |p| self.pos + 1 + p);
                         let text = self.src[self.pos + 1..end].to_string();
                         self.pos = (end + 1).min(self.bytes.len());
                         text
                     }
                     _ => {
                         let s = self.pos;
-                        while self.pos < self.bytes.len() && !self.bytes[self.pos].is_ascii_whitespace() && self.bytes[self.pos] != b'>' {
+                        while self.pos < self.bytes.len()
+                            && !self.bytes[self.pos].is_ascii_whitespace()
+                            && self.bytes[self.pos] != b'>'
+                        {
                             self.pos += 1;
                         }
                         self.src[s..self.pos].to_string()
@@ -306,7 +314,9 @@ impl<'s> Parser<'s> {
         self.pos += 1; // the first byte is never a terminator here (a lone `<` is text)
         while self.pos < self.bytes.len() {
             let b = self.bytes[self.pos];
-            if b == b'{' || (b == b'<' && self.bytes.get(self.pos + 1).is_some_and(|&n| n.is_ascii_alphabetic() || n == b'/' || n == b'!')) {
+            if b == b'{'
+                || (b == b'<' && self.bytes.get(self.pos + 1).is_some_and(|&n| n.is_ascii_alphabetic() || n == b'/' || n == b'!'))
+            {
                 break;
             }
             self.pos += 1;
@@ -361,7 +371,9 @@ impl<'s> Parser<'s> {
         let start = self.pos;
         self.pos += 1;
         let name_start = self.pos;
-        while self.pos < self.bytes.len() && (self.bytes[self.pos].is_ascii_alphanumeric() || matches!(self.bytes[self.pos], b'-' | b':' | b'.' | b'_')) {
+        while self.pos < self.bytes.len()
+            && (self.bytes[self.pos].is_ascii_alphanumeric() || matches!(self.bytes[self.pos], b'-' | b':' | b'.' | b'_'))
+        {
             self.pos += 1;
         }
         let name = Name { text: self.src[name_start..self.pos].to_string(), span: span(name_start, self.pos) };
@@ -412,11 +424,8 @@ impl<'s> Parser<'s> {
                 break;
             }
             // A closing tag or block tag for something further out closes this element.
-            let closes_outer = if self.at("</") {
-                self.closes_open_element()
-            } else {
-                self.open.iter().any(|o| matches!(o, Open::Block(_)))
-            };
+            let closes_outer =
+                if self.at("</") { self.closes_open_element() } else { self.open.iter().any(|o| matches!(o, Open::Block(_))) };
             if closes_outer {
                 self.unclosed_element(name, start);
                 break;
@@ -459,7 +468,10 @@ impl<'s> Parser<'s> {
             }
             while self.pos < self.bytes.len() {
                 let b = self.bytes[self.pos];
-                if b.is_ascii_whitespace() || matches!(b, b'=' | b'>' | b'{' | b'"' | b'\'' | b'<') || (b == b'/' && self.bytes.get(self.pos + 1) == Some(&b'>')) {
+                if b.is_ascii_whitespace()
+                    || matches!(b, b'=' | b'>' | b'{' | b'"' | b'\'' | b'<')
+                    || (b == b'/' && self.bytes.get(self.pos + 1) == Some(&b'>'))
+                {
                     break;
                 }
                 self.pos += 1;
@@ -498,8 +510,12 @@ impl<'s> Parser<'s> {
         } else if is_identifier(text) {
             AttributeKind::Shorthand(Expr { span: inner })
         } else {
-            self.error("E0120", "a `{…}` attribute must be a name (`{title}`) or a spread (`{...props}`)", span(start, end + 1)).help =
-                Some("write `name={expression}`".into());
+            self.error(
+                "E0120",
+                "a `{…}` attribute must be a name (`{title}`) or a spread (`{...props}`)",
+                span(start, end + 1),
+            )
+            .help = Some("write `name={expression}`".into());
             return None;
         };
         Some(Attribute { span: span(start, self.pos), kind })
@@ -527,12 +543,19 @@ impl<'s> Parser<'s> {
             Some(&quote @ (b'"' | b'\'')) => self.quoted_value(quote),
             _ => {
                 let start = self.pos;
-                while self.pos < self.bytes.len() && !self.bytes[self.pos].is_ascii_whitespace() && self.bytes[self.pos] != b'>' && !self.at("/>") {
+                while self.pos < self.bytes.len()
+                    && !self.bytes[self.pos].is_ascii_whitespace()
+                    && self.bytes[self.pos] != b'>'
+                    && !self.at("/>")
+                {
                     self.pos += 1;
                 }
                 self.advance_to(self.pos);
                 let raw = &self.src[start..self.pos];
-                AttrValue::Text(vec![ValuePart::Text(Text { span: span(start, self.pos), value: entities::decode(raw).into_owned() })])
+                AttrValue::Text(vec![ValuePart::Text(Text {
+                    span: span(start, self.pos),
+                    value: entities::decode(raw).into_owned(),
+                })])
             }
         }
     }
@@ -551,7 +574,10 @@ impl<'s> Parser<'s> {
             if b == quote || b == b'{' {
                 if self.pos > text_start {
                     let raw = &self.src[text_start..self.pos];
-                    parts.push(ValuePart::Text(Text { span: span(text_start, self.pos), value: entities::decode(raw).into_owned() }));
+                    parts.push(ValuePart::Text(Text {
+                        span: span(text_start, self.pos),
+                        value: entities::decode(raw).into_owned(),
+                    }));
                 }
                 if b == quote {
                     self.pos += 1;
@@ -620,7 +646,11 @@ impl<'s> Parser<'s> {
                     AttrValue::Expr(expr) => expr,
                     AttrValue::True => Expr { span: target.span },
                     AttrValue::Text(_) => {
-                        self.error("E0120", format!("`class:{rest}` needs a condition: write `class:{rest}={{condition}}`"), name.span);
+                        self.error(
+                            "E0120",
+                            format!("`class:{rest}` needs a condition: write `class:{rest}={{condition}}`"),
+                            name.span,
+                        );
                         Expr { span: target.span }
                     }
                 };
@@ -634,9 +664,7 @@ impl<'s> Parser<'s> {
                 };
                 AttributeKind::Use { name: target, argument }
             }
-            "transition" | "in" | "out" | "animate" => {
-                AttributeKind::Transition { directive: part(0, directive), name: target }
-            }
+            "transition" | "in" | "out" | "animate" => AttributeKind::Transition { directive: part(0, directive), name: target },
             "let" => {
                 let alias = match value {
                     AttrValue::Expr(expr) => Some(expr),
@@ -938,7 +966,8 @@ impl<'s> Parser<'s> {
             match current.take() {
                 None => pending = nodes,
                 Some((kw, pattern)) => {
-                    let branch = AwaitBranch { pattern: (!pattern.is_empty()).then_some(Expr { span: pattern }), children: nodes };
+                    let branch =
+                        AwaitBranch { pattern: (!pattern.is_empty()).then_some(Expr { span: pattern }), children: nodes };
                     let slot = if kw == ":then" { &mut then } else { &mut catch };
                     if slot.is_some() {
                         self.error("E0115", format!("`{{{kw}}}` appears twice in this `{{#await}}`"), pattern);
