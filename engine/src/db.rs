@@ -19,6 +19,7 @@ use crate::codegen::{self, CompileOptions, CompileOutput, RUNTIME_FILE};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::semantics::{self, Outline, Signature};
 use crate::syntax::{self, Parse};
+use crate::types;
 
 /// One file under the project's source folder. Only components (`.egh`) carry their text;
 /// other files are known by path, for import resolution.
@@ -312,9 +313,14 @@ pub fn build_component(db: &dyn salsa::Database, file: SourceFile) -> (CompileOu
     (output, diagnostics)
 }
 
-/// Unresolved imports, and uses of imported components against their signatures.
+/// What [`check`] adds to the compiler's diagnostics: names and types, unresolved imports,
+/// and uses of imported components against their signatures.
 fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
+    // Names are checked only in a file that parses: recovery guesses would be reported twice.
+    let mut diagnostics = match parse.diagnostics.iter().any(Diagnostic::is_error) {
+        true => Vec::new(),
+        false => types::check_component(file.text(db), &parse.component),
+    };
     let outline = outline(db, file);
     let resolved = resolve(db, file);
     let mut children = BTreeMap::new();
@@ -393,11 +399,8 @@ fn check_component_uses(
             passed.push(name.text.clone());
             if signature.prop(&name.text).is_none() {
                 let known: Vec<&str> = signature.props.iter().map(|p| p.name.as_str()).collect();
-                let mut diagnostic = Diagnostic::error(
-                    "E0503",
-                    format!("`{}` has no prop `{}`", element.name.text, name.text),
-                    name.span,
-                );
+                let mut diagnostic =
+                    Diagnostic::error("E0503", format!("`{}` has no prop `{}`", element.name.text, name.text), name.span);
                 diagnostic = match known.as_slice() {
                     [] => diagnostic.with_help(format!("`{}` declares no props", element.name.text)),
                     _ => diagnostic.with_help(format!("its props are: {}", known.join(", "))),

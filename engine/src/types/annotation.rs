@@ -10,16 +10,6 @@ use super::{FunctionType, Literal, Member, Param, Type};
 /// Deeper references (recursive aliases) become `Unknown`.
 const MAX_DEPTH: usize = 16;
 
-/// DOM and built-in types known by name: values of these types have members we do not
-/// model, but they are certainly objects.
-const BUILT_IN_NAMES: &[&str] = &[
-    "Event", "CustomEvent", "MouseEvent", "KeyboardEvent", "InputEvent", "FocusEvent", "PointerEvent", "SubmitEvent",
-    "WheelEvent", "TouchEvent", "DragEvent", "ClipboardEvent", "AnimationEvent", "TransitionEvent", "HTMLElement",
-    "HTMLInputElement", "HTMLButtonElement", "HTMLFormElement", "HTMLSelectElement", "HTMLTextAreaElement",
-    "HTMLDivElement", "HTMLCanvasElement", "HTMLImageElement", "Element", "Node", "Date", "RegExp", "Map", "Set",
-    "WeakMap", "WeakSet", "Error", "URL", "URLSearchParams", "FormData", "Blob", "File", "Response", "Request", "Headers",
-];
-
 /// The interfaces and type aliases a script declares, by name.
 #[derive(Default)]
 pub struct TypeEnv<'a> {
@@ -65,13 +55,12 @@ impl<'a> TypeEnv<'a> {
             Some(Declaration::Alias(alias)) => convert(&alias.type_annotation, self, depth + 1),
             Some(Declaration::Interface(interface)) => {
                 // `extends` brings members we may not know: only a plain interface is exact.
-                if interface.extends.is_empty() {
-                    object(&interface.body.body, self, depth + 1)
-                } else {
-                    Type::Unknown
-                }
+                if interface.extends.is_empty() { object(&interface.body.body, self, depth + 1) } else { Type::Unknown }
             }
-            None if BUILT_IN_NAMES.contains(&name) => Type::Named(name.to_string()),
+            // Built-in classes (`MouseEvent`, `Date`, …) are objects whose members we do not model.
+            None if super::globals::is_global(name) && name.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                Type::Named(name.to_string())
+            }
             None => Type::Unknown,
         }
     }
@@ -238,7 +227,10 @@ mod tests {
         assert_eq!(probe("let probe: 'sm' | 'lg' = 'sm';"), r#""sm" | "lg""#);
         assert_eq!(probe("let probe: Array<number | null>;"), "(number | null)[]");
         assert_eq!(probe("let probe: [string, 1];"), "[string, 1]");
-        assert_eq!(probe("interface Row { id: number; text?: string; done(): void }\nlet probe: Row[];"), "{ id: number; text?: string; done: (...args: unknown) => unknown }[]");
+        assert_eq!(
+            probe("interface Row { id: number; text?: string; done(): void }\nlet probe: Row[];"),
+            "{ id: number; text?: string; done: (...args: unknown) => unknown }[]"
+        );
         assert_eq!(probe("type Id = number; type Ids = Id[];\nlet probe: Ids;"), "number[]");
         assert_eq!(probe("let probe: (id: number, label?: string) => void;"), "(id: number, label?: string) => void");
         assert_eq!(probe("let probe: Record<string, boolean>;"), "Record<string, boolean>");

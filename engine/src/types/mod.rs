@@ -5,10 +5,14 @@
 //! reports what is certain: zero false positives on valid code is the rule.
 
 mod annotation;
+mod check;
+mod globals;
+mod program;
 
 use std::fmt;
 
 pub use annotation::{TypeEnv, from_annotation};
+pub use check::check_component;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -163,7 +167,8 @@ impl Type {
         match self {
             Type::Function(_) => Some(true),
             Type::Union(members) => {
-                let answers: Vec<_> = members.iter().filter(|m| !matches!(m, Type::Null | Type::Undefined)).map(Type::is_callable).collect();
+                let answers: Vec<_> =
+                    members.iter().filter(|m| !matches!(m, Type::Null | Type::Undefined)).map(Type::is_callable).collect();
                 if answers.contains(&Some(true)) || answers.contains(&None) || answers.is_empty() { None } else { Some(false) }
             }
             other => match other.primitive() {
@@ -224,10 +229,12 @@ impl Type {
             (Type::Literal(a), Type::Literal(b)) => a == b,
             (Type::Array(a), Type::Array(b)) => a.assignable_to(b),
             (Type::Tuple(items), Type::Array(b)) => items.iter().all(|i| i.assignable_to(b)),
-            (Type::Object(members), Type::Object(wanted)) => wanted.iter().all(|w| match members.iter().find(|m| m.name == w.name) {
-                Some(m) => m.ty.assignable_to(&w.ty),
-                None => w.optional,
-            }),
+            (Type::Object(members), Type::Object(wanted)) => {
+                wanted.iter().all(|w| match members.iter().find(|m| m.name == w.name) {
+                    Some(m) => m.ty.assignable_to(&w.ty),
+                    None => w.optional,
+                })
+            }
             (Type::Function(_), Type::Function(_)) => true,
             (Type::Undefined | Type::Void, Type::Void | Type::Undefined) => true,
             // Same primitive: a wide `string` may hold a literal target, so that is no error.
@@ -241,9 +248,10 @@ impl Type {
     /// The type of `self.name`, `None` when the member certainly does not exist.
     pub fn member(&self, name: &str) -> Option<Type> {
         match self {
-            Type::Object(members) => members.iter().find(|m| m.name == name).map(|m| {
-                if m.optional { Type::union([m.ty.clone(), Type::Undefined]) } else { m.ty.clone() }
-            }),
+            Type::Object(members) => members
+                .iter()
+                .find(|m| m.name == name)
+                .map(|m| if m.optional { Type::union([m.ty.clone(), Type::Undefined]) } else { m.ty.clone() }),
             Type::Record(_, value) => Some((**value).clone()),
             Type::Array(item) => Some(array_member(name, item)),
             Type::Tuple(items) => Some(array_member(name, &Type::union(items.iter().cloned()))),
@@ -259,10 +267,12 @@ impl Type {
 fn array_member(name: &str, item: &Type) -> Type {
     match name {
         "length" => Type::Number,
-        "filter" | "slice" | "concat" | "reverse" | "sort" | "toSorted" | "toReversed" => Type::Function(Box::new(FunctionType {
-            params: vec![Param { name: "args".into(), ty: Type::Unknown, optional: true, rest: true }],
-            ret: Type::Array(Box::new(item.clone())),
-        })),
+        "filter" | "slice" | "concat" | "reverse" | "sort" | "toSorted" | "toReversed" => {
+            Type::Function(Box::new(FunctionType {
+                params: vec![Param { name: "args".into(), ty: Type::Unknown, optional: true, rest: true }],
+                ret: Type::Array(Box::new(item.clone())),
+            }))
+        }
         "join" => Type::Function(Box::new(FunctionType {
             params: vec![Param { name: "separator".into(), ty: Type::String, optional: true, rest: false }],
             ret: Type::String,
@@ -336,7 +346,14 @@ impl fmt::Display for Type {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{}{}{}: {}", if p.rest { "..." } else { "" }, p.name, if p.optional && !p.rest { "?" } else { "" }, p.ty)?;
+                    write!(
+                        f,
+                        "{}{}{}: {}",
+                        if p.rest { "..." } else { "" },
+                        p.name,
+                        if p.optional && !p.rest { "?" } else { "" },
+                        p.ty
+                    )?;
                 }
                 write!(f, ") => {}", function.ret)
             }

@@ -1,0 +1,202 @@
+//! Checks of one component that need names and types: unknown identifiers in the script and
+//! the template (with "did you mean" suggestions).
+
+use std::collections::HashSet;
+
+use oxc::allocator::Allocator;
+use oxc::ast::ast::*;
+use oxc::parser::Parser;
+use oxc::semantic::{Scoping, SemanticBuilder};
+use oxc::span::{GetSpan, SourceType};
+
+use super::globals::is_global;
+use super::program::VirtualProgram;
+use crate::diagnostics::{Diagnostic, Span};
+use crate::syntax::ast::Component;
+
+/// Names the runtime provides to every component without an import: the current route
+/// store and the middlewares of `@eghact/store` (LANGUAGE.md).
+const AMBIENT: &[&str] = &["$route", "middleware"];
+
+/// The diagnostics of names and types. A script or template expression with syntax errors
+/// is left to the compiler, which reports them.
+pub fn check_component(source: &str, component: &Component) -> Vec<Diagnostic> {
+    let program = VirtualProgram::new(source, component);
+    let allocator = Allocator::default();
+    let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
+    let parsed = Parser::new(&allocator, &program.text, source_type).parse();
+    if parsed.panicked || !parsed.diagnostics.is_empty() {
+        return Vec::new();
+    }
+    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
+    let scoping = semantic.scoping();
+    let implicit = implicit_declarations(&parsed.program, scoping);
+    let root = scoping.root_scope_id();
+
+    let mut diagnostics = Vec::new();
+    for (name, references) in scoping.root_unresolved_references() {
+        let name = name.as_str();
+        let known = is_global(name)
+            || implicit.contains(name)
+            || name.starts_with("$$")
+            || AMBIENT.contains(&name)
+            // `$store` reads the store `store` declared in the script.
+            || name.strip_prefix('$').is_some_and(|store| scoping.get_binding(root, store.into()).is_some() || implicit.contains(store));
+        if known {
+            continue;
+        }
+        for &reference_id in references.iter() {
+            let reference = scoping.get_reference(reference_id);
+            if !reference.is_value() {
+                continue;
+            }
+            let node = semantic.nodes().get_node(reference.node_id());
+            let span = node.kind().span();
+            let (Some(start), Some(end)) = (program.original(span.start), program.original(span.end)) else { continue };
+            let mut visible: Vec<&str> = Vec::new();
+            for scope in scoping.scope_ancestors(node.scope_id()) {
+                visible.extend(scoping.get_bindings(scope).keys().map(|k| k.as_str()));
+            }
+            visible.extend(implicit.iter().map(String::as_str));
+            let mut diagnostic = Diagnostic::error("E0601", format!("cannot find name `{name}`"), Span::new(start, end))
+                .with_label("not declared in the script, the template or the browser");
+            if let Some(suggestion) = closest(name, visible.into_iter().chain(super::globals::GLOBALS.iter().copied())) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+            }
+            diagnostics.push(diagnostic);
+        }
+    }
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    diagnostics
+}
+
+/// Names declared without a declaration: `$: name = …` at the top level when nothing else
+/// declares `name`, and the keys of what a route's `load` returns.
+fn implicit_declarations(program: &Program<'_>, scoping: &Scoping) -> HashSet<String> {
+    let root = scoping.root_scope_id();
+    let mut names = HashSet::new();
+    if let Some(load) = program.body.iter().find_map(crate::semantics::load_function) {
+        names.extend(crate::semantics::returned_keys(load).into_iter().map(|(key, _)| key));
+    }
+    for statement in &program.body {
+        let Statement::LabeledStatement(labeled) = statement else { continue };
+        if labeled.label.name != "$" {
+            continue;
+        }
+        let Statement::ExpressionStatement(expression) = &labeled.body else { continue };
+        let Expression::AssignmentExpression(assignment) = &expression.expression else { continue };
+        match &assignment.left {
+            AssignmentTarget::AssignmentTargetIdentifier(id) if scoping.get_binding(root, id.name.into()).is_none() => {
+                names.insert(id.name.to_string());
+            }
+            AssignmentTarget::ObjectAssignmentTarget(_) | AssignmentTarget::ArrayAssignmentTarget(_) => {
+                // `$: ({ a, b } = obj)`: every identifier target is declared.
+                let mut targets = Vec::new();
+                collect_targets(&assignment.left, &mut targets);
+                names.extend(targets.into_iter().filter(|t| scoping.get_binding(root, t.as_str().into()).is_none()));
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+fn collect_targets(target: &AssignmentTarget<'_>, out: &mut Vec<String>) {
+    match target {
+        AssignmentTarget::AssignmentTargetIdentifier(id) => out.push(id.name.to_string()),
+        AssignmentTarget::ObjectAssignmentTarget(object) => {
+            for property in &object.properties {
+                match property {
+                    AssignmentTargetProperty::AssignmentTargetPropertyIdentifier(p) => out.push(p.binding.name.to_string()),
+                    AssignmentTargetProperty::AssignmentTargetPropertyProperty(p) => collect_maybe_default(&p.binding, out),
+                }
+            }
+        }
+        AssignmentTarget::ArrayAssignmentTarget(array) => {
+            for element in array.elements.iter().flatten() {
+                collect_maybe_default(element, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect_maybe_default(target: &AssignmentTargetMaybeDefault<'_>, out: &mut Vec<String>) {
+    match target {
+        AssignmentTargetMaybeDefault::AssignmentTargetWithDefault(d) => collect_targets(&d.binding, out),
+        other => {
+            if let Some(target) = other.as_assignment_target() {
+                collect_targets(target, out);
+            }
+        }
+    }
+}
+
+/// The candidate closest to `name` by edit distance, if close enough to be a typo.
+fn closest<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, c.len(), *c))
+        .map(|(_, c)| c)
+}
+
+/// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax;
+
+    fn codes(source: &str) -> Vec<(String, String)> {
+        let parse = syntax::parse(source);
+        check_component(source, &parse.component)
+            .into_iter()
+            .map(|d| (d.span.text(source).to_string(), d.help.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn unknown_names_with_suggestions() {
+        let source = "<script>let count = 0; $: doubled = count * 2; const store = null;</script>\n<template>{#each items as item}<p @click=\"cuont++\">{item} {doubled} {$store} {Math.max(1, 2)} {event}</p>{/each}<input on:input={(e) => e.target} /></template>";
+        assert_eq!(
+            codes(source),
+            [("items".to_string(), String::new()), ("cuont".to_string(), "did you mean `count`?".to_string())]
+        );
+    }
+
+    #[test]
+    fn template_bindings_are_scoped() {
+        let source = "<template>{#each [1] as n, i}{n}{i}{/each}{n}<Child let:row>{row}</Child>{row}{#await p then value}{value}{/await}</template><script>import Child from './Child.egh'; let p;</script>";
+        let names: Vec<String> = codes(source).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["n", "row"]);
+    }
+
+    #[test]
+    fn ambient_names_load_keys_and_types_are_not_values() {
+        let source = "<script lang=\"ts\">import { createStore } from '@eghact/store';\nlet x: HTMLFooElement | null = null;\nexport async function load() { return { user: 1 }; }\nconst s = createStore(0, { middleware: [middleware.logger()] });</script><template>{$route.params.id}{x}{user}{$s}</template>";
+        assert!(codes(source).is_empty(), "{:?}", codes(source));
+    }
+}
