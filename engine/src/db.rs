@@ -316,11 +316,7 @@ pub fn build_component(db: &dyn salsa::Database, file: SourceFile) -> (CompileOu
 /// What [`check`] adds to the compiler's diagnostics: names and types, unresolved imports,
 /// and uses of imported components against their signatures.
 fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse) -> Vec<Diagnostic> {
-    // Names are checked only in a file that parses: recovery guesses would be reported twice.
-    let mut diagnostics = match parse.diagnostics.iter().any(Diagnostic::is_error) {
-        true => Vec::new(),
-        false => types::check_component(file.text(db), &parse.component),
-    };
+    let mut diagnostics = Vec::new();
     let outline = outline(db, file);
     let resolved = resolve(db, file);
     let mut children = BTreeMap::new();
@@ -341,6 +337,12 @@ fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse)
     }
     if !children.is_empty() {
         check_component_uses(db, file, parse, &children, &mut diagnostics);
+    }
+    // Names and types are checked only in a file that parses: recovery guesses would be
+    // reported twice.
+    if !parse.diagnostics.iter().any(Diagnostic::is_error) {
+        let signatures = children.iter().map(|(name, child)| (name.clone(), signature(db, *child).clone())).collect();
+        diagnostics.extend(types::check_component(file.text(db), &parse.component, &signatures));
     }
     diagnostics
 }

@@ -71,6 +71,22 @@ pub fn from_annotation(annotation: &TSType<'_>, env: &TypeEnv<'_>) -> Type {
     convert(annotation, env, 0)
 }
 
+/// The type an annotation written as text denotes (a prop's type in another component's
+/// signature), without that component's declarations: its own interfaces become `Unknown`.
+pub fn from_text(text: &str) -> Type {
+    let allocator = oxc::allocator::Allocator::default();
+    let source = format!("let probe: {text};");
+    let parsed = oxc::parser::Parser::new(&allocator, &source, oxc::span::SourceType::ts()).parse();
+    match parsed.program.body.first() {
+        Some(Statement::VariableDeclaration(decl)) if parsed.diagnostics.is_empty() => decl
+            .declarations
+            .first()
+            .and_then(|d| d.type_annotation.as_ref())
+            .map_or(Type::Unknown, |t| from_annotation(&t.type_annotation, &TypeEnv::default())),
+        _ => Type::Unknown,
+    }
+}
+
 fn convert(ty: &TSType<'_>, env: &TypeEnv<'_>, depth: usize) -> Type {
     if depth > MAX_DEPTH {
         return Type::Unknown;

@@ -9,18 +9,26 @@ use oxc::parser::Parser;
 use oxc::semantic::{Scoping, SemanticBuilder};
 use oxc::span::{GetSpan, SourceType};
 
+use std::collections::HashMap;
+
+use oxc::ast_visit::{Visit, walk};
+
+use super::Type;
 use super::globals::is_global;
-use super::program::VirtualProgram;
+use super::infer::Infer;
+use super::program::{Role, VirtualProgram};
 use crate::diagnostics::{Diagnostic, Span};
+use crate::semantics::Signature;
 use crate::syntax::ast::Component;
 
 /// Names the runtime provides to every component without an import: the current route
 /// store and the middlewares of `@eghact/store` (LANGUAGE.md).
 const AMBIENT: &[&str] = &["$route", "middleware"];
 
-/// The diagnostics of names and types. A script or template expression with syntax errors
-/// is left to the compiler, which reports them.
-pub fn check_component(source: &str, component: &Component) -> Vec<Diagnostic> {
+/// The diagnostics of names and types. `children` are the signatures of the components the
+/// script imports, by local name. A script or template expression with syntax errors is left
+/// to the compiler, which reports them.
+pub fn check_component(source: &str, component: &Component, children: &HashMap<String, Signature>) -> Vec<Diagnostic> {
     let program = VirtualProgram::new(source, component);
     let allocator = Allocator::default();
     let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
@@ -66,8 +74,103 @@ pub fn check_component(source: &str, component: &Component) -> Vec<Diagnostic> {
             diagnostics.push(diagnostic);
         }
     }
+    let infer = Infer::new(source, &semantic, &program, &parsed.program);
+    let mut types = TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics };
+    types.roles();
+    types.visit_program(&parsed.program);
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     diagnostics
+}
+
+struct TypeChecks<'c, 's, 'a> {
+    source: &'c str,
+    program: &'c VirtualProgram,
+    infer: &'c Infer<'s, 'a>,
+    children: &'c HashMap<String, Signature>,
+    diagnostics: &'c mut Vec<Diagnostic>,
+}
+
+impl<'a> TypeChecks<'_, '_, 'a> {
+    /// The `.egh` span of a program span, when it was copied from the file.
+    fn span(&self, span: oxc::span::Span) -> Option<Span> {
+        Some(Span::new(self.program.original(span.start)?, self.program.original(span.end)?))
+    }
+
+    /// Checks that depend on what a template expression is for.
+    fn roles(&mut self) {
+        let mut roles: Vec<(&u32, &Role)> = self.program.roles.iter().collect();
+        roles.sort_by_key(|(start, _)| **start);
+        for (start, role) in roles {
+            let Some(expression) = self.infer.expression_at(*start) else { continue };
+            let Some(span) = self.span(expression.span()) else { continue };
+            let text = span.text(self.source).trim();
+            let ty = self.infer.expression(expression);
+            match role {
+                Role::EachList if ty.iterated().is_err() => self.diagnostics.push(
+                    Diagnostic::error("E0602", format!("`{{#each}}` needs a list, but `{text}` is `{ty}`"), span)
+                        .with_label(format!("type `{ty}`"))
+                        .with_help("iterate over an array (or anything iterable), e.g. `Object.entries(…)` for an object"),
+                ),
+                Role::Handler { event } if ty.is_callable() == Some(false) => self.diagnostics.push(
+                    Diagnostic::error("E0603", format!("the handler of `@{event}` is not a function: `{text}` is `{ty}`"), span)
+                        .with_label("not callable")
+                        .with_help(format!("pass a function (`@{event}={{() => …}}`) or statements (`@{event}=\"count += 1\"`)")),
+                ),
+                Role::Prop { component, name } => {
+                    let Some(prop) = self.children.get(component).and_then(|s| s.prop(name)) else { continue };
+                    let Some(expected) = prop.ty.as_deref().map(super::annotation::from_text) else { continue };
+                    if !ty.assignable_to(&expected) {
+                        self.diagnostics.push(
+                            Diagnostic::error("E0604", format!("`{component}` expects `{name}` of type `{expected}`, not `{ty}`"), span)
+                                .with_label(format!("type `{ty}`"))
+                                .with_help(format!("`{name}` is declared `export let {name}: {}` in `{component}`", prop.ty.as_deref().unwrap_or(""))),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<'a> Visit<'a> for TypeChecks<'_, '_, 'a> {
+    fn visit_binary_expression(&mut self, binary: &BinaryExpression<'a>) {
+        use BinaryOperator::*;
+        let operator = binary.operator.as_str();
+        match binary.operator {
+            Subtraction | Multiplication | Division | Remainder | Exponential => {
+                for operand in [&binary.left, &binary.right] {
+                    let ty = self.infer.expression(operand);
+                    if ty.is_numeric() == Some(false) {
+                        if let Some(span) = self.span(operand.span()) {
+                            self.diagnostics.push(
+                                Diagnostic::error("E0605", format!("`{operator}` needs numbers, but this is `{ty}`"), span)
+                                    .with_label(format!("type `{ty}`"))
+                                    .with_help("convert it first, e.g. `Number(value)`, or use `+` to join strings"),
+                            );
+                        }
+                    }
+                }
+            }
+            Equality | Inequality | StrictEquality | StrictInequality => {
+                let (left, right) = (self.infer.expression(&binary.left), self.infer.expression(&binary.right));
+                // Comparing with `null` or `undefined` is how code checks for them: never reported.
+                let nullish = |t: &Type| t.members().iter().any(|m| matches!(m, Type::Null | Type::Undefined | Type::Void));
+                if !nullish(&left) && !nullish(&right) && !left.overlaps(&right) {
+                    if let Some(span) = self.span(binary.span) {
+                        let always = if matches!(binary.operator, Equality | StrictEquality) { "false" } else { "true" };
+                        self.diagnostics.push(
+                            Diagnostic::error("E0606", format!("this comparison is always {always}: `{left}` and `{right}` have nothing in common"), span)
+                                .with_label(format!("`{left}` {operator} `{right}`"))
+                                .with_help("compare values of the same type; convert one side first if needed"),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        walk::walk_binary_expression(self, binary);
+    }
 }
 
 /// Names declared without a declaration: `$: name = …` at the top level when nothing else
@@ -172,7 +275,7 @@ mod tests {
 
     fn codes(source: &str) -> Vec<(String, String)> {
         let parse = syntax::parse(source);
-        check_component(source, &parse.component)
+        check_component(source, &parse.component, &HashMap::new())
             .into_iter()
             .map(|d| (d.span.text(source).to_string(), d.help.unwrap_or_default()))
             .collect()
@@ -198,5 +301,75 @@ mod tests {
     fn ambient_names_load_keys_and_types_are_not_values() {
         let source = "<script lang=\"ts\">import { createStore } from '@eghact/store';\nlet x: HTMLFooElement | null = null;\nexport async function load() { return { user: 1 }; }\nconst s = createStore(0, { middleware: [middleware.logger()] });</script><template>{$route.params.id}{x}{user}{$s}</template>";
         assert!(codes(source).is_empty(), "{:?}", codes(source));
+    }
+}
+
+#[cfg(test)]
+mod type_tests {
+    use super::*;
+    use crate::syntax;
+
+    fn found(source: &str, children: &HashMap<String, Signature>) -> Vec<(String, String)> {
+        let parse = syntax::parse(source);
+        check_component(source, &parse.component, children)
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.span.text(source).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn certain_type_errors_are_reported() {
+        let source = r#"<script lang="ts">
+let count = 0;
+let label = 'x';
+const total: number = 3;
+let flags = { a: true };
+</script>
+<template>
+{#each count as n}{n}{/each}
+{#each flags as f}{f}{/each}
+<button @click={count}>+</button>
+<p>{label - 1} {total * 2} {count === 'a'} {label === 'x'}</p>
+</template>"#;
+        assert_eq!(
+            found(source, &HashMap::new()),
+            [
+                ("E0602".to_string(), "count".to_string()),
+                ("E0602".to_string(), "flags".to_string()),
+                ("E0603".to_string(), "count".to_string()),
+                ("E0605".to_string(), "label".to_string()),
+                ("E0606".to_string(), "count === 'a'".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn uncertain_code_is_left_alone() {
+        // JavaScript `let`s that are reassigned, unions, unknown calls, nullable lists.
+        let source = r#"<script>
+let value = '';
+value = 5;
+let items = null;
+function load() { items = [1]; }
+let maybe = Math.random() > 0.5 ? 1 : 'a';
+</script>
+<template>
+{value * 2} {maybe * 2} {maybe === 'a'}
+{#each items as i}{i * 2}{/each}
+<button @click={load}>load</button>
+<p>{fetch('/x') === null} {[1, 2].length - 1} {new Date() - 1}</p>
+</template>"#;
+        assert_eq!(found(source, &HashMap::new()), []);
+    }
+
+    #[test]
+    fn props_are_checked_against_the_child_signature() {
+        let outline = crate::semantics::outline(
+            "<script lang=\"ts\">export let size: 'sm' | 'lg' = 'sm'; export let count: number = 0; export let row: Row;</script>",
+            &syntax::parse("<script lang=\"ts\">export let size: 'sm' | 'lg' = 'sm'; export let count: number = 0; export let row: Row;</script>").component,
+        );
+        let children = HashMap::from([("Child".to_string(), outline.signature)]);
+        let source = "<script>import Child from './Child.egh'; let n = 1;</script><template><Child size=\"xl\" count={'3'} row={{}} /><Child size={'lg'} count={n} /></template>";
+        assert_eq!(found(source, &children), [("E0604".to_string(), "'3'".to_string())]);
     }
 }

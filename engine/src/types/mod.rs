@@ -7,6 +7,7 @@
 mod annotation;
 mod check;
 mod globals;
+mod infer;
 mod program;
 
 use std::fmt;

@@ -1,0 +1,277 @@
+//! Types of names and expressions of a component's virtual program: from annotations, from
+//! initializers, and from the list of an `{#each}` for its item.
+//!
+//! Invariant: what is not certain is `Unknown`. In a JavaScript (not TypeScript) script a
+//! `let` that is assigned again keeps no type from its initializer.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use oxc::ast::AstKind;
+use oxc::ast::ast::*;
+use oxc::semantic::{Semantic, SymbolId};
+use oxc::span::GetSpan;
+
+use super::annotation::number_text;
+use super::program::VirtualProgram;
+use super::{FunctionType, Literal, Member, Param, Type, TypeEnv};
+
+pub struct Infer<'s, 'a> {
+    source: &'s str,
+    semantic: &'s Semantic<'a>,
+    program: &'s VirtualProgram,
+    env: TypeEnv<'a>,
+    /// `$: name = expr` declarations, by name.
+    implicit: HashMap<String, &'a Expression<'a>>,
+    /// Expressions by their start offset, for `{#each}` lists.
+    expressions: HashMap<u32, &'a Expression<'a>>,
+    symbols: RefCell<HashMap<SymbolId, Type>>,
+    in_progress: RefCell<HashSet<SymbolId>>,
+}
+
+impl<'s, 'a> Infer<'s, 'a> {
+    pub fn new(source: &'s str, semantic: &'s Semantic<'a>, program: &'s VirtualProgram, ast: &'a Program<'a>) -> Self {
+        let mut implicit = HashMap::new();
+        for statement in &ast.body {
+            if let Statement::LabeledStatement(labeled) = statement {
+                if let Statement::ExpressionStatement(expression) = &labeled.body {
+                    if let Expression::AssignmentExpression(assignment) = &expression.expression {
+                        if let AssignmentTarget::AssignmentTargetIdentifier(id) = &assignment.left {
+                            implicit.insert(id.name.to_string(), &assignment.right);
+                        }
+                    }
+                }
+            }
+        }
+        let mut expressions = HashMap::new();
+        for node in semantic.nodes().iter() {
+            if let AstKind::ParenthesizedExpression(paren) = node.kind() {
+                expressions.insert(paren.expression.span().start, &paren.expression);
+            }
+        }
+        Self {
+            source,
+            semantic,
+            program,
+            env: TypeEnv::of(&ast.body),
+            implicit,
+            expressions,
+            symbols: RefCell::default(),
+            in_progress: RefCell::default(),
+        }
+    }
+
+    /// The template expression that starts at `start` in the program.
+    pub fn expression_at(&self, start: u32) -> Option<&'a Expression<'a>> {
+        self.expressions.get(&start).copied()
+    }
+
+    /// The type of a name at a reference, `Unknown` when not certain.
+    fn reference(&self, ident: &IdentifierReference<'a>) -> Type {
+        let scoping = self.semantic.scoping();
+        let symbol = ident.reference_id.get().and_then(|r| scoping.get_reference(r).symbol_id());
+        match symbol {
+            Some(symbol) => self.symbol(symbol),
+            None => match ident.name.as_str() {
+                "undefined" => Type::Undefined,
+                "NaN" | "Infinity" => Type::Number,
+                name => match self.implicit.get(name) {
+                    Some(expression) => self.guarded_implicit(name, expression),
+                    None => Type::Unknown,
+                },
+            },
+        }
+    }
+
+    fn guarded_implicit(&self, name: &str, expression: &'a Expression<'a>) -> Type {
+        // Implicit declarations have no symbol: guard recursion by a name-keyed pseudo id.
+        thread_local! {
+            static ACTIVE: RefCell<HashSet<String>> = RefCell::default();
+        }
+        if !ACTIVE.with(|a| a.borrow_mut().insert(name.to_string())) {
+            return Type::Unknown;
+        }
+        let ty = self.expression(expression).widened();
+        ACTIVE.with(|a| a.borrow_mut().remove(name));
+        ty
+    }
+
+    pub fn symbol(&self, symbol: SymbolId) -> Type {
+        if let Some(ty) = self.symbols.borrow().get(&symbol) {
+            return ty.clone();
+        }
+        if !self.in_progress.borrow_mut().insert(symbol) {
+            return Type::Unknown;
+        }
+        let ty = self.declared(symbol);
+        self.in_progress.borrow_mut().remove(&symbol);
+        self.symbols.borrow_mut().insert(symbol, ty.clone());
+        ty
+    }
+
+    fn declared(&self, symbol: SymbolId) -> Type {
+        let scoping = self.semantic.scoping();
+        let node = scoping.symbol_declaration(symbol);
+        match self.semantic.nodes().kind(node) {
+            AstKind::VariableDeclarator(declarator) => {
+                let BindingPattern::BindingIdentifier(id) = &declarator.id else { return Type::Unknown };
+                if let Some(annotation) = &declarator.type_annotation {
+                    let ty = super::from_annotation(&annotation.type_annotation, &self.env);
+                    // `export let x?: T` (the `?` was blanked in the program, not in the file).
+                    return match self.optional_prop(id.span.end) {
+                        true => Type::union([ty, Type::Undefined]),
+                        false => ty,
+                    };
+                }
+                let Some(init) = &declarator.init else { return Type::Unknown };
+                let reassigned = scoping.get_resolved_reference_ids(symbol).iter().any(|r| scoping.get_reference(*r).is_write());
+                match self.semantic.nodes().parent_kind(node) {
+                    AstKind::VariableDeclaration(decl) if decl.kind.is_const() => self.expression(init),
+                    _ if reassigned && !self.program.typescript => Type::Unknown,
+                    _ => self.expression(init).widened(),
+                }
+            }
+            AstKind::Function(function) => self.function(function),
+            AstKind::FormalParameter(parameter) => {
+                if let Some(list) = self.program.each_items.get(&parameter.pattern.span().start) {
+                    if !matches!(parameter.pattern, BindingPattern::BindingIdentifier(_)) {
+                        return Type::Unknown;
+                    }
+                    let list = self.expressions.get(list).map_or(Type::Unknown, |e| self.expression(e));
+                    return list.iterated().ok().flatten().unwrap_or(Type::Unknown);
+                }
+                parameter.type_annotation.as_ref().map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env))
+            }
+            _ => Type::Unknown,
+        }
+    }
+
+    /// `export let x?: T`: the program has a space where the file has the `?`.
+    fn optional_prop(&self, end: u32) -> bool {
+        self.program.original(end).is_some_and(|at| self.source.as_bytes().get(at as usize) == Some(&b'?'))
+    }
+
+    fn function(&self, function: &Function<'a>) -> Type {
+        let params = function.params.items.iter().map(|p| self.param(p)).collect();
+        let ret = function.return_type.as_ref().map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env));
+        let ret = match (function.r#async, ret) {
+            (true, Type::Promise(inner)) => Type::Promise(inner),
+            (true, _) => Type::Promise(Box::new(Type::Unknown)),
+            (false, ret) => ret,
+        };
+        Type::Function(Box::new(FunctionType { params, ret }))
+    }
+
+    fn param(&self, p: &FormalParameter<'a>) -> Param {
+        let name = match &p.pattern {
+            BindingPattern::BindingIdentifier(id) => id.name.to_string(),
+            _ => "arg".to_string(),
+        };
+        let ty = p.type_annotation.as_ref().map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env));
+        Param { name, ty, optional: p.optional || p.initializer.is_some(), rest: false }
+    }
+
+    /// The type of an expression.
+    pub fn expression(&self, expression: &Expression<'a>) -> Type {
+        match expression {
+            Expression::BooleanLiteral(b) => Type::Literal(Literal::Boolean(b.value)),
+            Expression::NumericLiteral(n) => Type::Literal(Literal::Number(number_text(n.value))),
+            Expression::StringLiteral(s) => Type::Literal(Literal::String(s.value.to_string())),
+            Expression::TemplateLiteral(_) => Type::String,
+            Expression::NullLiteral(_) => Type::Null,
+            Expression::BigIntLiteral(_) => Type::BigInt,
+            Expression::Identifier(ident) => self.reference(ident),
+            Expression::ParenthesizedExpression(p) => self.expression(&p.expression),
+            Expression::ArrayExpression(array) => {
+                let mut items = Vec::new();
+                for element in &array.elements {
+                    match element.as_expression() {
+                        Some(e) => items.push(self.expression(e).widened()),
+                        None => return Type::Unknown,
+                    }
+                }
+                Type::Array(Box::new(if items.is_empty() { Type::Unknown } else { Type::union(items) }))
+            }
+            Expression::ObjectExpression(object) => {
+                let mut members = Vec::new();
+                for property in &object.properties {
+                    let ObjectPropertyKind::ObjectProperty(p) = property else { return Type::Unknown };
+                    let Some(name) = p.key.static_name().filter(|_| !p.computed) else { return Type::Unknown };
+                    members.push(Member { name: name.to_string(), ty: self.expression(&p.value).widened(), optional: false });
+                }
+                Type::Object(members)
+            }
+            Expression::ArrowFunctionExpression(arrow) => {
+                let params = arrow.params.items.iter().map(|p| self.param(p)).collect();
+                let ret = match (&arrow.return_type, arrow.get_expression()) {
+                    (Some(t), _) => super::from_annotation(&t.type_annotation, &self.env),
+                    (None, Some(body)) if !arrow.r#async => self.expression(body).widened(),
+                    _ => Type::Unknown,
+                };
+                Type::Function(Box::new(FunctionType { params, ret }))
+            }
+            Expression::FunctionExpression(function) => self.function(function),
+            Expression::UnaryExpression(unary) => match unary.operator {
+                UnaryOperator::LogicalNot | UnaryOperator::Delete => Type::Boolean,
+                UnaryOperator::Typeof => Type::String,
+                UnaryOperator::Void => Type::Undefined,
+                UnaryOperator::UnaryNegation | UnaryOperator::UnaryPlus | UnaryOperator::BitwiseNot => {
+                    match self.expression(&unary.argument) {
+                        Type::BigInt if unary.operator != UnaryOperator::UnaryPlus => Type::BigInt,
+                        _ => Type::Number,
+                    }
+                }
+            },
+            Expression::BinaryExpression(binary) => self.binary(binary),
+            Expression::ConditionalExpression(c) => Type::union([self.expression(&c.consequent), self.expression(&c.alternate)]),
+            Expression::AssignmentExpression(a) if a.operator == AssignmentOperator::Assign => self.expression(&a.right),
+            Expression::SequenceExpression(s) => s.expressions.last().map_or(Type::Unknown, |e| self.expression(e)),
+            Expression::TSAsExpression(e) => super::from_annotation(&e.type_annotation, &self.env),
+            Expression::TSSatisfiesExpression(e) => self.expression(&e.expression),
+            Expression::TSNonNullExpression(e) => {
+                Type::union(self.expression(&e.expression).members().iter().filter(|m| !matches!(m, Type::Null | Type::Undefined)).cloned())
+            }
+            Expression::AwaitExpression(a) => match self.expression(&a.argument) {
+                Type::Promise(inner) => *inner,
+                Type::Unknown | Type::Any => Type::Unknown,
+                other if other.members().iter().any(|m| matches!(m, Type::Promise(_) | Type::Named(_) | Type::Object(_))) => Type::Unknown,
+                other => other,
+            },
+            Expression::StaticMemberExpression(member) if !member.optional => {
+                self.expression(&member.object).member(&member.property.name).unwrap_or(Type::Unknown)
+            }
+            Expression::CallExpression(call) if !call.optional => match self.expression(&call.callee) {
+                Type::Function(function) => function.ret,
+                _ => Type::Unknown,
+            },
+            _ => Type::Unknown,
+        }
+    }
+
+    fn binary(&self, binary: &BinaryExpression<'a>) -> Type {
+        use BinaryOperator::*;
+        match binary.operator {
+            Equality | Inequality | StrictEquality | StrictInequality | LessThan | LessEqualThan | GreaterThan
+            | GreaterEqualThan | In | Instanceof => Type::Boolean,
+            Subtraction | Multiplication | Division | Remainder | Exponential => {
+                match (self.expression(&binary.left), self.expression(&binary.right)) {
+                    (Type::BigInt, Type::BigInt) => Type::BigInt,
+                    (l, r) if l.is_unknown() || r.is_unknown() => Type::Unknown,
+                    _ => Type::Number,
+                }
+            }
+            Addition => {
+                let (left, right) = (self.expression(&binary.left), self.expression(&binary.right));
+                let is_string = |t: &Type| matches!(t, Type::String | Type::Literal(Literal::String(_)));
+                if is_string(&left) || is_string(&right) {
+                    Type::String
+                } else if left.is_numeric() == Some(true) && right.is_numeric() == Some(true) && left != Type::BigInt {
+                    Type::Number
+                } else {
+                    Type::Unknown
+                }
+            }
+            ShiftLeft | ShiftRight | ShiftRightZeroFill | BitwiseOR | BitwiseXOR | BitwiseAnd => Type::Number,
+        }
+    }
+}
