@@ -16,7 +16,9 @@ use super::CacheError;
 const MAGIC: &[u8; 4] = b"EGHC";
 const FORMAT_VERSION: u16 = 1;
 const HEADER_LEN: usize = MAGIC.len() + 2 + 32;
-const ZSTD_LEVEL: i32 = 3;
+/// Level 1: every cold build compresses each entry; on a typical 12 KB entry it runs at
+/// 427 MB/s against 388 MB/s for level 3, for output 4 % larger (`zstd -b1 -e3`).
+const ZSTD_LEVEL: i32 = 1;
 
 /// Named output blobs of one component, such as `js`, `css`, `map` and `diagnostics`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

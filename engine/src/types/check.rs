@@ -74,6 +74,7 @@ pub fn check_component(source: &str, component: &Component, children: &HashMap<S
             diagnostics.push(diagnostic);
         }
     }
+    diagnostics.extend(local_lifecycle_functions(&parsed.program, &program));
     let infer = Infer::new(source, &semantic, &program, &parsed.program);
     let mut types = TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics };
     types.roles();
@@ -121,9 +122,16 @@ impl<'a> TypeChecks<'_, '_, 'a> {
                     let Some(expected) = prop.ty.as_deref().map(super::annotation::from_text) else { continue };
                     if !ty.assignable_to(&expected) {
                         self.diagnostics.push(
-                            Diagnostic::error("E0604", format!("`{component}` expects `{name}` of type `{expected}`, not `{ty}`"), span)
-                                .with_label(format!("type `{ty}`"))
-                                .with_help(format!("`{name}` is declared `export let {name}: {}` in `{component}`", prop.ty.as_deref().unwrap_or(""))),
+                            Diagnostic::error(
+                                "E0604",
+                                format!("`{component}` expects `{name}` of type `{expected}`, not `{ty}`"),
+                                span,
+                            )
+                            .with_label(format!("type `{ty}`"))
+                            .with_help(format!(
+                                "`{name}` is declared `export let {name}: {}` in `{component}`",
+                                prop.ty.as_deref().unwrap_or("")
+                            )),
                         );
                     }
                 }
@@ -160,9 +168,13 @@ impl<'a> Visit<'a> for TypeChecks<'_, '_, 'a> {
                     if let Some(span) = self.span(binary.span) {
                         let always = if matches!(binary.operator, Equality | StrictEquality) { "false" } else { "true" };
                         self.diagnostics.push(
-                            Diagnostic::error("E0606", format!("this comparison is always {always}: `{left}` and `{right}` have nothing in common"), span)
-                                .with_label(format!("`{left}` {operator} `{right}`"))
-                                .with_help("compare values of the same type; convert one side first if needed"),
+                            Diagnostic::error(
+                                "E0606",
+                                format!("this comparison is always {always}: `{left}` and `{right}` have nothing in common"),
+                                span,
+                            )
+                            .with_label(format!("`{left}` {operator} `{right}`"))
+                            .with_help("compare values of the same type; convert one side first if needed"),
                         );
                     }
                 }
@@ -171,6 +183,31 @@ impl<'a> Visit<'a> for TypeChecks<'_, '_, 'a> {
         }
         walk::walk_binary_expression(self, binary);
     }
+}
+
+/// A top-level `function onMount() {…}` is a local function that nothing calls, not the
+/// lifecycle hook (LANGUAGE.md decision 7): a hint, since the code is valid.
+fn local_lifecycle_functions(ast: &Program<'_>, program: &VirtualProgram) -> Vec<Diagnostic> {
+    const HOOKS: &[&str] = &["onMount", "onDestroy", "beforeUpdate", "afterUpdate"];
+    let mut hints = Vec::new();
+    for statement in &ast.body {
+        let Statement::FunctionDeclaration(function) = statement else { continue };
+        let Some(id) = function.id.as_ref().filter(|id| HOOKS.contains(&id.name.as_str())) else { continue };
+        let (Some(start), Some(end)) = (program.original(id.span.start), program.original(id.span.end)) else { continue };
+        let name = id.name.as_str();
+        hints.push(
+            Diagnostic::hint(
+                "H0201",
+                format!("`{name}` here is a local function, not the lifecycle hook"),
+                Span::new(start, end),
+            )
+            .with_label("declared here; nothing calls it")
+            .with_help(format!(
+                "to run code at that point, `import {{ {name} }} from 'eghact'` and call `{name}(() => {{ … }})`"
+            )),
+        );
+    }
+    hints
 }
 
 /// Names declared without a declaration: `$: name = …` at the top level when nothing else

@@ -140,7 +140,10 @@ impl<'s, 'a> Infer<'s, 'a> {
                     let list = self.expressions.get(list).map_or(Type::Unknown, |e| self.expression(e));
                     return list.iterated().ok().flatten().unwrap_or(Type::Unknown);
                 }
-                parameter.type_annotation.as_ref().map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env))
+                parameter
+                    .type_annotation
+                    .as_ref()
+                    .map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env))
             }
             _ => Type::Unknown,
         }
@@ -228,13 +231,15 @@ impl<'s, 'a> Infer<'s, 'a> {
             Expression::SequenceExpression(s) => s.expressions.last().map_or(Type::Unknown, |e| self.expression(e)),
             Expression::TSAsExpression(e) => super::from_annotation(&e.type_annotation, &self.env),
             Expression::TSSatisfiesExpression(e) => self.expression(&e.expression),
-            Expression::TSNonNullExpression(e) => {
-                Type::union(self.expression(&e.expression).members().iter().filter(|m| !matches!(m, Type::Null | Type::Undefined)).cloned())
-            }
+            Expression::TSNonNullExpression(e) => Type::union(
+                self.expression(&e.expression).members().iter().filter(|m| !matches!(m, Type::Null | Type::Undefined)).cloned(),
+            ),
             Expression::AwaitExpression(a) => match self.expression(&a.argument) {
                 Type::Promise(inner) => *inner,
                 Type::Unknown | Type::Any => Type::Unknown,
-                other if other.members().iter().any(|m| matches!(m, Type::Promise(_) | Type::Named(_) | Type::Object(_))) => Type::Unknown,
+                other if other.members().iter().any(|m| matches!(m, Type::Promise(_) | Type::Named(_) | Type::Object(_))) => {
+                    Type::Unknown
+                }
                 other => other,
             },
             Expression::StaticMemberExpression(member) if !member.optional => {
