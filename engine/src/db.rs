@@ -343,6 +343,7 @@ fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse)
     if !parse.diagnostics.iter().any(Diagnostic::is_error) {
         let signatures = children.iter().map(|(name, child)| (name.clone(), signature(db, *child).clone())).collect();
         diagnostics.extend(types::check_component(file.text(db), &parse.component, &signatures));
+        diagnostics.extend(semantics::a11y(&parse.component));
     }
     diagnostics
 }
@@ -394,6 +395,21 @@ fn check_component_uses(
                 }
                 AttributeKind::Spread(_) => {
                     spread = true;
+                    continue;
+                }
+                AttributeKind::Event { name, .. } => {
+                    if signature.events_closed && !signature.events.iter().any(|e| e.name == name.text) {
+                        let known: Vec<&str> = signature.events.iter().map(|e| e.name.as_str()).collect();
+                        diagnostics.push(
+                            Diagnostic::error(
+                                "E0607",
+                                format!("`{}` has no event `{}`", element.name.text, name.text),
+                                name.span,
+                            )
+                            .with_label("not in its `createEventDispatcher<{ … }>()`")
+                            .with_help(format!("its events are: {}", known.join(", "))),
+                        );
+                    }
                     continue;
                 }
                 _ => continue,

@@ -5,10 +5,12 @@
 //! Invariant: a [`Signature`] holds no spans, so an edit of a body or a style gives an equal
 //! signature (and an equal hash).
 
+mod a11y;
 mod load;
 mod outline;
 mod signature;
 
+pub use a11y::a11y;
 pub use load::{load_function, returned_keys};
 pub use outline::{Import, Outline, outline, script_in_place};
 pub use signature::{Event, Prop, Signature};

@@ -8,7 +8,7 @@ use oxc::span::{GetSpan, SourceType};
 
 use super::{Event, Prop, Signature};
 use crate::diagnostics::Span;
-use crate::syntax::ast::{Component, ElementKind, Node, RawBlock, walk_elements};
+use crate::syntax::ast::{AttributeKind, Component, ElementKind, Handler, Node, RawBlock, walk_elements};
 
 /// `import … from 'specifier'` of a component script.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -36,7 +36,7 @@ pub fn outline(source: &str, component: &Component) -> Outline {
         script_outline(source, block, &mut outline);
     }
     if let Some(template) = &component.template {
-        collect_slots(&template.nodes, &mut outline.signature.slots);
+        template_contract(&template.nodes, &mut outline.signature);
     }
     outline
 }
@@ -114,11 +114,11 @@ fn script_outline(source: &str, block: &RawBlock, outline: &mut Outline) {
                             }
                         }
                     }
-                    dispatcher_declarations(decl, &slice, &mut dispatchers, &mut outline.signature.events);
+                    dispatcher_declarations(decl, &slice, &mut dispatchers, &mut outline.signature);
                 }
             }
             Statement::VariableDeclaration(decl) => {
-                dispatcher_declarations(decl, &slice, &mut dispatchers, &mut outline.signature.events);
+                dispatcher_declarations(decl, &slice, &mut dispatchers, &mut outline.signature);
             }
             _ => {}
         }
@@ -136,7 +136,7 @@ fn dispatcher_declarations(
     decl: &VariableDeclaration<'_>,
     slice: &impl Fn(oxc::span::Span) -> String,
     dispatchers: &mut Vec<String>,
-    events: &mut Vec<Event>,
+    signature: &mut Signature,
 ) {
     for declarator in &decl.declarations {
         let (BindingPattern::BindingIdentifier(id), Some(Expression::CallExpression(call))) = (&declarator.id, &declarator.init)
@@ -150,11 +150,12 @@ fn dispatcher_declarations(
         let Some(TSType::TSTypeLiteral(literal)) = call.type_arguments.as_ref().and_then(|t| t.params.first()) else {
             continue;
         };
+        signature.events_closed = true;
         for member in &literal.members {
             if let TSSignature::TSPropertySignature(property) = member {
                 if let Some(name) = property.key.static_name() {
                     push_event(
-                        events,
+                        &mut signature.events,
                         name.to_string(),
                         property.type_annotation.as_ref().map(|t| slice(t.type_annotation.span())),
                     );
@@ -198,12 +199,18 @@ fn doc_comment(text: &str, program: &Program<'_>, start: u32) -> Option<String> 
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
-fn collect_slots(nodes: &[Node], slots: &mut Vec<String>) {
+/// Slots, and events forwarded by `@event` without a handler.
+fn template_contract(nodes: &[Node], signature: &mut Signature) {
     walk_elements(nodes, &mut |element| {
         if element.kind == ElementKind::Slot {
             let name = element.static_attribute("name").unwrap_or("").to_string();
-            if !slots.contains(&name) {
-                slots.push(name);
+            if !signature.slots.contains(&name) {
+                signature.slots.push(name);
+            }
+        }
+        for attribute in &element.attributes {
+            if let AttributeKind::Event { name, handler: Handler::None, .. } = &attribute.kind {
+                push_event(&mut signature.events, name.text.clone(), None);
             }
         }
     });

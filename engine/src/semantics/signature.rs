@@ -7,6 +7,9 @@ use serde::Serialize;
 pub struct Signature {
     pub props: Vec<Prop>,
     pub events: Vec<Event>,
+    /// `events` is the whole list: the component types its dispatcher
+    /// (`createEventDispatcher<{ … }>()`), so listening to another event is a mistake.
+    pub events_closed: bool,
     /// Slot names; `""` is the default slot.
     pub slots: Vec<String>,
 }
@@ -25,7 +28,7 @@ pub struct Prop {
     pub docs: Option<String>,
 }
 
-/// An event the component dispatches.
+/// An event the component dispatches, or forwards from an element (`<button @click>`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Event {
     pub name: String,
@@ -50,7 +53,7 @@ impl Signature {
             field(if prop.required { "required" } else { "optional" });
             field(&optional(&prop.docs));
         }
-        field(&format!("events:{}", self.events.len()));
+        field(&format!("events:{}:{}", self.events.len(), self.events_closed));
         for event in &self.events {
             field(&event.name);
             field(&optional(&event.detail));

@@ -75,6 +75,7 @@ pub fn check_component(source: &str, component: &Component, children: &HashMap<S
         }
     }
     diagnostics.extend(local_lifecycle_functions(&parsed.program, &program));
+    diagnostics.extend(unused_declarations(&parsed.program, &semantic, &program));
     let infer = Infer::new(source, &semantic, &program, &parsed.program);
     let mut types = TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics };
     types.roles();
@@ -208,6 +209,48 @@ fn local_lifecycle_functions(ast: &Program<'_>, program: &VirtualProgram) -> Vec
         );
     }
     hints
+}
+
+/// Props and state (`let`) of the script that nothing reads, in the script or the template.
+/// Names starting with `_` are meant to be unused; a store read as `$name` is used.
+fn unused_declarations(ast: &Program<'_>, semantic: &oxc::semantic::Semantic<'_>, program: &VirtualProgram) -> Vec<Diagnostic> {
+    let scoping = semantic.scoping();
+    let unresolved = scoping.root_unresolved_references();
+    let mut warnings = Vec::new();
+    for statement in &ast.body {
+        let (declaration, prop) = match statement {
+            Statement::VariableDeclaration(decl) => (decl, false),
+            Statement::ExportDeclaration(export) => match &export.declaration {
+                Declaration::VariableDeclaration(decl) => (decl, true),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if declaration.kind != VariableDeclarationKind::Let {
+            continue;
+        }
+        for declarator in &declaration.declarations {
+            for id in declarator.id.get_binding_identifiers() {
+                let name = id.name.as_str();
+                let Some(symbol) = id.symbol_id.get() else { continue };
+                let read = scoping.get_resolved_reference_ids(symbol).iter().any(|r| scoping.get_reference(*r).is_read());
+                if read || name.starts_with('_') || unresolved.contains_key(format!("${name}").as_str()) {
+                    continue;
+                }
+                let (Some(start), Some(end)) = (program.original(id.span.start), program.original(id.span.end)) else { continue };
+                let span = Span::new(start, end);
+                warnings.push(match prop {
+                    true => Diagnostic::warning("W0601", format!("the prop `{name}` is never used"), span)
+                        .with_label("declared with `export let`, read nowhere")
+                        .with_help("use it in the script or the template, or remove it from the component's props"),
+                    false => Diagnostic::warning("W0602", format!("`{name}` is never read"), span)
+                        .with_label("assigned, never read")
+                        .with_help(format!("remove it, or rename it `_{name}` if it is meant to be unused")),
+                });
+            }
+        }
+    }
+    warnings
 }
 
 /// Names declared without a declaration: `$: name = …` at the top level when nothing else
@@ -408,5 +451,22 @@ let maybe = Math.random() > 0.5 ? 1 : 'a';
         let children = HashMap::from([("Child".to_string(), outline.signature)]);
         let source = "<script>import Child from './Child.egh'; let n = 1;</script><template><Child size=\"xl\" count={'3'} row={{}} /><Child size={'lg'} count={n} /></template>";
         assert_eq!(found(source, &children), [("E0604".to_string(), "'3'".to_string())]);
+    }
+}
+
+#[cfg(test)]
+mod unused_tests {
+    use super::*;
+    use crate::syntax;
+
+    #[test]
+    fn unused_props_and_state() {
+        let source = "<script>export let used = 1; export let spare = 2; let shown = 0; let hidden = 0; let _quiet = 0; let count = 0; let store = null;\nfunction bump() { hidden = 1; count += 1; }\n</script><template><p @click={bump}>{used}{shown}{$store}</p></template>";
+        let parse = syntax::parse(source);
+        let found: Vec<(String, String)> = check_component(source, &parse.component, &HashMap::new())
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.span.text(source).to_string()))
+            .collect();
+        assert_eq!(found, [("W0601".to_string(), "spare".to_string()), ("W0602".to_string(), "hidden".to_string())]);
     }
 }
