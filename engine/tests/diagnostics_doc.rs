@@ -17,10 +17,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use eghact_engine::build::{FileChange, Host};
-use eghact_engine::db::{self, Database, Layout};
+mod common;
+
+use common::{check_snippet, snippet_files};
 use eghact_engine::diagnostics::{Diagnostic, Severity};
-use eghact_engine::routes;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("engine/ has a parent").to_path_buf()
@@ -146,51 +146,6 @@ fn sections(doc: &str) -> Vec<Section> {
 }
 
 // ---- running snippets through the engine ----
-
-/// The files of a snippet: `//- path` lines start files; without them, `src/App.egh`.
-fn snippet_files(snippet: &str) -> Vec<(String, String)> {
-    if !snippet.trim_start().starts_with("//- ") {
-        return vec![("src/App.egh".to_string(), snippet.to_string())];
-    }
-    let mut files: Vec<(String, String)> = Vec::new();
-    for line in snippet.split_inclusive('\n') {
-        match line.strip_prefix("//- ") {
-            Some(path) => files.push((path.trim().to_string(), String::new())),
-            None => {
-                if let Some((_, text)) = files.last_mut() {
-                    text.push_str(line);
-                }
-            }
-        }
-    }
-    files
-}
-
-/// The diagnostics of every component of the snippet, by path, as a build reports them.
-fn check_snippet(snippet: &str) -> Vec<(String, Vec<Diagnostic>)> {
-    let files = snippet_files(snippet);
-    let mut host = Host::new(Database::default(), Layout { src: "src".into(), src_from_out: "../src".into() });
-    host.apply(files.iter().map(|(path, text)| FileChange::Write { path: path.clone(), text: text.clone() }));
-    let mut result: Vec<(String, Vec<Diagnostic>)> = files
-        .iter()
-        .filter(|(path, _)| path.ends_with(".egh"))
-        .map(|(path, _)| {
-            let file = host.file(path).expect("written above");
-            (path.clone(), db::diagnostics(host.db(), file).clone())
-        })
-        .collect();
-    // Route file names are checked over the whole source folder, as a build does.
-    let sources: Vec<PathBuf> = files.iter().filter_map(|(path, _)| path.strip_prefix("src/")).map(PathBuf::from).collect();
-    if let Some(manifest) = routes::for_sources(&sources) {
-        for (path, diagnostic) in manifest.diagnostics {
-            let path = format!("src/{path}");
-            if let Some((_, diagnostics)) = result.iter_mut().find(|(p, _)| *p == path) {
-                diagnostics.push(diagnostic);
-            }
-        }
-    }
-    result
-}
 
 /// Inputs too large to print in the doc, for sections marked `<!-- generated: … -->`.
 fn generated_wrong(code: &str) -> Option<String> {

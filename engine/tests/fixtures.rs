@@ -1,7 +1,11 @@
 //! Data-driven tests: every `.egh` file under `fixtures/parse` has its syntax tree and
 //! diagnostics snapshotted beside it; every file under `fixtures/compile` its compiled
-//! JavaScript, CSS and diagnostics. Add a case by adding a file; run with
+//! JavaScript, CSS and diagnostics; every project under `fixtures/check/invalid` (one file,
+//! or several started by `//- src/Path.egh` lines) its diagnostics, and every project under
+//! `fixtures/check/valid` must have none. Add a case by adding a file; run with
 //! `UPDATE_EXPECT=1 cargo test` to write new snapshots, then review the diff.
+
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -54,5 +58,36 @@ fn compile_fixtures() {
             assert_eq!(map["version"], 3);
             assert!(map["sources"][0].as_str().unwrap().ends_with(".egh"));
         }
+    }
+}
+
+/// The rendered diagnostics of every file of a check fixture.
+fn checked(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap();
+    let files = common::snippet_files(&text);
+    let mut rendered = String::new();
+    for (file, diagnostics) in common::check_snippet(&text) {
+        if diagnostics.is_empty() {
+            continue;
+        }
+        let source = &files.iter().find(|(p, _)| *p == file).expect("checked file").1;
+        rendered.push_str(&render(&file, source, &diagnostics));
+    }
+    rendered
+}
+
+#[test]
+fn valid_projects_check_cleanly() {
+    for path in fixtures("check/valid") {
+        assert_eq!(checked(&path), "", "{} must check without diagnostics", name(&path));
+    }
+}
+
+#[test]
+fn invalid_projects_have_their_diagnostics() {
+    for path in fixtures("check/invalid") {
+        let actual = checked(&path);
+        assert!(!actual.is_empty(), "{} reports nothing", name(&path));
+        expect_file![path.with_extension("diagnostics")].assert_eq(&actual);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use eghact_engine::build::{FileChange, Host};
-use eghact_engine::db::{self, Database, FilePath, Layout};
+use eghact_engine::db::{self, Database, FilePath};
 use expect_test::{Expect, expect};
 use salsa::plumbing::AsId;
 
@@ -23,8 +23,8 @@ let title = 'Hello';
 export let title: string;
 let open = false;
 </script>
-<template><h2 @click="open = !open">{title}</h2></template>
-<style>h2 { color: red; }</style>
+<template><button @click="open = !open">{title}</button></template>
+<style>button { color: red; }</style>
 //- src/lib/Badge.egh
 <script>export let count = 0;</script>
 <template><span>{count}</span></template>
@@ -32,16 +32,9 @@ let open = false;
 export const format = (n: number) => `${n}`;
 "#;
 
-fn files(project: &str) -> Vec<FileChange> {
-    project
-        .split("//- ")
-        .filter(|chunk| !chunk.trim().is_empty())
-        .map(|chunk| {
-            let (path, text) = chunk.split_once('\n').unwrap_or((chunk, ""));
-            FileChange::Write { path: path.trim().to_string(), text: text.to_string() }
-        })
-        .collect()
-}
+mod common;
+
+use common::writes as files;
 
 struct Fixture {
     host: Host,
@@ -59,7 +52,7 @@ impl Fixture {
                 sink.lock().unwrap().push(database_key);
             }
         });
-        let host = Host::new(db, Layout { src: "src".into(), src_from_out: "../src".into() });
+        let host = common::host(db);
         let mut fixture = Self { host, log, paths: Vec::new() };
         fixture.edit(files(project));
         fixture.check_all();
@@ -129,8 +122,8 @@ export let title: string;
 let open = true;
 function toggle() { open = !open; }
 </script>
-<template><h2 @click={toggle}>{title}!</h2></template>
-<style>h2 { color: blue; }</style>
+<template><button @click={toggle}>{title}!</button></template>
+<style>button { color: blue; }</style>
 "#;
 
 #[test]

@@ -19,7 +19,7 @@ use super::infer::Infer;
 use super::program::{Role, VirtualProgram};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::semantics::Signature;
-use crate::syntax::ast::Component;
+use crate::syntax::ast::{AttrValue, AttributeKind, Component, ElementKind, ValuePart, walk_elements};
 
 /// Names the runtime provides to every component without an import: the current route
 /// store and the middlewares of `@eghact/store` (LANGUAGE.md).
@@ -79,6 +79,7 @@ pub fn check_component(source: &str, component: &Component, children: &HashMap<S
     let infer = Infer::new(source, &semantic, &program, &parsed.program);
     let mut types = TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics };
     types.roles();
+    types.static_props(component);
     types.visit_program(&parsed.program);
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     diagnostics
@@ -138,6 +139,44 @@ impl<'a> TypeChecks<'_, '_, 'a> {
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+impl TypeChecks<'_, '_, '_> {
+    /// `<Child tone="warn">`: a static text value is a string literal.
+    fn static_props(&mut self, component: &Component) {
+        let Some(template) = &component.template else { return };
+        let mut found = Vec::new();
+        walk_elements(&template.nodes, &mut |element| {
+            if element.kind != ElementKind::Component {
+                return;
+            }
+            for attribute in &element.attributes {
+                let AttributeKind::Plain { name, value: AttrValue::Text(parts) } = &attribute.kind else { continue };
+                let [ValuePart::Text(text)] = parts.as_slice() else { continue };
+                found.push((element.name.text.clone(), name.text.clone(), text.value.clone(), text.span));
+            }
+        });
+        for (component, name, value, span) in found {
+            let ty = Type::Literal(super::Literal::String(value));
+            self.prop_type(&component, &name, &ty, span);
+        }
+    }
+
+    /// E0604 when `ty` cannot be passed as `name` of `component`.
+    fn prop_type(&mut self, component: &str, name: &str, ty: &Type, span: Span) {
+        let Some(prop) = self.children.get(component).and_then(|s| s.prop(name)) else { return };
+        let Some(expected) = prop.ty.as_deref().map(super::annotation::from_text) else { return };
+        if !ty.assignable_to(&expected) {
+            self.diagnostics.push(
+                Diagnostic::error("E0604", format!("`{component}` expects `{name}` of type `{expected}`, not `{ty}`"), span)
+                    .with_label(format!("type `{ty}`"))
+                    .with_help(format!(
+                        "`{name}` is declared `export let {name}: {}` in `{component}`",
+                        prop.ty.as_deref().unwrap_or("")
+                    )),
+            );
         }
     }
 }
@@ -267,7 +306,8 @@ fn implicit_declarations(program: &Program<'_>, scoping: &Scoping) -> HashSet<St
             continue;
         }
         let Statement::ExpressionStatement(expression) = &labeled.body else { continue };
-        let Expression::AssignmentExpression(assignment) = &expression.expression else { continue };
+        // `$: ({ a, b } = obj)` needs the parentheses.
+        let Expression::AssignmentExpression(assignment) = expression.expression.without_parentheses() else { continue };
         match &assignment.left {
             AssignmentTarget::AssignmentTargetIdentifier(id) if scoping.get_binding(root, id.name.into()).is_none() => {
                 names.insert(id.name.to_string());
@@ -450,7 +490,7 @@ let maybe = Math.random() > 0.5 ? 1 : 'a';
         );
         let children = HashMap::from([("Child".to_string(), outline.signature)]);
         let source = "<script>import Child from './Child.egh'; let n = 1;</script><template><Child size=\"xl\" count={'3'} row={{}} /><Child size={'lg'} count={n} /></template>";
-        assert_eq!(found(source, &children), [("E0604".to_string(), "'3'".to_string())]);
+        assert_eq!(found(source, &children), [("E0604".to_string(), "xl".to_string()), ("E0604".to_string(), "'3'".to_string())]);
     }
 }
 

@@ -35,7 +35,7 @@ impl<'s, 'a> Infer<'s, 'a> {
         for statement in &ast.body {
             if let Statement::LabeledStatement(labeled) = statement {
                 if let Statement::ExpressionStatement(expression) = &labeled.body {
-                    if let Expression::AssignmentExpression(assignment) = &expression.expression {
+                    if let Expression::AssignmentExpression(assignment) = expression.expression.without_parentheses() {
                         if let AssignmentTarget::AssignmentTargetIdentifier(id) = &assignment.left {
                             implicit.insert(id.name.to_string(), &assignment.right);
                         }
