@@ -275,7 +275,9 @@ pub fn strongly_connected(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec
     cycles
 }
 
-/// The import cycle `file` is part of, if any.
+/// The import cycle `file` is part of, if any. It reads the whole import graph: after an edit
+/// salsa re-validates every component's imports (about 10 ms for 10,000 components), so an
+/// editor publishes [`check`] first.
 #[salsa::tracked(returns(ref))]
 pub fn cycle_of(db: &dyn salsa::Database, file: SourceFile) -> Option<Vec<String>> {
     let path = file.path(db);
@@ -358,6 +360,12 @@ pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     }
     diagnostics
+}
+
+/// The name at `offset` of a component, its type and its declaration: for hover, definition
+/// and completion in an editor.
+pub fn name_at(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<types::NameInfo> {
+    types::name_at(file.text(db), &parse(db, file).component, offset)
 }
 
 /// E0502 for a member of `cycle`, on its first import.

@@ -340,7 +340,7 @@ impl Builder {
             .map_init(
                 || handles.get(),
                 |db, plan| {
-                    let (mut outcome, entry) = run(db, cache, plan);
+                    let (mut outcome, entry) = run(db, cache, plan, write);
                     if write && !outcome.failed(&in_cycle) {
                         outcome.written = Some(write_outputs(project, &outcome.plan.path, &entry)?);
                     }
@@ -679,8 +679,9 @@ impl Handles {
     }
 }
 
-/// A cache lookup, and a compile on a miss.
-fn run(db: &Database, cache: &TieredCache, plan: Plan) -> (Outcome, Arc<CacheEntry>) {
+/// A cache lookup, and a compile on a miss, stored in the cache when `store` is set (a check
+/// reads the cache but writes nothing).
+fn run(db: &Database, cache: &TieredCache, plan: Plan, store: bool) -> (Outcome, Arc<CacheEntry>) {
     if let Some(hit) = cache.get(&plan.key) {
         if let Some(diagnostics) = hit.entry.get("diagnostics").and_then(|d| serde_json::from_slice(d).ok()) {
             let outcome = Outcome { plan, cache: CacheState::Hit(hit.tier), diagnostics, compile_ms: None, written: None };
@@ -701,7 +702,9 @@ fn run(db: &Database, cache: &TieredCache, plan: Plan) -> (Outcome, Arc<CacheEnt
         }
         None => (Arc::new(CacheEntry::new(Vec::new())), Vec::new()),
     };
-    cache.put(&plan.key, &entry);
+    if store {
+        cache.put(&plan.key, &entry);
+    }
     (Outcome { plan, cache: CacheState::Miss, diagnostics, compile_ms: Some(ms(started)), written: None }, entry)
 }
 

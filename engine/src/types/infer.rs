@@ -67,7 +67,7 @@ impl<'s, 'a> Infer<'s, 'a> {
     }
 
     /// The type of a name at a reference, `Unknown` when not certain.
-    fn reference(&self, ident: &IdentifierReference<'a>) -> Type {
+    pub fn reference(&self, ident: &IdentifierReference<'a>) -> Type {
         let scoping = self.semantic.scoping();
         let symbol = ident.reference_id.get().and_then(|r| scoping.get_reference(r).symbol_id());
         match symbol {

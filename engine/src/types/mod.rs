@@ -9,11 +9,13 @@ mod check;
 mod globals;
 mod infer;
 mod program;
+mod query;
 
 use std::fmt;
 
 pub use annotation::{TypeEnv, from_annotation};
 pub use check::check_component;
+pub use query::{NameInfo, members, name_at};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {

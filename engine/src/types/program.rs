@@ -59,6 +59,14 @@ impl VirtualProgram {
         builder.program
     }
 
+    /// The program offset of a `.egh` offset, if the offset lies in a copied piece.
+    pub fn to_program(&self, original: u32) -> Option<u32> {
+        self.pieces
+            .iter()
+            .find(|(_, from, len)| *from <= original && original <= from + len)
+            .map(|(at, from, _)| at + (original - from))
+    }
+
     /// The `.egh` offset of a program offset, if it lies in a copied piece.
     pub fn original(&self, offset: u32) -> Option<u32> {
         let index = self.pieces.partition_point(|(at, _, _)| *at <= offset).checked_sub(1)?;
