@@ -510,3 +510,42 @@ mod unused_tests {
         assert_eq!(found, [("W0601".to_string(), "spare".to_string()), ("W0602".to_string(), "hidden".to_string())]);
     }
 }
+
+#[cfg(test)]
+mod narrowing_tests {
+    use super::*;
+    use crate::syntax;
+
+    fn found(source: &str) -> Vec<(String, String)> {
+        let parse = syntax::parse(source);
+        check_component(source, &parse.component, &HashMap::new())
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.span.text(source).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn conditions_narrow_in_their_branches() {
+        let source = r#"<script lang="ts">
+export let value: string | number = 0;
+export let items: number[] | null = null;
+export let mode: 'a' | 'b' = 'a';
+</script>
+<template>
+{#if typeof value === 'string'}{value * 2}{:else}{value * 2}{/if}
+{#if items}{#each items as n}{n * 2}{/each}{/if}
+{#if mode === 'a'}{mode === 'b'}{:else}{mode === 'b'}{/if}
+<p>{typeof value === 'number' ? value * 2 : value.length}</p>
+</template>"#;
+        assert_eq!(
+            found(source),
+            [("E0605".to_string(), "value".to_string()), ("E0606".to_string(), "mode === 'b'".to_string()),]
+        );
+    }
+
+    #[test]
+    fn reassigned_script_variables_are_not_narrowed() {
+        let source = "<script lang=\"ts\">\nlet value: string | number = 0;\nfunction go() { if (typeof value === 'string') { value = 1; return value * 2; } }\n</script><template><button @click={go}>{value}</button></template>";
+        assert!(found(source).is_empty(), "{:?}", found(source));
+    }
+}

@@ -70,16 +70,147 @@ impl<'s, 'a> Infer<'s, 'a> {
     pub fn reference(&self, ident: &IdentifierReference<'a>) -> Type {
         let scoping = self.semantic.scoping();
         let symbol = ident.reference_id.get().and_then(|r| scoping.get_reference(r).symbol_id());
-        match symbol {
+        let declared = match symbol {
             Some(symbol) => self.symbol(symbol),
             None => match ident.name.as_str() {
-                "undefined" => Type::Undefined,
-                "NaN" | "Infinity" => Type::Number,
+                "undefined" => return Type::Undefined,
+                "NaN" | "Infinity" => return Type::Number,
                 name => match self.implicit.get(name) {
                     Some(expression) => self.guarded_implicit(name, expression),
-                    None => Type::Unknown,
+                    None => return Type::Unknown,
                 },
             },
+        };
+        self.narrowed(ident, symbol, declared)
+    }
+
+    /// `ty` as the conditions around `ident` leave it: the branches of `if`, `? :`, `&&` and
+    /// `||` whose test reads the same name (truthiness, `typeof`, `===` with a literal, `null`).
+    fn narrowed(&self, ident: &IdentifierReference<'a>, symbol: Option<SymbolId>, mut ty: Type) -> Type {
+        if ty.is_unknown() {
+            return ty;
+        }
+        // Script code may assign the variable between the test and the use; flow analysis is
+        // out of the subset, so only names nothing reassigns narrow there.
+        let scoping = self.semantic.scoping();
+        let reassigned =
+            symbol.is_none_or(|s| scoping.get_resolved_reference_ids(s).iter().any(|r| scoping.get_reference(*r).is_write()));
+        if reassigned && ident.span.start < self.program.template_start {
+            return ty;
+        }
+        let nodes = self.semantic.nodes();
+        let mut inner = ident.span;
+        for ancestor in nodes.ancestors(ident.node_id.get()) {
+            let within = |outer: oxc::span::Span| outer.start <= inner.start && inner.end <= outer.end;
+            match ancestor.kind() {
+                AstKind::IfStatement(statement) if within(statement.consequent.span()) => {
+                    ty = self.narrow(ty, &statement.test, true, ident, symbol);
+                }
+                AstKind::IfStatement(statement) if statement.alternate.as_ref().is_some_and(|a| within(a.span())) => {
+                    ty = self.narrow(ty, &statement.test, false, ident, symbol);
+                }
+                AstKind::ConditionalExpression(c) if within(c.consequent.span()) => {
+                    ty = self.narrow(ty, &c.test, true, ident, symbol)
+                }
+                AstKind::ConditionalExpression(c) if within(c.alternate.span()) => {
+                    ty = self.narrow(ty, &c.test, false, ident, symbol)
+                }
+                AstKind::LogicalExpression(l) if within(l.right.span()) => match l.operator {
+                    LogicalOperator::And => ty = self.narrow(ty, &l.left, true, ident, symbol),
+                    LogicalOperator::Or => ty = self.narrow(ty, &l.left, false, ident, symbol),
+                    LogicalOperator::Coalesce => {}
+                },
+                // A function body may run later, when the conditions no longer hold.
+                AstKind::Function(_) | AstKind::ArrowFunctionExpression(_) => {
+                    if !self.is_template_scope(ancestor.kind().span()) {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            inner = ancestor.kind().span();
+        }
+        ty
+    }
+
+    /// The arrow functions the virtual program wraps template scopes in run at once.
+    fn is_template_scope(&self, span: oxc::span::Span) -> bool {
+        self.program.original(span.start).is_none()
+    }
+
+    /// Whether `expression` reads the same variable as `ident`.
+    fn same_name(&self, expression: &Expression<'a>, ident: &IdentifierReference<'a>, symbol: Option<SymbolId>) -> bool {
+        let Expression::Identifier(other) = expression.without_parentheses() else { return false };
+        let scoping = self.semantic.scoping();
+        let other_symbol = other.reference_id.get().and_then(|r| scoping.get_reference(r).symbol_id());
+        other.name == ident.name && other_symbol == symbol
+    }
+
+    fn narrow(
+        &self,
+        ty: Type,
+        test: &Expression<'a>,
+        branch: bool,
+        ident: &IdentifierReference<'a>,
+        symbol: Option<SymbolId>,
+    ) -> Type {
+        let keep = |ty: &Type, f: &dyn Fn(&Type) -> bool| Type::union(ty.members().iter().filter(|m| f(m)).cloned());
+        match test.without_parentheses() {
+            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
+                self.narrow(ty, &u.argument, !branch, ident, symbol)
+            }
+            e if self.same_name(e, ident, symbol) => match branch {
+                true => keep(&ty, &|m| !is_falsy_only(m)),
+                false => ty,
+            },
+            Expression::LogicalExpression(l) if l.operator == LogicalOperator::And && branch => {
+                let ty = self.narrow(ty, &l.left, true, ident, symbol);
+                self.narrow(ty, &l.right, true, ident, symbol)
+            }
+            Expression::LogicalExpression(l) if l.operator == LogicalOperator::Or && !branch => {
+                let ty = self.narrow(ty, &l.left, false, ident, symbol);
+                self.narrow(ty, &l.right, false, ident, symbol)
+            }
+            Expression::BinaryExpression(b) => {
+                let (equal, strict) = match b.operator {
+                    BinaryOperator::StrictEquality => (true, true),
+                    BinaryOperator::StrictInequality => (false, true),
+                    BinaryOperator::Equality => (true, false),
+                    BinaryOperator::Inequality => (false, false),
+                    _ => return ty,
+                };
+                let holds = equal == branch;
+                let (subject, other) = if self.same_name(&b.left, ident, symbol) || is_typeof_of(&b.left, self, ident, symbol) {
+                    (&b.left, &b.right)
+                } else {
+                    (&b.right, &b.left)
+                };
+                if let Expression::UnaryExpression(u) = subject.without_parentheses() {
+                    // `typeof x === 'string'`
+                    if u.operator != UnaryOperator::Typeof || !self.same_name(&u.argument, ident, symbol) {
+                        return ty;
+                    }
+                    let Expression::StringLiteral(kind) = other.without_parentheses() else { return ty };
+                    let kind = kind.value.as_str();
+                    return match holds {
+                        true => keep(&ty, &|m| typeof_may_be(m, kind)),
+                        false => keep(&ty, &|m| !(typeof_certain(m) && typeof_may_be(m, kind))),
+                    };
+                }
+                if !self.same_name(subject, ident, symbol) {
+                    return ty;
+                }
+                let nullish = |m: &Type| matches!(m, Type::Null | Type::Undefined | Type::Void);
+                match (self.expression(other), holds) {
+                    // `x == null` also matches `undefined`.
+                    (Type::Null | Type::Undefined, true) if !strict => keep(&ty, &|m| nullish(m)),
+                    (Type::Null | Type::Undefined, false) if !strict => keep(&ty, &|m| !nullish(m)),
+                    (value @ (Type::Literal(_) | Type::Null | Type::Undefined), true) if ty.overlaps(&value) => value,
+                    (value @ (Type::Literal(_) | Type::Null | Type::Undefined), false) => keep(&ty, &|m| *m != value),
+                    _ => ty,
+                }
+            }
+            _ => ty,
         }
     }
 
@@ -279,4 +410,42 @@ impl<'s, 'a> Infer<'s, 'a> {
             ShiftLeft | ShiftRight | ShiftRightZeroFill | BitwiseOR | BitwiseXOR | BitwiseAnd => Type::Number,
         }
     }
+}
+
+/// A member that is never truthy.
+fn is_falsy_only(ty: &Type) -> bool {
+    matches!(ty, Type::Null | Type::Undefined | Type::Void | Type::Literal(Literal::Boolean(false)))
+        || matches!(ty, Type::Literal(Literal::String(s)) if s.is_empty())
+        || matches!(ty, Type::Literal(Literal::Number(n)) if n == "0")
+}
+
+/// `typeof x` on the left of a comparison.
+fn is_typeof_of<'a>(
+    expression: &Expression<'a>,
+    infer: &Infer<'_, 'a>,
+    ident: &IdentifierReference<'a>,
+    symbol: Option<SymbolId>,
+) -> bool {
+    matches!(expression.without_parentheses(), Expression::UnaryExpression(u) if u.operator == UnaryOperator::Typeof && infer.same_name(&u.argument, ident, symbol))
+}
+
+/// Whether `typeof` of a value of type `ty` may give `kind`.
+fn typeof_may_be(ty: &Type, kind: &str) -> bool {
+    match ty {
+        Type::String | Type::Literal(Literal::String(_)) => kind == "string",
+        Type::Number | Type::Literal(Literal::Number(_)) => kind == "number",
+        Type::Boolean | Type::Literal(Literal::Boolean(_)) => kind == "boolean",
+        Type::BigInt => kind == "bigint",
+        Type::Symbol => kind == "symbol",
+        Type::Undefined | Type::Void => kind == "undefined",
+        Type::Function(_) => kind == "function",
+        Type::Null | Type::Object(_) | Type::Array(_) | Type::Tuple(_) | Type::Record(..) | Type::Promise(_) => kind == "object",
+        // `Named` classes may be callable; unknown types may be anything.
+        _ => true,
+    }
+}
+
+/// Whether `typeof_may_be` is exact for `ty` (it is not for unknown and named types).
+fn typeof_certain(ty: &Type) -> bool {
+    !matches!(ty, Type::Unknown | Type::Any | Type::Named(_) | Type::Never)
 }

@@ -21,6 +21,8 @@ pub struct VirtualProgram {
     /// `{#each}` item patterns, by their start offset in `text`: the list expression's start
     /// offset in `text`.
     pub each_items: HashMap<u32, u32>,
+    /// Where the template's part of `text` starts (after the script).
+    pub template_start: u32,
 }
 
 /// What a template expression is for, when a check depends on it.
@@ -42,6 +44,7 @@ impl VirtualProgram {
             typescript: false,
             roles: HashMap::new(),
             each_items: HashMap::new(),
+            template_start: 0,
         };
         let mut builder = Builder { source, program };
         if let Some(script) = &component.script {
@@ -53,6 +56,7 @@ impl VirtualProgram {
             builder.program.text = in_place;
             builder.glue("\n;");
         }
+        builder.program.template_start = builder.program.text.len() as u32;
         if let Some(template) = &component.template {
             builder.nodes(&template.nodes);
         }
@@ -140,13 +144,19 @@ impl Builder<'_> {
                     self.expression(m.expr);
                 }
                 Node::Element(element) => self.element(element),
+                // A real `if` chain, so that conditions narrow types in their branches.
                 Node::If(block) => {
-                    for branch in &block.branches {
-                        self.expression(branch.condition);
-                        self.scoped(&[], &[], |b| b.nodes(&branch.children));
+                    for (i, branch) in block.branches.iter().enumerate() {
+                        self.glue(if i == 0 { ";if (\n" } else { " else if (\n" });
+                        self.copy(branch.condition);
+                        self.glue("\n) {\n");
+                        self.nodes(&branch.children);
+                        self.glue("\n}");
                     }
                     if let Some(children) = &block.else_branch {
-                        self.scoped(&[], &[], |b| b.nodes(children));
+                        self.glue(" else {\n");
+                        self.nodes(children);
+                        self.glue("\n}");
                     }
                 }
                 Node::Each(block) => {
