@@ -271,12 +271,32 @@ impl<'s, 'a> Infer<'s, 'a> {
                     let list = self.expressions.get(list).map_or(Type::Unknown, |e| self.expression(e));
                     return list.iterated().ok().flatten().unwrap_or(Type::Unknown);
                 }
-                parameter
-                    .type_annotation
-                    .as_ref()
-                    .map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env))
+                if let Some(annotation) = &parameter.type_annotation {
+                    return super::from_annotation(&annotation.type_annotation, &self.env);
+                }
+                self.event_parameter(node, parameter).unwrap_or(Type::Unknown)
             }
             _ => Type::Unknown,
+        }
+    }
+
+    /// The event a handler receives: `event` in `@click="…"`, or the first parameter of an
+    /// arrow given as `@click={(e) => …}`, typed from the DOM's table of events.
+    fn event_parameter(&self, node: oxc::semantic::NodeId, parameter: &FormalParameter<'a>) -> Option<Type> {
+        let start = parameter.pattern.span().start;
+        if let Some(event) = self.program.event_params.get(&start) {
+            return Some(dom_event(event));
+        }
+        let nodes = self.semantic.nodes();
+        let params = nodes.parent_node(node);
+        let AstKind::FormalParameters(list) = params.kind() else { return None };
+        if list.items.first().map(|p| p.span.start) != Some(parameter.span.start) {
+            return None;
+        }
+        let AstKind::ArrowFunctionExpression(arrow) = nodes.parent_kind(params.id()) else { return None };
+        match self.program.roles.get(&arrow.span.start) {
+            Some(super::program::Role::Handler { event }) => Some(dom_event(event)),
+            _ => None,
         }
     }
 
@@ -448,4 +468,26 @@ fn typeof_may_be(ty: &Type, kind: &str) -> bool {
 /// Whether `typeof_may_be` is exact for `ty` (it is not for unknown and named types).
 fn typeof_certain(ty: &Type) -> bool {
     !matches!(ty, Type::Unknown | Type::Any | Type::Named(_) | Type::Never)
+}
+
+/// The DOM's type for an event by name; `Event` for the rest.
+fn dom_event(name: &str) -> Type {
+    let class = match name {
+        "click" | "dblclick" | "mousedown" | "mouseup" | "mousemove" | "mouseenter" | "mouseleave" | "mouseover" | "mouseout"
+        | "contextmenu" | "auxclick" => "MouseEvent",
+        "keydown" | "keyup" | "keypress" => "KeyboardEvent",
+        "beforeinput" => "InputEvent",
+        "submit" => "SubmitEvent",
+        "focus" | "blur" | "focusin" | "focusout" => "FocusEvent",
+        "pointerdown" | "pointerup" | "pointermove" | "pointerenter" | "pointerleave" | "pointerover" | "pointerout"
+        | "pointercancel" => "PointerEvent",
+        "wheel" => "WheelEvent",
+        "touchstart" | "touchend" | "touchmove" | "touchcancel" => "TouchEvent",
+        "drag" | "dragstart" | "dragend" | "dragenter" | "dragleave" | "dragover" | "drop" => "DragEvent",
+        "copy" | "cut" | "paste" => "ClipboardEvent",
+        "animationstart" | "animationend" | "animationiteration" => "AnimationEvent",
+        "transitionstart" | "transitionend" | "transitionrun" | "transitioncancel" => "TransitionEvent",
+        _ => "Event",
+    };
+    Type::Named(class.to_string())
 }

@@ -23,6 +23,9 @@ pub struct VirtualProgram {
     pub each_items: HashMap<u32, u32>,
     /// Where the template's part of `text` starts (after the script).
     pub template_start: u32,
+    /// The `event` parameter of handler statements (`@click="…"`), by its offset in `text`:
+    /// the event's name.
+    pub event_params: HashMap<u32, String>,
 }
 
 /// What a template expression is for, when a check depends on it.
@@ -45,6 +48,7 @@ impl VirtualProgram {
             roles: HashMap::new(),
             each_items: HashMap::new(),
             template_start: 0,
+            event_params: HashMap::new(),
         };
         let mut builder = Builder { source, program };
         if let Some(script) = &component.script {
@@ -111,7 +115,7 @@ impl Builder<'_> {
     }
 
     /// Children in a function whose parameters bind `patterns` (each item, index, …).
-    /// Returns where each pattern starts in the program.
+    /// Returns where each pattern, then each name, starts in the program.
     fn scoped(&mut self, patterns: &[Expr], names: &[&str], body: impl FnOnce(&mut Self)) -> Vec<u32> {
         self.glue(";((");
         let mut first = true;
@@ -128,6 +132,7 @@ impl Builder<'_> {
                 self.glue(", ");
             }
             first = false;
+            starts.push(self.program.text.len() as u32);
             self.glue(name);
         }
         self.glue(") => {\n");
@@ -208,10 +213,11 @@ impl Builder<'_> {
                     }
                     // Statements run as `(event) => { … }` (LANGUAGE.md decision 3).
                     Handler::Statements(statements) => {
-                        self.scoped(&[], &["event"], |b| {
+                        let starts = self.scoped(&[], &["event"], |b| {
                             b.copy(*statements);
                             b.glue("\n;");
                         });
+                        self.program.event_params.extend(starts.first().map(|at| (*at, name.text.clone())));
                     }
                 },
                 AttributeKind::Bind { target, .. } => {

@@ -186,4 +186,11 @@ mod tests {
         assert_eq!((text.name.as_str(), text.ty.clone()), ("text", Type::String));
         assert_eq!(members(&at(source, "rows", 1).unwrap().ty).first().map(|m| m.name.as_str()), Some("length"));
     }
+
+    #[test]
+    fn handlers_receive_dom_events() {
+        let source = "<script>let n = 0;</script><template><input @keydown={(e) => e.key} /><button @click=\"n = event.detail\">{n}</button></template>";
+        assert_eq!(at(source, "e)", 0).unwrap().ty, Type::Named("KeyboardEvent".into()));
+        assert_eq!(at(source, "event", 0).unwrap().ty, Type::Named("MouseEvent".into()));
+    }
 }
