@@ -26,6 +26,16 @@ use crate::diagnostics::{Diagnostic, Span};
 pub struct ScopedCss {
     pub code: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// The scoped selectors (outside `:global(…)`), for finding those no element matches.
+    pub selectors: Vec<ScopedSelector>,
+}
+
+/// A complex selector the component's class was added to, by compound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopedSelector {
+    pub span: Span,
+    /// Each compound's element name (lowercase) and classes.
+    pub compounds: Vec<(Option<String>, Vec<String>)>,
 }
 
 /// Scopes the CSS `source` (the text inside `<style>…</style>`) to the component class `scope_class`
@@ -34,11 +44,12 @@ pub struct ScopedCss {
 pub fn scope_css(source: &str, base: u32, scope_class: &str) -> ScopedCss {
     let mut diags = Vec::new();
     let toks = tokenize(source, base, &mut diags);
-    let mut scoper = Scoper { src: source, toks, pos: 0, base, class: scope_class, out: String::new(), diags };
+    let mut scoper =
+        Scoper { src: source, toks, pos: 0, base, class: scope_class, out: String::new(), diags, selectors: Vec::new() };
     scoper.contents(Ctx::TOP, true);
     let mut diagnostics = scoper.diags;
     diagnostics.sort_by_key(|d| d.span.start);
-    ScopedCss { code: scoper.out, diagnostics }
+    ScopedCss { code: scoper.out, diagnostics, selectors: scoper.selectors }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -471,6 +482,7 @@ struct Scoper<'a> {
     class: &'a str,
     out: String,
     diags: Vec<Diagnostic>,
+    selectors: Vec<ScopedSelector>,
 }
 
 impl<'a> Scoper<'a> {
@@ -1029,6 +1041,9 @@ impl Scoper<'_> {
             self.error("E0307", format!("a selector cannot end with the combinator `{c}`"), at, "add a selector after it");
             return None;
         }
+        if mode == SelMode::Scope && depth == 0 && !relative {
+            self.record_selector(s, e, &compounds);
+        }
         let alone = compounds.len() == 1;
         let leading_type = compounds
             .first()
@@ -1052,6 +1067,29 @@ impl Scoper<'_> {
             self.compound(&mut out, &compound.simples, mode, alone, depth)?;
         }
         Some((out, compounds.len(), leading_type))
+    }
+
+    /// Remembers a scoped selector's element names and classes; one with `:global`, `:root` or
+    /// `&` is left out, since it may match outside the component.
+    fn record_selector(&mut self, s: usize, e: usize, compounds: &[Compound]) {
+        let mut recorded = Vec::new();
+        for compound in compounds {
+            let mut tag = None;
+            let mut classes = Vec::new();
+            for simple in &compound.simples {
+                match simple.kind {
+                    SimpleKind::Global | SimpleKind::Root | SimpleKind::Nesting => return,
+                    SimpleKind::Type if simple.e == simple.s + 1 => tag = Some(self.text(simple.s).to_ascii_lowercase()),
+                    SimpleKind::Class => classes.push(self.text(simple.s + 1).to_string()),
+                    _ => {}
+                }
+            }
+            recorded.push((tag, classes));
+        }
+        let (s, e) = self.trim(s, e);
+        if s < e {
+            self.selectors.push(ScopedSelector { span: self.span_of(s, e), compounds: recorded });
+        }
     }
 
     /// Parses one simple selector at token `i` (< `e`); `first` when it starts a compound.

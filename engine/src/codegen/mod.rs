@@ -8,6 +8,7 @@ mod js;
 mod script;
 mod sourcemap;
 mod template;
+mod unused_css;
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -102,6 +103,7 @@ pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: 
         Some(style) => {
             let scoped = css::scope_css(style.content.text(source), style.content.start, &scope);
             diagnostics.extend(scoped.diagnostics);
+            diagnostics.extend(unused_css::unused_selectors(&scoped.selectors, nodes, source));
             scoped.code
         }
         None => String::new(),
