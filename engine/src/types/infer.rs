@@ -396,6 +396,13 @@ impl<'s, 'a> Infer<'s, 'a> {
             Expression::StaticMemberExpression(member) if !member.optional => {
                 self.expression(&member.object).member(&member.property.name).unwrap_or(Type::Unknown)
             }
+            // `a?.b`, `a?.b.c`: what the chain reads, or `undefined` where it stops.
+            Expression::ChainExpression(chain) => match &chain.expression {
+                ChainElement::StaticMemberExpression(member) => {
+                    self.expression(&member.object).member(&member.property.name).unwrap_or(Type::Unknown)
+                }
+                _ => Type::Unknown,
+            },
             Expression::CallExpression(call) if !call.optional => match self.expression(&call.callee) {
                 Type::Function(function) => function.ret,
                 _ => Type::Unknown,

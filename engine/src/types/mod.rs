@@ -262,6 +262,12 @@ impl Type {
                 "length" => Type::Number,
                 _ => Type::Unknown,
             }),
+            // `a.b` on `A | B`: the union of what each has; `null` and `undefined` (reached
+            // through `?.`) give `undefined`.
+            Type::Union(members) => Some(Type::union(members.iter().map(|m| match m {
+                Type::Null | Type::Undefined | Type::Void => Type::Undefined,
+                m => m.member(name).unwrap_or(Type::Unknown),
+            }))),
             _ => Some(Type::Unknown),
         }
     }

@@ -188,6 +188,14 @@ mod tests {
     }
 
     #[test]
+    fn optional_chains_and_unions() {
+        let source =
+            "<script lang=\"ts\">\nexport let user: { name: string } | null = null;\n</script><template>{user?.name}</template>";
+        let name = at(source, "name}", 0).unwrap();
+        assert_eq!(name.ty.to_string(), "string | undefined");
+    }
+
+    #[test]
     fn handlers_receive_dom_events() {
         let source = "<script>let n = 0;</script><template><input @keydown={(e) => e.key} /><button @click=\"n = event.detail\">{n}</button></template>";
         assert_eq!(at(source, "e)", 0).unwrap().ty, Type::Named("KeyboardEvent".into()));
