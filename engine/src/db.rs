@@ -21,8 +21,8 @@ use crate::semantics::{self, Outline, Signature};
 use crate::syntax::{self, Parse};
 use crate::types;
 
-/// One file under the project's source folder. Only components (`.egh`) carry their text;
-/// other files are known by path, for import resolution.
+/// One file under the project's source folder. Components and script modules carry their
+/// text (see [`has_text`]); other files (assets) are known by path, for import resolution.
 #[salsa::input(debug)]
 pub struct SourceFile {
     /// Relative to the project root, with `/` separators (`src/lib/Card.egh`).
@@ -69,6 +69,12 @@ impl Layout {
             source_map_source: Some(format!("{up}{}/{relative}", self.src_from_out)),
         }
     }
+}
+
+/// Whether the database holds the text of the file at `path`: components, and script modules
+/// whose types components import.
+pub fn has_text(path: &str) -> bool {
+    [".egh", ".ts", ".mts", ".cts", ".js", ".mjs"].iter().any(|ext| path.ends_with(ext))
 }
 
 #[salsa::db]
@@ -146,26 +152,34 @@ pub fn file_at<'db>(db: &'db dyn salsa::Database, path: FilePath<'db>) -> Option
 
 #[salsa::tracked(returns(ref))]
 pub fn resolve(db: &dyn salsa::Database, file: SourceFile) -> Vec<(String, Resolution)> {
-    let from = file.path(db);
-    import_specifiers(db, file)
-        .iter()
-        .map(|specifier| {
-            let resolution = match specifier.as_str() {
-                s if codegen::is_framework_module(s) => Resolution::Framework,
-                s if s.contains("://") => Resolution::Url,
-                s if s.starts_with("./") || s.starts_with("../") || s.starts_with('/') => {
-                    let target = join_relative(from, s, &Workspace::get(db).layout(db).src);
-                    match file_at(db, FilePath::new(db, target.clone())) {
-                        Some(found) if target.ends_with(".egh") => Resolution::Component(found),
-                        Some(_) => Resolution::File(target),
-                        None => Resolution::Missing(target),
-                    }
-                }
-                _ => Resolution::Package,
-            };
-            (specifier.clone(), resolution)
-        })
-        .collect()
+    import_specifiers(db, file).iter().map(|specifier| (specifier.clone(), resolve_specifier(db, file, specifier))).collect()
+}
+
+/// What `specifier`, imported by `file`, names. A relative path may leave out the extension
+/// (`./types` for `types.ts`) or name the JavaScript a TypeScript file becomes (`./x.js` for
+/// `x.ts`), as TypeScript resolves them.
+fn resolve_specifier(db: &dyn salsa::Database, file: SourceFile, specifier: &str) -> Resolution {
+    match specifier {
+        s if codegen::is_framework_module(s) => Resolution::Framework,
+        s if s.contains("://") => Resolution::Url,
+        s if s.starts_with("./") || s.starts_with("../") || s.starts_with('/') => {
+            let target = join_relative(file.path(db), s, &Workspace::get(db).layout(db).src);
+            let mut candidates = vec![target.clone()];
+            if let Some(stem) = target.strip_suffix(".js") {
+                candidates.push(format!("{stem}.ts"));
+            }
+            for suffix in [".ts", ".js", "/index.ts", "/index.js"] {
+                candidates.push(format!("{target}{suffix}"));
+            }
+            let found = candidates.into_iter().find_map(|path| file_at(db, FilePath::new(db, path.clone())).map(|f| (path, f)));
+            match found {
+                Some((path, found)) if path.ends_with(".egh") => Resolution::Component(found),
+                Some((path, _)) => Resolution::File(path),
+                None => Resolution::Missing(target),
+            }
+        }
+        _ => Resolution::Package,
+    }
 }
 
 /// `specifier` resolved against the folder of `from`; `/…` is relative to the source folder.
@@ -184,6 +198,19 @@ fn join_relative(from: &str, specifier: &str, src: &str) -> String {
         }
     }
     parts.join("/")
+}
+
+/// The interfaces and type aliases a script module exports, by name.
+#[salsa::tracked(returns(ref))]
+pub fn module_types(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, types::Type> {
+    let allocator = oxc::allocator::Allocator::default();
+    let source_type = oxc::span::SourceType::from_path(file.path(db)).unwrap_or_else(|_| oxc::span::SourceType::ts());
+    let parsed = oxc::parser::Parser::new(&allocator, file.text(db), source_type).parse();
+    if parsed.panicked {
+        return BTreeMap::new();
+    }
+    let env = types::TypeEnv::of(&parsed.program.body);
+    env.exported(&parsed.program.body).into_iter().collect()
 }
 
 /// The import graph of the project's components.
@@ -322,16 +349,32 @@ fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse)
     let outline = outline(db, file);
     let resolved = resolve(db, file);
     let mut children = BTreeMap::new();
-    for (import, (_, resolution)) in outline.imports.iter().filter(|i| !i.type_only).zip(resolved) {
+    let mut imported_types = std::collections::HashMap::new();
+    for import in &outline.imports {
+        // Type-only imports are not resolved for the build; their types are looked up here.
+        let resolution = match import.type_only {
+            false => resolved.iter().find(|(s, _)| *s == import.specifier).map(|(_, r)| r.clone()),
+            true => Some(resolve_specifier(db, file, &import.specifier)),
+        };
         match resolution {
-            Resolution::Missing(target) => diagnostics.push(
+            Some(Resolution::Missing(target)) => diagnostics.push(
                 Diagnostic::error("E0501", format!("cannot resolve import `{}`", import.specifier), import.span)
                     .with_label(format!("no file `{target}` in the project"))
                     .with_help("check the path; imports are relative to this file"),
             ),
-            Resolution::Component(child) => {
+            Some(Resolution::Component(child)) => {
                 if let Some(name) = &import.default_name {
-                    children.insert(name.clone(), *child);
+                    children.insert(name.clone(), child);
+                }
+            }
+            Some(Resolution::File(path)) => {
+                if let Some(module) = file_at(db, FilePath::new(db, path)) {
+                    let exported = module_types(db, module);
+                    for (imported, local) in &import.names {
+                        if let Some(ty) = exported.get(imported) {
+                            imported_types.insert(local.clone(), ty.clone());
+                        }
+                    }
                 }
             }
             _ => {}
@@ -344,7 +387,7 @@ fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse)
     // reported twice.
     if !parse.diagnostics.iter().any(Diagnostic::is_error) {
         let signatures = children.iter().map(|(name, child)| (name.clone(), signature(db, *child).clone())).collect();
-        diagnostics.extend(types::check_component(file.text(db), &parse.component, &signatures));
+        diagnostics.extend(types::check_component(file.text(db), &parse.component, &signatures, imported_types));
         diagnostics.extend(semantics::a11y(&parse.component));
     }
     diagnostics

@@ -178,6 +178,7 @@ fn an_added_import_resolves_and_checks_the_importer() {
         file_at(path src/lib/format.ts)
         import_graph(…)
         import_specifiers(src/lib/Badge.egh)
+        module_types(src/lib/format.ts)
         outline(src/lib/Badge.egh)
         parse(src/lib/Badge.egh)
         resolve(src/lib/Badge.egh)
@@ -196,6 +197,7 @@ fn a_deleted_file_reports_its_importers() {
         diagnostics(src/App.egh)
         file_at(path src/Card.egh)
         file_at(path src/lib/Badge.egh)
+        file_at(…)
         import_graph(…)
         resolve(src/App.egh)"#]]);
     assert_eq!(diagnostics["src/App.egh"], ["E0501"]);
@@ -218,6 +220,7 @@ fn a_renamed_file_is_a_removal_and_an_addition() {
         diagnostics(src/lib/Pill.egh)
         file_at(path src/Card.egh)
         file_at(path src/lib/Badge.egh)
+        file_at(…)
         import_graph(…)
         import_specifiers(src/lib/Pill.egh)
         outline(src/lib/Pill.egh)

@@ -449,12 +449,12 @@ impl Builder {
         Ok(())
     }
 
-    /// The changed components and the components that import them.
+    /// The changed components and the components that import them (or a changed module).
     fn affected(&self, dirty: &BTreeSet<String>) -> Vec<String> {
         let mut affected: BTreeSet<String> = dirty.iter().filter(|p| self.sources.contains_key(*p)).cloned().collect();
         for (path, state) in &self.state.components {
             let imports_dirty =
-                state.imports.iter().any(|(_, i)| matches!(i, Imported::Component(target) if dirty.contains(target)));
+                state.imports.iter().any(|(_, i)| matches!(i, Imported::Component(t) | Imported::File(t) if dirty.contains(t)));
             if imports_dirty && self.sources.contains_key(path) {
                 affected.insert(path.clone());
             }
@@ -572,7 +572,11 @@ impl Builder {
                 for (_, imported) in &imports {
                     builder = match imported {
                         Imported::Component(target) => builder.import(target, signature_of(target)),
-                        Imported::File(target) => builder.import(&format!("file {target}"), Digest::of(b"")),
+                        // A script module's types reach the checker: its text is part of the key.
+                        Imported::File(target) => {
+                            let text = self.host.file(target).map(|f| f.text(db).clone()).unwrap_or_default();
+                            builder.import(&format!("file {target}"), Digest::of(text.as_bytes()))
+                        }
                         Imported::Missing(target) => builder.import(&format!("missing {target}"), Digest::of(b"")),
                         Imported::Outside => builder,
                     };
@@ -750,7 +754,7 @@ fn resolved_imports(db: &Database, file: SourceFile) -> Vec<(String, Imported)> 
 }
 
 fn read_change(on_disk: &Path, path: &str) -> Result<FileChange, ProjectError> {
-    let text = if path.ends_with(".egh") {
+    let text = if db::has_text(path) {
         fs::read_to_string(on_disk).map_err(|source| ProjectError::Read { path: on_disk.to_path_buf(), source })?
     } else {
         String::new()

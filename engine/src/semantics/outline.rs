@@ -20,6 +20,8 @@ pub struct Import {
     pub default_name: Option<String>,
     /// `import type …`: erased from the output.
     pub type_only: bool,
+    /// Named imports as `(imported, local)`: `{ Row as Line }` is `("Row", "Line")`.
+    pub names: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -95,6 +97,17 @@ fn script_outline(source: &str, block: &RawBlock, outline: &mut Outline) {
                     _ => None,
                 }),
                 type_only: import.import_kind.is_type(),
+                names: import
+                    .specifiers
+                    .iter()
+                    .flatten()
+                    .filter_map(|s| match s {
+                        ImportDeclarationSpecifier::ImportSpecifier(named) => {
+                            Some((named.imported.name().to_string(), named.local.name.to_string()))
+                        }
+                        _ => None,
+                    })
+                    .collect(),
             }),
             Statement::ExportDeclaration(export) => {
                 if let Declaration::VariableDeclaration(decl) = &export.declaration {

@@ -14,6 +14,8 @@ const MAX_DEPTH: usize = 16;
 #[derive(Default)]
 pub struct TypeEnv<'a> {
     declarations: HashMap<String, Declaration<'a>>,
+    /// Types imported from script modules, by local name.
+    imported: HashMap<String, Type>,
 }
 
 enum Declaration<'a> {
@@ -50,6 +52,31 @@ impl<'a> TypeEnv<'a> {
         env
     }
 
+    /// With the types a component imports from script modules.
+    pub fn with_imported(mut self, imported: HashMap<String, Type>) -> Self {
+        self.imported = imported;
+        self
+    }
+
+    /// The exported interfaces and type aliases, converted: what another file may import.
+    pub fn exported(&self, statements: &[Statement<'_>]) -> Vec<(String, Type)> {
+        statements
+            .iter()
+            .filter_map(|statement| match statement {
+                Statement::ExportDeclaration(export) => match &export.declaration {
+                    oxc::ast::ast::Declaration::TSInterfaceDeclaration(i) => Some(i.id.name.to_string()),
+                    oxc::ast::ast::Declaration::TSTypeAliasDeclaration(a) => Some(a.id.name.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .map(|name| {
+                let ty = self.named(&name, 0);
+                (name, ty)
+            })
+            .collect()
+    }
+
     fn named(&self, name: &str, depth: usize) -> Type {
         match self.declarations.get(name) {
             Some(Declaration::Alias(alias)) => convert(&alias.type_annotation, self, depth + 1),
@@ -57,6 +84,7 @@ impl<'a> TypeEnv<'a> {
                 // `extends` brings members we may not know: only a plain interface is exact.
                 if interface.extends.is_empty() { object(&interface.body.body, self, depth + 1) } else { Type::Unknown }
             }
+            None if self.imported.contains_key(name) => self.imported[name].clone(),
             // Built-in classes (`MouseEvent`, `Date`, …) are objects whose members we do not model.
             None if super::globals::is_global(name) && name.starts_with(|c: char| c.is_ascii_uppercase()) => {
                 Type::Named(name.to_string())

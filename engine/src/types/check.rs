@@ -28,7 +28,12 @@ const AMBIENT: &[&str] = &["$route", "middleware"];
 /// The diagnostics of names and types. `children` are the signatures of the components the
 /// script imports, by local name. A script or template expression with syntax errors is left
 /// to the compiler, which reports them.
-pub fn check_component(source: &str, component: &Component, children: &HashMap<String, Signature>) -> Vec<Diagnostic> {
+pub fn check_component(
+    source: &str,
+    component: &Component,
+    children: &HashMap<String, Signature>,
+    imported_types: HashMap<String, Type>,
+) -> Vec<Diagnostic> {
     let program = VirtualProgram::new(source, component);
     let allocator = Allocator::default();
     let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
@@ -76,7 +81,7 @@ pub fn check_component(source: &str, component: &Component, children: &HashMap<S
     }
     diagnostics.extend(local_lifecycle_functions(&parsed.program, &program));
     diagnostics.extend(unused_declarations(&parsed.program, &semantic, &program));
-    let infer = Infer::new(source, &semantic, &program, &parsed.program);
+    let infer = Infer::new(source, &semantic, &program, &parsed.program, imported_types);
     let mut types = TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics };
     types.roles();
     types.static_props(component);
@@ -395,7 +400,7 @@ mod tests {
 
     fn codes(source: &str) -> Vec<(String, String)> {
         let parse = syntax::parse(source);
-        check_component(source, &parse.component, &HashMap::new())
+        check_component(source, &parse.component, &HashMap::new(), HashMap::new())
             .into_iter()
             .map(|d| (d.span.text(source).to_string(), d.help.unwrap_or_default()))
             .collect()
@@ -431,7 +436,7 @@ mod type_tests {
 
     fn found(source: &str, children: &HashMap<String, Signature>) -> Vec<(String, String)> {
         let parse = syntax::parse(source);
-        check_component(source, &parse.component, children)
+        check_component(source, &parse.component, children, HashMap::new())
             .into_iter()
             .map(|d| (d.code.to_string(), d.span.text(source).to_string()))
             .collect()
@@ -503,7 +508,7 @@ mod unused_tests {
     fn unused_props_and_state() {
         let source = "<script>export let used = 1; export let spare = 2; let shown = 0; let hidden = 0; let _quiet = 0; let count = 0; let store = null;\nfunction bump() { hidden = 1; count += 1; }\n</script><template><p @click={bump}>{used}{shown}{$store}</p></template>";
         let parse = syntax::parse(source);
-        let found: Vec<(String, String)> = check_component(source, &parse.component, &HashMap::new())
+        let found: Vec<(String, String)> = check_component(source, &parse.component, &HashMap::new(), HashMap::new())
             .into_iter()
             .map(|d| (d.code.to_string(), d.span.text(source).to_string()))
             .collect();
@@ -518,7 +523,7 @@ mod narrowing_tests {
 
     fn found(source: &str) -> Vec<(String, String)> {
         let parse = syntax::parse(source);
-        check_component(source, &parse.component, &HashMap::new())
+        check_component(source, &parse.component, &HashMap::new(), HashMap::new())
             .into_iter()
             .map(|d| (d.code.to_string(), d.span.text(source).to_string()))
             .collect()

@@ -30,7 +30,13 @@ pub struct Infer<'s, 'a> {
 }
 
 impl<'s, 'a> Infer<'s, 'a> {
-    pub fn new(source: &'s str, semantic: &'s Semantic<'a>, program: &'s VirtualProgram, ast: &'a Program<'a>) -> Self {
+    pub fn new(
+        source: &'s str,
+        semantic: &'s Semantic<'a>,
+        program: &'s VirtualProgram,
+        ast: &'a Program<'a>,
+        imported_types: HashMap<String, Type>,
+    ) -> Self {
         let mut implicit = HashMap::new();
         for statement in &ast.body {
             if let Statement::LabeledStatement(labeled) = statement {
@@ -53,7 +59,7 @@ impl<'s, 'a> Infer<'s, 'a> {
             source,
             semantic,
             program,
-            env: TypeEnv::of(&ast.body),
+            env: TypeEnv::of(&ast.body).with_imported(imported_types),
             implicit,
             expressions,
             symbols: RefCell::default(),

@@ -35,7 +35,7 @@ pub fn name_at(source: &str, component: &Component, offset: u32) -> Option<NameI
         return None;
     }
     let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
-    let infer = Infer::new(source, &semantic, &program, &parsed.program);
+    let infer = Infer::new(source, &semantic, &program, &parsed.program, Default::default());
     let scoping = semantic.scoping();
     let to_file = |span: oxc::span::Span| Some(Span::new(program.original(span.start)?, program.original(span.end)?));
     // The innermost identifier-like node that covers the offset.
