@@ -60,6 +60,7 @@ fn check_reports_json_without_writing() {
     assert_eq!(report["diagnostics"][0]["line"], 1);
     assert_eq!(report["diagnostics"][0]["column"], 11);
     assert!(!dir.path().join("dist").exists());
+    assert!(!dir.path().join(".eghact").exists(), "a check writes no cache");
 }
 
 #[test]

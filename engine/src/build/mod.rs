@@ -180,9 +180,12 @@ impl Builder {
         if options.memory_cache {
             tiers.push(Box::new(MemoryCache::new(config.memory_bytes)));
         }
-        match DiskCache::open(&config.dir, config.disk_limits()) {
-            Ok(disk) => tiers.push(Box::new(disk)),
-            Err(error) => warnings.push(format!("disk cache unavailable, building without it: {error}")),
+        // A check writes nothing: it reads a disk cache that exists and creates none.
+        if options.write || config.dir.is_dir() {
+            match DiskCache::open(&config.dir, config.disk_limits()) {
+                Ok(disk) => tiers.push(Box::new(disk)),
+                Err(error) => warnings.push(format!("disk cache unavailable, building without it: {error}")),
+            }
         }
         let cache = TieredCache::new(tiers);
         let mut state = BuildState::load(&project.root.join(WORK_DIR).join(STATE_FILE));
