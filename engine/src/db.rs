@@ -107,10 +107,28 @@ pub fn outline(db: &dyn salsa::Database, file: SourceFile) -> Outline {
     semantics::outline(file.text(db), &syntax::parse(file.text(db)).component)
 }
 
-/// The component's contract with its importers: the firewall of incremental builds.
+/// The component's contract with its importers: the firewall of incremental builds. Prop
+/// types that name the component's own interfaces and aliases are written out in full, so
+/// that importers can read them (and change when those declarations change).
 #[salsa::tracked(returns(ref))]
 pub fn signature(db: &dyn salsa::Database, file: SourceFile) -> Signature {
-    outline(db, file).signature.clone()
+    let mut signature = outline(db, file).signature.clone();
+    let local_names = |ty: &str| {
+        ty.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
+    };
+    if signature.props.iter().any(|p| p.ty.as_deref().is_some_and(local_names)) {
+        let text = file.text(db);
+        if let Some(script) = syntax::parse(text).component.script.filter(|s| s.is_typescript()) {
+            let annotations: Vec<&str> = signature.props.iter().map(|p| p.ty.as_deref().unwrap_or("")).collect();
+            let expanded = types::expand_annotations(&semantics::script_in_place(text, &script), &annotations);
+            for (prop, expanded) in signature.props.iter_mut().zip(expanded) {
+                if let Some(expanded) = expanded {
+                    prop.ty = Some(expanded);
+                }
+            }
+        }
+    }
+    signature
 }
 
 /// The import specifiers of a component, without spans, so that moving an import line does

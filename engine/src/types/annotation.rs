@@ -99,6 +99,33 @@ pub fn from_annotation(annotation: &TSType<'_>, env: &TypeEnv<'_>) -> Type {
     convert(annotation, env, 0)
 }
 
+/// Each annotation (TypeScript type text) with the script's own interfaces and aliases
+/// written out, when it names any; `None` where there is nothing to expand or the result
+/// would be `unknown`.
+pub fn expand_annotations(script: &str, annotations: &[&str]) -> Vec<Option<String>> {
+    let allocator = oxc::allocator::Allocator::default();
+    let parsed = oxc::parser::Parser::new(&allocator, script, oxc::span::SourceType::ts()).parse();
+    if parsed.panicked || !parsed.diagnostics.is_empty() {
+        return vec![None; annotations.len()];
+    }
+    let env = TypeEnv::of(&parsed.program.body);
+    annotations
+        .iter()
+        .map(|text| {
+            let local = text.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| env.declarations.contains_key(w));
+            if !local {
+                return None;
+            }
+            let probe = format!("let probe: {text};");
+            let parsed = oxc::parser::Parser::new(&allocator, allocator.alloc_str(&probe), oxc::span::SourceType::ts()).parse();
+            let Some(Statement::VariableDeclaration(decl)) = parsed.program.body.first() else { return None };
+            let annotation = decl.declarations.first()?.type_annotation.as_ref()?;
+            let ty = from_annotation(&annotation.type_annotation, &env);
+            (!ty.is_unknown()).then(|| ty.to_string())
+        })
+        .collect()
+}
+
 /// The type an annotation written as text denotes (a prop's type in another component's
 /// signature), without that component's declarations: its own interfaces become `Unknown`.
 pub fn from_text(text: &str) -> Type {

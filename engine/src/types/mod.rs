@@ -13,7 +13,7 @@ mod query;
 
 use std::fmt;
 
-pub use annotation::{TypeEnv, from_annotation};
+pub use annotation::{TypeEnv, expand_annotations, from_annotation};
 pub use check::check_component;
 pub use query::{NameInfo, members, name_at};
 
@@ -371,7 +371,11 @@ impl fmt::Display for Type {
                     if i > 0 {
                         f.write_str(" | ")?;
                     }
-                    write!(f, "{m}")?;
+                    // `(() => void) | null`, not a function returning `void | null`.
+                    match m {
+                        Type::Function(_) => write!(f, "({m})")?,
+                        _ => write!(f, "{m}")?,
+                    }
                 }
                 Ok(())
             }
