@@ -15,6 +15,7 @@
 //! (default 3) runs. Exits non-zero when a build reports an error.
 
 mod generator;
+mod harness;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -51,15 +52,9 @@ fn eghact(dir: &Path, extra: &[&str]) -> Result<Run, String> {
     Ok(Run { wall_ms, summary })
 }
 
+/// The fastest of `iters` runs of the binary.
 fn best(iters: usize, mut run: impl FnMut() -> Result<Run, String>) -> Result<Run, String> {
-    let mut best: Option<Run> = None;
-    for _ in 0..iters {
-        let next = run()?;
-        if best.as_ref().is_none_or(|b| next.wall_ms < b.wall_ms) {
-            best = Some(next);
-        }
-    }
-    best.ok_or_else(|| "no run".to_string())
+    harness::best(iters, || run().map(|r| (r.wall_ms, r))).map(|(_, run)| run)
 }
 
 /// A fresh copy of the project's sources (and, with `cache`, of its disk cache) in a new
@@ -191,35 +186,19 @@ fn bench(n: usize, iters: usize) -> Result<f64, String> {
 }
 
 fn main() -> ExitCode {
-    let sizes: Vec<usize> = std::env::var("EGHACT_BENCH_SIZES")
-        .unwrap_or_else(|_| "1000,10000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let iters: usize = std::env::var("EGHACT_BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
+    let (sizes, iters) = harness::knobs();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("eghact build benchmark ({cores} cores, best of {iters})");
-    let mut first = None;
-    for &n in &sizes {
-        match bench(n, iters) {
-            Ok(per_component) => {
-                first.get_or_insert((n, per_component));
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    if let Some((n, eghact)) = first {
-        match svelte_ms_per_component(n) {
+    harness::sweep(
+        &sizes,
+        |n| bench(n, iters),
+        |n, eghact| match svelte_ms_per_component(n) {
             Ok(svelte) => println!(
                 "cold build vs Svelte on {n} components: eghact {eghact:.3} ms/component (check + compile + write, new process), \
-                 svelte {svelte:.3} ms/component (compile only) -> {:.1}x",
+             svelte {svelte:.3} ms/component (compile only) -> {:.1}x",
                 svelte / eghact
             ),
             Err(why) => println!("svelte comparison skipped: {why}"),
-        }
-    }
-    ExitCode::SUCCESS
+        },
+    )
 }

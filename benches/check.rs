@@ -14,6 +14,7 @@
 //! Best of `EGHACT_BENCH_ITERS` (default 3). Exits non-zero when a check reports an error.
 
 mod generator;
+mod harness;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -27,17 +28,6 @@ const SEED: u64 = 0xE6AC7;
 
 fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
-}
-
-fn best<T>(iters: usize, mut run: impl FnMut() -> Result<(f64, T), String>) -> Result<(f64, T), String> {
-    let mut best: Option<(f64, T)> = None;
-    for _ in 0..iters {
-        let next = run()?;
-        if best.as_ref().is_none_or(|b| next.0 < b.0) {
-            best = Some(next);
-        }
-    }
-    best.ok_or_else(|| "no run".into())
 }
 
 /// `eghact check` on a fresh copy of `files` under `parent`.
@@ -92,7 +82,7 @@ fn in_process(files: &[(String, String)], iters: usize) -> Result<(), String> {
     let target = &paths[paths.len() / 2];
     let original = files.iter().find(|(p, _)| p == target).map(|(_, t)| t.clone()).ok_or("no target")?;
     let mut edits = 0;
-    let (body_ms, body_files) = best(iters.max(5), || {
+    let (body_ms, body_files) = harness::best(iters.max(5), || {
         edits += 1;
         let edit = format!("{original}\n<!-- edit {edits} -->\n");
         let (ms, checked) = recheck(&mut host, target, edit);
@@ -138,45 +128,28 @@ fn svelte_check(n: usize) -> Result<f64, String> {
 }
 
 fn main() -> ExitCode {
-    let sizes: Vec<usize> = std::env::var("EGHACT_BENCH_SIZES")
-        .unwrap_or_else(|_| "1000,10000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let iters: usize = std::env::var("EGHACT_BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
+    let (sizes, iters) = harness::knobs();
     println!("eghact check benchmark (best of {iters})");
-    let mut first = None;
-    for &n in &sizes {
+    let bench = |n: usize| -> Result<f64, String> {
         println!("{n} components:");
         let files = generator::generate(n, Flavor::Egh, SEED);
-        let result = tempfile::tempdir().map_err(|e| e.to_string()).and_then(|tmp| {
-            let mut run = 0;
-            let (full, ()) = best(iters, || {
-                run += 1;
-                full_check(&files, tmp.path(), run)
-            })?;
-            println!("  {:<44} {full:>9.1} ms", "full check, new process (eghact check)");
-            in_process(&files, iters)?;
-            Ok(full)
-        });
-        match result {
-            Ok(full) => {
-                first.get_or_insert((n, full));
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    if let Some((n, eghact)) = first {
-        match svelte_check(n) {
-            Ok(svelte) => println!(
+        let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let mut run = 0;
+        let (full, ()) = harness::best(iters, || {
+            run += 1;
+            full_check(&files, tmp.path(), run)
+        })?;
+        println!("  {:<44} {full:>9.1} ms", "full check, new process (eghact check)");
+        in_process(&files, iters)?;
+        Ok(full)
+    };
+    harness::sweep(&sizes, bench, |n, eghact| match svelte_check(n) {
+        Ok(svelte) => {
+            println!(
                 "full check of {n} components: eghact {eghact:.0} ms, svelte-check 3.8.6 {svelte:.0} ms -> {:.1}x",
                 svelte / eghact
-            ),
-            Err(why) => println!("svelte-check comparison skipped: {why}"),
+            )
         }
-    }
-    ExitCode::SUCCESS
+        Err(why) => println!("svelte-check comparison skipped: {why}"),
+    })
 }
