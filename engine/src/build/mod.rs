@@ -271,7 +271,8 @@ impl Builder {
         Ok(self.apply(changes))
     }
 
-    fn apply(&mut self, changes: Vec<FileChange>) -> Vec<String> {
+    /// Applies changes that do not come from the disk (an editor's unsaved buffers).
+    pub fn apply(&mut self, changes: Vec<FileChange>) -> Vec<String> {
         let started = Instant::now();
         for change in &changes {
             let (FileChange::Write { path, .. } | FileChange::Remove { path }) = change;

@@ -1,0 +1,136 @@
+//! The protocol side: capabilities, document sync, and dispatch of requests to the feature
+//! modules. The session is locked only while the engine computes; nothing awaits under it.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use eghact_engine::db;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::convert::{self, Encoding};
+use crate::session::{self, Session};
+use crate::{definition, diagnostics, hover};
+
+pub struct Server {
+    client: Client,
+    session: Arc<Mutex<Option<Session>>>,
+}
+
+impl Server {
+    pub fn new(client: Client) -> Self {
+        Self { client, session: Arc::default() }
+    }
+
+    fn session(&self) -> MutexGuard<'_, Option<Session>> {
+        // A request that panicked leaves the session as it was; the server goes on.
+        self.session.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the session and the project path of `uri`, if both exist.
+    fn with_document<T>(&self, uri: &Uri, f: impl FnOnce(&mut Session, &str) -> Option<T>) -> Option<T> {
+        let mut guard = self.session();
+        let session = guard.as_mut()?;
+        let path = session.path_of(uri)?;
+        f(session, &path)
+    }
+
+    /// A document's new text, then the diagnostics of what it affects.
+    async fn changed(&self, uri: &Uri, version: i32, edit: impl FnOnce(&str) -> String) {
+        let published = self.with_document(uri, |session, path| {
+            let before = session.file(path).map(|f| db::signature(session.builder.host().db(), f).hash());
+            let text = edit(&session.text(path));
+            session.set_text(path, text);
+            session.open.insert(path.to_string(), version);
+            let after = session.file(path).map(|f| db::signature(session.builder.host().db(), f).hash());
+            let paths = diagnostics::affected(session, path, before != after);
+            Some(diagnostics::collect(session, &paths))
+        });
+        self.publish(published.unwrap_or_default()).await;
+    }
+
+    async fn publish(&self, batches: Vec<(Uri, Vec<Diagnostic>, Option<i32>)>) {
+        for (uri, diagnostics, version) in batches {
+            self.client.publish_diagnostics(uri, diagnostics, version).await;
+        }
+    }
+}
+
+impl LanguageServer for Server {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let encodings = params.capabilities.general.as_ref().and_then(|g| g.position_encodings.clone()).unwrap_or_default();
+        let encoding = if encodings.contains(&PositionEncodingKind::UTF8) { Encoding::Utf8 } else { Encoding::Utf16 };
+        let root = session::root_of(&params)
+            .or_else(|| std::env::current_dir().ok())
+            .ok_or_else(|| Error::invalid_params("no workspace folder and no current directory"))?;
+        let session = Session::new(&root, encoding).map_err(Error::invalid_params)?;
+        *self.session() = Some(session);
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo { name: "eghact-lsp".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(match encoding {
+                    Encoding::Utf8 => PositionEncodingKind::UTF8,
+                    Encoding::Utf16 => PositionEncodingKind::UTF16,
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                    ..TextDocumentSyncOptions::default()
+                })),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                ..ServerCapabilities::default()
+            },
+            ..InitializeResult::default()
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        self.changed(&document.uri, document.version, |_| document.text.clone()).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let encoding = self.session().as_ref().map_or(Encoding::Utf16, |s| s.encoding);
+        let changes = params.content_changes;
+        self.changed(&params.text_document.uri, params.text_document.version, |text| {
+            let mut text = text.to_string();
+            for change in changes {
+                match change.range {
+                    Some(range) => {
+                        let start = convert::offset(&text, range.start, encoding) as usize;
+                        let end = (convert::offset(&text, range.end, encoding) as usize).max(start);
+                        text.replace_range(start..end, &change.text);
+                    }
+                    None => text = change.text,
+                }
+            }
+            text
+        })
+        .await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let published = self.with_document(&params.text_document.uri, |session, path| {
+            session.open.remove(path);
+            session.reload(path);
+            Some(diagnostics::collect(session, &[path.to_string()]))
+        });
+        self.publish(published.unwrap_or_default()).await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let at = params.text_document_position_params;
+        Ok(self.with_document(&at.text_document.uri, |session, path| hover::hover(session, path, at.position)))
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        Ok(self.with_document(&at.text_document.uri, |session, path| definition::definition(session, path, at.position)))
+    }
+}

@@ -1,0 +1,179 @@
+//! End-to-end: the real `eghact-lsp --stdio` driven by a small LSP client over its pipes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+    /// Notifications read while waiting for something else.
+    pending: Vec<Value>,
+}
+
+impl Client {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_eghact-lsp"))
+            .arg("--stdio")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start eghact-lsp");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = line.strip_prefix("Content-Length: ") {
+                        length = value.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("a Content-Length header")];
+                if stdout.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if sender.send(serde_json::from_slice(&body).expect("JSON body")).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { child, stdin, messages, next_id: 1, pending: Vec::new() }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn next(&mut self) -> Value {
+        self.messages.recv_timeout(Duration::from_secs(20)).expect("a message from the server within 20 s")
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        loop {
+            let message = self.next();
+            if message["id"] == id && message.get("method").is_none() {
+                assert!(message.get("error").is_none(), "{method} failed: {message}");
+                return message["result"].clone();
+            }
+            self.pending.push(message);
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// The next `publishDiagnostics` for `uri`.
+    fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let found = self.pending.iter().position(|m| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"].as_str().is_some_and(|u| u == uri)
+            });
+            if let Some(index) = found {
+                let message = self.pending.remove(index);
+                return message["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+            }
+            let message = self.next();
+            self.pending.push(message);
+        }
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics.iter().map(|d| d["code"].as_str().unwrap_or("").to_string()).collect()
+}
+
+const APP: &str = "<script lang=\"ts\">\n  import Badge from './Badge.egh';\n  let count = 0;\n</script>\n<template>\n  <button @click=\"count += 1\">{cout}</button>\n  <Badge n={count} />\n</template>\n";
+const BADGE: &str = "<script lang=\"ts\">\n  export let n: number = 0;\n</script>\n<template><span>{n}</span></template>\n";
+
+#[test]
+fn diagnostics_hover_definition_and_cross_file_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/App.egh"), APP).unwrap();
+    std::fs::write(root.join("src/Badge.egh"), BADGE).unwrap();
+    let (app, badge) = (uri(&root.join("src/App.egh")), uri(&root.join("src/Badge.egh")));
+
+    let mut client = Client::start();
+    let init = client.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri(&root), "capabilities": { "general": { "positionEncodings": ["utf-16"] } } }),
+    );
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(init["capabilities"]["hoverProvider"], true);
+    client.notify("initialized", json!({}));
+
+    // Open: the typo is reported with its code and exact range.
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": app, "languageId": "eghact", "version": 1, "text": APP } }),
+    );
+    let diagnostics = client.diagnostics_for(&app);
+    assert_eq!(codes(&diagnostics), ["E0601"]);
+    assert_eq!(
+        diagnostics[0]["range"],
+        json!({ "start": { "line": 5, "character": 31 }, "end": { "line": 5, "character": 35 } })
+    );
+
+    // An incremental edit fixes it.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": app, "version": 2 },
+            "contentChanges": [{ "range": { "start": { "line": 5, "character": 31 }, "end": { "line": 5, "character": 35 } }, "text": "count" }]
+        }),
+    );
+    assert_eq!(codes(&client.diagnostics_for(&app)), Vec::<String>::new());
+
+    // Hover and definition of `count` in the template.
+    let at = json!({ "textDocument": { "uri": app }, "position": { "line": 5, "character": 33 } });
+    let hover = client.request("textDocument/hover", at.clone());
+    assert!(hover["contents"]["value"].as_str().is_some_and(|v| v.contains("count: number")), "{hover}");
+    let definition = client.request("textDocument/definition", at);
+    assert_eq!(definition["uri"], app);
+    assert_eq!(definition["range"]["start"], json!({ "line": 2, "character": 6 }));
+
+    // Changing the child's prop type updates the parent's diagnostics.
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": badge, "languageId": "eghact", "version": 1, "text": BADGE } }),
+    );
+    assert_eq!(codes(&client.diagnostics_for(&badge)), Vec::<String>::new());
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": badge, "version": 2 }, "contentChanges": [{ "text": BADGE.replace("n: number = 0", "n: string = ''") }] }),
+    );
+    assert_eq!(codes(&client.diagnostics_for(&app)), ["E0604"]);
+
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    let status = client.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
