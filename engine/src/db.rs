@@ -429,6 +429,11 @@ pub fn name_at(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Optio
     types::name_at(file.text(db), &parse(db, file).component, offset)
 }
 
+/// What an editor may offer at `offset`: members after `.`, names in scope in code.
+pub fn complete(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<types::Completion> {
+    types::complete(file.text(db), offset)
+}
+
 /// E0502 for a member of `cycle`, on its first import.
 pub fn cycle_diagnostic(outline: &Outline, cycle: &[String]) -> Diagnostic {
     let span = outline.imports.first().map_or(Span::new(0, 0), |i| i.span);

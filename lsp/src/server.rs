@@ -10,7 +10,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, Encoding};
 use crate::session::{self, Session};
-use crate::{definition, diagnostics, hover};
+use crate::{completion, definition, diagnostics, hover};
 
 pub struct Server {
     client: Client,
@@ -80,6 +80,10 @@ impl LanguageServer for Server {
                 })),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some([".", "<", "{", "#", ":", "/", "@"].map(String::from).to_vec()),
+                    ..CompletionOptions::default()
+                }),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -127,6 +131,11 @@ impl LanguageServer for Server {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let at = params.text_document_position_params;
         Ok(self.with_document(&at.text_document.uri, |session, path| hover::hover(session, path, at.position)))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let at = params.text_document_position;
+        Ok(self.with_document(&at.text_document.uri, |session, path| completion::completion(session, path, at.position)))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {

@@ -160,6 +160,17 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     assert_eq!(definition["uri"], app);
     assert_eq!(definition["range"]["start"], json!({ "line": 2, "character": 6 }));
 
+    // Completion of names in scope inside a template expression, and of components after `<`.
+    let names = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": app }, "position": { "line": 5, "character": 32 } }),
+    );
+    let labels: Vec<&str> = names.as_array().unwrap().iter().filter_map(|i| i["label"].as_str()).collect();
+    assert!(labels.contains(&"count") && labels.contains(&"Badge"), "{labels:?}");
+    let tags = client
+        .request("textDocument/completion", json!({ "textDocument": { "uri": app }, "position": { "line": 6, "character": 3 } }));
+    assert_eq!(tags[0]["label"], "Badge", "{tags}");
+
     // Changing the child's prop type updates the parent's diagnostics.
     client.notify(
         "textDocument/didOpen",

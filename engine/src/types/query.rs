@@ -84,6 +84,64 @@ pub fn name_at(source: &str, component: &Component, offset: u32) -> Option<NameI
     }
 }
 
+/// What an editor may offer at a position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Completion {
+    /// After `value.`: the members of its type.
+    Members(Vec<Member>),
+    /// Elsewhere in code: the names visible there (innermost first), with their types.
+    Names(Vec<(String, Type)>),
+}
+
+/// The placeholder a completion request inserts, so that unfinished code (`{user.}`) parses.
+const PLACEHOLDER: &str = "__eghact_complete__";
+
+/// Completion at `offset` of `source`: members after a `.`, otherwise the names in scope.
+/// `None` outside script code and template expressions.
+pub fn complete(source: &str, offset: u32) -> Option<Completion> {
+    let offset = offset as usize;
+    if offset > source.len() || !source.is_char_boundary(offset) {
+        return None;
+    }
+    // The word being typed is replaced by the placeholder.
+    let word_start = source[..offset].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).map_or(0, |i| i + 1);
+    let patched = format!("{}{PLACEHOLDER}{}", &source[..word_start], &source[offset..]);
+    let component = crate::syntax::parse(&patched).component;
+    let program = VirtualProgram::new(&patched, &component);
+    let at = program.to_program(word_start as u32)?;
+    let allocator = Allocator::default();
+    let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
+    let parsed = Parser::new(&allocator, &program.text, source_type).parse();
+    if parsed.panicked {
+        return None;
+    }
+    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
+    let infer = Infer::new(&patched, &semantic, &program, &parsed.program, Default::default());
+    let scoping = semantic.scoping();
+    let node = semantic.nodes().iter().find(|n| match n.kind() {
+        AstKind::IdentifierReference(id) => id.span.start == at,
+        AstKind::StaticMemberExpression(m) => m.property.span.start == at,
+        _ => false,
+    })?;
+    match node.kind() {
+        AstKind::StaticMemberExpression(member) => Some(Completion::Members(members(&infer.expression(&member.object)))),
+        _ => {
+            let mut names = Vec::new();
+            for scope in scoping.scope_ancestors(node.scope_id()) {
+                let mut here: Vec<_> =
+                    scoping.get_bindings(scope).iter().map(|(name, symbol)| (name.to_string(), *symbol)).collect();
+                here.sort();
+                for (name, symbol) in here {
+                    if name != PLACEHOLDER && !names.iter().any(|(n, _): &(String, Type)| *n == name) {
+                        names.push((name, infer.symbol(symbol)));
+                    }
+                }
+            }
+            Some(Completion::Names(names))
+        }
+    }
+}
+
 /// The members an editor offers after `value.` for a value of type `ty`.
 pub fn members(ty: &Type) -> Vec<Member> {
     let method = |name: &str| Member { name: name.to_string(), ty: Type::Unknown, optional: false };
@@ -193,6 +251,19 @@ mod tests {
             "<script lang=\"ts\">\nexport let user: { name: string } | null = null;\n</script><template>{user?.name}</template>";
         let name = at(source, "name}", 0).unwrap();
         assert_eq!(name.ty.to_string(), "string | undefined");
+    }
+
+    #[test]
+    fn completion_offers_members_and_names_in_scope() {
+        let source = "<script lang=\"ts\">\nlet user = { name: 'a', age: 1 };\nlet items: number[] = [];\n</script>\n<template>{user.}{#each items as item}{it}{/each}</template>";
+        let members = complete(source, source.find("user.}").unwrap() as u32 + 5).unwrap();
+        let Completion::Members(members) = members else { panic!("{members:?}") };
+        assert_eq!(members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["name", "age"]);
+        let source = source.replace("{user.}", "{user.name}");
+        let names = complete(&source, source.find("{it}").unwrap() as u32 + 3).unwrap();
+        let Completion::Names(names) = names else { panic!("{names:?}") };
+        let names: Vec<_> = names.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+        assert_eq!(names, ["item: number", "items: number[]", "user: { name: string; age: number }"]);
     }
 
     #[test]
