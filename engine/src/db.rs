@@ -429,6 +429,11 @@ pub fn name_at(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Optio
     types::name_at(file.text(db), &parse(db, file).component, offset)
 }
 
+/// The declaration of the name at `offset` and its uses in the component.
+pub fn references_at(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<(Span, Vec<Span>)> {
+    types::references_at(file.text(db), &parse(db, file).component, offset)
+}
+
 /// What an editor may offer at `offset`: members after `.`, names in scope in code.
 pub fn complete(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<types::Completion> {
     types::complete(file.text(db), offset)

@@ -6,6 +6,8 @@ mod convert;
 mod definition;
 mod diagnostics;
 mod hover;
+mod references;
+mod rename;
 mod server;
 mod session;
 

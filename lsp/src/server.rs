@@ -10,7 +10,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, Encoding};
 use crate::session::{self, Session};
-use crate::{completion, definition, diagnostics, hover};
+use crate::{completion, definition, diagnostics, hover, references, rename};
 
 pub struct Server {
     client: Client,
@@ -80,6 +80,12 @@ impl LanguageServer for Server {
                 })),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some([".", "<", "{", "#", ":", "/", "@"].map(String::from).to_vec()),
                     ..CompletionOptions::default()
@@ -136,6 +142,27 @@ impl LanguageServer for Server {
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let at = params.text_document_position;
         Ok(self.with_document(&at.text_document.uri, |session, path| completion::completion(session, path, at.position)))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let at = params.text_document_position;
+        let include = params.context.include_declaration;
+        Ok(self.with_document(&at.text_document.uri, |session, path| references::references(session, path, at.position, include)))
+    }
+
+    async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
+        let at = params.text_document_position_params;
+        Ok(self.with_document(&at.text_document.uri, |session, path| references::highlight(session, path, at.position)))
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        Ok(self.with_document(&params.text_document.uri, |session, path| rename::prepare(session, path, params.position)))
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let at = params.text_document_position;
+        Ok(self
+            .with_document(&at.text_document.uri, |session, path| rename::rename(session, path, at.position, &params.new_name)))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {

@@ -160,6 +160,16 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     assert_eq!(definition["uri"], app);
     assert_eq!(definition["range"]["start"], json!({ "line": 2, "character": 6 }));
 
+    // References, highlight and rename of `count` cover the script and the template.
+    let refs = client.request("textDocument/references", json!({ "textDocument": { "uri": app }, "position": { "line": 2, "character": 7 }, "context": { "includeDeclaration": true } }));
+    let lines: Vec<u64> = refs.as_array().unwrap().iter().map(|l| l["range"]["start"]["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 5, 5, 6]);
+    let edit = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": app }, "position": { "line": 6, "character": 15 }, "newName": "total" }),
+    );
+    assert_eq!(edit["changes"][app.as_str()].as_array().map(Vec::len), Some(4), "{edit}");
+
     // Completion of names in scope inside a template expression, and of components after `<`.
     let names = client.request(
         "textDocument/completion",

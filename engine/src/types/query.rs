@@ -84,6 +84,36 @@ pub fn name_at(source: &str, component: &Component, offset: u32) -> Option<NameI
     }
 }
 
+/// The declaration of the name at `offset` and every use of it in the component (script and
+/// template), as `.egh` spans; `None` for globals and names the component does not declare.
+pub fn references_at(source: &str, component: &Component, offset: u32) -> Option<(Span, Vec<Span>)> {
+    let program = VirtualProgram::new(source, component);
+    let at = program.to_program(offset)?;
+    let allocator = Allocator::default();
+    let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
+    let parsed = Parser::new(&allocator, &program.text, source_type).parse();
+    if parsed.panicked {
+        return None;
+    }
+    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
+    let scoping = semantic.scoping();
+    let to_file = |span: oxc::span::Span| Some(Span::new(program.original(span.start)?, program.original(span.end)?));
+    let symbol = semantic.nodes().iter().find_map(|n| match n.kind() {
+        AstKind::IdentifierReference(id) if id.span.start <= at && at <= id.span.end => {
+            id.reference_id.get().and_then(|r| scoping.get_reference(r).symbol_id())
+        }
+        AstKind::BindingIdentifier(id) if id.span.start <= at && at <= id.span.end => id.symbol_id.get(),
+        _ => None,
+    })?;
+    let declaration = to_file(scoping.symbol_span(symbol))?;
+    let uses = scoping
+        .get_resolved_reference_ids(symbol)
+        .iter()
+        .filter_map(|r| to_file(semantic.nodes().get_node(scoping.get_reference(*r).node_id()).kind().span()))
+        .collect();
+    Some((declaration, uses))
+}
+
 /// What an editor may offer at a position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Completion {
@@ -264,6 +294,16 @@ mod tests {
         let Completion::Names(names) = names else { panic!("{names:?}") };
         let names: Vec<_> = names.iter().map(|(n, t)| format!("{n}: {t}")).collect();
         assert_eq!(names, ["item: number", "items: number[]", "user: { name: string; age: number }"]);
+    }
+
+    #[test]
+    fn references_cover_script_and_template() {
+        let source = "<script>let count = 0;\nfunction up() { count += 1; }</script><template><button @click={up}>{count}</button>{#each [1] as count}{count}{/each}</template>";
+        let (declaration, uses) =
+            references_at(source, &syntax::parse(source).component, source.find("{count}").unwrap() as u32 + 2).unwrap();
+        assert_eq!(declaration.start as usize, source.find("count").unwrap());
+        let starts: Vec<usize> = uses.iter().map(|s| s.start as usize).collect();
+        assert_eq!(starts, [source.find("count +=").unwrap(), source.find("{count}").unwrap() + 1]);
     }
 
     #[test]
