@@ -5,11 +5,13 @@ mod completion;
 mod convert;
 mod definition;
 mod diagnostics;
+mod folding;
 mod hover;
 mod references;
 mod rename;
 mod server;
 mod session;
+mod symbols;
 
 use std::process::ExitCode;
 

@@ -10,7 +10,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, Encoding};
 use crate::session::{self, Session};
-use crate::{completion, definition, diagnostics, hover, references, rename};
+use crate::{completion, definition, diagnostics, folding, hover, references, rename, symbols};
 
 pub struct Server {
     client: Client,
@@ -81,6 +81,8 @@ impl LanguageServer for Server {
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 document_highlight_provider: Some(OneOf::Left(true)),
                 rename_provider: Some(OneOf::Right(RenameOptions {
                     prepare_provider: Some(true),
@@ -163,6 +165,14 @@ impl LanguageServer for Server {
         let at = params.text_document_position;
         Ok(self
             .with_document(&at.text_document.uri, |session, path| rename::rename(session, path, at.position, &params.new_name)))
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        Ok(self.with_document(&params.text_document.uri, |session, path| symbols::document_symbols(session, path)))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        Ok(self.with_document(&params.text_document.uri, |session, path| folding::folding_ranges(session, path)))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {

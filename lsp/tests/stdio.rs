@@ -170,6 +170,13 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     );
     assert_eq!(edit["changes"][app.as_str()].as_array().map(Vec::len), Some(4), "{edit}");
 
+    // The outline and the folds of the document.
+    let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": app } }));
+    let names: Vec<&str> = symbols.as_array().unwrap().iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["count", "<button>", "<Badge>"]);
+    let folds = client.request("textDocument/foldingRange", json!({ "textDocument": { "uri": app } }));
+    assert_eq!(folds[0], json!({ "startLine": 0, "endLine": 2 }), "{folds}");
+
     // Completion of names in scope inside a template expression, and of components after `<`.
     let names = client.request(
         "textDocument/completion",

@@ -9,8 +9,10 @@ mod a11y;
 mod load;
 mod outline;
 mod signature;
+mod symbols;
 
 pub use a11y::a11y;
 pub use load::{load_function, returned_keys};
 pub use outline::{Import, Outline, outline, script_in_place};
 pub use signature::{Event, Prop, Signature};
+pub use symbols::{Symbol, SymbolKind, document_symbols, folding_ranges};

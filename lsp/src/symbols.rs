@@ -1,0 +1,38 @@
+//! Document symbols: the script's declarations and the template's tree.
+
+use eghact_engine::db;
+use eghact_engine::semantics::{self, Symbol, SymbolKind};
+use tower_lsp_server::ls_types::{self as lsp, DocumentSymbol, DocumentSymbolResponse};
+
+use crate::convert;
+use crate::session::Session;
+
+pub fn document_symbols(session: &Session, path: &str) -> Option<DocumentSymbolResponse> {
+    let file = session.file(path)?;
+    let db = session.builder.host().db();
+    let text = file.text(db);
+    let symbols = semantics::document_symbols(text, &db::parse(db, file).component);
+    Some(DocumentSymbolResponse::Nested(symbols.iter().map(|s| convert_symbol(text, s, session)).collect()))
+}
+
+#[allow(deprecated)] // `deprecated` is a required field of the protocol's struct.
+fn convert_symbol(text: &str, symbol: &Symbol, session: &Session) -> DocumentSymbol {
+    DocumentSymbol {
+        name: symbol.name.clone(),
+        detail: None,
+        kind: match symbol.kind {
+            SymbolKind::Block => lsp::SymbolKind::NAMESPACE,
+            SymbolKind::Component => lsp::SymbolKind::CLASS,
+            SymbolKind::Element => lsp::SymbolKind::OBJECT,
+            SymbolKind::Function => lsp::SymbolKind::FUNCTION,
+            SymbolKind::Prop => lsp::SymbolKind::PROPERTY,
+            SymbolKind::Variable => lsp::SymbolKind::VARIABLE,
+            SymbolKind::Class => lsp::SymbolKind::CLASS,
+        },
+        tags: None,
+        deprecated: None,
+        range: convert::range(text, symbol.span, session.encoding),
+        selection_range: convert::range(text, symbol.name_span, session.encoding),
+        children: Some(symbol.children.iter().map(|c| convert_symbol(text, c, session)).collect()),
+    }
+}
