@@ -63,7 +63,14 @@ impl LanguageServer for Server {
         let root = session::root_of(&params)
             .or_else(|| std::env::current_dir().ok())
             .ok_or_else(|| Error::invalid_params("no workspace folder and no current directory"))?;
-        let session = Session::new(&root, encoding).map_err(Error::invalid_params)?;
+        let mut session = Session::new(&root, encoding).map_err(Error::invalid_params)?;
+        session.client_watches_files = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
         *self.session() = Some(session);
         Ok(InitializeResult {
             server_info: Some(ServerInfo { name: "eghact-lsp".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
@@ -80,6 +87,12 @@ impl LanguageServer for Server {
                 })),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
+                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                    identifier: Some("eghact".into()),
+                    inter_file_dependencies: true,
+                    workspace_diagnostics: false,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
                 references_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
@@ -96,6 +109,47 @@ impl LanguageServer for Server {
             },
             ..InitializeResult::default()
         })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        // Files changed outside the editor (a `git checkout`, a generator) reach the server
+        // through the client's watcher, when the client offers one.
+        if !self.session().as_ref().is_some_and(|s| s.client_watches_files) {
+            return;
+        }
+        let watcher = FileSystemWatcher { glob_pattern: GlobPattern::String("**/*.{egh,ts,js}".into()), kind: None };
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers: vec![watcher] };
+        let registration = Registration {
+            id: "eghact-watched-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        let _ = self.client.register_capability(vec![registration]).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let published = {
+            let mut guard = self.session();
+            let Some(session) = guard.as_mut() else { return };
+            // An open document's buffer wins over the disk.
+            let paths: Vec<String> =
+                params.changes.iter().filter_map(|c| session.path_of(&c.uri)).filter(|p| !session.open.contains_key(p)).collect();
+            for path in &paths {
+                session.reload(path);
+            }
+            let open: Vec<String> = session.open.keys().cloned().collect();
+            diagnostics::collect(session, &open)
+        };
+        self.publish(published).await;
+    }
+
+    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        let items =
+            self.with_document(&params.text_document.uri, |session, path| diagnostics::of(session, path)).unwrap_or_default();
+        Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+            related_documents: None,
+            full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
+        })))
     }
 
     async fn shutdown(&self) -> Result<()> {

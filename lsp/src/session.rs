@@ -16,6 +16,8 @@ pub struct Session {
     pub encoding: Encoding,
     /// Open documents by project path: their version.
     pub open: HashMap<String, i32>,
+    /// The client registers file watchers for the server (`workspace/didChangeWatchedFiles`).
+    pub client_watches_files: bool,
 }
 
 impl Session {
@@ -27,7 +29,7 @@ impl Session {
         let mut builder = Builder::open(project, options);
         // A workspace without a source folder is still served: files come as they are opened.
         let _ = builder.load();
-        Ok(Self { builder, encoding, open: HashMap::new() })
+        Ok(Self { builder, encoding, open: HashMap::new(), client_watches_files: false })
     }
 
     /// The project path (`src/App.egh`) of a document, if it lies in the project.

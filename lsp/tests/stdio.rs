@@ -15,6 +15,8 @@ struct Client {
     next_id: i64,
     /// Notifications read while waiting for something else.
     pending: Vec<Value>,
+    /// Methods of the requests the server sent.
+    requests: Vec<String>,
 }
 
 impl Client {
@@ -54,7 +56,7 @@ impl Client {
                 }
             }
         });
-        Self { child, stdin, messages, next_id: 1, pending: Vec::new() }
+        Self { child, stdin, messages, next_id: 1, pending: Vec::new(), requests: Vec::new() }
     }
 
     fn send(&mut self, message: Value) {
@@ -63,8 +65,18 @@ impl Client {
         self.stdin.flush().unwrap();
     }
 
+    /// The next message from the server; its requests (`client/registerCapability`) are
+    /// answered as a client does.
     fn next(&mut self) -> Value {
-        self.messages.recv_timeout(Duration::from_secs(20)).expect("a message from the server within 20 s")
+        loop {
+            let message = self.messages.recv_timeout(Duration::from_secs(20)).expect("a message from the server within 20 s");
+            if message.get("method").is_some() && message.get("id").is_some() {
+                self.requests.push(message["method"].as_str().unwrap_or("").to_string());
+                self.send(json!({ "jsonrpc": "2.0", "id": message["id"], "result": null }));
+                continue;
+            }
+            return message;
+        }
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
@@ -124,7 +136,10 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     let mut client = Client::start();
     let init = client.request(
         "initialize",
-        json!({ "processId": null, "rootUri": uri(&root), "capabilities": { "general": { "positionEncodings": ["utf-16"] } } }),
+        json!({ "processId": null, "rootUri": uri(&root), "capabilities": {
+            "general": { "positionEncodings": ["utf-16"] },
+            "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } }
+        } }),
     );
     assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
     assert_eq!(init["capabilities"]["hoverProvider"], true);
@@ -137,6 +152,7 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     );
     let diagnostics = client.diagnostics_for(&app);
     assert_eq!(codes(&diagnostics), ["E0601"]);
+    assert_eq!(client.requests, ["client/registerCapability"], "the server asks to watch files");
     assert_eq!(
         diagnostics[0]["range"],
         json!({ "start": { "line": 5, "character": 31 }, "end": { "line": 5, "character": 35 } })
@@ -199,6 +215,18 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
         json!({ "textDocument": { "uri": badge, "version": 2 }, "contentChanges": [{ "text": BADGE.replace("n: number = 0", "n: string = ''") }] }),
     );
     assert_eq!(codes(&client.diagnostics_for(&app)), ["E0604"]);
+
+    // Pull diagnostics give the same answer.
+    let pulled = client.request("textDocument/diagnostic", json!({ "textDocument": { "uri": app } }));
+    assert_eq!(pulled["kind"], "full");
+    assert_eq!(codes(pulled["items"].as_array().unwrap()), ["E0604"]);
+
+    // A change on disk to a file the editor has not open reaches the open documents.
+    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": badge } }));
+    client.diagnostics_for(&badge);
+    std::fs::write(root.join("src/Badge.egh"), BADGE.replace("n: number = 0", "n: number | string = 0")).unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": badge, "type": 2 }] }));
+    assert_eq!(codes(&client.diagnostics_for(&app)), Vec::<String>::new());
 
     client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
