@@ -1,6 +1,7 @@
 //! `eghact-lsp --stdio`: the Eghact language server. It only translates between the Language
 //! Server Protocol and the engine; everything it knows comes from `eghact_engine`.
 
+mod build;
 mod completion;
 mod convert;
 mod definition;

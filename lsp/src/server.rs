@@ -10,7 +10,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, Encoding};
 use crate::session::{self, Session};
-use crate::{completion, definition, diagnostics, folding, hover, references, rename, symbols};
+use crate::{build, completion, definition, diagnostics, folding, hover, references, rename, symbols};
 
 pub struct Server {
     client: Client,
@@ -71,6 +71,7 @@ impl LanguageServer for Server {
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|w| w.dynamic_registration)
             .unwrap_or(false);
+        session.work_done_progress = params.capabilities.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false);
         *self.session() = Some(session);
         Ok(InitializeResult {
             server_info: Some(ServerInfo { name: "eghact-lsp".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
@@ -153,7 +154,17 @@ impl LanguageServer for Server {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        if let Some(session) = self.session().as_mut() {
+            let _ = session.builder.save();
+        }
         Ok(())
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let progress = self.with_document(&params.text_document.uri, |session, _| Some(session.work_done_progress));
+        if let Some(progress) = progress {
+            build::on_save(&self.client, self.session.clone(), progress).await;
+        }
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {

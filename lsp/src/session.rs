@@ -18,6 +18,8 @@ pub struct Session {
     pub open: HashMap<String, i32>,
     /// The client registers file watchers for the server (`workspace/didChangeWatchedFiles`).
     pub client_watches_files: bool,
+    /// The client shows `$/progress` of work the server starts.
+    pub work_done_progress: bool,
 }
 
 impl Session {
@@ -25,11 +27,13 @@ impl Session {
     /// defaults apply). Files under the source folder are read at once.
     pub fn new(root: &Path, encoding: Encoding) -> Result<Self, String> {
         let project = Project::open(root).map_err(|e| e.to_string())?;
-        let options = BuildOptions { compiler_version: env!("CARGO_PKG_VERSION").into(), write: false, memory_cache: true };
+        let options = BuildOptions { compiler_version: env!("CARGO_PKG_VERSION").into(), write: true, memory_cache: true };
         let mut builder = Builder::open(project, options);
+        // Saves rebuild often; the build record is written at shutdown.
+        builder.defer_save(true);
         // A workspace without a source folder is still served: files come as they are opened.
         let _ = builder.load();
-        Ok(Self { builder, encoding, open: HashMap::new(), client_watches_files: false })
+        Ok(Self { builder, encoding, open: HashMap::new(), client_watches_files: false, work_done_progress: false })
     }
 
     /// The project path (`src/App.egh`) of a document, if it lies in the project.

@@ -97,6 +97,17 @@ impl Client {
         self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }
 
+    /// The next notification `method`, skipping others.
+    fn notification(&mut self, method: &str) -> Value {
+        loop {
+            if let Some(index) = self.pending.iter().position(|m| m["method"] == method) {
+                return self.pending.remove(index)["params"].clone();
+            }
+            let message = self.next();
+            self.pending.push(message);
+        }
+    }
+
     /// The next `publishDiagnostics` for `uri`.
     fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
         loop {
@@ -138,7 +149,8 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
         "initialize",
         json!({ "processId": null, "rootUri": uri(&root), "capabilities": {
             "general": { "positionEncodings": ["utf-16"] },
-            "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } }
+            "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } },
+            "window": { "workDoneProgress": true }
         } }),
     );
     assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
@@ -215,6 +227,14 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
         json!({ "textDocument": { "uri": badge, "version": 2 }, "contentChanges": [{ "text": BADGE.replace("n: number = 0", "n: string = ''") }] }),
     );
     assert_eq!(codes(&client.diagnostics_for(&app)), ["E0604"]);
+
+    // A save rebuilds into the output folder, with progress.
+    client.notify("textDocument/didSave", json!({ "textDocument": { "uri": app } }));
+    assert!(client.notification("eghact/buildStarted")["total"].as_u64().is_some());
+    let finished = client.notification("eghact/buildFinished");
+    assert_eq!(finished["files"], 2, "{finished}");
+    assert!(client.requests.contains(&"window/workDoneProgress/create".to_string()), "{:?}", client.requests);
+    assert!(root.join("dist/Badge.js").is_file());
 
     // Pull diagnostics give the same answer.
     let pulled = client.request("textDocument/diagnostic", json!({ "textDocument": { "uri": app } }));
