@@ -64,11 +64,30 @@ pub struct Diagnostic {
     /// Short text shown under the caret.
     pub label: Option<String>,
     pub help: Option<String>,
+    /// An edit that fixes the problem, for an editor's quick fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// Replace `span` with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fix {
+    pub title: String,
+    pub span: Span,
+    pub replacement: String,
 }
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Self {
-        Self { code: Cow::Borrowed(code), severity: Severity::Error, message: message.into(), span, label: None, help: None }
+        Self {
+            code: Cow::Borrowed(code),
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            label: None,
+            help: None,
+            fix: None,
+        }
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Self {
@@ -81,6 +100,11 @@ impl Diagnostic {
 
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Self {
+        self.fix = Some(Fix { title: title.into(), span, replacement: replacement.into() });
         self
     }
 

@@ -2,6 +2,7 @@
 //! Server Protocol and the engine; everything it knows comes from `eghact_engine`.
 
 mod build;
+mod code_action;
 mod completion;
 mod convert;
 mod definition;

@@ -10,7 +10,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, Encoding};
 use crate::session::{self, Session};
-use crate::{build, completion, definition, diagnostics, folding, hover, references, rename, symbols};
+use crate::{build, code_action, completion, definition, diagnostics, folding, hover, references, rename, symbols};
 
 pub struct Server {
     client: Client,
@@ -94,6 +94,7 @@ impl LanguageServer for Server {
                     workspace_diagnostics: false,
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
+                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
                 references_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
@@ -238,6 +239,10 @@ impl LanguageServer for Server {
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         Ok(self.with_document(&params.text_document.uri, |session, path| folding::folding_ranges(session, path)))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        Ok(self.with_document(&params.text_document.uri, |session, path| code_action::code_actions(session, path, params.range)))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {

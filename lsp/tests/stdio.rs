@@ -228,6 +228,26 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     );
     assert_eq!(codes(&client.diagnostics_for(&app)), ["E0604"]);
 
+    // A quick fix for `{{ count }}`.
+    let braces = APP.replace("{cout}", "{{ count }}");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": app, "version": 3 }, "contentChanges": [{ "text": braces }] }),
+    );
+    assert_eq!(codes(&client.diagnostics_for(&app)), ["W0101", "E0604"]);
+    let range = json!({ "start": { "line": 5, "character": 31 }, "end": { "line": 5, "character": 31 } });
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": app }, "range": range, "context": { "diagnostics": [] } }),
+    );
+    let edit = &actions[0]["edit"]["changes"][app.as_str()][0];
+    assert_eq!(edit["newText"], "{count}", "{actions}");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": app, "version": 4 }, "contentChanges": [{ "text": APP.replace("{cout}", "{count}") }] }),
+    );
+    assert_eq!(codes(&client.diagnostics_for(&app)), ["E0604"]);
+
     // A save rebuilds into the output folder, with progress.
     client.notify("textDocument/didSave", json!({ "textDocument": { "uri": app } }));
     assert!(client.notification("eghact/buildStarted")["total"].as_u64().is_some());

@@ -723,8 +723,10 @@ impl<'s> Parser<'s> {
                 if self.bytes.get(after) == Some(&b'}') {
                     self.pos = after + 1;
                     let expr = self.trimmed(start + 2, inner_end);
-                    let mut d = Diagnostic::warning("W0101", "double braces: write `{expression}`", span(start, self.pos));
-                    d.help = Some(format!("replace with `{{{}}}`", expr.text(self.src)));
+                    let single = format!("{{{}}}", expr.text(self.src));
+                    let d = Diagnostic::warning("W0101", "double braces: write `{expression}`", span(start, self.pos))
+                        .with_help(format!("replace with `{single}`"))
+                        .with_fix(format!("Replace with `{single}`"), span(start, self.pos), single);
                     self.diagnostics.push(d);
                     return Some(Node::Mustache(Mustache { span: span(start, self.pos), expr: Expr { span: expr } }));
                 }
@@ -795,8 +797,10 @@ impl<'s> Parser<'s> {
                 continue;
             };
             let (keyword, argument) = if keyword == "#else" {
-                let mut d = Diagnostic::warning("W0102", "`{#else}` is written `{:else}`", span(self.pos, end));
-                d.help = Some("replace `{#else` with `{:else`".into());
+                let keyword_span = span(self.pos, self.pos + "{#else".len());
+                let d = Diagnostic::warning("W0102", "`{#else}` is written `{:else}`", span(self.pos, end))
+                    .with_help("replace `{#else` with `{:else`")
+                    .with_fix("Replace `{#else` with `{:else`", keyword_span, "{:else");
                 self.diagnostics.push(d);
                 (":else", argument)
             } else {
