@@ -9,6 +9,7 @@ mod definition;
 mod diagnostics;
 mod folding;
 mod hover;
+mod linked_editing;
 mod references;
 mod rename;
 mod server;

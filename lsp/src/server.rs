@@ -10,7 +10,9 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, Encoding};
 use crate::session::{self, Session};
-use crate::{build, code_action, completion, definition, diagnostics, folding, hover, references, rename, symbols};
+use crate::{
+    build, code_action, completion, definition, diagnostics, folding, hover, linked_editing, references, rename, symbols,
+};
 
 pub struct Server {
     client: Client,
@@ -95,6 +97,7 @@ impl LanguageServer for Server {
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
                 code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                linked_editing_range_provider: Some(LinkedEditingRangeServerCapabilities::Simple(true)),
                 references_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
@@ -243,6 +246,11 @@ impl LanguageServer for Server {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         Ok(self.with_document(&params.text_document.uri, |session, path| code_action::code_actions(session, path, params.range)))
+    }
+
+    async fn linked_editing_range(&self, params: LinkedEditingRangeParams) -> Result<Option<LinkedEditingRanges>> {
+        let at = params.text_document_position_params;
+        Ok(self.with_document(&at.text_document.uri, |session, path| linked_editing::linked_editing(session, path, at.position)))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {

@@ -228,6 +228,14 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     );
     assert_eq!(codes(&client.diagnostics_for(&app)), ["E0604"]);
 
+    // Linked editing of `<button>` … `</button>`.
+    let linked = client.request(
+        "textDocument/linkedEditingRange",
+        json!({ "textDocument": { "uri": app }, "position": { "line": 5, "character": 4 } }),
+    );
+    let starts: Vec<&Value> = linked["ranges"].as_array().unwrap().iter().map(|r| &r["start"]).collect();
+    assert_eq!(starts, [&json!({ "line": 5, "character": 3 }), &json!({ "line": 5, "character": 39 })], "{linked}");
+
     // A quick fix for `{{ count }}`.
     let braces = APP.replace("{cout}", "{{ count }}");
     client.notify(

@@ -15,4 +15,4 @@ pub use a11y::a11y;
 pub use load::{load_function, returned_keys};
 pub use outline::{Import, Outline, outline, script_in_place};
 pub use signature::{Event, Prop, Signature};
-pub use symbols::{Symbol, SymbolKind, document_symbols, folding_ranges};
+pub use symbols::{Symbol, SymbolKind, document_symbols, folding_ranges, tag_pair_at};

@@ -145,6 +145,28 @@ fn block_symbol(name: &str, span: Span, children: Vec<Symbol>) -> Symbol {
     Symbol { name: name.into(), kind: SymbolKind::Block, span, name_span, children }
 }
 
+/// The opening and closing names of the element whose tag name contains `offset`, for linked
+/// editing of tag pairs; `None` for self-closing and void elements.
+pub fn tag_pair_at(source: &str, component: &Component, offset: u32) -> Option<(Span, Span)> {
+    let template = component.template.as_ref()?;
+    let mut found = None;
+    crate::syntax::ast::walk_elements(&template.nodes, &mut |element| {
+        let name = &element.name;
+        // `</name>` ends the element unless it is self-closing or void.
+        let closing_tag = format!("</{}>", name.text);
+        let Some(tag_start) = (element.span.end as usize).checked_sub(closing_tag.len()) else { return };
+        if source.get(tag_start..element.span.end as usize) != Some(closing_tag.as_str()) {
+            return;
+        }
+        let closing = Span::new(tag_start as u32 + 2, element.span.end - 1);
+        let under = |span: Span| span.start <= offset && offset <= span.end;
+        if under(name.span) || under(closing) {
+            found = Some((name.span, closing));
+        }
+    });
+    found
+}
+
 /// Regions an editor can fold: the three blocks, elements and template blocks.
 pub fn folding_ranges(component: &Component) -> Vec<Span> {
     let mut ranges: Vec<Span> =
@@ -192,5 +214,10 @@ mod tests {
         assert_eq!(symbols[4].children[0].name, "{#if}");
         assert_eq!(symbols[4].children[0].children[0].kind, SymbolKind::Component);
         assert_eq!(folding_ranges(&syntax::parse(source).component).len(), 5);
+        let component = syntax::parse(source).component;
+        let (open, close) = tag_pair_at(source, &component, source.find("</main>").unwrap() as u32 + 3).unwrap();
+        assert_eq!((open.text(source), close.text(source)), ("main", "main"));
+        assert_eq!(close.start as usize, source.find("</main>").unwrap() + 2);
+        assert!(tag_pair_at(source, &component, source.find("Card").unwrap() as u32).is_none(), "self-closing");
     }
 }
