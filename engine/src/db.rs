@@ -434,6 +434,11 @@ pub fn references_at(db: &dyn salsa::Database, file: SourceFile, offset: u32) ->
     types::references_at(file.text(db), &parse(db, file).component, offset)
 }
 
+/// The names `$:` statements declare, with their types (inlay hints).
+pub fn reactive_declarations(db: &dyn salsa::Database, file: SourceFile) -> Vec<(Span, types::Type)> {
+    types::reactive_declarations(file.text(db), &parse(db, file).component)
+}
+
 /// What an editor may offer at `offset`: members after `.`, names in scope in code.
 pub fn complete(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<types::Completion> {
     types::complete(file.text(db), offset)

@@ -9,6 +9,7 @@ mod definition;
 mod diagnostics;
 mod folding;
 mod hover;
+mod inlay_hints;
 mod linked_editing;
 mod references;
 mod rename;

@@ -11,7 +11,8 @@ use tower_lsp_server::{Client, LanguageServer};
 use crate::convert::{self, Encoding};
 use crate::session::{self, Session};
 use crate::{
-    build, code_action, completion, definition, diagnostics, folding, hover, linked_editing, references, rename, symbols,
+    build, code_action, completion, definition, diagnostics, folding, hover, inlay_hints, linked_editing, references, rename,
+    symbols,
 };
 
 pub struct Server {
@@ -97,6 +98,7 @@ impl LanguageServer for Server {
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
                 code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
                 linked_editing_range_provider: Some(LinkedEditingRangeServerCapabilities::Simple(true)),
                 references_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
@@ -251,6 +253,10 @@ impl LanguageServer for Server {
     async fn linked_editing_range(&self, params: LinkedEditingRangeParams) -> Result<Option<LinkedEditingRanges>> {
         let at = params.text_document_position_params;
         Ok(self.with_document(&at.text_document.uri, |session, path| linked_editing::linked_editing(session, path, at.position)))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        Ok(self.with_document(&params.text_document.uri, |session, path| inlay_hints::inlay_hints(session, path, params.range)))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {

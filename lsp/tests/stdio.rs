@@ -228,6 +228,19 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     );
     assert_eq!(codes(&client.diagnostics_for(&app)), ["E0604"]);
 
+    // Inlay hints give the types of `$:` names.
+    let reactive =
+        "<script lang=\"ts\">\n  let count = 0;\n  $: doubled = count * 2;\n</script>\n<template><p>{doubled}</p></template>\n";
+    let hinted = uri(&root.join("src/Hinted.egh"));
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": hinted, "languageId": "eghact", "version": 1, "text": reactive } }),
+    );
+    client.diagnostics_for(&hinted);
+    let range = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 9, "character": 0 } });
+    let hints = client.request("textDocument/inlayHint", json!({ "textDocument": { "uri": hinted }, "range": range }));
+    assert_eq!(hints, json!([{ "position": { "line": 2, "character": 12 }, "label": ": number", "kind": 1 }]));
+
     // Linked editing of `<button>` … `</button>`.
     let linked = client.request(
         "textDocument/linkedEditingRange",
@@ -260,7 +273,7 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     client.notify("textDocument/didSave", json!({ "textDocument": { "uri": app } }));
     assert!(client.notification("eghact/buildStarted")["total"].as_u64().is_some());
     let finished = client.notification("eghact/buildFinished");
-    assert_eq!(finished["files"], 2, "{finished}");
+    assert_eq!(finished["files"], 3, "{finished}");
     assert!(client.requests.contains(&"window/workDoneProgress/create".to_string()), "{:?}", client.requests);
     assert!(root.join("dist/Badge.js").is_file());
 

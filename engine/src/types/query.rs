@@ -114,6 +114,37 @@ pub fn references_at(source: &str, component: &Component, offset: u32) -> Option
     Some((declaration, uses))
 }
 
+/// The names `$: name = …` declares, with their types: an editor shows them as inlay hints.
+pub fn reactive_declarations(source: &str, component: &Component) -> Vec<(Span, Type)> {
+    let program = VirtualProgram::new(source, component);
+    let allocator = Allocator::default();
+    let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
+    let parsed = Parser::new(&allocator, &program.text, source_type).parse();
+    if parsed.panicked {
+        return Vec::new();
+    }
+    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
+    let scoping = semantic.scoping();
+    let infer = Infer::new(source, &semantic, &program, &parsed.program, Default::default());
+    let mut found = Vec::new();
+    for statement in &parsed.program.body {
+        let oxc::ast::ast::Statement::LabeledStatement(labeled) = statement else { continue };
+        let oxc::ast::ast::Statement::ExpressionStatement(expression) = &labeled.body else { continue };
+        let oxc::ast::ast::Expression::AssignmentExpression(assignment) = expression.expression.without_parentheses() else {
+            continue;
+        };
+        let oxc::ast::ast::AssignmentTarget::AssignmentTargetIdentifier(id) = &assignment.left else { continue };
+        let declared = scoping.get_binding(scoping.root_scope_id(), id.name.into()).is_some();
+        if labeled.label.name != "$" || declared {
+            continue;
+        }
+        if let (Some(start), Some(end)) = (program.original(id.span.start), program.original(id.span.end)) {
+            found.push((Span::new(start, end), infer.expression(&assignment.right).widened()));
+        }
+    }
+    found
+}
+
 /// What an editor may offer at a position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Completion {
@@ -304,6 +335,16 @@ mod tests {
         assert_eq!(declaration.start as usize, source.find("count").unwrap());
         let starts: Vec<usize> = uses.iter().map(|s| s.start as usize).collect();
         assert_eq!(starts, [source.find("count +=").unwrap(), source.find("{count}").unwrap() + 1]);
+    }
+
+    #[test]
+    fn reactive_declarations_have_types() {
+        let source = "<script>let count = 0;\n$: doubled = count * 2;\n$: label = `n=${count}`;\n$: count = 1;</script>";
+        let found: Vec<(String, String)> = reactive_declarations(source, &syntax::parse(source).component)
+            .into_iter()
+            .map(|(span, ty)| (span.text(source).to_string(), ty.to_string()))
+            .collect();
+        assert_eq!(found, [("doubled".to_string(), "unknown".to_string()), ("label".to_string(), "string".to_string())]);
     }
 
     #[test]
