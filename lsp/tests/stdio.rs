@@ -291,6 +291,17 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
 
     client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
-    let status = client.child.wait().unwrap();
+    // The server exits on `exit`; a server that does not is killed and the test fails.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = client.child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = client.child.kill();
+            panic!("eghact-lsp did not exit within 20 s of `exit`");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert!(status.success(), "{status}");
 }
