@@ -5,9 +5,8 @@ use std::collections::HashSet;
 
 use oxc::allocator::Allocator;
 use oxc::ast::ast::*;
-use oxc::parser::Parser;
-use oxc::semantic::{Scoping, SemanticBuilder};
-use oxc::span::{GetSpan, SourceType};
+use oxc::semantic::Scoping;
+use oxc::span::GetSpan;
 
 use std::collections::HashMap;
 
@@ -36,14 +35,10 @@ pub fn check_component(
 ) -> Vec<Diagnostic> {
     let program = VirtualProgram::new(source, component);
     let allocator = Allocator::default();
-    let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
-    let parsed = Parser::new(&allocator, &program.text, source_type).parse();
-    if parsed.panicked || !parsed.diagnostics.is_empty() {
-        return Vec::new();
-    }
-    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
+    let Some(parsed) = program.parse(&allocator, true) else { return Vec::new() };
+    let semantic = super::program::semantic(&parsed);
     let scoping = semantic.scoping();
-    let implicit = implicit_declarations(&parsed.program, scoping);
+    let implicit = implicit_declarations(&parsed, scoping);
     let root = scoping.root_scope_id();
 
     let mut diagnostics = Vec::new();
@@ -79,13 +74,13 @@ pub fn check_component(
             diagnostics.push(diagnostic);
         }
     }
-    diagnostics.extend(local_lifecycle_functions(&parsed.program, &program));
-    diagnostics.extend(unused_declarations(&parsed.program, &semantic, &program));
-    let infer = Infer::new(source, &semantic, &program, &parsed.program, imported_types);
+    diagnostics.extend(local_lifecycle_functions(&parsed, &program));
+    diagnostics.extend(unused_declarations(&parsed, &semantic, &program));
+    let infer = Infer::new(source, &semantic, &program, &parsed, imported_types);
     let mut types = TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics };
     types.roles();
     types.static_props(component);
-    types.visit_program(&parsed.program);
+    types.visit_program(&parsed);
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     diagnostics
 }

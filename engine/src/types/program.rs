@@ -67,6 +67,14 @@ impl VirtualProgram {
         builder.program
     }
 
+    /// The parsed program; `None` when the parser gave up, or with `strict` on any syntax
+    /// error (the compiler reports those).
+    pub fn parse<'a>(&'a self, allocator: &'a oxc::allocator::Allocator, strict: bool) -> Option<oxc::ast::ast::Program<'a>> {
+        let source_type = if self.typescript { oxc::span::SourceType::ts() } else { oxc::span::SourceType::mjs() };
+        let parsed = oxc::parser::Parser::new(allocator, &self.text, source_type).parse();
+        (!parsed.panicked && !(strict && !parsed.diagnostics.is_empty())).then_some(parsed.program)
+    }
+
     /// The program offset of a `.egh` offset, if the offset lies in a copied piece.
     pub fn to_program(&self, original: u32) -> Option<u32> {
         self.pieces
@@ -279,4 +287,9 @@ mod tests {
         assert_eq!(program.original(source.find("let items").unwrap() as u32), Some(source.find("let items").unwrap() as u32));
         assert_eq!(program.original(program.text.find("=> {").unwrap() as u32), None);
     }
+}
+
+/// oxc's semantic analysis of a parsed program, with its nodes.
+pub fn semantic<'a>(program: &'a oxc::ast::ast::Program<'a>) -> oxc::semantic::Semantic<'a> {
+    oxc::semantic::SemanticBuilder::new().with_build_nodes(true).build(program).semantic
 }

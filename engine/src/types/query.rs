@@ -3,9 +3,7 @@
 
 use oxc::allocator::Allocator;
 use oxc::ast::AstKind;
-use oxc::parser::Parser;
-use oxc::semantic::SemanticBuilder;
-use oxc::span::{GetSpan, SourceType};
+use oxc::span::GetSpan;
 
 use super::infer::Infer;
 use super::program::VirtualProgram;
@@ -29,13 +27,9 @@ pub fn name_at(source: &str, component: &Component, offset: u32) -> Option<NameI
     let program = VirtualProgram::new(source, component);
     let at = program.to_program(offset)?;
     let allocator = Allocator::default();
-    let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
-    let parsed = Parser::new(&allocator, &program.text, source_type).parse();
-    if parsed.panicked {
-        return None;
-    }
-    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
-    let infer = Infer::new(source, &semantic, &program, &parsed.program, Default::default());
+    let Some(parsed) = program.parse(&allocator, false) else { return None };
+    let semantic = super::program::semantic(&parsed);
+    let infer = Infer::new(source, &semantic, &program, &parsed, Default::default());
     let scoping = semantic.scoping();
     let to_file = |span: oxc::span::Span| Some(Span::new(program.original(span.start)?, program.original(span.end)?));
     // The innermost identifier-like node that covers the offset.
@@ -90,12 +84,8 @@ pub fn references_at(source: &str, component: &Component, offset: u32) -> Option
     let program = VirtualProgram::new(source, component);
     let at = program.to_program(offset)?;
     let allocator = Allocator::default();
-    let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
-    let parsed = Parser::new(&allocator, &program.text, source_type).parse();
-    if parsed.panicked {
-        return None;
-    }
-    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
+    let Some(parsed) = program.parse(&allocator, false) else { return None };
+    let semantic = super::program::semantic(&parsed);
     let scoping = semantic.scoping();
     let to_file = |span: oxc::span::Span| Some(Span::new(program.original(span.start)?, program.original(span.end)?));
     let symbol = semantic.nodes().iter().find_map(|n| match n.kind() {
@@ -118,16 +108,12 @@ pub fn references_at(source: &str, component: &Component, offset: u32) -> Option
 pub fn reactive_declarations(source: &str, component: &Component) -> Vec<(Span, Type)> {
     let program = VirtualProgram::new(source, component);
     let allocator = Allocator::default();
-    let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
-    let parsed = Parser::new(&allocator, &program.text, source_type).parse();
-    if parsed.panicked {
-        return Vec::new();
-    }
-    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
+    let Some(parsed) = program.parse(&allocator, false) else { return Vec::new() };
+    let semantic = super::program::semantic(&parsed);
     let scoping = semantic.scoping();
-    let infer = Infer::new(source, &semantic, &program, &parsed.program, Default::default());
+    let infer = Infer::new(source, &semantic, &program, &parsed, Default::default());
     let mut found = Vec::new();
-    for statement in &parsed.program.body {
+    for statement in &parsed.body {
         let oxc::ast::ast::Statement::LabeledStatement(labeled) = statement else { continue };
         let oxc::ast::ast::Statement::ExpressionStatement(expression) = &labeled.body else { continue };
         let oxc::ast::ast::Expression::AssignmentExpression(assignment) = expression.expression.without_parentheses() else {
@@ -171,13 +157,9 @@ pub fn complete(source: &str, offset: u32) -> Option<Completion> {
     let program = VirtualProgram::new(&patched, &component);
     let at = program.to_program(word_start as u32)?;
     let allocator = Allocator::default();
-    let source_type = if program.typescript { SourceType::ts() } else { SourceType::mjs() };
-    let parsed = Parser::new(&allocator, &program.text, source_type).parse();
-    if parsed.panicked {
-        return None;
-    }
-    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&parsed.program).semantic;
-    let infer = Infer::new(&patched, &semantic, &program, &parsed.program, Default::default());
+    let Some(parsed) = program.parse(&allocator, false) else { return None };
+    let semantic = super::program::semantic(&parsed);
+    let infer = Infer::new(&patched, &semantic, &program, &parsed, Default::default());
     let scoping = semantic.scoping();
     let node = semantic.nodes().iter().find(|n| match n.kind() {
         AstKind::IdentifierReference(id) => id.span.start == at,
