@@ -300,14 +300,7 @@ fn implicit_declarations(program: &Program<'_>, scoping: &Scoping) -> HashSet<St
     if let Some(load) = program.body.iter().find_map(crate::semantics::load_function) {
         names.extend(crate::semantics::returned_keys(load).into_iter().map(|(key, _)| key));
     }
-    for statement in &program.body {
-        let Statement::LabeledStatement(labeled) = statement else { continue };
-        if labeled.label.name != "$" {
-            continue;
-        }
-        let Statement::ExpressionStatement(expression) = &labeled.body else { continue };
-        // `$: ({ a, b } = obj)` needs the parentheses.
-        let Expression::AssignmentExpression(assignment) = expression.expression.without_parentheses() else { continue };
+    for assignment in super::program::reactive_assignments(program) {
         match &assignment.left {
             AssignmentTarget::AssignmentTargetIdentifier(id) if scoping.get_binding(root, id.name.into()).is_none() => {
                 names.insert(id.name.to_string());

@@ -37,18 +37,12 @@ impl<'s, 'a> Infer<'s, 'a> {
         ast: &'a Program<'a>,
         imported_types: HashMap<String, Type>,
     ) -> Self {
-        let mut implicit = HashMap::new();
-        for statement in &ast.body {
-            if let Statement::LabeledStatement(labeled) = statement {
-                if let Statement::ExpressionStatement(expression) = &labeled.body {
-                    if let Expression::AssignmentExpression(assignment) = expression.expression.without_parentheses() {
-                        if let AssignmentTarget::AssignmentTargetIdentifier(id) = &assignment.left {
-                            implicit.insert(id.name.to_string(), &assignment.right);
-                        }
-                    }
-                }
-            }
-        }
+        let implicit = super::program::reactive_assignments(ast)
+            .filter_map(|assignment| match &assignment.left {
+                AssignmentTarget::AssignmentTargetIdentifier(id) => Some((id.name.to_string(), &assignment.right)),
+                _ => None,
+            })
+            .collect();
         let mut expressions = HashMap::new();
         for node in semantic.nodes().iter() {
             if let AstKind::ParenthesizedExpression(paren) = node.kind() {

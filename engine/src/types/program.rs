@@ -293,3 +293,19 @@ mod tests {
 pub fn semantic<'a>(program: &'a oxc::ast::ast::Program<'a>) -> oxc::semantic::Semantic<'a> {
     oxc::semantic::SemanticBuilder::new().with_build_nodes(true).build(program).semantic
 }
+
+/// The `$: target = value` statements at the top level of a program (the parentheses of
+/// `$: ({ a } = b)` are looked through).
+pub fn reactive_assignments<'s, 'a>(
+    program: &'s oxc::ast::ast::Program<'a>,
+) -> impl Iterator<Item = &'s oxc::ast::ast::AssignmentExpression<'a>> {
+    use oxc::ast::ast::{Expression, Statement};
+    program.body.iter().filter_map(|statement| {
+        let Statement::LabeledStatement(labeled) = statement else { return None };
+        let Statement::ExpressionStatement(expression) = &labeled.body else { return None };
+        match expression.expression.without_parentheses() {
+            Expression::AssignmentExpression(assignment) if labeled.label.name == "$" => Some(&**assignment),
+            _ => None,
+        }
+    })
+}

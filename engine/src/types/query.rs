@@ -113,15 +113,9 @@ pub fn reactive_declarations(source: &str, component: &Component) -> Vec<(Span, 
     let scoping = semantic.scoping();
     let infer = Infer::new(source, &semantic, &program, &parsed, Default::default());
     let mut found = Vec::new();
-    for statement in &parsed.body {
-        let oxc::ast::ast::Statement::LabeledStatement(labeled) = statement else { continue };
-        let oxc::ast::ast::Statement::ExpressionStatement(expression) = &labeled.body else { continue };
-        let oxc::ast::ast::Expression::AssignmentExpression(assignment) = expression.expression.without_parentheses() else {
-            continue;
-        };
+    for assignment in super::program::reactive_assignments(&parsed) {
         let oxc::ast::ast::AssignmentTarget::AssignmentTargetIdentifier(id) = &assignment.left else { continue };
-        let declared = scoping.get_binding(scoping.root_scope_id(), id.name.into()).is_some();
-        if labeled.label.name != "$" || declared {
+        if scoping.get_binding(scoping.root_scope_id(), id.name.into()).is_some() {
             continue;
         }
         if let (Some(start), Some(end)) = (program.original(id.span.start), program.original(id.span.end)) {
