@@ -34,7 +34,7 @@ const EVENTS: &[&str] = &[
 pub fn completion(session: &Session, path: &str, position: Position) -> Option<CompletionResponse> {
     let file = session.file(path)?;
     let text = session.text(path);
-    let offset = convert::offset(&text, position, session.encoding);
+    let offset = convert::offset(text, position, session.encoding);
     let items = match db::complete(session.builder.host().db(), file, offset) {
         Some(Completion::Members(members)) => {
             members.into_iter().map(|m| item(m.name, CompletionItemKind::FIELD, Some(m.ty.to_string()))).collect()

@@ -42,7 +42,7 @@ impl Server {
     async fn changed(&self, uri: &Uri, version: i32, edit: impl FnOnce(&str) -> String) {
         let published = self.with_document(uri, |session, path| {
             let before = session.file(path).map(|f| db::signature(session.builder.host().db(), f).hash());
-            let text = edit(&session.text(path));
+            let text = edit(session.text(path));
             session.set_text(path, text);
             session.open.insert(path.to_string(), version);
             let after = session.file(path).map(|f| db::signature(session.builder.host().db(), f).hash());

@@ -51,8 +51,8 @@ impl Session {
         self.builder.host().file(path)
     }
 
-    pub fn text(&self, path: &str) -> String {
-        self.file(path).map(|f| f.text(self.builder.host().db()).clone()).unwrap_or_default()
+    pub fn text(&self, path: &str) -> &str {
+        self.file(path).map_or("", |f| f.text(self.builder.host().db()).as_str())
     }
 
     pub fn set_text(&mut self, path: &str, text: String) {

@@ -556,6 +556,8 @@ impl Builder {
         let layout = db::Workspace::get(db).layout(db).clone();
         let env: Vec<(String, Option<std::ffi::OsString>)> =
             self.project.config.cache.env.iter().map(|name| (name.clone(), std::env::var_os(name))).collect();
+        // A module imported by many components is hashed once.
+        let mut module_digests: BTreeMap<String, Digest> = BTreeMap::new();
         scope
             .iter()
             .filter_map(|path| Some((path, self.sources.get(path)?)))
@@ -578,8 +580,10 @@ impl Builder {
                         Imported::Component(target) => builder.import(target, signature_of(target)),
                         // A script module's types reach the checker: its text is part of the key.
                         Imported::File(target) => {
-                            let text = self.host.file(target).map(|f| f.text(db).clone()).unwrap_or_default();
-                            builder.import(&format!("file {target}"), Digest::of(text.as_bytes()))
+                            let digest = *module_digests.entry(target.clone()).or_insert_with(|| {
+                                Digest::of(self.host.file(target).map_or("", |f| f.text(db).as_str()).as_bytes())
+                            });
+                            builder.import(&format!("file {target}"), digest)
                         }
                         Imported::Missing(target) => builder.import(&format!("missing {target}"), Digest::of(b"")),
                         Imported::Outside => builder,
