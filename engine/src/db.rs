@@ -100,35 +100,38 @@ pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> Parse {
     syntax::parse(file.text(db))
 }
 
+/// The component's imports and signature. Prop types that name the component's own
+/// interfaces and aliases are written out in full, so that importers can read them (and see
+/// a new signature when those declarations change).
 #[salsa::tracked(returns(ref))]
 pub fn outline(db: &dyn salsa::Database, file: SourceFile) -> Outline {
     // Parsed here rather than through `parse`, so that a build (which needs the outline of
     // every changed file) does not keep every tree in memory.
-    semantics::outline(file.text(db), &syntax::parse(file.text(db)).component)
-}
-
-/// The component's contract with its importers: the firewall of incremental builds. Prop
-/// types that name the component's own interfaces and aliases are written out in full, so
-/// that importers can read them (and change when those declarations change).
-#[salsa::tracked(returns(ref))]
-pub fn signature(db: &dyn salsa::Database, file: SourceFile) -> Signature {
-    let mut signature = outline(db, file).signature.clone();
+    let text = file.text(db);
+    let component = syntax::parse(text).component;
+    let mut outline = semantics::outline(text, &component);
     let local_names = |ty: &str| {
         ty.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
     };
-    if signature.props.iter().any(|p| p.ty.as_deref().is_some_and(local_names)) {
-        let text = file.text(db);
-        if let Some(script) = syntax::parse(text).component.script.filter(|s| s.is_typescript()) {
-            let annotations: Vec<&str> = signature.props.iter().map(|p| p.ty.as_deref().unwrap_or("")).collect();
-            let expanded = types::expand_annotations(&semantics::script_in_place(text, &script), &annotations);
-            for (prop, expanded) in signature.props.iter_mut().zip(expanded) {
-                if let Some(expanded) = expanded {
-                    prop.ty = Some(expanded);
-                }
+    let props = &mut outline.signature.props;
+    if let Some(script) =
+        component.script.filter(|s| s.is_typescript() && props.iter().any(|p| p.ty.as_deref().is_some_and(local_names)))
+    {
+        let annotations: Vec<&str> = props.iter().map(|p| p.ty.as_deref().unwrap_or("")).collect();
+        let expanded = types::expand_annotations(&semantics::script_in_place(text, &script), &annotations);
+        for (prop, expanded) in props.iter_mut().zip(expanded) {
+            if let Some(expanded) = expanded {
+                prop.ty = Some(expanded);
             }
         }
     }
-    signature
+    outline
+}
+
+/// The component's contract with its importers: the firewall of incremental builds.
+#[salsa::tracked(returns(ref))]
+pub fn signature(db: &dyn salsa::Database, file: SourceFile) -> Signature {
+    outline(db, file).signature.clone()
 }
 
 /// The import specifiers of a component, without spans, so that moving an import line does
