@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotently) and runs the whole suite: the Rust tests
-# (unit, fixture snapshots, bounded fuzzing, CLI end-to-end) and the browser tests that run
-# compiled components in headless Chromium.
+# (unit, fixture snapshots, bounded fuzzing, CLI end-to-end, the language server driven by headless
+# Neovim) and the browser tests that run compiled components in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,11 @@ if ! command -v node >/dev/null 2>&1; then
   echo "==> installing Node.js"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+fi
+if ! command -v nvim >/dev/null 2>&1; then
+  echo "==> installing Debian's neovim (a real LSP client for lsp/tests/neovim.rs)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq neovim >/dev/null
 fi
 
 echo "==> npm dependencies of the browser tests"

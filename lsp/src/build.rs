@@ -1,22 +1,14 @@
-//! Builds on save: what a save affects is rebuilt into the output folder through the
-//! engine's cache. Progress goes out as `$/progress` (when the client supports work-done
-//! progress) and as the notifications `eghact/buildStarted`, `eghact/buildProgress` and
-//! `eghact/buildFinished`, which the VS Code extension's status bar reads.
-
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+//! Builds: on save (what the saved text affects) and on request (`eghact/buildFile`,
+//! `eghact/buildWorkspace`), into the output folder through the engine's cache. Progress goes
+//! out as `$/progress` and as the notifications `eghact/buildStarted`, `eghact/buildProgress`
+//! and `eghact/buildCompleted`, which the VS Code extension's status bar reads.
 
 use eghact_engine::build::{BuildEvent, CacheState};
 use serde_json::{Value, json};
-use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::notification::{Notification, Progress};
-use tower_lsp_server::ls_types::request::WorkDoneProgressCreate;
-use tower_lsp_server::ls_types::{
-    NumberOrString, ProgressParams, ProgressParamsValue, WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressCreateParams,
-    WorkDoneProgressEnd, WorkDoneProgressReport,
-};
+use tower_lsp_server::ls_types::notification::Notification;
 
-use crate::session::Session;
+use crate::progress::Progress;
+use crate::server::Shared;
 
 macro_rules! notification {
     ($name:ident, $method:literal) => {
@@ -29,70 +21,87 @@ macro_rules! notification {
 }
 notification!(BuildStarted, "eghact/buildStarted");
 notification!(BuildProgress, "eghact/buildProgress");
-notification!(BuildFinished, "eghact/buildFinished");
+notification!(BuildCompleted, "eghact/buildCompleted");
 
-/// Rebuilds after a save, reporting progress while it runs. The saved buffer is already the
-/// database's text, so nothing is read from the disk.
-pub async fn on_save(client: &Client, session: Arc<Mutex<Option<Session>>>, work_done_progress: bool) {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let token = NumberOrString::String(format!("eghact-build-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
-    let progress = work_done_progress
-        && client.send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams { token: token.clone() }).await.is_ok();
+/// What a build covers besides what changed since the last one.
+pub enum Scope {
+    /// Only what changed (a save: the saved buffer is already the database's text).
+    Changed,
+    /// This component (a project path) and its importers, changed or not.
+    File(String),
+    /// Every component, compared with the build record and its outputs on disk.
+    Workspace,
+}
+
+/// Runs a build, reporting progress while it runs; answers its summary (also sent as
+/// `eghact/buildCompleted`).
+pub async fn run(shared: &Shared, scope: Scope) -> Value {
+    let client = &shared.client;
+    let enabled = shared.session().as_ref().is_some_and(|s| s.work_done_progress);
     let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<BuildEvent>();
+    let session = shared.session.clone();
     let build = tokio::task::spawn_blocking(move || {
-        let mut guard = session.lock().unwrap_or_else(PoisonError::into_inner);
-        let session = guard.as_mut()?;
-        let report = session.builder.build(&|event| {
+        let mut guard = session.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let builder = &mut guard.as_mut()?.builder;
+        match scope {
+            Scope::Changed => {}
+            Scope::File(path) => builder.touch([path]),
+            Scope::Workspace => builder.resync(),
+        }
+        Some(builder.build(&|event| {
             let _ = sender.send(event);
-        });
-        Some(report.map_err(|e| e.to_string()))
+        }))
     });
+    let mut progress = None;
+    let mut last_percentage = None;
     while let Some(event) = events.recv().await {
         match event {
             BuildEvent::Started { total } => {
                 client.send_notification::<BuildStarted>(json!({ "total": total })).await;
-                if progress {
-                    let begin = WorkDoneProgressBegin { title: "Building".into(), percentage: Some(0), ..Default::default() };
-                    report(client, &token, WorkDoneProgress::Begin(begin)).await;
-                }
+                progress = Some(Progress::begin(client, enabled, "Building").await);
             }
             BuildEvent::Compiled { path, done, total, cache } => {
+                // A notification per percent: a workspace build of 10,000 components would
+                // otherwise flood the editor.
+                let percentage = done * 100 / total.max(1);
+                if last_percentage == Some(percentage) && done != total {
+                    continue;
+                }
+                last_percentage = Some(percentage);
                 let cache = match cache {
                     CacheState::Unchanged => "unchanged",
                     CacheState::Hit(_) => "hit",
                     CacheState::Miss => "compiled",
                 };
-                client
-                    .send_notification::<BuildProgress>(json!({ "path": path, "done": done, "total": total, "cache": cache }))
-                    .await;
-                if progress {
-                    let percentage = Some((done * 100 / total.max(1)) as u32);
-                    let step = WorkDoneProgressReport { message: Some(path), percentage, ..Default::default() };
-                    report(client, &token, WorkDoneProgress::Report(step)).await;
+                let params = json!({ "path": path, "done": done, "total": total, "cache": cache });
+                client.send_notification::<BuildProgress>(params).await;
+                if let Some(progress) = &mut progress {
+                    progress.report(done, total, Some(path)).await;
                 }
             }
             BuildEvent::Finished => {}
         }
     }
     let summary = match build.await {
-        Ok(Some(Ok(report))) => json!({
-            "files": report.files.len(),
-            "compiled": report.count_state(CacheState::Miss),
-            "errors": report.count(true),
-            "warnings": report.count(false),
-            "ms": report.phases.total_ms,
-        }),
-        Ok(Some(Err(error))) => json!({ "error": error }),
-        Ok(None) | Err(_) => json!({ "error": "no workspace" }),
+        Ok(Some(Ok(report))) => {
+            let hits = report.files.iter().filter(|f| matches!(f.cache, CacheState::Hit(_))).count();
+            json!({
+                "files": report.files.len(),
+                "compiled": report.count_state(CacheState::Miss),
+                "cacheHits": hits,
+                "unchanged": report.count_state(CacheState::Unchanged),
+                "errors": report.count(true),
+                "warnings": report.count(false),
+                "ms": report.phases.total_ms,
+            })
+        }
+        Ok(Some(Err(error))) => json!({ "error": error.to_string() }),
+        Ok(None) => json!({ "error": "no workspace" }),
+        Err(error) => json!({ "error": format!("the build failed: {error}") }),
     };
-    client.send_notification::<BuildFinished>(summary.clone()).await;
-    if progress {
-        let end = WorkDoneProgressEnd { message: Some(summary.to_string()) };
-        report(client, &token, WorkDoneProgress::End(end)).await;
+    client.send_notification::<BuildCompleted>(summary.clone()).await;
+    if let Some(progress) = progress {
+        progress.end(summary.to_string()).await;
     }
-}
-
-async fn report(client: &Client, token: &NumberOrString, value: WorkDoneProgress) {
-    let params = ProgressParams { token: token.clone(), value: ProgressParamsValue::WorkDone(value) };
-    client.send_notification::<Progress>(params).await;
+    summary
 }

@@ -7,7 +7,7 @@ use eghact_engine::types::Completion;
 use tower_lsp_server::ls_types::{CompletionItem, CompletionItemKind, CompletionResponse, Position};
 
 use crate::convert;
-use crate::session::Session;
+use crate::session::Snapshot;
 
 const TAGS: &[&str] = &[
     "a", "article", "aside", "button", "canvas", "div", "footer", "form", "h1", "h2", "h3", "h4", "header", "img", "input",
@@ -31,24 +31,24 @@ const EVENTS: &[&str] = &[
     "scroll",
 ];
 
-pub fn completion(session: &Session, path: &str, position: Position) -> Option<CompletionResponse> {
-    let file = session.file(path)?;
-    let text = session.text(path);
-    let offset = convert::offset(text, position, session.encoding);
-    let items = match db::complete(session.builder.host().db(), file, offset) {
+pub fn completion(snap: &Snapshot, path: &str, position: Position) -> Option<CompletionResponse> {
+    let file = snap.file(path)?;
+    let text = snap.text(path);
+    let offset = convert::offset(text, position, snap.encoding);
+    let items = match db::complete(&snap.db, file, offset) {
         Some(Completion::Members(members)) => {
             members.into_iter().map(|m| item(m.name, CompletionItemKind::FIELD, Some(m.ty.to_string()))).collect()
         }
         Some(Completion::Names(names)) => {
             names.into_iter().map(|(name, ty)| item(name, CompletionItemKind::VARIABLE, Some(ty.to_string()))).collect()
         }
-        None => markup(session, path, &text[..offset as usize]),
+        None => markup(snap, path, &text[..offset as usize]),
     };
     Some(CompletionResponse::Array(items))
 }
 
 /// Completion in markup, from the text before the cursor.
-fn markup(session: &Session, path: &str, before: &str) -> Vec<CompletionItem> {
+fn markup(snap: &Snapshot, path: &str, before: &str) -> Vec<CompletionItem> {
     let word_start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_')).map_or(0, |i| i + 1);
     let trigger = &before[..word_start];
     if trigger.ends_with("{#") {
@@ -58,10 +58,9 @@ fn markup(session: &Session, path: &str, before: &str) -> Vec<CompletionItem> {
     } else if trigger.ends_with("{/") {
         keywords(&["if", "each", "await"])
     } else if trigger.ends_with('<') {
-        let db = session.builder.host().db();
-        let components = session
-            .file(path)
-            .map(|f| db::outline(db, f).imports.iter().filter_map(|i| i.default_name.clone()).collect::<Vec<_>>());
+        let db = &snap.db;
+        let components =
+            snap.file(path).map(|f| db::outline(db, f).imports.iter().filter_map(|i| i.default_name.clone()).collect::<Vec<_>>());
         let mut items: Vec<CompletionItem> = components
             .unwrap_or_default()
             .into_iter()

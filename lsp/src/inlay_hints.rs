@@ -4,18 +4,18 @@ use eghact_engine::db;
 use tower_lsp_server::ls_types::{InlayHint, InlayHintKind, InlayHintLabel, Range};
 
 use crate::convert;
-use crate::session::Session;
+use crate::session::Snapshot;
 
-pub fn inlay_hints(session: &Session, path: &str, range: Range) -> Option<Vec<InlayHint>> {
-    let file = session.file(path)?;
-    let db = session.builder.host().db();
+pub fn inlay_hints(snap: &Snapshot, path: &str, range: Range) -> Option<Vec<InlayHint>> {
+    let file = snap.file(path)?;
+    let db = &snap.db;
     let text = file.text(db);
-    let (start, end) = (convert::offset(text, range.start, session.encoding), convert::offset(text, range.end, session.encoding));
+    let (start, end) = (convert::offset(text, range.start, snap.encoding), convert::offset(text, range.end, snap.encoding));
     let hints = db::reactive_declarations(db, file)
         .into_iter()
         .filter(|(span, ty)| start <= span.end && span.end <= end && !ty.is_unknown())
         .map(|(span, ty)| InlayHint {
-            position: convert::position(text, span.end, session.encoding),
+            position: convert::position(text, span.end, snap.encoding),
             label: InlayHintLabel::String(format!(": {ty}")),
             kind: Some(InlayHintKind::TYPE),
             text_edits: None,

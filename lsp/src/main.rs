@@ -9,8 +9,10 @@ mod definition;
 mod diagnostics;
 mod folding;
 mod hover;
+mod indexing;
 mod inlay_hints;
 mod linked_editing;
+mod progress;
 mod references;
 mod rename;
 mod server;
@@ -42,8 +44,16 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async {
-        let (service, socket) = LspService::new(server::Server::new);
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+        let (service, socket) = LspService::build(server::Server::new)
+            .custom_method("eghact/buildWorkspace", server::Server::build_workspace)
+            .custom_method("eghact/buildFile", server::Server::build_file)
+            .finish();
+        // Requests run on the blocking pool; more of them than the default 4 may be in
+        // flight, so that a slow one never holds up the messages behind it.
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(64).serve(service).await;
     });
+    // Work still running (indexing, a request cancelled by `exit`, the file watcher's
+    // thread) must not keep the process alive after `exit`.
+    runtime.shutdown_background();
     ExitCode::SUCCESS
 }

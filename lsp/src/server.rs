@@ -1,61 +1,187 @@
 //! The protocol side: capabilities, document sync, and dispatch of requests to the feature
-//! modules. The session is locked only while the engine computes; nothing awaits under it.
+//! modules.
+//!
+//! Concurrency, as in rust-analyzer: writes (document changes) take the session's lock,
+//! apply the change and take a [`Snapshot`]; requests take a snapshot under the lock and run
+//! on the blocking pool without it, so a slow request never holds up an edit or another
+//! request. A write cancels the queries that older snapshots run: their requests answer
+//! `ContentModified`, and diagnostics computed for an older text are computed again.
+//! A request that panics answers an internal error and the server goes on.
 
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use eghact_engine::db;
-use tower_lsp_server::jsonrpc::{Error, Result};
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, Encoding};
-use crate::session::{self, Session};
+use crate::session::{self, Session, Snapshot};
 use crate::{
-    build, code_action, completion, definition, diagnostics, folding, hover, inlay_hints, linked_editing, references, rename,
-    symbols,
+    build, code_action, completion, definition, diagnostics, folding, hover, indexing, inlay_hints, linked_editing, references,
+    rename, symbols,
 };
 
 pub struct Server {
-    client: Client,
-    session: Arc<Mutex<Option<Session>>>,
+    shared: Shared,
+    /// `EGHACT_LSP_FAULT=<method>` makes that request panic: the tests check that the
+    /// server answers an error and lives on.
+    fault: Option<String>,
 }
 
-impl Server {
-    pub fn new(client: Client) -> Self {
-        Self { client, session: Arc::default() }
-    }
+/// What the server's handlers and its background tasks (indexing, the file watcher) share.
+#[derive(Clone)]
+pub struct Shared {
+    pub client: Client,
+    pub session: Arc<Mutex<Option<Session>>>,
+    /// Counts writes to the session; a snapshot knows the write it follows.
+    writes: Arc<AtomicU64>,
+    /// The write that each path's published diagnostics follow, so that diagnostics of an
+    /// older text never replace newer ones.
+    published: Arc<tokio::sync::Mutex<HashMap<String, u64>>>,
+}
 
-    fn session(&self) -> MutexGuard<'_, Option<Session>> {
+/// What to publish diagnostics for, worked out on a snapshot (it may read the import graph).
+type Affected = Arc<dyn Fn(&Snapshot) -> Vec<String> + Send + Sync>;
+
+impl Shared {
+    pub fn session(&self) -> MutexGuard<'_, Option<Session>> {
         // A request that panicked leaves the session as it was; the server goes on.
         self.session.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on the session and the project path of `uri`, if both exist.
-    fn with_document<T>(&self, uri: &Uri, f: impl FnOnce(&mut Session, &str) -> Option<T>) -> Option<T> {
-        let mut guard = self.session();
-        let session = guard.as_mut()?;
-        let path = session.path_of(uri)?;
-        f(session, &path)
+    pub fn snapshot(&self) -> Option<Snapshot> {
+        self.session().as_ref().map(Session::snapshot)
     }
 
-    /// A document's new text, then the diagnostics of what it affects.
-    async fn changed(&self, uri: &Uri, version: i32, edit: impl FnOnce(&str) -> String) {
-        let published = self.with_document(uri, |session, path| {
-            let before = session.file(path).map(|f| db::signature(session.builder.host().db(), f).hash());
-            let text = edit(session.text(path));
-            session.set_text(path, text);
-            session.open.insert(path.to_string(), version);
-            let after = session.file(path).map(|f| db::signature(session.builder.host().db(), f).hash());
-            let paths = diagnostics::affected(session, path, before != after);
-            Some(diagnostics::collect(session, &paths))
-        });
-        self.publish(published.unwrap_or_default()).await;
-    }
-
-    async fn publish(&self, batches: Vec<(Uri, Vec<Diagnostic>, Option<i32>)>) {
-        for (uri, diagnostics, version) in batches {
-            self.client.publish_diagnostics(uri, diagnostics, version).await;
+    /// Applies `write` to the session, then publishes the diagnostics of the paths that
+    /// the returned function names.
+    async fn write(&self, write: impl FnOnce(&mut Session) -> Option<Affected>) {
+        let affected = {
+            let mut guard = self.session();
+            let Some(session) = guard.as_mut() else { return };
+            let affected = write(session);
+            self.writes.fetch_add(1, Ordering::SeqCst);
+            affected
+        };
+        if let Some(affected) = affected {
+            self.publish(affected).await;
         }
+    }
+
+    /// Changes on disk (`paths` relative to the root, or everything for `None`) to files the
+    /// editor has not open (an open document's buffer wins), then the diagnostics of the
+    /// open documents.
+    pub async fn files_changed(&self, paths: Option<Vec<String>>) {
+        self.write(|session| {
+            match paths {
+                Some(paths) => {
+                    let paths: Vec<String> = paths.into_iter().filter(|p| !session.open.contains_key(p)).collect();
+                    session.reload(&paths);
+                }
+                None => session.reload_all(),
+            }
+            Some(Arc::new(|snap: &Snapshot| snap.open.keys().cloned().collect()))
+        })
+        .await;
+    }
+
+    /// Computes and publishes diagnostics on a fresh snapshot; when a newer write cancels
+    /// the computation, it starts again on a newer snapshot, so nothing is left unpublished.
+    async fn publish(&self, affected: Affected) {
+        loop {
+            let Some((snap, write)) = self.session().as_ref().map(|s| (s.snapshot(), self.writes.load(Ordering::SeqCst))) else {
+                return;
+            };
+            let affected = affected.clone();
+            let batches = match run(move || diagnostics::collect(&snap, &affected(&snap))).await {
+                Ok(batches) => batches,
+                Err(error) if error.code == ErrorCode::ContentModified => continue,
+                Err(error) => {
+                    self.client.log_message(MessageType::ERROR, format!("diagnostics: {}", error.message)).await;
+                    return;
+                }
+            };
+            let mut published = self.published.lock().await;
+            for (path, uri, diagnostics, version) in batches {
+                let last = published.entry(path).or_default();
+                if *last <= write {
+                    *last = write;
+                    self.client.publish_diagnostics(uri, diagnostics, version).await;
+                }
+            }
+            return;
+        }
+    }
+}
+
+impl Server {
+    pub fn new(client: Client) -> Self {
+        let shared = Shared { client, session: Arc::default(), writes: Arc::default(), published: Arc::default() };
+        Self { shared, fault: std::env::var("EGHACT_LSP_FAULT").ok() }
+    }
+
+    fn session(&self) -> MutexGuard<'_, Option<Session>> {
+        self.shared.session()
+    }
+
+    /// Runs `f` on a snapshot and the project path of `uri`, off the async runtime.
+    async fn read<T: Send + 'static>(
+        &self,
+        method: &'static str,
+        uri: &Uri,
+        f: impl FnOnce(&Snapshot, &str) -> Option<T> + Send + 'static,
+    ) -> Result<Option<T>> {
+        let Some(snap) = self.shared.snapshot() else { return Ok(None) };
+        let Some(path) = snap.path_of(uri) else { return Ok(None) };
+        let fault = self.fault.as_deref() == Some(method);
+        run(move || {
+            if fault {
+                panic!("fault injected into {method} (EGHACT_LSP_FAULT)");
+            }
+            f(&snap, &path)
+        })
+        .await
+    }
+
+    /// A document's new text; its diagnostics, and its importers' when its signature changed.
+    async fn changed(&self, uri: &Uri, version: i32, edit: impl FnOnce(&str) -> String) {
+        self.shared
+            .write(|session| {
+                let path = session.path_of(uri)?;
+                let signature =
+                    |session: &Session| session.file(&path).map(|f| db::signature(session.builder.host().db(), f).hash());
+                let before = signature(session);
+                let text = edit(session.text(&path));
+                session.set_text(&path, text);
+                session.open.insert(path.clone(), version);
+                let signature_changed = before != signature(session);
+                Some(Arc::new(move |snap: &Snapshot| diagnostics::affected(snap, &path, signature_changed)))
+            })
+            .await;
+    }
+}
+
+/// Runs `f` on the blocking pool. A panic becomes an internal error, and a query cancelled
+/// by a newer write becomes `ContentModified` (the client asks again if it still cares).
+pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    let outcome = tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(f))).await;
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(payload)) if payload.is::<salsa::Cancelled>() => Err(Error::content_modified()),
+        Ok(Err(payload)) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error { message: format!("internal error: {message}").into(), ..Error::internal_error() })
+        }
+        Err(join) => Err(Error { message: format!("internal error: {join}").into(), ..Error::internal_error() }),
     }
 }
 
@@ -119,40 +245,39 @@ impl LanguageServer for Server {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        // Files changed outside the editor (a `git checkout`, a generator) reach the server
-        // through the client's watcher, when the client offers one.
-        if !self.session().as_ref().is_some_and(|s| s.client_watches_files) {
+        let Some((client_watches_files, progress)) =
+            self.session().as_ref().map(|s| (s.client_watches_files, s.work_done_progress))
+        else {
             return;
-        }
-        let watcher = FileSystemWatcher { glob_pattern: GlobPattern::String("**/*.{egh,ts,js}".into()), kind: None };
-        let options = DidChangeWatchedFilesRegistrationOptions { watchers: vec![watcher] };
-        let registration = Registration {
-            id: "eghact-watched-files".into(),
-            method: "workspace/didChangeWatchedFiles".into(),
-            register_options: serde_json::to_value(options).ok(),
         };
-        let _ = self.client.register_capability(vec![registration]).await;
+        if client_watches_files {
+            // Files changed outside the editor (a `git checkout`, a generator) reach the
+            // server through the client's watcher.
+            let watcher = FileSystemWatcher { glob_pattern: GlobPattern::String("**/*.{egh,ts,js}".into()), kind: None };
+            let options = DidChangeWatchedFilesRegistrationOptions { watchers: vec![watcher] };
+            let registration = Registration {
+                id: "eghact-watched-files".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            let _ = self.shared.client.register_capability(vec![registration]).await;
+        } else {
+            indexing::watch(self.shared.clone());
+        }
+        tokio::spawn(indexing::index(self.shared.clone(), progress));
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let published = {
-            let mut guard = self.session();
-            let Some(session) = guard.as_mut() else { return };
-            // An open document's buffer wins over the disk.
-            let paths: Vec<String> =
-                params.changes.iter().filter_map(|c| session.path_of(&c.uri)).filter(|p| !session.open.contains_key(p)).collect();
-            for path in &paths {
-                session.reload(path);
-            }
-            let open: Vec<String> = session.open.keys().cloned().collect();
-            diagnostics::collect(session, &open)
+        let paths = {
+            let guard = self.session();
+            let Some(session) = guard.as_ref() else { return };
+            params.changes.iter().filter_map(|c| session.path_of(&c.uri)).collect()
         };
-        self.publish(published).await;
+        self.shared.files_changed(Some(paths)).await;
     }
 
     async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
-        let items =
-            self.with_document(&params.text_document.uri, |session, path| diagnostics::of(session, path)).unwrap_or_default();
+        let items = self.read("textDocument/diagnostic", &params.text_document.uri, diagnostics::of).await?.unwrap_or_default();
         Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
             related_documents: None,
             full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
@@ -167,9 +292,8 @@ impl LanguageServer for Server {
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        let progress = self.with_document(&params.text_document.uri, |session, _| Some(session.work_done_progress));
-        if let Some(progress) = progress {
-            build::on_save(&self.client, self.session.clone(), progress).await;
+        if self.session().as_ref().is_some_and(|s| s.path_of(&params.text_document.uri).is_some()) {
+            build::run(&self.shared, build::Scope::Changed).await;
         }
     }
 
@@ -199,68 +323,113 @@ impl LanguageServer for Server {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let published = self.with_document(&params.text_document.uri, |session, path| {
-            session.open.remove(path);
-            session.reload(path);
-            Some(diagnostics::collect(session, &[path.to_string()]))
-        });
-        self.publish(published.unwrap_or_default()).await;
+        self.shared
+            .write(|session| {
+                let path = session.path_of(&params.text_document.uri)?;
+                session.open.remove(&path);
+                session.reload(std::slice::from_ref(&path));
+                Some(Arc::new(move |_: &Snapshot| vec![path.clone()]))
+            })
+            .await;
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let at = params.text_document_position_params;
-        Ok(self.with_document(&at.text_document.uri, |session, path| hover::hover(session, path, at.position)))
+        self.read("textDocument/hover", &at.text_document.uri, move |snap, path| hover::hover(snap, path, at.position)).await
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let at = params.text_document_position;
-        Ok(self.with_document(&at.text_document.uri, |session, path| completion::completion(session, path, at.position)))
+        self.read("textDocument/completion", &at.text_document.uri, move |snap, path| {
+            completion::completion(snap, path, at.position)
+        })
+        .await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let at = params.text_document_position;
         let include = params.context.include_declaration;
-        Ok(self.with_document(&at.text_document.uri, |session, path| references::references(session, path, at.position, include)))
+        self.read("textDocument/references", &at.text_document.uri, move |snap, path| {
+            references::references(snap, path, at.position, include)
+        })
+        .await
     }
 
     async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
         let at = params.text_document_position_params;
-        Ok(self.with_document(&at.text_document.uri, |session, path| references::highlight(session, path, at.position)))
+        self.read("textDocument/documentHighlight", &at.text_document.uri, move |snap, path| {
+            references::highlight(snap, path, at.position)
+        })
+        .await
     }
 
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
-        Ok(self.with_document(&params.text_document.uri, |session, path| rename::prepare(session, path, params.position)))
+        let uri = params.text_document.uri;
+        self.read("textDocument/prepareRename", &uri, move |snap, path| rename::prepare(snap, path, params.position)).await
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let at = params.text_document_position;
-        Ok(self
-            .with_document(&at.text_document.uri, |session, path| rename::rename(session, path, at.position, &params.new_name)))
+        let new_name = params.new_name;
+        self.read("textDocument/rename", &at.text_document.uri, move |snap, path| {
+            rename::rename(snap, path, at.position, &new_name)
+        })
+        .await
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        Ok(self.with_document(&params.text_document.uri, |session, path| symbols::document_symbols(session, path)))
+        self.read("textDocument/documentSymbol", &params.text_document.uri, symbols::document_symbols).await
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        Ok(self.with_document(&params.text_document.uri, |session, path| folding::folding_ranges(session, path)))
+        self.read("textDocument/foldingRange", &params.text_document.uri, folding::folding_ranges).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        Ok(self.with_document(&params.text_document.uri, |session, path| code_action::code_actions(session, path, params.range)))
+        let range = params.range;
+        self.read("textDocument/codeAction", &params.text_document.uri, move |snap, path| {
+            code_action::code_actions(snap, path, range)
+        })
+        .await
     }
 
     async fn linked_editing_range(&self, params: LinkedEditingRangeParams) -> Result<Option<LinkedEditingRanges>> {
         let at = params.text_document_position_params;
-        Ok(self.with_document(&at.text_document.uri, |session, path| linked_editing::linked_editing(session, path, at.position)))
+        self.read("textDocument/linkedEditingRange", &at.text_document.uri, move |snap, path| {
+            linked_editing::linked_editing(snap, path, at.position)
+        })
+        .await
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        Ok(self.with_document(&params.text_document.uri, |session, path| inlay_hints::inlay_hints(session, path, params.range)))
+        let range = params.range;
+        self.read("textDocument/inlayHint", &params.text_document.uri, move |snap, path| {
+            inlay_hints::inlay_hints(snap, path, range)
+        })
+        .await
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
         let at = params.text_document_position_params;
-        Ok(self.with_document(&at.text_document.uri, |session, path| definition::definition(session, path, at.position)))
+        self.read("textDocument/definition", &at.text_document.uri, move |snap, path| {
+            definition::definition(snap, path, at.position)
+        })
+        .await
+    }
+}
+
+/// The requests of the `eghact/` namespace.
+impl Server {
+    /// `eghact/buildWorkspace`: every component, compared with the build record and the
+    /// outputs on disk; answers the build's summary.
+    pub async fn build_workspace(&self) -> Result<Value> {
+        Ok(build::run(&self.shared, build::Scope::Workspace).await)
+    }
+
+    /// `eghact/buildFile` with `{ "uri": … }`: the component and what imports it.
+    pub async fn build_file(&self, params: TextDocumentIdentifier) -> Result<Value> {
+        let path = self.session().as_ref().and_then(|s| s.path_of(&params.uri));
+        let path = path.ok_or_else(|| Error::invalid_params(format!("{} is not in the workspace", params.uri.as_str())))?;
+        Ok(build::run(&self.shared, build::Scope::File(path)).await)
     }
 }

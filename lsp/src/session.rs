@@ -1,11 +1,12 @@
 //! The server's state: the engine's builder for the workspace, the documents the editor has
-//! open, and how the client counts columns.
+//! open, and how the client counts columns; and the snapshots that requests read.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use eghact_engine::build::{BuildOptions, Builder, FileChange};
-use eghact_engine::db::SourceFile;
+use eghact_engine::db::{Database, SourceFile, Workspace};
 use eghact_engine::project::{Project, slash_path};
 use tower_lsp_server::ls_types::Uri;
 
@@ -38,13 +39,7 @@ impl Session {
 
     /// The project path (`src/App.egh`) of a document, if it lies in the project.
     pub fn path_of(&self, uri: &Uri) -> Option<String> {
-        let path = uri.to_file_path()?;
-        let relative = path.strip_prefix(&self.builder.project().root).ok()?;
-        Some(slash_path(relative))
-    }
-
-    pub fn uri_of(&self, path: &str) -> Option<Uri> {
-        Uri::from_file_path(self.builder.project().root.join(path))
+        path_in(&self.builder.project().root, uri)
     }
 
     pub fn file(&self, path: &str) -> Option<SourceFile> {
@@ -55,14 +50,70 @@ impl Session {
         self.file(path).map_or("", |f| f.text(self.builder.host().db()).as_str())
     }
 
+    /// The workspace as it is now, for a request to read on another thread.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            db: self.builder.host().db().clone(),
+            root: Arc::new(self.builder.project().root.clone()),
+            encoding: self.encoding,
+            open: Arc::new(self.open.clone()),
+        }
+    }
+
     pub fn set_text(&mut self, path: &str, text: String) {
         self.builder.apply(vec![FileChange::Write { path: path.to_string(), text }]);
     }
 
-    /// Back to what the disk holds (a document closed without saving).
-    pub fn reload(&mut self, path: &str) {
-        let _ = self.builder.refresh([path.to_string()]);
+    /// Back to what the disk holds (a document closed without saving, a file changed
+    /// outside the editor).
+    pub fn reload(&mut self, paths: &[String]) {
+        let _ = self.builder.refresh(paths.iter().cloned());
     }
+
+    /// The whole source folder read again (the watcher lost events); open documents keep
+    /// their buffers.
+    pub fn reload_all(&mut self) {
+        let buffers: Vec<FileChange> =
+            self.open.keys().map(|path| FileChange::Write { path: path.clone(), text: self.text(path).to_string() }).collect();
+        let _ = self.builder.load();
+        self.builder.apply(buffers);
+    }
+}
+
+/// A read-only view of the workspace at one revision. It holds its own handle on the
+/// database, so a request runs without the session's lock; a write to the session cancels
+/// the queries a snapshot is running (they unwind with `salsa::Cancelled`), so a snapshot
+/// must be dropped soon after it is taken and never kept while waiting for the session.
+pub struct Snapshot {
+    pub db: Database,
+    root: Arc<PathBuf>,
+    pub encoding: Encoding,
+    /// Open documents by project path: their version.
+    pub open: Arc<HashMap<String, i32>>,
+}
+
+impl Snapshot {
+    pub fn file(&self, path: &str) -> Option<SourceFile> {
+        Workspace::get(&self.db).files(&self.db).get(path).copied()
+    }
+
+    pub fn text(&self, path: &str) -> &str {
+        self.file(path).map_or("", |f| f.text(&self.db).as_str())
+    }
+
+    pub fn path_of(&self, uri: &Uri) -> Option<String> {
+        path_in(&self.root, uri)
+    }
+
+    pub fn uri_of(&self, path: &str) -> Option<Uri> {
+        Uri::from_file_path(self.root.join(path))
+    }
+}
+
+/// The project path (`src/App.egh`) of a URI under `root`.
+fn path_in(root: &Path, uri: &Uri) -> Option<String> {
+    let path = uri.to_file_path()?;
+    Some(slash_path(path.strip_prefix(root).ok()?))
 }
 
 /// The workspace root a client names: its first folder, or its root URI.

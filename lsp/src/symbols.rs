@@ -5,18 +5,18 @@ use eghact_engine::semantics::{self, Symbol, SymbolKind};
 use tower_lsp_server::ls_types::{self as lsp, DocumentSymbol, DocumentSymbolResponse};
 
 use crate::convert;
-use crate::session::Session;
+use crate::session::Snapshot;
 
-pub fn document_symbols(session: &Session, path: &str) -> Option<DocumentSymbolResponse> {
-    let file = session.file(path)?;
-    let db = session.builder.host().db();
+pub fn document_symbols(snap: &Snapshot, path: &str) -> Option<DocumentSymbolResponse> {
+    let file = snap.file(path)?;
+    let db = &snap.db;
     let text = file.text(db);
     let symbols = semantics::document_symbols(text, &db::parse(db, file).component);
-    Some(DocumentSymbolResponse::Nested(symbols.iter().map(|s| convert_symbol(text, s, session)).collect()))
+    Some(DocumentSymbolResponse::Nested(symbols.iter().map(|s| convert_symbol(text, s, snap)).collect()))
 }
 
 #[allow(deprecated)] // `deprecated` is a required field of the protocol's struct.
-fn convert_symbol(text: &str, symbol: &Symbol, session: &Session) -> DocumentSymbol {
+fn convert_symbol(text: &str, symbol: &Symbol, snap: &Snapshot) -> DocumentSymbol {
     DocumentSymbol {
         name: symbol.name.clone(),
         detail: None,
@@ -31,8 +31,8 @@ fn convert_symbol(text: &str, symbol: &Symbol, session: &Session) -> DocumentSym
         },
         tags: None,
         deprecated: None,
-        range: convert::range(text, symbol.span, session.encoding),
-        selection_range: convert::range(text, symbol.name_span, session.encoding),
-        children: Some(symbol.children.iter().map(|c| convert_symbol(text, c, session)).collect()),
+        range: convert::range(text, symbol.span, snap.encoding),
+        selection_range: convert::range(text, symbol.name_span, snap.encoding),
+        children: Some(symbol.children.iter().map(|c| convert_symbol(text, c, snap)).collect()),
     }
 }

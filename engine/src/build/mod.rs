@@ -439,6 +439,19 @@ impl Builder {
         Ok(report)
     }
 
+    /// Makes the next build rebuild `paths` and their importers, changed or not (an editor's
+    /// "build this file").
+    pub fn touch(&mut self, paths: impl IntoIterator<Item = String>) {
+        self.dirty.extend(paths);
+    }
+
+    /// Makes the next build compare every component with the build record and its outputs
+    /// on disk, as a new process does (an editor's "build the workspace" after outputs were
+    /// deleted by hand).
+    pub fn resync(&mut self) {
+        self.synced = false;
+    }
+
     /// Keep the build record in memory after each build until [`Builder::save`] (watch mode
     /// saves it when idle, so that a rebuild does not pay for writing the whole record).
     pub fn defer_save(&mut self, defer: bool) {

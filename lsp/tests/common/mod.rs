@@ -1,0 +1,197 @@
+//! A small LSP client that drives the real `eghact-lsp --stdio` over its pipes, as an editor
+//! does, and the helpers the end-to-end tests share.
+#![allow(dead_code)] // Each test file uses part of it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub struct Client {
+    pub child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+    /// Messages read while waiting for something else.
+    pub pending: Vec<Value>,
+    /// Methods of the requests the server sent (each answered with `null`).
+    pub requests: Vec<String>,
+}
+
+impl Client {
+    pub fn start() -> Self {
+        Self::start_with_env(&[])
+    }
+
+    pub fn start_with_env(env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_eghact-lsp"))
+            .arg("--stdio")
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start eghact-lsp");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = line.strip_prefix("Content-Length: ") {
+                        length = value.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("a Content-Length header")];
+                if stdout.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if sender.send(serde_json::from_slice(&body).expect("JSON body")).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { child, stdin, messages, next_id: 1, pending: Vec::new(), requests: Vec::new() }
+    }
+
+    /// `initialize` on `root` with the client `capabilities`, then `initialized`; answers the
+    /// server's capabilities.
+    pub fn initialize(&mut self, root: &Path, capabilities: Value) -> Value {
+        let init = self.request("initialize", json!({ "processId": null, "rootUri": uri(root), "capabilities": capabilities }));
+        self.notify("initialized", json!({}));
+        init
+    }
+
+    /// Writes a framed body as is (the tests send broken JSON with it).
+    pub fn send_raw(&mut self, body: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    pub fn send(&mut self, message: Value) {
+        self.send_raw(&message.to_string());
+    }
+
+    /// The next message from the server; its requests (`client/registerCapability`) are
+    /// answered as a client does.
+    pub fn next(&mut self) -> Value {
+        loop {
+            let message = self.messages.recv_timeout(Duration::from_secs(20)).expect("a message from the server within 20 s");
+            if message.get("method").is_some() && message.get("id").is_some() {
+                self.requests.push(message["method"].as_str().unwrap_or("").to_string());
+                self.send(json!({ "jsonrpc": "2.0", "id": message["id"], "result": null }));
+                continue;
+            }
+            return message;
+        }
+    }
+
+    /// Sends a request and answers its id without waiting.
+    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        id
+    }
+
+    /// The whole response to request `id`: `result` or `error`.
+    pub fn response(&mut self, id: Value) -> Value {
+        loop {
+            if let Some(index) = self.pending.iter().position(|m| m["id"] == id && m.get("method").is_none()) {
+                return self.pending.remove(index);
+            }
+            let message = self.next();
+            self.pending.push(message);
+        }
+    }
+
+    /// A request's result; an error response fails the test.
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send_request(method, params);
+        let response = self.response(json!(id));
+        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    pub fn open(&mut self, uri: &str, text: &str) {
+        let document = json!({ "uri": uri, "languageId": "eghact", "version": 1, "text": text });
+        self.notify("textDocument/didOpen", json!({ "textDocument": document }));
+    }
+
+    /// The next notification `method`, skipping others.
+    pub fn notification(&mut self, method: &str) -> Value {
+        self.notification_where(method, |_| true)
+    }
+
+    /// The next notification `method` whose params satisfy `matches`.
+    pub fn notification_where(&mut self, method: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            if let Some(index) = self.pending.iter().position(|m| m["method"] == method && matches(&m["params"])) {
+                return self.pending.remove(index)["params"].clone();
+            }
+            let message = self.next();
+            self.pending.push(message);
+        }
+    }
+
+    /// The next `publishDiagnostics` for `uri`.
+    pub fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
+        let params = self.notification_where("textDocument/publishDiagnostics", |p| p["uri"] == uri);
+        params["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// `shutdown`, `exit`, and the exit status; a server that does not exit within 20 s is
+    /// killed and the test fails.
+    pub fn exit(mut self) -> ExitStatus {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("eghact-lsp did not exit within 20 s of `exit`");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+pub fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+pub fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics.iter().map(|d| d["code"].as_str().unwrap_or("").to_string()).collect()
+}
+
+/// A project in a temporary folder with `files` (`(path, text)`, relative to the root);
+/// returns the folder and its canonical root.
+pub fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    (dir, root)
+}
