@@ -2,6 +2,7 @@
 //! version so that the editor drops stale ones.
 
 use eghact_engine::db;
+use eghact_engine::semantics::Signature;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 use crate::convert;
@@ -24,10 +25,11 @@ pub fn collect(snap: &Snapshot, paths: &[String]) -> Vec<(String, Uri, Vec<lsp::
 }
 
 /// The components whose diagnostics may change when `path` changes: itself, and the
-/// components that import it when its signature changed.
-pub fn affected(snap: &Snapshot, path: &str, signature_changed: bool) -> Vec<String> {
+/// components that import it when its signature is no longer `before`.
+pub fn affected(snap: &Snapshot, path: &str, before: Option<&Signature>) -> Vec<String> {
     let mut paths = vec![path.to_string()];
-    if signature_changed {
+    let after = snap.file(path).map(|f| db::signature(&snap.db, f));
+    if before != after {
         let graph = db::import_graph(&snap.db);
         paths.extend(graph.importers.get(path).into_iter().flatten().cloned());
     }

@@ -18,6 +18,7 @@ mod rename;
 mod server;
 mod session;
 mod symbols;
+mod transport;
 
 use std::process::ExitCode;
 
@@ -47,10 +48,13 @@ fn main() -> ExitCode {
         let (service, socket) = LspService::build(server::Server::new)
             .custom_method("eghact/buildWorkspace", server::Server::build_workspace)
             .custom_method("eghact/buildFile", server::Server::build_file)
+            .custom_method(transport::INVALID_MESSAGE, |_: &server::Server, params| transport::invalid_message(params))
             .finish();
+        let (reader, writer) = tokio::io::duplex(1 << 16);
+        tokio::spawn(transport::pump(tokio::io::stdin(), writer));
         // Requests run on the blocking pool; more of them than the default 4 may be in
         // flight, so that a slow one never holds up the messages behind it.
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(64).serve(service).await;
+        Server::new(reader, tokio::io::stdout(), socket).concurrency_level(64).serve(service).await;
     });
     // Work still running (indexing, a request cancelled by `exit`, the file watcher's
     // thread) must not keep the process alive after `exit`.

@@ -109,7 +109,8 @@ impl Shared {
             let mut published = self.published.lock().await;
             for (path, uri, diagnostics, version) in batches {
                 let last = published.entry(path).or_default();
-                if *last <= write {
+                // Tasks cancelled and run again may end on the same snapshot: publish once.
+                if *last < write {
                     *last = write;
                     self.client.publish_diagnostics(uri, diagnostics, version).await;
                 }
@@ -153,14 +154,12 @@ impl Server {
         self.shared
             .write(|session| {
                 let path = session.path_of(uri)?;
-                let signature =
-                    |session: &Session| session.file(&path).map(|f| db::signature(session.builder.host().db(), f).hash());
-                let before = signature(session);
+                // Usually known already: the diagnostics of the last text needed it.
+                let before = session.file(&path).map(|f| db::signature(session.builder.host().db(), f).clone());
                 let text = edit(session.text(&path));
                 session.set_text(&path, text);
                 session.open.insert(path.clone(), version);
-                let signature_changed = before != signature(session);
-                Some(Arc::new(move |snap: &Snapshot| diagnostics::affected(snap, &path, signature_changed)))
+                Some(Arc::new(move |snap: &Snapshot| diagnostics::affected(snap, &path, before.as_ref())))
             })
             .await;
     }

@@ -1,0 +1,186 @@
+//! End-to-end: the server under abuse (broken JSON, unknown methods, files it does not know,
+//! a 10 MB file, hundreds of edits sent without waiting, a request that panics), start-up
+//! indexing, builds on request, and its own watcher of files changed outside the editor.
+
+mod common;
+
+use common::{Client, codes, project, uri};
+use serde_json::{Value, json};
+
+const APP: &str = "<script lang=\"ts\">\n  import Badge from './Badge.egh';\n  let count = 0;\n</script>\n<template>\n  <button @click=\"count += 1\">{count}</button>\n  <Badge n={count} />\n</template>\n";
+const BADGE: &str = "<script lang=\"ts\">\n  export let n: number = 0;\n</script>\n<template><span>{n}</span></template>\n";
+
+fn error_code(response: &Value) -> i64 {
+    response["error"]["code"].as_i64().unwrap_or_else(|| panic!("an error response: {response}"))
+}
+
+#[test]
+fn malformed_messages_get_errors_and_the_server_goes_on() {
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let app = uri(&root.join("src/App.egh"));
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+
+    // Broken JSON: a parse error, answered with a null id; JSON that is no message: an
+    // invalid request; a frame without a length: a parse error.
+    client.send_raw("{\"jsonrpc\": \"2.0\", \"id\": 99, \"method\": ");
+    assert_eq!(error_code(&client.response(Value::Null)), -32700);
+    client.send_raw("[1, 2, 3]");
+    assert_eq!(error_code(&client.response(Value::Null)), -32600);
+    client.send_bytes(b"Content-Type: text/plain\r\n\r\n");
+    assert_eq!(error_code(&client.response(Value::Null)), -32700);
+    // An unknown request is "method not found"; an unknown notification is ignored.
+    let id = client.send_request("eghact/noSuchThing", json!({}));
+    assert_eq!(error_code(&client.response(json!(id))), -32601);
+    client.notify("eghact/noSuchNotification", json!({ "x": 1 }));
+    // Params of the wrong shape are "invalid params".
+    let id = client.send_request("textDocument/hover", json!({ "textDocument": 3 }));
+    assert_eq!(error_code(&client.response(json!(id))), -32602);
+
+    // Requests for files that are not open, not in the workspace, or do not exist.
+    let position = json!({ "line": 5, "character": 34 });
+    let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": app }, "position": position }));
+    assert!(hover["contents"]["value"].as_str().is_some_and(|v| v.contains("count: number")), "{hover}");
+    for elsewhere in ["file:///nowhere/App.egh", &uri(&root.join("src/Missing.egh"))] {
+        let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": elsewhere }, "position": position }));
+        assert_eq!(hover, Value::Null);
+    }
+    let folds = client.request("textDocument/foldingRange", json!({ "textDocument": { "uri": uri(&root.join("x.egh")) } }));
+    assert_eq!(folds, Value::Null);
+
+    assert!(client.exit().success());
+}
+
+#[test]
+fn a_request_that_panics_answers_an_error_and_the_server_goes_on() {
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let app = uri(&root.join("src/App.egh"));
+    let mut client = Client::start_with_env(&[("EGHACT_LSP_FAULT", "textDocument/hover")]);
+    client.initialize(&root, json!({}));
+    client.open(&app, APP);
+    assert_eq!(codes(&client.diagnostics_for(&app)), Vec::<String>::new());
+
+    let at = json!({ "textDocument": { "uri": app }, "position": { "line": 5, "character": 34 } });
+    for _ in 0..2 {
+        let id = client.send_request("textDocument/hover", at.clone());
+        let response = client.response(json!(id));
+        assert_eq!(error_code(&response), -32603);
+        assert!(response["error"]["message"].as_str().is_some_and(|m| m.contains("fault injected")), "{response}");
+        // Other requests and edits still work.
+        let definition = client.request("textDocument/definition", at.clone());
+        assert_eq!(definition["range"]["start"], json!({ "line": 2, "character": 6 }));
+    }
+    let change = json!({ "textDocument": { "uri": app, "version": 2 }, "contentChanges": [{ "text": APP.replacen("{count}", "{cout}", 1) }] });
+    client.notify("textDocument/didChange", change);
+    assert_eq!(codes(&client.diagnostics_for(&app)), ["E0601"]);
+    assert!(client.exit().success());
+}
+
+#[test]
+fn a_10_mb_file_and_hundreds_of_edits_without_waiting() {
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let app = uri(&root.join("src/App.egh"));
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+
+    // 300 edits (`let count = 0;` becomes `let count = 1*1*…*0;`, with a syntax error at
+    // every other step), each sent before the last one's diagnostics: the last version's
+    // are published, and no older version's after it.
+    client.open(&app, APP);
+    client.diagnostics_for(&app);
+    let at = json!({ "start": { "line": 2, "character": 14 }, "end": { "line": 2, "character": 14 } });
+    for version in 2..=301 {
+        let text = if version % 2 == 0 { "*" } else { "1" };
+        let change =
+            json!({ "textDocument": { "uri": app, "version": version }, "contentChanges": [{ "range": at, "text": text }] });
+        client.notify("textDocument/didChange", change);
+    }
+    let last = client.notification_where("textDocument/publishDiagnostics", |p| p["uri"] == app && p["version"] == 301);
+    assert_eq!(codes(last["diagnostics"].as_array().unwrap()), Vec::<String>::new(), "{last}");
+    // Everything read so far came before it.
+    client.pending.clear();
+    let hover = client
+        .request("textDocument/hover", json!({ "textDocument": { "uri": app }, "position": { "line": 2, "character": 6 } }));
+    assert!(hover["contents"]["value"].as_str().is_some_and(|v| v.contains("count: number")), "{hover}");
+    let stale = client
+        .pending
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .filter(|m| m["params"]["uri"] == app && m["params"]["version"].as_i64().is_some_and(|v| v < 301));
+    let stale_after_last: Vec<&Value> = stale.collect();
+    assert!(stale_after_last.is_empty(), "diagnostics of older versions after the last: {stale_after_last:?}");
+
+    // A 10 MB component with a typo on its last line.
+    let mut big = String::from("<script lang=\"ts\">\n  let count = 0;\n</script>\n<template>\n");
+    let row = "  <p class=\"row\">A row of static text that the parser reads and the checker skips.</p>\n";
+    let rows = 10 * 1024 * 1024 / row.len();
+    big.extend(std::iter::repeat_n(row, rows));
+    big.push_str("  <p>{cout}</p>\n</template>\n");
+    let big_uri = uri(&root.join("src/Big.egh"));
+    client.open(&big_uri, &big);
+    let diagnostics = client.diagnostics_for(&big_uri);
+    // `count` is never read: the typo reads `cout`.
+    assert_eq!(codes(&diagnostics), ["W0602", "E0601"]);
+    assert_eq!(diagnostics[1]["range"]["start"], json!({ "line": 4 + rows, "character": 6 }));
+    assert!(client.exit().success());
+}
+
+#[test]
+fn indexing_progress_and_builds_on_request() {
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE), ("src/lib/Card.egh", BADGE)]);
+    let mut client = Client::start();
+    client.initialize(&root, json!({ "window": { "workDoneProgress": true } }));
+
+    // Indexing checks every component, with a progress report.
+    let begin = client.notification_where("$/progress", |p| p["value"]["kind"] == "begin" && p["value"]["title"] == "Indexing");
+    let token = begin["token"].clone();
+    let end = client.notification_where("$/progress", |p| p["token"] == token && p["value"]["kind"] == "end");
+    assert_eq!(end["value"]["message"], "3 components, 0 errors", "{end}");
+    assert!(client.requests.contains(&"window/workDoneProgress/create".into()));
+
+    // A workspace build writes every output and answers its summary.
+    let summary = client.request("eghact/buildWorkspace", Value::Null);
+    assert_eq!((summary["files"].as_u64(), summary["errors"].as_u64()), (Some(3), Some(0)), "{summary}");
+    assert_eq!(client.notification("eghact/buildCompleted"), summary);
+    let card = root.join("dist/lib/Card.js");
+    assert!(card.is_file());
+
+    // Outputs deleted by hand come back with the next workspace build, from the cache.
+    std::fs::remove_file(&card).unwrap();
+    let summary = client.request("eghact/buildWorkspace", Value::Null);
+    assert!(card.is_file(), "{summary}");
+    assert_eq!(summary["compiled"], 0, "{summary}");
+
+    // A file build covers the file and what imports it.
+    let summary = client.request("eghact/buildFile", json!({ "uri": uri(&root.join("src/Badge.egh")) }));
+    assert_eq!(summary["files"], 2, "{summary}");
+    let id = client.send_request("eghact/buildFile", json!({ "uri": "file:///elsewhere/X.egh" }));
+    assert_eq!(error_code(&client.response(json!(id))), -32602);
+    assert!(client.exit().success());
+}
+
+#[test]
+fn the_server_watches_files_itself_when_the_client_cannot() {
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let app = uri(&root.join("src/App.egh"));
+    let mut client = Client::start();
+    // No `workspace.didChangeWatchedFiles` capability: the server runs its own watcher.
+    client.initialize(&root, json!({}));
+    client.open(&app, APP);
+    assert_eq!(codes(&client.diagnostics_for(&app)), Vec::<String>::new());
+    assert!(!client.requests.contains(&"client/registerCapability".into()));
+
+    // A change made outside the editor (a `git checkout`) reaches the open document.
+    std::fs::write(root.join("src/Badge.egh"), BADGE.replace("n: number = 0", "n: string = ''")).unwrap();
+    let diagnostics = client.notification_where("textDocument/publishDiagnostics", |p| {
+        p["uri"] == app && p["diagnostics"].as_array().is_some_and(|d| !d.is_empty())
+    });
+    assert_eq!(codes(diagnostics["diagnostics"].as_array().unwrap()), ["E0604"]);
+    // So does a file removed outside the editor.
+    std::fs::remove_file(root.join("src/Badge.egh")).unwrap();
+    let diagnostics = client.notification_where("textDocument/publishDiagnostics", |p| {
+        p["uri"] == app && p["diagnostics"].as_array().is_some_and(|d| d.iter().any(|d| d["code"] != "E0604"))
+    });
+    assert_eq!(codes(diagnostics["diagnostics"].as_array().unwrap()), ["E0501"]);
+    assert!(client.exit().success());
+}
