@@ -1,5 +1,9 @@
-//! Push diagnostics: every problem the engine finds in a component, with the document's
-//! version so that the editor drops stale ones.
+//! Diagnostics: every problem the engine finds in a component, pushed with the document's
+//! version (so that the editor drops stale ones) or pulled, per document or for the whole
+//! workspace.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use eghact_engine::db;
 use eghact_engine::semantics::Signature;
@@ -34,4 +38,42 @@ pub fn affected(snap: &Snapshot, path: &str, before: Option<&Signature>) -> Vec<
         paths.extend(graph.importers.get(path).into_iter().flatten().cloned());
     }
     paths
+}
+
+/// `workspace/diagnostic`: every component's report; one whose result id the client already
+/// holds is answered "unchanged".
+pub fn workspace(snap: &Snapshot, previous: &[lsp::PreviousResultId]) -> lsp::WorkspaceDiagnosticReport {
+    let previous: HashMap<&Uri, &str> = previous.iter().map(|p| (&p.uri, p.value.as_str())).collect();
+    let components = db::Workspace::get(&snap.db).files(&snap.db).keys().filter(|p| p.ends_with(".egh"));
+    let items = components
+        .filter_map(|path| {
+            let (uri, items) = (snap.uri_of(path)?, of(snap, path)?);
+            let version = snap.open.get(path).map(|v| i64::from(*v));
+            let result_id = result_id(&items);
+            if previous.get(&uri) == Some(&result_id.as_str()) {
+                let report = lsp::UnchangedDocumentDiagnosticReport { result_id };
+                return Some(lsp::WorkspaceDocumentDiagnosticReport::Unchanged(
+                    lsp::WorkspaceUnchangedDocumentDiagnosticReport {
+                        uri,
+                        version,
+                        unchanged_document_diagnostic_report: report,
+                    },
+                ));
+            }
+            let report = lsp::FullDocumentDiagnosticReport { result_id: Some(result_id), items };
+            Some(lsp::WorkspaceDocumentDiagnosticReport::Full(lsp::WorkspaceFullDocumentDiagnosticReport {
+                uri,
+                version,
+                full_document_diagnostic_report: report,
+            }))
+        })
+        .collect();
+    lsp::WorkspaceDiagnosticReport { items }
+}
+
+/// A digest of a report's diagnostics: equal reports have equal ids.
+fn result_id(items: &[lsp::Diagnostic]) -> String {
+    let mut hasher = std::hash::DefaultHasher::new();
+    serde_json::to_string(items).unwrap_or_default().hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }

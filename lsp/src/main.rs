@@ -19,6 +19,7 @@ mod server;
 mod session;
 mod symbols;
 mod transport;
+mod workspace_symbols;
 
 use std::process::ExitCode;
 

@@ -23,7 +23,7 @@ use crate::convert::{self, Encoding};
 use crate::session::{self, Session, Snapshot};
 use crate::{
     build, code_action, completion, definition, diagnostics, folding, hover, indexing, inlay_hints, linked_editing, references,
-    rename, symbols,
+    rename, symbols, workspace_symbols,
 };
 
 pub struct Server {
@@ -219,7 +219,7 @@ impl LanguageServer for Server {
                 diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
                     identifier: Some("eghact".into()),
                     inter_file_dependencies: true,
-                    workspace_diagnostics: false,
+                    workspace_diagnostics: true,
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
                 code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
@@ -227,12 +227,25 @@ impl LanguageServer for Server {
                 linked_editing_range_provider: Some(LinkedEditingRangeServerCapabilities::Simple(true)),
                 references_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 document_highlight_provider: Some(OneOf::Left(true)),
                 rename_provider: Some(OneOf::Right(RenameOptions {
                     prepare_provider: Some(true),
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: None,
+                    file_operations: Some(WorkspaceFileOperationsServerCapabilities {
+                        will_rename: Some(FileOperationRegistrationOptions {
+                            filters: vec![FileOperationFilter {
+                                scheme: Some("file".into()),
+                                pattern: FileOperationPattern { glob: "**/*.egh".into(), ..FileOperationPattern::default() },
+                            }],
+                        }),
+                        ..WorkspaceFileOperationsServerCapabilities::default()
+                    }),
+                }),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some([".", "<", "{", "#", ":", "/", "@"].map(String::from).to_vec()),
                     ..CompletionOptions::default()
@@ -281,6 +294,12 @@ impl LanguageServer for Server {
             related_documents: None,
             full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
         })))
+    }
+
+    async fn workspace_diagnostic(&self, params: WorkspaceDiagnosticParams) -> Result<WorkspaceDiagnosticReportResult> {
+        let Some(snap) = self.shared.snapshot() else { return Ok(WorkspaceDiagnosticReport::default().into()) };
+        let report = run(move || diagnostics::workspace(&snap, &params.previous_result_ids)).await?;
+        Ok(WorkspaceDiagnosticReportResult::Report(report))
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -374,6 +393,17 @@ impl LanguageServer for Server {
             rename::rename(snap, path, at.position, &new_name)
         })
         .await
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        let Some(snap) = self.shared.snapshot() else { return Ok(None) };
+        let symbols = run(move || workspace_symbols::workspace_symbols(&snap, &params.query)).await?;
+        Ok(Some(WorkspaceSymbolResponse::Nested(symbols)))
+    }
+
+    async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
+        let Some(snap) = self.shared.snapshot() else { return Ok(None) };
+        run(move || rename::will_rename_files(&snap, &params.files)).await
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {

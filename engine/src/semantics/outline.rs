@@ -28,6 +28,9 @@ pub struct Import {
 pub struct Outline {
     pub imports: Vec<Import>,
     pub signature: Signature,
+    /// Where each prop of the signature is declared (its name), in the same order. Kept out
+    /// of the signature: moving a declaration must not change what importers see.
+    pub prop_spans: Vec<Span>,
 }
 
 /// The outline of a parsed component. A script with syntax errors contributes nothing
@@ -117,6 +120,7 @@ fn script_outline(source: &str, block: &RawBlock, outline: &mut Outline) {
                             if let BindingPattern::BindingIdentifier(id) = &declarator.id {
                                 let optional_mark = text.as_bytes().get(id.span.end as usize) == Some(&b' ')
                                     && source.as_bytes().get(id.span.end as usize) == Some(&b'?');
+                                outline.prop_spans.push(Span::new(id.span.start, id.span.end));
                                 outline.signature.props.push(Prop {
                                     name: id.name.to_string(),
                                     ty: declarator.type_annotation.as_ref().map(|t| slice(t.type_annotation.span())),

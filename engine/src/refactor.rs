@@ -1,0 +1,186 @@
+//! Edits that reach across files: renaming a prop (its declaration, its uses in the
+//! component, and the attributes that pass it in every importer) and moving a component
+//! file (the import specifiers that name it, and its own relative imports).
+
+use crate::db::{self, Resolution, SourceFile, Workspace};
+use crate::diagnostics::Span;
+use crate::syntax::ast::{AttributeKind, Element, ElementKind, walk_elements};
+
+/// Replace `span` of the file at `path` with `text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileEdit {
+    pub path: String,
+    pub span: Span,
+    pub text: String,
+}
+
+/// A prop of a component, found from its declaration, a use in the component, or an
+/// attribute that passes it (`<Badge n={…}>`, `bind:n`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropAt {
+    pub component: SourceFile,
+    pub name: String,
+    /// The name under the cursor.
+    pub span: Span,
+}
+
+/// The prop at `offset` of `file`, if there is one.
+pub fn prop_at(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<PropAt> {
+    let outline = db::outline(db, file);
+    if let Some((declaration, uses)) = db::references_at(db, file, offset) {
+        let index = outline.prop_spans.iter().position(|s| *s == declaration)?;
+        let span = std::iter::once(declaration).chain(uses).find(|s| s.start <= offset && offset <= s.end)?;
+        return Some(PropAt { component: file, name: outline.signature.props[index].name.clone(), span });
+    }
+    let parse = db::parse(db, file);
+    let template = parse.component.template.as_ref()?;
+    let mut found = None;
+    walk_elements(&template.nodes, &mut |element| {
+        if found.is_none()
+            && element.span.start <= offset
+            && offset <= element.span.end
+            && let Some(component) = component_of(db, file, element)
+            && let Some((name, span)) = element.attributes.iter().find_map(|a| passed_prop(a, offset))
+            && db::signature(db, component).props.iter().any(|p| p.name == name)
+        {
+            found = Some(PropAt { component, name, span });
+        }
+    });
+    found
+}
+
+/// Every edit that renames `prop` to `new_name`.
+pub fn rename_prop(db: &dyn salsa::Database, prop: &PropAt, new_name: &str) -> Vec<FileEdit> {
+    let component = prop.component;
+    let outline = db::outline(db, component);
+    let Some(index) = outline.signature.props.iter().position(|p| p.name == prop.name) else { return Vec::new() };
+    let declaration = outline.prop_spans[index];
+    let path = component.path(db).clone();
+    let edit = |path: &str, span, text: String| FileEdit { path: path.to_string(), span, text };
+    let mut edits = vec![edit(&path, declaration, new_name.to_string())];
+    if let Some((_, uses)) = db::references_at(db, component, declaration.start) {
+        edits.extend(uses.into_iter().map(|span| edit(&path, span, new_name.to_string())));
+    }
+    let graph = db::import_graph(db);
+    let files = Workspace::get(db).files(db);
+    for importer in graph.importers.get(&path).into_iter().flatten().filter_map(|p| files.get(p).copied()) {
+        let parse = db::parse(db, importer);
+        let Some(template) = &parse.component.template else { continue };
+        let text = importer.text(db);
+        walk_elements(&template.nodes, &mut |element| {
+            if component_of(db, importer, element) != Some(component) {
+                return;
+            }
+            for attribute in &element.attributes {
+                match &attribute.kind {
+                    AttributeKind::Plain { name, .. } | AttributeKind::Bind { name, .. } if name.text == prop.name => {
+                        edits.push(edit(importer.path(db), name.span, new_name.to_string()));
+                    }
+                    // `{n}` passes the importer's own `n`: it becomes `renamed={n}`.
+                    AttributeKind::Shorthand(expr) if expr.span.text(text).trim() == prop.name => {
+                        edits.push(edit(importer.path(db), attribute.span, format!("{new_name}={{{}}}", prop.name)));
+                    }
+                    _ => {}
+                }
+            }
+        });
+    }
+    edits.sort_by(|a, b| (&a.path, a.span.start).cmp(&(&b.path, b.span.start)));
+    edits.dedup();
+    edits
+}
+
+/// The edits that keep imports right when the component at `from` moves to `to` (project
+/// paths): the specifiers of its importers, and its own relative specifiers.
+pub fn move_file(db: &dyn salsa::Database, from: &str, to: &str) -> Vec<FileEdit> {
+    let files = Workspace::get(db).files(db);
+    let Some(moved) = files.get(from).copied() else { return Vec::new() };
+    let mut edits = Vec::new();
+    for (path, file) in files.iter().filter(|(p, _)| p.ends_with(".egh") && *p != from) {
+        let resolved = db::resolve(db, *file);
+        for import in &db::outline(db, *file).imports {
+            let names_moved = resolved.iter().any(|(s, r)| *s == import.specifier && *r == Resolution::Component(moved));
+            if names_moved {
+                let specifier = relative_specifier(path, to);
+                edits.push(FileEdit {
+                    path: path.clone(),
+                    span: import.span,
+                    text: quoted(&specifier, file.text(db), import.span),
+                });
+            }
+        }
+    }
+    let resolved = db::resolve(db, moved);
+    for import in &db::outline(db, moved).imports {
+        let target = resolved.iter().find(|(s, _)| *s == import.specifier).and_then(|(_, r)| match r {
+            Resolution::Component(file) => Some(file.path(db).clone()),
+            Resolution::File(path) => Some(path.clone()),
+            _ => None,
+        });
+        if let Some(target) = target.filter(|_| import.specifier.starts_with('.')) {
+            let specifier = relative_specifier(to, &target);
+            if specifier != import.specifier {
+                edits.push(FileEdit {
+                    path: from.to_string(),
+                    span: import.span,
+                    text: quoted(&specifier, moved.text(db), import.span),
+                });
+            }
+        }
+    }
+    edits
+}
+
+/// The relative specifier (`./Card.egh`, `../lib/Card.egh`) by which the file at `from`
+/// imports the file at `to` (both project paths).
+pub fn relative_specifier(from: &str, to: &str) -> String {
+    let from_dir: Vec<&str> = from.split('/').collect::<Vec<_>>().split_last().map_or(Vec::new(), |(_, dir)| dir.to_vec());
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let common = from_dir.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
+    let up = from_dir.len() - common;
+    let rest = to_parts[common..].join("/");
+    if up == 0 { format!("./{rest}") } else { format!("{}{rest}", "../".repeat(up)) }
+}
+
+/// `specifier` in the quotes the span already uses.
+fn quoted(specifier: &str, text: &str, span: Span) -> String {
+    let quote = text[span.start as usize..].chars().next().filter(|c| *c == '"' || *c == '\'').unwrap_or('\'');
+    format!("{quote}{specifier}{quote}")
+}
+
+/// The component an element of `file`'s template renders, if its tag names an import.
+fn component_of(db: &dyn salsa::Database, file: SourceFile, element: &Element) -> Option<SourceFile> {
+    if element.kind != ElementKind::Component {
+        return None;
+    }
+    let import = db::outline(db, file).imports.iter().find(|i| i.default_name.as_deref() == Some(element.name.text.as_str()))?;
+    match db::resolve(db, file).iter().find(|(s, _)| *s == import.specifier)?.1 {
+        Resolution::Component(component) => Some(component),
+        _ => None,
+    }
+}
+
+/// The prop name an attribute passes, when `offset` is on it.
+fn passed_prop(attribute: &crate::syntax::ast::Attribute, offset: u32) -> Option<(String, Span)> {
+    match &attribute.kind {
+        AttributeKind::Plain { name, .. } | AttributeKind::Bind { name, .. }
+            if name.span.start <= offset && offset <= name.span.end =>
+        {
+            Some((name.text.clone(), name.span))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_specifier;
+
+    #[test]
+    fn relative_specifiers() {
+        assert_eq!(relative_specifier("src/App.egh", "src/Card.egh"), "./Card.egh");
+        assert_eq!(relative_specifier("src/App.egh", "src/lib/Card.egh"), "./lib/Card.egh");
+        assert_eq!(relative_specifier("src/lib/x/A.egh", "src/Card.egh"), "../../Card.egh");
+        assert_eq!(relative_specifier("src/lib/A.egh", "src/ui/Card.egh"), "../ui/Card.egh");
+    }
+}
