@@ -470,53 +470,34 @@ fn check_component_uses(
         }
         let Some(child) = children.get(&element.name.text) else { return };
         let signature = signature(db, *child);
-        let mut passed = Vec::new();
-        let mut spread = false;
         for attribute in &element.attributes {
-            let name = match &attribute.kind {
-                AttributeKind::Plain { name, .. } if name.text != "slot" => name,
-                AttributeKind::Bind { name, .. } => name,
-                AttributeKind::Shorthand(expr) => {
-                    passed.push(expr.span.text(source).trim().to_string());
-                    continue;
+            match &attribute.kind {
+                AttributeKind::Plain { name, .. } | AttributeKind::Bind { name, .. }
+                    if name.text != "slot" && signature.prop(&name.text).is_none() =>
+                {
+                    let known: Vec<&str> = signature.props.iter().map(|p| p.name.as_str()).collect();
+                    let diagnostic =
+                        Diagnostic::error("E0503", format!("`{}` has no prop `{}`", element.name.text, name.text), name.span);
+                    diagnostics.push(match known.as_slice() {
+                        [] => diagnostic.with_help(format!("`{}` declares no props", element.name.text)),
+                        _ => diagnostic.with_help(format!("its props are: {}", known.join(", "))),
+                    });
                 }
-                AttributeKind::Spread(_) => {
-                    spread = true;
-                    continue;
-                }
-                AttributeKind::Event { name, .. } => {
-                    if signature.events_closed && !signature.events.iter().any(|e| e.name == name.text) {
-                        let known: Vec<&str> = signature.events.iter().map(|e| e.name.as_str()).collect();
-                        diagnostics.push(
-                            Diagnostic::error(
-                                "E0607",
-                                format!("`{}` has no event `{}`", element.name.text, name.text),
-                                name.span,
-                            )
+                AttributeKind::Event { name, .. }
+                    if signature.events_closed && !signature.events.iter().any(|e| e.name == name.text) =>
+                {
+                    let known: Vec<&str> = signature.events.iter().map(|e| e.name.as_str()).collect();
+                    diagnostics.push(
+                        Diagnostic::error("E0607", format!("`{}` has no event `{}`", element.name.text, name.text), name.span)
                             .with_label("not in its `createEventDispatcher<{ … }>()`")
                             .with_help(format!("its events are: {}", known.join(", "))),
-                        );
-                    }
-                    continue;
+                    );
                 }
-                _ => continue,
-            };
-            passed.push(name.text.clone());
-            if signature.prop(&name.text).is_none() {
-                let known: Vec<&str> = signature.props.iter().map(|p| p.name.as_str()).collect();
-                let mut diagnostic =
-                    Diagnostic::error("E0503", format!("`{}` has no prop `{}`", element.name.text, name.text), name.span);
-                diagnostic = match known.as_slice() {
-                    [] => diagnostic.with_help(format!("`{}` declares no props", element.name.text)),
-                    _ => diagnostic.with_help(format!("its props are: {}", known.join(", "))),
-                };
-                diagnostics.push(diagnostic);
+                _ => {}
             }
         }
-        if spread {
-            return;
-        }
-        for prop in signature.props.iter().filter(|p| p.required && !passed.contains(&p.name)) {
+        let Some(passed) = passed_props(element, source) else { return };
+        for prop in signature.props.iter().filter(|p| p.required && !passed.contains(&p.name.as_str())) {
             diagnostics.push(
                 Diagnostic::error(
                     "E0504",
@@ -530,6 +511,22 @@ fn check_component_uses(
     if let Some(template) = &parse.component.template {
         syntax::ast::walk_elements(&template.nodes, &mut check_element);
     }
+}
+
+/// The props a `<Child …>` passes by name (`n={…}`, `bind:n`, `{n}`); `None` when a spread
+/// (`{...rest}`) may pass any.
+pub fn passed_props<'a>(element: &'a syntax::ast::Element, source: &'a str) -> Option<Vec<&'a str>> {
+    use crate::syntax::ast::AttributeKind;
+    let mut passed = Vec::new();
+    for attribute in &element.attributes {
+        match &attribute.kind {
+            AttributeKind::Plain { name, .. } | AttributeKind::Bind { name, .. } => passed.push(name.text.as_str()),
+            AttributeKind::Shorthand(expr) => passed.push(expr.span.text(source).trim()),
+            AttributeKind::Spread(_) => return None,
+            _ => {}
+        }
+    }
+    Some(passed)
 }
 
 #[cfg(test)]

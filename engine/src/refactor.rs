@@ -1,10 +1,13 @@
 //! Edits that reach across files: renaming a prop (its declaration, its uses in the
-//! component, and the attributes that pass it in every importer) and moving a component
-//! file (the import specifiers that name it, and its own relative imports).
+//! component, and the attributes that pass it in every importer), moving a component file
+//! (the import specifiers that name it, and its own relative imports), and the actions an
+//! editor offers on a diagnostic (its fix, importing a component, adding or passing a prop).
 
 use crate::db::{self, Resolution, SourceFile, Workspace};
-use crate::diagnostics::Span;
-use crate::syntax::ast::{AttributeKind, Element, ElementKind, walk_elements};
+use crate::diagnostics::{Diagnostic, Span};
+use crate::semantics::Prop;
+use crate::syntax::ast::{AttrValue, AttributeKind, Component, Element, ElementKind, walk_elements};
+use crate::types::Type;
 
 /// Replace `span` of the file at `path` with `text`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,6 +132,161 @@ pub fn move_file(db: &dyn salsa::Database, from: &str, to: &str) -> Vec<FileEdit
         }
     }
     edits
+}
+
+/// A change an editor offers for a diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Action {
+    pub title: String,
+    pub edits: Vec<FileEdit>,
+    /// The diagnostic it resolves.
+    pub diagnostic: Diagnostic,
+}
+
+/// The actions for the diagnostics of `file` that touch `range`: each diagnostic's own fix;
+/// importing a component that is not imported (E0403) from every component file of that
+/// name; declaring a prop the child lacks (E0503) in the child; passing a required prop
+/// (E0504) with a placeholder of its type.
+pub fn actions(db: &dyn salsa::Database, file: SourceFile, range: Span) -> Vec<Action> {
+    let path = file.path(db);
+    let source = file.text(db);
+    let parse = db::parse(db, file);
+    let mut actions = Vec::new();
+    for diagnostic in db::diagnostics(db, file).iter().filter(|d| d.span.start <= range.end && range.start <= d.span.end) {
+        let action = |title: String, edits: Vec<FileEdit>| Action { title, edits, diagnostic: diagnostic.clone() };
+        if let Some(fix) = &diagnostic.fix {
+            let edit = FileEdit { path: path.clone(), span: fix.span, text: fix.replacement.clone() };
+            actions.push(action(fix.title.clone(), vec![edit]));
+        }
+        match &*diagnostic.code {
+            "E0403" => {
+                let name = diagnostic.span.text(source);
+                let name = name.split('.').next().unwrap_or(name);
+                let files = Workspace::get(db).files(db);
+                let targets = files.keys().filter(|p| p.rsplit('/').next() == Some(&format!("{name}.egh")));
+                for target in targets {
+                    let specifier = relative_specifier(path, target);
+                    let line = format!("import {name} from '{specifier}';");
+                    let edit = insert_in_script(path, source, &parse.component, &line, true);
+                    actions.push(action(format!("Import `{name}` from '{specifier}'"), vec![edit]));
+                }
+            }
+            "E0503" => {
+                let Some((element, value)) = attribute_named(&parse.component, diagnostic.span) else { continue };
+                let Some(child) = component_of(db, file, element) else { continue };
+                let name = diagnostic.span.text(source);
+                let ty = value.and_then(|v| value_type(db, file, v)).map_or(String::new(), |t| format!(": {t}"));
+                let child_parse = db::parse(db, child);
+                let line = format!("export let {name}{ty};");
+                let edit = insert_in_script(child.path(db), child.text(db), &child_parse.component, &line, false);
+                actions.push(action(format!("Add prop `{name}` to `{}`", element.name.text), vec![edit]));
+            }
+            "E0504" => {
+                let Some(element) = element_named(&parse.component, diagnostic.span) else { continue };
+                let Some(child) = component_of(db, file, element) else { continue };
+                let signature = db::signature(db, child);
+                let Some(prop) = signature.props.iter().find(|p| diagnostic.message.ends_with(&format!("`{}`", p.name))) else {
+                    continue;
+                };
+                let placeholder = prop.ty.as_deref().map_or("undefined", placeholder);
+                let text = format!(" {}={{{placeholder}}}", prop.name);
+                let edit = FileEdit { path: path.clone(), span: Span::new(element.name.span.end, element.name.span.end), text };
+                actions.push(action(format!("Pass `{}` to `<{}>`", prop.name, element.name.text), vec![edit]));
+            }
+            _ => {}
+        }
+    }
+    actions
+}
+
+/// The required props that each `<Child …>` of `file` does not pass, by the span of its tag
+/// name (an editor shows them as inlay hints).
+pub fn missing_props(db: &dyn salsa::Database, file: SourceFile) -> Vec<(Span, Vec<Prop>)> {
+    let parse = db::parse(db, file);
+    let Some(template) = &parse.component.template else { return Vec::new() };
+    let mut missing = Vec::new();
+    walk_elements(&template.nodes, &mut |element| {
+        let Some(child) = component_of(db, file, element) else { return };
+        let Some(passed) = db::passed_props(element, file.text(db)) else { return };
+        let props: Vec<Prop> =
+            db::signature(db, child).props.iter().filter(|p| p.required && !passed.contains(&p.name.as_str())).cloned().collect();
+        if !props.is_empty() {
+            missing.push((element.name.span, props));
+        }
+    });
+    missing
+}
+
+/// Inserts `line` into the script of a component, at its start (imports) or its end; a
+/// component without a script gets one.
+fn insert_in_script(path: &str, source: &str, component: &Component, line: &str, at_start: bool) -> FileEdit {
+    let edit = |at: u32, text: String| FileEdit { path: path.to_string(), span: Span::new(at, at), text };
+    let Some(script) = &component.script else {
+        return edit(0, format!("<script lang=\"ts\">\n  {line}\n</script>\n"));
+    };
+    let content = &source[script.content.start as usize..script.content.end as usize];
+    if at_start {
+        // After the opening tag's line break, so the line keeps the script's indentation.
+        let at = script.content.start + content.find('\n').map_or(0, |i| i as u32 + 1);
+        return edit(at, format!("  {line}\n"));
+    }
+    let trimmed = content.trim_end_matches([' ', '\t']);
+    let at = script.content.start + trimmed.len() as u32;
+    let newline = if trimmed.ends_with('\n') { "" } else { "\n" };
+    edit(at, format!("{newline}  {line}\n"))
+}
+
+/// A value of the type written `ty` that compiles, for a prop passed before it is filled in.
+fn placeholder(ty: &str) -> &'static str {
+    match ty.trim() {
+        "number" => "0",
+        "string" => "''",
+        "boolean" => "false",
+        t if t.ends_with("[]") || t.starts_with("Array<") => "[]",
+        _ => "undefined",
+    }
+}
+
+/// The type of an attribute's value, when it is clear: text is a string, an expression
+/// that is one name has that name's type.
+fn value_type(db: &dyn salsa::Database, file: SourceFile, value: &AttrValue) -> Option<Type> {
+    match value {
+        AttrValue::True => Some(Type::Boolean),
+        AttrValue::Text(_) => Some(Type::String),
+        AttrValue::Expr(expr) => {
+            let source = file.text(db);
+            let text = expr.span.text(source);
+            let start = expr.span.start + (text.len() - text.trim_start().len()) as u32;
+            let info = db::name_at(db, file, start)?;
+            (info.span.text(source) == text.trim() && !info.ty.is_unknown()).then(|| info.ty.widened())
+        }
+    }
+}
+
+/// The element whose tag name is at `span`.
+fn element_named(component: &Component, span: Span) -> Option<&Element> {
+    let mut found = None;
+    walk_elements(&component.template.as_ref()?.nodes, &mut |element| {
+        if element.name.span == span {
+            found = Some(element);
+        }
+    });
+    found
+}
+
+/// The element with an attribute named at `span`, and that attribute's value.
+fn attribute_named(component: &Component, span: Span) -> Option<(&Element, Option<&AttrValue>)> {
+    let mut found = None;
+    walk_elements(&component.template.as_ref()?.nodes, &mut |element| {
+        for attribute in &element.attributes {
+            match &attribute.kind {
+                AttributeKind::Plain { name, value } if name.span == span => found = Some((element, Some(value))),
+                AttributeKind::Bind { name, .. } if name.span == span => found = Some((element, None)),
+                _ => {}
+            }
+        }
+    });
+    found
 }
 
 /// The relative specifier (`./Card.egh`, `../lib/Card.egh`) by which the file at `from`

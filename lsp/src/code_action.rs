@@ -1,36 +1,29 @@
-//! Quick fixes: the engine's own fix for each diagnostic in the requested range.
+//! Quick fixes: the engine's actions for the diagnostics in the requested range (a
+//! diagnostic's own fix, importing a component, adding or passing a prop), as workspace
+//! edits that may touch other files.
 
-use std::collections::HashMap;
-
-use eghact_engine::db;
-use tower_lsp_server::ls_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Range, TextEdit, WorkspaceEdit};
+use eghact_engine::refactor;
+use tower_lsp_server::ls_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Range};
 
 use crate::convert;
+use crate::rename::workspace_edit;
 use crate::session::Snapshot;
 
 pub fn code_actions(snap: &Snapshot, path: &str, range: Range) -> Option<Vec<CodeActionOrCommand>> {
     let file = snap.file(path)?;
-    let db = &snap.db;
-    let text = file.text(db);
-    let uri = snap.uri_of(path)?;
-    let (start, end) = (convert::offset(text, range.start, snap.encoding), convert::offset(text, range.end, snap.encoding));
-    let actions = db::diagnostics(db, file)
-        .iter()
-        .filter(|d| d.span.start <= end && start <= d.span.end)
-        .filter_map(|d| {
-            let fix = d.fix.as_ref()?;
-            let edit = TextEdit { range: convert::range(text, fix.span, snap.encoding), new_text: fix.replacement.clone() };
-            Some(CodeActionOrCommand::CodeAction(CodeAction {
-                title: fix.title.clone(),
+    let text = snap.text(path);
+    let span = convert::span(text, range, snap.encoding);
+    let actions = refactor::actions(&snap.db, file, span)
+        .into_iter()
+        .map(|action| {
+            CodeActionOrCommand::CodeAction(CodeAction {
+                title: action.title,
                 kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![convert::diagnostic(text, d, snap.encoding)]),
-                edit: Some(WorkspaceEdit {
-                    changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
-                    ..WorkspaceEdit::default()
-                }),
-                is_preferred: Some(true),
+                diagnostics: Some(vec![convert::diagnostic(text, &action.diagnostic, snap.encoding)]),
+                edit: Some(workspace_edit(snap, &action.edits)),
+                is_preferred: Some(action.edits.iter().all(|e| e.path == path)),
                 ..CodeAction::default()
-            }))
+            })
         })
         .collect();
     Some(actions)

@@ -52,6 +52,11 @@ pub fn range(text: &str, span: Span, encoding: Encoding) -> Range {
     Range { start: position(text, span.start, encoding), end: position(text, span.end, encoding) }
 }
 
+/// The byte span of an LSP range.
+pub fn span(text: &str, range: Range, encoding: Encoding) -> Span {
+    Span::new(offset(text, range.start, encoding), offset(text, range.end, encoding))
+}
+
 pub fn diagnostic(text: &str, diagnostic: &Diagnostic, encoding: Encoding) -> lsp::Diagnostic {
     let mut message = diagnostic.message.clone();
     if let Some(help) = &diagnostic.help {

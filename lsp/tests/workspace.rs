@@ -119,3 +119,44 @@ fn moving_a_component_updates_the_imports() {
     assert_eq!(edit, Value::Null);
     assert!(client.exit().success());
 }
+
+#[test]
+fn quick_fixes_import_a_component_declare_a_prop_and_pass_one() {
+    let page = "<script lang=\"ts\">\n  import Icon from './Icon.egh';\n  import Tag from './Tag.egh';\n  let n = 3;\n</script>\n<template>\n  <Icon size={n} />\n  <Tag />\n  <Card />\n</template>\n";
+    let tag = "<script lang=\"ts\">\n  export let label: string;\n</script>\n<template><b>{label}</b></template>\n";
+    let (_dir, root) =
+        project(&[("src/Page.egh", page), ("src/Icon.egh", ICON), ("src/Tag.egh", tag), ("src/lib/Card.egh", ICON)]);
+    let (page_uri, icon) = (uri(&root.join("src/Page.egh")), uri(&root.join("src/Icon.egh")));
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    client.open(&page_uri, page);
+    assert_eq!(codes(&client.diagnostics_for(&page_uri)), ["E0503", "E0504", "E0403"]);
+
+    let action_at = |client: &mut Client, line: u64, character: u64| {
+        let position = json!({ "line": line, "character": character });
+        let params = json!({ "textDocument": { "uri": page_uri }, "range": { "start": position, "end": position }, "context": { "diagnostics": [] } });
+        let actions = client.request("textDocument/codeAction", params);
+        assert_eq!(actions.as_array().map(Vec::len), Some(1), "{actions}");
+        (actions[0]["title"].as_str().unwrap().to_string(), edits(&actions[0]["edit"]))
+    };
+    let declared = "<script lang=\"ts\">\n  export let size: number;\n</script>\n".to_string();
+    assert_eq!(action_at(&mut client, 6, 9), ("Add prop `size` to `Icon`".into(), vec![(icon, vec![(0, 0, declared)])]));
+    let pass = vec![(page_uri.clone(), vec![(7, 6, " label={''}".to_string())])];
+    assert_eq!(action_at(&mut client, 7, 4), ("Pass `label` to `<Tag>`".into(), pass));
+    let import = vec![(page_uri.clone(), vec![(1, 0, "  import Card from './lib/Card.egh';\n".to_string())])];
+    assert_eq!(action_at(&mut client, 8, 4), ("Import `Card` from './lib/Card.egh'".into(), import));
+
+    // The required prop that `<Tag />` does not pass shows as an inlay hint.
+    let range = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 10, "character": 0 } });
+    let hints = client.request("textDocument/inlayHint", json!({ "textDocument": { "uri": page_uri }, "range": range }));
+    let hints: Vec<(u64, u64, &str)> = hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (h["position"]["line"].as_u64().unwrap(), h["position"]["character"].as_u64().unwrap(), h["label"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(hints, [(7, 6, " label: string")]);
+    assert!(client.exit().success());
+}
