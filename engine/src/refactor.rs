@@ -306,6 +306,23 @@ fn quoted(specifier: &str, text: &str, span: Span) -> String {
     format!("{quote}{specifier}{quote}")
 }
 
+/// The component that the tag at `offset` (its opening or closing name) renders.
+pub fn component_at(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<SourceFile> {
+    let parse = db::parse(db, file);
+    let under = |span: Span| span.start <= offset && offset <= span.end;
+    let name = match crate::semantics::tag_pair_at(file.text(db), &parse.component, offset) {
+        Some((open, _)) => open,
+        None => {
+            let mut found = None;
+            walk_elements(&parse.component.template.as_ref()?.nodes, &mut |e| {
+                found = found.or(under(e.name.span).then_some(e.name.span))
+            });
+            found?
+        }
+    };
+    component_of(db, file, element_named(&parse.component, name)?)
+}
+
 /// The component an element of `file`'s template renders, if its tag names an import.
 fn component_of(db: &dyn salsa::Database, file: SourceFile, element: &Element) -> Option<SourceFile> {
     if element.kind != ElementKind::Component {

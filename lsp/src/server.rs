@@ -216,6 +216,7 @@ impl LanguageServer for Server {
                 })),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
+                type_definition_provider: Some(TypeDefinitionProviderCapability::Simple(true)),
                 diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
                     identifier: Some("eghact".into()),
                     inter_file_dependencies: true,
@@ -434,6 +435,14 @@ impl LanguageServer for Server {
         let range = params.range;
         self.read("textDocument/inlayHint", &params.text_document.uri, move |snap, path| {
             inlay_hints::inlay_hints(snap, path, range)
+        })
+        .await
+    }
+
+    async fn goto_type_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        self.read("textDocument/typeDefinition", &at.text_document.uri, move |snap, path| {
+            definition::type_definition(snap, path, at.position)
         })
         .await
     }

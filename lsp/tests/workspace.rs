@@ -160,3 +160,30 @@ fn quick_fixes_import_a_component_declare_a_prop_and_pass_one() {
     assert_eq!(hints, [(7, 6, " label: string")]);
     assert!(client.exit().success());
 }
+
+#[test]
+fn type_definitions_in_the_script_in_modules_and_components() {
+    let profile = "<script lang=\"ts\">\n  import type { User } from './types';\n  import Badge from './lib/Badge.egh';\n  interface Local { id: number }\n  export let user: User;\n  let items: Local[] = [];\n  let badge = Badge;\n</script>\n<template><p>{user.name} {items.length}</p><Badge /></template>\n";
+    let types = "export interface User {\n  name: string;\n}\n";
+    let (_dir, root) =
+        project(&[("src/Profile.egh", profile), ("src/types.ts", types), ("src/lib/Badge.egh", BADGE), ("src/Icon.egh", ICON)]);
+    let profile_uri = uri(&root.join("src/Profile.egh"));
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    let mut type_definition = |line: u64, character: u64| {
+        let at = json!({ "textDocument": { "uri": profile_uri }, "position": { "line": line, "character": character } });
+        let location = client.request("textDocument/typeDefinition", at);
+        (location["uri"].as_str().unwrap_or("").to_string(), location["range"]["start"].clone())
+    };
+    let at = |line: u64, character: u64| json!({ "line": line, "character": character });
+    // A prop typed by an imported interface, from its declaration and from the template.
+    assert_eq!(type_definition(4, 14), (uri(&root.join("src/types.ts")), at(0, 17)));
+    assert_eq!(type_definition(8, 15), (uri(&root.join("src/types.ts")), at(0, 17)));
+    // An array of a local interface, and a name bound to a component.
+    assert_eq!(type_definition(5, 7), (profile_uri.clone(), at(3, 12)));
+    assert_eq!(type_definition(6, 15), (uri(&root.join("src/lib/Badge.egh")), at(0, 0)));
+    // Definition on a component tag opens the component.
+    let tag = client.request("textDocument/definition", json!({ "textDocument": { "uri": profile_uri }, "position": at(8, 46) }));
+    assert_eq!((&tag["uri"], &tag["range"]["start"]), (&json!(uri(&root.join("src/lib/Badge.egh"))), &at(0, 0)));
+    assert!(client.exit().success());
+}

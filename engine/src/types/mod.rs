@@ -15,7 +15,9 @@ use std::fmt;
 
 pub use annotation::{TypeEnv, expand_annotations, from_annotation};
 pub use check::check_component;
-pub use query::{Completion, NameInfo, complete, members, name_at, reactive_declarations, references_at};
+pub use query::{
+    Completion, NameInfo, TypeOrigin, complete, members, name_at, reactive_declarations, references_at, type_definition,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {

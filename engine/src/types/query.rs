@@ -3,6 +3,7 @@
 
 use oxc::allocator::Allocator;
 use oxc::ast::AstKind;
+use oxc::semantic::SymbolId;
 use oxc::span::GetSpan;
 
 use super::infer::Infer;
@@ -88,13 +89,7 @@ pub fn references_at(source: &str, component: &Component, offset: u32) -> Option
     let semantic = super::program::semantic(&parsed);
     let scoping = semantic.scoping();
     let to_file = |span: oxc::span::Span| Some(Span::new(program.original(span.start)?, program.original(span.end)?));
-    let symbol = semantic.nodes().iter().find_map(|n| match n.kind() {
-        AstKind::IdentifierReference(id) if id.span.start <= at && at <= id.span.end => {
-            id.reference_id.get().and_then(|r| scoping.get_reference(r).symbol_id())
-        }
-        AstKind::BindingIdentifier(id) if id.span.start <= at && at <= id.span.end => id.symbol_id.get(),
-        _ => None,
-    })?;
+    let symbol = symbol_at(&semantic, at)?;
     let declaration = to_file(scoping.symbol_span(symbol))?;
     let uses = scoping
         .get_resolved_reference_ids(symbol)
@@ -102,6 +97,90 @@ pub fn references_at(source: &str, component: &Component, offset: u32) -> Option
         .filter_map(|r| to_file(semantic.nodes().get_node(scoping.get_reference(*r).node_id()).kind().span()))
         .collect();
     Some((declaration, uses))
+}
+
+/// The symbol of the identifier (a use or a declaration) at program offset `at`.
+fn symbol_at(semantic: &oxc::semantic::Semantic, at: u32) -> Option<SymbolId> {
+    let scoping = semantic.scoping();
+    semantic.nodes().iter().find_map(|n| match n.kind() {
+        AstKind::IdentifierReference(id) if id.span.start <= at && at <= id.span.end => {
+            id.reference_id.get().and_then(|r| scoping.get_reference(r).symbol_id())
+        }
+        AstKind::BindingIdentifier(id) if id.span.start <= at && at <= id.span.end => id.symbol_id.get(),
+        _ => None,
+    })
+}
+
+/// Where the type of a name is declared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeOrigin {
+    /// An interface, type alias, class or enum of the component's script (its name's span).
+    Local(Span),
+    /// An import of the script: its specifier and the imported name (`default` for a
+    /// default import, such as a component).
+    Imported { specifier: String, name: String },
+}
+
+/// Where the type of the name at `offset` is declared: the type its annotation names (the
+/// element type of `T[]`, the first named member of a union), or, for a name bound by an
+/// import (a component), that import.
+pub fn type_definition(source: &str, component: &Component, offset: u32) -> Option<TypeOrigin> {
+    let program = VirtualProgram::new(source, component);
+    let at = program.to_program(offset)?;
+    let allocator = Allocator::default();
+    let parsed = program.parse(&allocator, false)?;
+    let semantic = super::program::semantic(&parsed);
+    let scoping = semantic.scoping();
+    let nodes = semantic.nodes();
+    let symbol = symbol_at(&semantic, at)?;
+    let declaration = scoping.symbol_declaration(symbol);
+    let annotation = match nodes.kind(declaration) {
+        AstKind::VariableDeclarator(declarator) => declarator.type_annotation.as_ref(),
+        AstKind::FormalParameter(parameter) => parameter.type_annotation.as_ref(),
+        _ => None,
+    };
+    let origin_symbol = match annotation {
+        Some(annotation) => {
+            let reference = named_type(&annotation.type_annotation)?;
+            reference.reference_id.get().and_then(|r| scoping.get_reference(r).symbol_id())?
+        }
+        None => symbol,
+    };
+    let origin = scoping.symbol_declaration(origin_symbol);
+    let imported = match nodes.kind(origin) {
+        AstKind::ImportSpecifier(specifier) => Some(specifier.imported.name().to_string()),
+        AstKind::ImportDefaultSpecifier(_) => Some("default".to_string()),
+        _ => None,
+    };
+    match imported {
+        Some(name) => {
+            let import = nodes.ancestors(origin).find_map(|n| match n.kind() {
+                AstKind::ImportDeclaration(import) => Some(import.source.value.to_string()),
+                _ => None,
+            })?;
+            Some(TypeOrigin::Imported { specifier: import, name })
+        }
+        // A name declared with a value, not a type: there is nothing to go to.
+        None if annotation.is_none() => None,
+        None => Some(TypeOrigin::Local(Span::new(
+            program.original(scoping.symbol_span(origin_symbol).start)?,
+            program.original(scoping.symbol_span(origin_symbol).end)?,
+        ))),
+    }
+}
+
+/// The type name an annotation refers to.
+fn named_type<'t, 'a>(ty: &'t oxc::ast::ast::TSType<'a>) -> Option<&'t oxc::ast::ast::IdentifierReference<'a>> {
+    use oxc::ast::ast::{TSType, TSTypeName};
+    match ty {
+        TSType::TSTypeReference(reference) => match &reference.type_name {
+            TSTypeName::IdentifierReference(name) => Some(name),
+            _ => None,
+        },
+        TSType::TSArrayType(array) => named_type(&array.element_type),
+        TSType::TSUnionType(union) => union.types.iter().find_map(named_type),
+        _ => None,
+    }
 }
 
 /// The names `$: name = …` declares, with their types: an editor shows them as inlay hints.
