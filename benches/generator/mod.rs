@@ -373,7 +373,13 @@ pub fn generate(n: usize, flavor: Flavor, seed: u64) -> Vec<(String, String)> {
 
 /// Writes the generated project under `dir` (files land in `dir/src/`).
 pub fn write_project(dir: &Path, n: usize, flavor: Flavor, seed: u64) -> io::Result<()> {
-    for (rel, content) in generate(n, flavor, seed) {
+    write_files(dir, &generate(n, flavor, seed))
+}
+
+/// Writes `(relative path, content)` pairs from [`generate`] under `dir`, for a benchmark that
+/// also needs the files' text.
+pub fn write_files(dir: &Path, files: &[(String, String)]) -> io::Result<()> {
+    for (rel, content) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;

@@ -20,6 +20,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, Encoding};
+use crate::diagnostics::Depth;
 use crate::session::{self, Session, Snapshot};
 use crate::{
     build, code_action, completion, definition, diagnostics, folding, hover, indexing, inlay_hints, linked_editing, references,
@@ -42,7 +43,7 @@ pub struct Shared {
     writes: Arc<AtomicU64>,
     /// The write that each path's published diagnostics follow, so that diagnostics of an
     /// older text never replace newer ones.
-    published: Arc<tokio::sync::Mutex<HashMap<String, u64>>>,
+    published: Arc<tokio::sync::Mutex<HashMap<String, (u64, Depth)>>>,
 }
 
 /// What to publish diagnostics for, worked out on a snapshot (it may read the import graph).
@@ -90,17 +91,26 @@ impl Shared {
         .await;
     }
 
-    /// Computes and publishes diagnostics on a fresh snapshot; when a newer write cancels
-    /// the computation, it starts again on a newer snapshot, so nothing is left unpublished.
+    /// Computes and publishes diagnostics on a fresh snapshot: first without import cycles
+    /// (fast), then, for the paths where cycles change the answer, with them. When a newer
+    /// write cancels the computation, it starts again on a newer snapshot, so that nothing is
+    /// left unpublished.
     async fn publish(&self, affected: Affected) {
+        let mut first: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+        let mut depth = Depth::Component;
         loop {
             let Some((snap, write)) = self.session().as_ref().map(|s| (s.snapshot(), self.writes.load(Ordering::SeqCst))) else {
                 return;
             };
             let affected = affected.clone();
-            let batches = match run(move || diagnostics::collect(&snap, &affected(&snap))).await {
+            let batches = match run(move || diagnostics::collect(&snap, &affected(&snap), depth)).await {
                 Ok(batches) => batches,
-                Err(error) if error.code == ErrorCode::ContentModified => continue,
+                Err(error) if error.code == ErrorCode::ContentModified => {
+                    // Start over: what was published came from an older text.
+                    first.clear();
+                    depth = Depth::Component;
+                    continue;
+                }
                 Err(error) => {
                     self.client.log_message(MessageType::ERROR, format!("diagnostics: {}", error.message)).await;
                     return;
@@ -108,14 +118,24 @@ impl Shared {
             };
             let mut published = self.published.lock().await;
             for (path, uri, diagnostics, version) in batches {
-                let last = published.entry(path).or_default();
+                if depth == Depth::Full && first.get(&path) == Some(&diagnostics) {
+                    continue;
+                }
                 // Tasks cancelled and run again may end on the same snapshot: publish once.
-                if *last < write {
-                    *last = write;
+                let last = published.entry(path.clone()).or_insert((0, Depth::Component));
+                if *last < (write, depth) {
+                    *last = (write, depth);
+                    if depth == Depth::Component {
+                        first.insert(path, diagnostics.clone());
+                    }
                     self.client.publish_diagnostics(uri, diagnostics, version).await;
                 }
             }
-            return;
+            drop(published);
+            match depth {
+                Depth::Component => depth = Depth::Full,
+                Depth::Full => return,
+            }
         }
     }
 }

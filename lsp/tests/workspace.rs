@@ -187,3 +187,21 @@ fn type_definitions_in_the_script_in_modules_and_components() {
     assert_eq!((&tag["uri"], &tag["range"]["start"]), (&json!(uri(&root.join("src/lib/Badge.egh"))), &at(0, 0)));
     assert!(client.exit().success());
 }
+
+#[test]
+fn import_cycles_follow_the_first_diagnostics() {
+    let a = "<script lang=\"ts\">\n  import B from './B.egh';\n</script>\n<template><B /></template>\n";
+    let b = "<script lang=\"ts\">\n  import A from './A.egh';\n</script>\n<template><A /></template>\n";
+    let (_dir, root) = project(&[("src/A.egh", a), ("src/B.egh", b)]);
+    let a_uri = uri(&root.join("src/A.egh"));
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    client.open(&a_uri, a);
+    // The component's own diagnostics come first; the cycle, which needs the whole import
+    // graph, follows in a second publication.
+    let with_cycle = client.notification_where("textDocument/publishDiagnostics", |p| {
+        p["uri"] == a_uri && p["diagnostics"].as_array().is_some_and(|d| !d.is_empty())
+    });
+    assert_eq!(codes(with_cycle["diagnostics"].as_array().unwrap()), ["E0502"]);
+    assert!(client.exit().success());
+}
