@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use crate::codegen::{self, CompileOptions, CompileOutput, RUNTIME_FILE};
 use crate::diagnostics::{Diagnostic, Span};
+use crate::semantics::completion::{self, CompletionItem, CompletionKind, Completions, ComponentChoice, MarkupPosition};
+use crate::semantics::hover::{self, Hover};
 use crate::semantics::{self, Outline, Signature};
 use crate::syntax::{self, Parse};
 use crate::types;
@@ -368,26 +370,15 @@ pub fn build_component(db: &dyn salsa::Database, file: SourceFile) -> (CompileOu
 fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let outline = outline(db, file);
-    let resolved = resolve(db, file);
-    let mut children = BTreeMap::new();
+    let children = imported_components(db, file);
     let mut imported_types = std::collections::HashMap::new();
     for import in &outline.imports {
-        // Type-only imports are not resolved for the build; their types are looked up here.
-        let resolution = match import.type_only {
-            false => resolved.iter().find(|(s, _)| *s == import.specifier).map(|(_, r)| r.clone()),
-            true => Some(resolve_specifier(db, file, &import.specifier)),
-        };
-        match resolution {
+        match import_resolution(db, file, import) {
             Some(Resolution::Missing(target)) => diagnostics.push(
                 Diagnostic::error("E0501", format!("cannot resolve import `{}`", import.specifier), import.span)
                     .with_label(format!("no file `{target}` in the project"))
                     .with_help("check the path; imports are relative to this file"),
             ),
-            Some(Resolution::Component(child)) => {
-                if let Some(name) = &import.default_name {
-                    children.insert(name.clone(), child);
-                }
-            }
             Some(Resolution::File(path)) => {
                 if let Some(module) = file_at(db, FilePath::new(db, path)) {
                     let exported = module_types(db, module);
@@ -412,6 +403,27 @@ fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse)
         diagnostics.extend(semantics::a11y(&parse.component));
     }
     diagnostics
+}
+
+/// What `import` of `file` names. Type-only imports are not resolved for the build (they
+/// are erased); they are looked up here.
+fn import_resolution(db: &dyn salsa::Database, file: SourceFile, import: &semantics::Import) -> Option<Resolution> {
+    match import.type_only {
+        false => resolve(db, file).iter().find(|(s, _)| *s == import.specifier).map(|(_, r)| r.clone()),
+        true => Some(resolve_specifier(db, file, &import.specifier)),
+    }
+}
+
+/// The components `file` imports, by local name (`import Card from './Card.egh'`).
+fn imported_components(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, SourceFile> {
+    outline(db, file)
+        .imports
+        .iter()
+        .filter_map(|import| match (import_resolution(db, file, import)?, &import.default_name) {
+            (Resolution::Component(child), Some(name)) => Some((name.clone(), child)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Every diagnostic of a component: [`check`] plus the import cycle it is part of, which
@@ -479,9 +491,91 @@ pub fn reactive_declarations(db: &dyn salsa::Database, file: SourceFile) -> Vec<
     types::reactive_declarations(file.text(db), &parse(db, file).component)
 }
 
-/// What an editor may offer at `offset`: members after `.`, names in scope in code.
-pub fn complete(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<types::Completion> {
-    types::complete(file.text(db), offset)
+/// What an editor may offer at `offset`: members after `.` and names in scope in code; tags,
+/// components (with the import of those not imported yet), attributes, props, events,
+/// modifiers and block keywords in markup.
+pub fn completions(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<Completions> {
+    let text = file.text(db);
+    if let Some(code) = types::complete(text, offset) {
+        let item = |name: String, ty: types::Type, kind| CompletionItem {
+            detail: Some(ty.to_string()),
+            ..CompletionItem::new(name, kind)
+        };
+        let items = match code {
+            types::Completion::Members(members) => {
+                members.into_iter().map(|m| item(m.name, m.ty, CompletionKind::Member)).collect()
+            }
+            types::Completion::Names(names) => {
+                names.into_iter().map(|(name, ty)| item(name, ty, CompletionKind::Variable)).collect()
+            }
+        };
+        return Some(Completions { items, word: None });
+    }
+    let component = &parse(db, file).component;
+    let context = completion::markup_position(text, component, offset)?;
+    let element = match &context.position {
+        MarkupPosition::Attribute(e) | MarkupPosition::Event(e) | MarkupPosition::Binding(e) => Some(*e),
+        _ => None,
+    };
+    let child = element.and_then(|e| imported_components(db, file).get(&e.name.text).copied());
+    let components = match context.position {
+        MarkupPosition::TagName => component_choices(db, file, component),
+        _ => Vec::new(),
+    };
+    Some(completion::markup_completions(&context, child.map(|c| signature(db, c)), &components))
+}
+
+/// The components `file` may use: those it imports, then the other components of the
+/// workspace whose file name is a free component name, each with the edit that imports it.
+fn component_choices(db: &dyn salsa::Database, file: SourceFile, component: &syntax::ast::Component) -> Vec<ComponentChoice> {
+    let imported = imported_components(db, file);
+    let outline = outline(db, file);
+    let bound = |name: &str| {
+        outline.imports.iter().any(|i| i.default_name.as_deref() == Some(name) || i.names.iter().any(|(_, local)| local == name))
+    };
+    let mut choices: Vec<ComponentChoice> = imported
+        .iter()
+        .map(|(name, child)| ComponentChoice { name: name.clone(), path: child.path(db).clone(), import: None })
+        .collect();
+    let path = file.path(db);
+    for (other, other_file) in Workspace::get(db).files(db).iter() {
+        let Some(name) = other.rsplit('/').next().and_then(|n| n.strip_suffix(".egh")) else { continue };
+        let usable = name.starts_with(|c: char| c.is_ascii_uppercase()) && syntax::scan::is_identifier(name);
+        if !usable || other == path || bound(name) || imported.values().any(|f| f == other_file) {
+            continue;
+        }
+        let specifier = completion::relative_specifier(path, other);
+        let import = completion::import_edit(file.text(db), component, &outline.imports, name, &specifier);
+        choices.push(ComponentChoice { name: name.to_string(), path: other.clone(), import: Some(import) });
+    }
+    choices
+}
+
+/// What a hover at `offset` says: a block's syntax, a component's contract on its tag, a
+/// prop or an event on an attribute of a component tag, or the type of a name (and a prop's
+/// docs, wherever its name is).
+pub fn hover(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<Hover> {
+    let text = file.text(db);
+    let component = &parse(db, file).component;
+    if let Some(hover) = hover::block_hover(text, component, offset) {
+        return Some(hover);
+    }
+    if let Some((element, part, span)) = hover::component_part_at(text, component, offset) {
+        let child = *imported_components(db, file).get(&element.name.text)?;
+        return hover::component_hover(&element.name.text, child.path(db), signature(db, child), &part, span);
+    }
+    let info = name_at(db, file, offset)?;
+    let outline = outline(db, file);
+    let prop = info
+        .declaration
+        .and_then(|d| outline.prop_spans.iter().position(|s| *s == d))
+        .and_then(|i| outline.signature.props.get(i));
+    Some(Hover { span: info.span, markdown: hover::name_hover(&info.name, &info.ty.to_string(), prop) })
+}
+
+/// The function called around `offset` and the parameter there (signature help).
+pub fn signature_help(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<types::SignatureHelp> {
+    types::signature_help(file.text(db), offset)
 }
 
 /// E0502 for a member of `cycle`, on its first import.

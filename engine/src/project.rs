@@ -100,8 +100,8 @@ impl Project {
     }
 }
 
-/// `to` as seen from `from` when both are folders of one project (`dist` → `src` is `../src`).
-fn relative_to(from: &Path, to: &Path) -> PathBuf {
+/// `to` (a folder or a file) as seen from the folder `from`, both in one project (`dist` → `src` is `../src`).
+pub fn relative_to(from: &Path, to: &Path) -> PathBuf {
     let from: Vec<_> = from.components().collect();
     let to: Vec<_> = to.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();

@@ -6,6 +6,7 @@
 use crate::db::{self, Resolution, SourceFile, Workspace};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::semantics::Prop;
+use crate::semantics::completion::{import_edit, relative_specifier};
 use crate::syntax::ast::{AttrValue, AttributeKind, Component, Element, ElementKind, walk_elements};
 use crate::types::Type;
 
@@ -166,8 +167,9 @@ pub fn actions(db: &dyn salsa::Database, file: SourceFile, range: Span) -> Vec<A
                 let targets = files.keys().filter(|p| p.rsplit('/').next() == Some(&format!("{name}.egh")));
                 for target in targets {
                     let specifier = relative_specifier(path, target);
-                    let line = format!("import {name} from '{specifier}';");
-                    let edit = insert_in_script(path, source, &parse.component, &line, true);
+                    let imports = &db::outline(db, file).imports;
+                    let edit = import_edit(source, &parse.component, imports, name, &specifier);
+                    let edit = FileEdit { path: path.clone(), span: edit.span, text: edit.text };
                     actions.push(action(format!("Import `{name}` from '{specifier}'"), vec![edit]));
                 }
             }
@@ -178,7 +180,7 @@ pub fn actions(db: &dyn salsa::Database, file: SourceFile, range: Span) -> Vec<A
                 let ty = value.and_then(|v| value_type(db, file, v)).map_or(String::new(), |t| format!(": {t}"));
                 let child_parse = db::parse(db, child);
                 let line = format!("export let {name}{ty};");
-                let edit = insert_in_script(child.path(db), child.text(db), &child_parse.component, &line, false);
+                let edit = append_to_script(child.path(db), child.text(db), &child_parse.component, &line);
                 actions.push(action(format!("Add prop `{name}` to `{}`", element.name.text), vec![edit]));
             }
             "E0504" => {
@@ -217,23 +219,16 @@ pub fn missing_props(db: &dyn salsa::Database, file: SourceFile) -> Vec<(Span, V
     missing
 }
 
-/// Inserts `line` into the script of a component, at its start (imports) or its end; a
-/// component without a script gets one.
-fn insert_in_script(path: &str, source: &str, component: &Component, line: &str, at_start: bool) -> FileEdit {
+/// Appends `line` to the script of a component; a component without a script gets one.
+fn append_to_script(path: &str, source: &str, component: &Component, line: &str) -> FileEdit {
     let edit = |at: u32, text: String| FileEdit { path: path.to_string(), span: Span::new(at, at), text };
     let Some(script) = &component.script else {
         return edit(0, format!("<script lang=\"ts\">\n  {line}\n</script>\n"));
     };
-    let content = &source[script.content.start as usize..script.content.end as usize];
-    if at_start {
-        // After the opening tag's line break, so the line keeps the script's indentation.
-        let at = script.content.start + content.find('\n').map_or(0, |i| i as u32 + 1);
-        return edit(at, format!("  {line}\n"));
-    }
+    let content = script.content.text(source);
     let trimmed = content.trim_end_matches([' ', '\t']);
-    let at = script.content.start + trimmed.len() as u32;
     let newline = if trimmed.ends_with('\n') { "" } else { "\n" };
-    edit(at, format!("{newline}  {line}\n"))
+    edit(script.content.start + trimmed.len() as u32, format!("{newline}  {line}\n"))
 }
 
 /// A value of the type written `ty` that compiles, for a prop passed before it is filled in.
@@ -289,17 +284,6 @@ fn attribute_named(component: &Component, span: Span) -> Option<(&Element, Optio
     found
 }
 
-/// The relative specifier (`./Card.egh`, `../lib/Card.egh`) by which the file at `from`
-/// imports the file at `to` (both project paths).
-pub fn relative_specifier(from: &str, to: &str) -> String {
-    let from_dir: Vec<&str> = from.split('/').collect::<Vec<_>>().split_last().map_or(Vec::new(), |(_, dir)| dir.to_vec());
-    let to_parts: Vec<&str> = to.split('/').collect();
-    let common = from_dir.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
-    let up = from_dir.len() - common;
-    let rest = to_parts[common..].join("/");
-    if up == 0 { format!("./{rest}") } else { format!("{}{rest}", "../".repeat(up)) }
-}
-
 /// `specifier` in the quotes the span already uses.
 fn quoted(specifier: &str, text: &str, span: Span) -> String {
     let quote = text[span.start as usize..].chars().next().filter(|c| *c == '"' || *c == '\'').unwrap_or('\'');
@@ -344,18 +328,5 @@ fn passed_prop(attribute: &crate::syntax::ast::Attribute, offset: u32) -> Option
             Some((name.text.clone(), name.span))
         }
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::relative_specifier;
-
-    #[test]
-    fn relative_specifiers() {
-        assert_eq!(relative_specifier("src/App.egh", "src/Card.egh"), "./Card.egh");
-        assert_eq!(relative_specifier("src/App.egh", "src/lib/Card.egh"), "./lib/Card.egh");
-        assert_eq!(relative_specifier("src/lib/x/A.egh", "src/Card.egh"), "../../Card.egh");
-        assert_eq!(relative_specifier("src/lib/A.egh", "src/ui/Card.egh"), "../ui/Card.egh");
     }
 }

@@ -1,10 +1,12 @@
 //! Bounded fuzzing in CI: random bytes and mutations of the fixtures never panic the
-//! parser or the compiler, and every diagnostic span lies inside the input.
+//! parser, the compiler or what an editor asks of a position, and every diagnostic span
+//! lies inside the input.
 
 use std::fs;
 use std::path::Path;
 
-use eghact_engine::{CompileOptions, compile, syntax};
+use eghact_engine::semantics::{completion, hover};
+use eghact_engine::{CompileOptions, compile, syntax, types};
 use proptest::prelude::*;
 
 fn corpus() -> Vec<String> {
@@ -30,6 +32,14 @@ fn check(source: &str) {
     for d in &output.diagnostics {
         assert!(d.span.end as usize <= source.len(), "span {:?} outside input", d.span);
     }
+    // Markup positions are cheap: many offsets, char boundaries or not; code positions parse
+    // the program: one.
+    for offset in (0..=source.len() as u32 + 1).step_by(5) {
+        completion::markup_position(source, &parse.component, offset);
+        hover::block_hover(source, &parse.component, offset);
+        hover::component_part_at(source, &parse.component, offset);
+    }
+    types::signature_help(source, source.len() as u32 / 2);
 }
 
 /// Replaces, inserts or deletes a slice of a corpus file at char boundaries.

@@ -1,4 +1,5 @@
-//! Hover: the type of the name under the cursor, from the engine's checker.
+//! Hover: what the engine says at a position (`db::hover`: a name's type, a prop's docs, a
+//! component's contract, a block's syntax), as Markdown.
 
 use eghact_engine::db;
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
@@ -10,12 +11,9 @@ pub fn hover(snap: &Snapshot, path: &str, position: Position) -> Option<Hover> {
     let file = snap.file(path)?;
     let text = snap.text(path);
     let offset = convert::offset(text, position, snap.encoding);
-    let info = db::name_at(&snap.db, file, offset)?;
+    let hover = db::hover(&snap.db, file, offset)?;
     Some(Hover {
-        contents: HoverContents::Markup(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value: format!("```ts\n{}: {}\n```", info.name, info.ty),
-        }),
-        range: Some(convert::range(text, info.span, snap.encoding)),
+        contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: hover.markdown }),
+        range: Some(convert::range(text, hover.span, snap.encoding)),
     })
 }

@@ -17,6 +17,7 @@ mod references;
 mod rename;
 mod server;
 mod session;
+mod signature_help;
 mod symbols;
 mod transport;
 mod workspace_symbols;

@@ -24,7 +24,7 @@ use crate::diagnostics::Depth;
 use crate::session::{self, Session, Snapshot};
 use crate::{
     build, code_action, completion, definition, diagnostics, folding, hover, indexing, inlay_hints, linked_editing, references,
-    rename, symbols, workspace_symbols,
+    rename, signature_help, symbols, workspace_symbols,
 };
 
 pub struct Server {
@@ -255,6 +255,10 @@ impl LanguageServer for Server {
                     prepare_provider: Some(true),
                     work_done_progress_options: WorkDoneProgressOptions::default(),
                 })),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    trigger_characters: Some(["(", ","].map(String::from).to_vec()),
+                    ..SignatureHelpOptions::default()
+                }),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: None,
                     file_operations: Some(WorkspaceFileOperationsServerCapabilities {
@@ -381,6 +385,14 @@ impl LanguageServer for Server {
         let at = params.text_document_position;
         self.read("textDocument/completion", &at.text_document.uri, move |snap, path| {
             completion::completion(snap, path, at.position)
+        })
+        .await
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let at = params.text_document_position_params;
+        self.read("textDocument/signatureHelp", &at.text_document.uri, move |snap, path| {
+            signature_help::signature_help(snap, path, at.position)
         })
         .await
     }

@@ -143,7 +143,8 @@ fn quick_fixes_import_a_component_declare_a_prop_and_pass_one() {
     assert_eq!(action_at(&mut client, 6, 9), ("Add prop `size` to `Icon`".into(), vec![(icon, vec![(0, 0, declared)])]));
     let pass = vec![(page_uri.clone(), vec![(7, 6, " label={''}".to_string())])];
     assert_eq!(action_at(&mut client, 7, 4), ("Pass `label` to `<Tag>`".into(), pass));
-    let import = vec![(page_uri.clone(), vec![(1, 0, "  import Card from './lib/Card.egh';\n".to_string())])];
+    // After the last import.
+    let import = vec![(page_uri.clone(), vec![(2, 30, "\n  import Card from './lib/Card.egh';".to_string())])];
     assert_eq!(action_at(&mut client, 8, 4), ("Import `Card` from './lib/Card.egh'".into(), import));
 
     // The required prop that `<Tag />` does not pass shows as an inlay hint.

@@ -12,11 +12,10 @@ use super::js::{Edits, FreeNames, parse_expression, parse_statements};
 use super::script::{is_route_store, names_literal, route_write_error, wrap_invalidate, wrap_store_set};
 use super::sourcemap::token_starts;
 use crate::diagnostics::{Diagnostic, Span};
+use crate::semantics::html::{EVENT_MODIFIERS, KEY_MODIFIERS};
 use crate::syntax::ast::*;
 
 const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "xlink:href"];
-const EVENT_MODIFIERS: &[&str] = &["prevent", "stop", "once", "capture", "self", "passive"];
-const KEY_MODIFIERS: &[&str] = &["enter", "escape", "esc", "space", "tab", "up", "down", "left", "right", "delete"];
 
 pub struct TemplateInput<'s> {
     pub source: &'s str,

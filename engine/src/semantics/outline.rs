@@ -244,8 +244,7 @@ mod tests {
 
     #[test]
     fn props_events_slots_and_imports() {
-        let outline = outline_of(
-            r#"<script lang="ts">
+        let source = r#"<script lang="ts">
 import Child from './Child.egh';
 import type { Item } from './types';
 /** The heading. */
@@ -254,8 +253,8 @@ export let size: 'sm' | 'lg' = 'sm';
 export let hint?: string;
 const dispatch = createEventDispatcher<{ saved: { id: number }; reset: never }>();
 </script>
-<template><slot /><slot name="footer">x</slot></template>"#,
-        );
+<template><slot /><slot name="footer">x</slot></template>"#;
+        let outline = outline_of(source);
         let names: Vec<_> =
             outline.imports.iter().map(|i| (i.specifier.as_str(), i.default_name.as_deref(), i.type_only)).collect();
         assert_eq!(names, [("./Child.egh", Some("Child"), false), ("./types", None, true)]);
@@ -267,6 +266,8 @@ const dispatch = createEventDispatcher<{ saved: { id: number }; reset: never }>(
         assert_eq!(props[1].default.as_deref(), Some("'sm'"));
         assert!(!props[1].required);
         assert!(!props[2].required, "`hint?:` is optional");
+        let spans: Vec<&str> = outline.prop_spans.iter().map(|s| s.text(source)).collect();
+        assert_eq!(spans, ["title", "size", "hint"]);
         let events: Vec<_> = outline.signature.events.iter().map(|e| (e.name.as_str(), e.detail.as_deref())).collect();
         assert_eq!(events, [("saved", Some("{ id: number }")), ("reset", Some("never"))]);
         assert_eq!(outline.signature.slots, ["", "footer"]);

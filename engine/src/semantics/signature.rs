@@ -69,3 +69,15 @@ impl Signature {
         self.props.iter().find(|p| p.name == name)
     }
 }
+
+impl Prop {
+    /// What a parent must know besides the type, for editors: `required`, `default 0` or
+    /// `optional`.
+    pub fn requirement(&self) -> String {
+        match (&self.default, self.required) {
+            (_, true) => "required".into(),
+            (Some(default), false) => format!("default {default}"),
+            (None, false) => "optional".into(),
+        }
+    }
+}

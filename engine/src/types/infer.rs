@@ -306,7 +306,7 @@ impl<'s, 'a> Infer<'s, 'a> {
     }
 
     fn function(&self, function: &Function<'a>) -> Type {
-        let params = function.params.items.iter().map(|p| self.param(p)).collect();
+        let params = self.params(&function.params);
         let ret = function.return_type.as_ref().map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env));
         let ret = match (function.r#async, ret) {
             (true, Type::Promise(inner)) => Type::Promise(inner),
@@ -316,13 +316,34 @@ impl<'s, 'a> Infer<'s, 'a> {
         Type::Function(Box::new(FunctionType { params, ret }))
     }
 
-    fn param(&self, p: &FormalParameter<'a>) -> Param {
-        let name = match &p.pattern {
+    /// The parameters of a function, its `...rest` last.
+    fn params(&self, params: &FormalParameters<'a>) -> Vec<Param> {
+        let name = |pattern: &BindingPattern<'a>, otherwise: &str| match pattern {
             BindingPattern::BindingIdentifier(id) => id.name.to_string(),
-            _ => "arg".to_string(),
+            _ => otherwise.to_string(),
         };
-        let ty = p.type_annotation.as_ref().map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env));
-        Param { name, ty, optional: p.optional || p.initializer.is_some(), rest: false }
+        let ty = |annotation: Option<&TSTypeAnnotation<'a>>| {
+            annotation.map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env))
+        };
+        let mut list: Vec<Param> = params
+            .items
+            .iter()
+            .map(|p| Param {
+                name: name(&p.pattern, "arg"),
+                ty: ty(p.type_annotation.as_deref()),
+                optional: p.optional || p.initializer.is_some(),
+                rest: false,
+            })
+            .collect();
+        if let Some(rest) = &params.rest {
+            list.push(Param {
+                name: name(&rest.rest.argument, "rest"),
+                ty: ty(rest.type_annotation.as_deref()),
+                optional: true,
+                rest: true,
+            });
+        }
+        list
     }
 
     /// The type of an expression.
@@ -356,7 +377,7 @@ impl<'s, 'a> Infer<'s, 'a> {
                 Type::Object(members)
             }
             Expression::ArrowFunctionExpression(arrow) => {
-                let params = arrow.params.items.iter().map(|p| self.param(p)).collect();
+                let params = self.params(&arrow.params);
                 let ret = match (&arrow.return_type, arrow.get_expression()) {
                     (Some(t), _) => super::from_annotation(&t.type_annotation, &self.env),
                     (None, Some(body)) if !arrow.r#async => self.expression(body).widened(),
@@ -479,22 +500,5 @@ fn typeof_certain(ty: &Type) -> bool {
 
 /// The DOM's type for an event by name; `Event` for the rest.
 fn dom_event(name: &str) -> Type {
-    let class = match name {
-        "click" | "dblclick" | "mousedown" | "mouseup" | "mousemove" | "mouseenter" | "mouseleave" | "mouseover" | "mouseout"
-        | "contextmenu" | "auxclick" => "MouseEvent",
-        "keydown" | "keyup" | "keypress" => "KeyboardEvent",
-        "beforeinput" => "InputEvent",
-        "submit" => "SubmitEvent",
-        "focus" | "blur" | "focusin" | "focusout" => "FocusEvent",
-        "pointerdown" | "pointerup" | "pointermove" | "pointerenter" | "pointerleave" | "pointerover" | "pointerout"
-        | "pointercancel" => "PointerEvent",
-        "wheel" => "WheelEvent",
-        "touchstart" | "touchend" | "touchmove" | "touchcancel" => "TouchEvent",
-        "drag" | "dragstart" | "dragend" | "dragenter" | "dragleave" | "dragover" | "drop" => "DragEvent",
-        "copy" | "cut" | "paste" => "ClipboardEvent",
-        "animationstart" | "animationend" | "animationiteration" => "AnimationEvent",
-        "transitionstart" | "transitionend" | "transitionrun" | "transitioncancel" => "TransitionEvent",
-        _ => "Event",
-    };
-    Type::Named(class.to_string())
+    Type::Named(crate::semantics::html::event_class(name).to_string())
 }

@@ -16,7 +16,8 @@ use std::fmt;
 pub use annotation::{TypeEnv, expand_annotations, from_annotation};
 pub use check::check_component;
 pub use query::{
-    Completion, NameInfo, TypeOrigin, complete, members, name_at, reactive_declarations, references_at, type_definition,
+    Completion, NameInfo, SignatureHelp, TypeOrigin, complete, members, name_at, reactive_declarations, references_at,
+    signature_help, type_definition,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -357,14 +358,7 @@ impl fmt::Display for Type {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(
-                        f,
-                        "{}{}{}: {}",
-                        if p.rest { "..." } else { "" },
-                        p.name,
-                        if p.optional && !p.rest { "?" } else { "" },
-                        p.ty
-                    )?;
+                    write!(f, "{p}")?;
                 }
                 write!(f, ") => {}", function.ret)
             }
@@ -385,6 +379,15 @@ impl fmt::Display for Type {
             Type::Record(key, value) => write!(f, "Record<{key}, {value}>"),
             Type::Named(name) => f.write_str(name),
         }
+    }
+}
+
+/// `name: type`, `name?: type` or `...name: type`.
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rest = if self.rest { "..." } else { "" };
+        let optional = if self.optional && !self.rest { "?" } else { "" };
+        write!(f, "{rest}{}{optional}: {}", self.name, self.ty)
     }
 }
 

@@ -1,5 +1,6 @@
 //! What an editor asks of a position: the type of the name there (hover), where that name is
-//! declared (definition), and the members of a type (completion after `.`).
+//! declared (definition), the members of a type (completion after `.`), and the function a
+//! call calls (signature help).
 
 use oxc::allocator::Allocator;
 use oxc::ast::AstKind;
@@ -8,7 +9,7 @@ use oxc::span::GetSpan;
 
 use super::infer::Infer;
 use super::program::VirtualProgram;
-use super::{Member, Type};
+use super::{FunctionType, Member, Type};
 use crate::diagnostics::Span;
 use crate::syntax::ast::Component;
 
@@ -258,6 +259,98 @@ pub fn complete(source: &str, offset: u32) -> Option<Completion> {
     }
 }
 
+/// The function a call calls and the parameter the cursor is at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureHelp {
+    /// `format(value: number, digits?: number): string`
+    pub label: String,
+    /// Each parameter's byte range in `label`.
+    pub params: Vec<(u32, u32)>,
+    /// The parameter the cursor is at (a rest parameter takes every argument from its own on);
+    /// `None` past the last parameter.
+    pub active: Option<usize>,
+}
+
+/// The signature of the innermost call whose parentheses hold `offset`, in the script or a
+/// template expression, when the type of what it calls is a known function.
+pub fn signature_help(source: &str, offset: u32) -> Option<SignatureHelp> {
+    let at = offset as usize;
+    if at > source.len() || !source.is_char_boundary(at) {
+        return None;
+    }
+    // While a call is typed its `)` is often missing: then the text closed at the cursor.
+    signature_help_in(source, offset).or_else(|| signature_help_in(&format!("{}){}", &source[..at], &source[at..]), offset))
+}
+
+fn signature_help_in(source: &str, offset: u32) -> Option<SignatureHelp> {
+    let component = crate::syntax::parse(source).component;
+    let program = VirtualProgram::new(source, &component);
+    let at = program.to_program(offset)? as usize;
+    let allocator = Allocator::default();
+    let parsed = program.parse(&allocator, false)?;
+    let semantic = super::program::semantic(&parsed);
+    let text = program.text.as_str();
+    // Where the arguments start: the `(` after the callee and its type arguments.
+    let arguments_start = |call: &oxc::ast::ast::CallExpression| {
+        let after = call.type_arguments.as_ref().map_or(call.callee.span().end, |t| t.span.end) as usize;
+        text[after..].find('(').map(|i| after + i)
+    };
+    let call = semantic
+        .nodes()
+        .iter()
+        .filter_map(|n| match n.kind() {
+            AstKind::CallExpression(call) => Some(call),
+            _ => None,
+        })
+        .filter(|call| arguments_start(call).is_some_and(|open| open < at) && at < call.span.end as usize)
+        .min_by_key(|call| call.span.size())?;
+    let infer = Infer::new(source, &semantic, &program, &parsed, Default::default());
+    let function = called_function(infer.expression(&call.callee))?;
+    // The arguments whose `,` comes before the cursor.
+    let before = call
+        .arguments
+        .iter()
+        .take_while(|argument| {
+            let end = argument.span().end as usize;
+            let comma = end + (text[end..].len() - text[end..].trim_start().len());
+            text[comma..].starts_with(',') && comma < at
+        })
+        .count();
+    let name = match &call.callee {
+        oxc::ast::ast::Expression::Identifier(id) => id.name.as_str(),
+        oxc::ast::ast::Expression::StaticMemberExpression(member) => member.property.name.as_str(),
+        _ => "",
+    };
+    let mut label = format!("{name}(");
+    let mut params = Vec::new();
+    for (i, param) in function.params.iter().enumerate() {
+        if i > 0 {
+            label.push_str(", ");
+        }
+        let start = label.len() as u32;
+        label.push_str(&param.to_string());
+        params.push((start, label.len() as u32));
+    }
+    label.push(')');
+    if !function.ret.is_unknown() {
+        label.push_str(&format!(": {}", function.ret));
+    }
+    let active = match function.params.last() {
+        Some(last) if last.rest => Some(before.min(function.params.len() - 1)),
+        _ => (before < function.params.len()).then_some(before),
+    };
+    Some(SignatureHelp { label, params, active })
+}
+
+/// The function a value of type `ty` certainly is (`null` and `undefined` aside).
+fn called_function(ty: Type) -> Option<FunctionType> {
+    let mut functions = ty.members().iter().filter(|m| !matches!(m, Type::Null | Type::Undefined));
+    match (functions.next(), functions.next()) {
+        (Some(Type::Function(function)), None) => Some((**function).clone()),
+        _ => None,
+    }
+}
+
 /// The members an editor offers after `value.` for a value of type `ty`.
 pub fn members(ty: &Type) -> Vec<Member> {
     let method = |name: &str| Member { name: name.to_string(), ty: Type::Unknown, optional: false };
@@ -380,6 +473,30 @@ mod tests {
         let Completion::Names(names) = names else { panic!("{names:?}") };
         let names: Vec<_> = names.iter().map(|(n, t)| format!("{n}: {t}")).collect();
         assert_eq!(names, ["item: number", "items: number[]", "user: { name: string; age: number }"]);
+    }
+
+    #[test]
+    fn signature_help_in_script_and_template_calls() {
+        let source = "<script lang=\"ts\">\nfunction format(value: number, digits?: number): string { return ''; }\nlet items: number[] = [];\nformat(1, );\nconst log = (...parts: string[]) => {};\n</script>\n<template>{format(items.length, 2)}{items.join()}{log('a', 'b', 'c')}</template>";
+        let help = |needle: &str| {
+            let offset = source.find(needle).unwrap_or_else(|| panic!("{needle}")) + needle.len();
+            signature_help(source, offset as u32)
+        };
+        let script = help("format(1, ").unwrap();
+        assert_eq!(script.label, "format(value: number, digits?: number): string");
+        let parameter = |h: &SignatureHelp, i: usize| h.label[h.params[i].0 as usize..h.params[i].1 as usize].to_string();
+        assert_eq!((parameter(&script, 0), parameter(&script, 1)), ("value: number".into(), "digits?: number".into()));
+        assert_eq!(script.active, Some(1));
+        assert_eq!(help("{format(item").unwrap().active, Some(0));
+        assert_eq!(help("{format(items.length, ").unwrap().active, Some(1));
+        assert_eq!(help("items.join(").unwrap().label, "join(separator?: string): string", "the innermost call");
+        assert_eq!(help("log('a', 'b', ").unwrap().active, Some(0), "a rest parameter takes the rest");
+        assert_eq!(help("{format"), None, "not inside the parentheses");
+        // While typing, before the `)` exists.
+        let typing = "<script>function f(a, b) {}\nf(1, </script>";
+        let help = signature_help(typing, typing.len() as u32 - "</script>".len() as u32).unwrap();
+        assert_eq!((help.label.as_str(), help.active), ("f(a: unknown, b: unknown)", Some(1)));
+        assert_eq!(signature_help("<script>let g = 1; g(2);</script>", 22), None, "not a function");
     }
 
     #[test]
