@@ -249,9 +249,20 @@ pub fn complete(source: &str, offset: u32) -> Option<Completion> {
                     scoping.get_bindings(scope).iter().map(|(name, symbol)| (name.to_string(), *symbol)).collect();
                 here.sort();
                 for (name, symbol) in here {
-                    if name != PLACEHOLDER && !names.iter().any(|(n, _): &(String, Type)| *n == name) {
+                    // Interfaces and type aliases are no values to write in an expression;
+                    // an import may be either.
+                    let flags = scoping.symbol_flags(symbol);
+                    let value = flags.is_value() || flags.is_import();
+                    if value && name != PLACEHOLDER && !names.iter().any(|(n, _): &(String, Type)| *n == name) {
                         names.push((name, infer.symbol(symbol)));
                     }
+                }
+            }
+            // Names that `$: name = …` declares without a `let`.
+            for assignment in super::program::reactive_assignments(&parsed) {
+                let oxc::ast::ast::AssignmentTarget::AssignmentTargetIdentifier(id) = &assignment.left else { continue };
+                if !names.iter().any(|(n, _)| n.as_str() == id.name.as_str()) {
+                    names.push((id.name.to_string(), infer.expression(&assignment.right).widened()));
                 }
             }
             Some(Completion::Names(names))
@@ -473,6 +484,12 @@ mod tests {
         let Completion::Names(names) = names else { panic!("{names:?}") };
         let names: Vec<_> = names.iter().map(|(n, t)| format!("{n}: {t}")).collect();
         assert_eq!(names, ["item: number", "items: number[]", "user: { name: string; age: number }"]);
+        // `$:` names without a `let` are offered; interfaces are not values.
+        let source = "<script lang=\"ts\">\ninterface Row { id: number }\nlet rows: Row[] = [];\n$: total = rows.length;\n</script>\n<template>{to}</template>";
+        let names = complete(source, source.find("{to}").unwrap() as u32 + 3).unwrap();
+        let Completion::Names(names) = names else { panic!("{names:?}") };
+        let names: Vec<_> = names.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+        assert_eq!(names, ["rows: { id: number }[]", "total: number"]);
     }
 
     #[test]
