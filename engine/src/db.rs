@@ -19,7 +19,7 @@ use crate::codegen::{self, CompileOptions, CompileOutput, RUNTIME_FILE};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::semantics::completion::{self, CompletionItem, CompletionKind, Completions, ComponentChoice, MarkupPosition};
 use crate::semantics::hover::{self, Hover};
-use crate::semantics::{self, Outline, Signature};
+use crate::semantics::{self, Outline, SemanticToken, Signature};
 use crate::syntax::{self, Parse};
 use crate::types;
 
@@ -576,6 +576,11 @@ pub fn hover(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<
 /// The function called around `offset` and the parameter there (signature help).
 pub fn signature_help(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Option<types::SignatureHelp> {
     types::signature_help(file.text(db), offset)
+}
+
+/// The semantic tokens of a component: its markup and its names, resolved.
+pub fn semantic_tokens(db: &dyn salsa::Database, file: SourceFile) -> Vec<SemanticToken> {
+    types::semantic_tokens(file.text(db), &parse(db, file).component)
 }
 
 /// E0502 for a member of `cycle`, on its first import.

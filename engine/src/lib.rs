@@ -6,6 +6,7 @@ pub mod cache;
 pub mod codegen;
 pub mod db;
 pub mod diagnostics;
+pub mod format;
 pub mod project;
 pub mod refactor;
 pub mod routes;

@@ -2,16 +2,21 @@
 //! diagnostics snapshotted beside it; every file under `fixtures/compile` its compiled
 //! JavaScript, CSS and diagnostics; every project under `fixtures/check/invalid` (one file,
 //! or several started by `//- src/Path.egh` lines) its diagnostics, and every project under
-//! `fixtures/check/valid` must have none. Add a case by adding a file; run with
-//! `UPDATE_EXPECT=1 cargo test` to write new snapshots, then review the diff.
+//! `fixtures/check/valid` must have none; every file under `fixtures/tokens` has its semantic
+//! tokens snapshotted, one per line as `line:col-len kind [modifiers] "text"`; every file under
+//! `fixtures/selection` has, for each `$0` cursor in it, the selection ranges from the cursor
+//! outwards; every file under `fixtures/format` has its formatted text beside it. Add a case
+//! by adding a file; run with `UPDATE_EXPECT=1 cargo test` to write new snapshots, then
+//! review the diff.
 
 mod common;
 
+use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use eghact_engine::diagnostics::render;
-use eghact_engine::{CompileOptions, compile, syntax};
+use eghact_engine::diagnostics::{LineIndex, render};
+use eghact_engine::{CompileOptions, compile, format, semantics, syntax, types};
 use expect_test::expect_file;
 
 fn fixtures(folder: &str) -> Vec<PathBuf> {
@@ -89,5 +94,81 @@ fn invalid_projects_have_their_diagnostics() {
         let actual = checked(&path);
         assert!(!actual.is_empty(), "{} reports nothing", name(&path));
         expect_file![path.with_extension("diagnostics")].assert_eq(&actual);
+    }
+}
+
+#[test]
+fn token_fixtures() {
+    for path in fixtures("tokens") {
+        let source = fs::read_to_string(&path).unwrap();
+        let parse = syntax::parse(&source);
+        assert!(parse.diagnostics.is_empty(), "{} must parse cleanly", name(&path));
+        let index = LineIndex::new(&source);
+        let mut actual = String::new();
+        for token in types::semantic_tokens(&source, &parse.component) {
+            let (line, column) = index.line_col(&source, token.span.start);
+            let modifiers: Vec<&str> = token.modifiers.iter().map(|m| m.name()).collect();
+            let text = token.span.text(&source);
+            let _ = writeln!(
+                actual,
+                "{line}:{column}-{} {} [{}] {text:?}",
+                token.span.len(),
+                token.kind.name(),
+                modifiers.join(", ")
+            );
+        }
+        expect_file![path.with_extension("tokens")].assert_eq(&actual);
+    }
+}
+
+/// The cursor of selection fixtures (removed before parsing).
+const CURSOR: &str = "$0";
+
+#[test]
+fn selection_fixtures() {
+    for path in fixtures("selection") {
+        let marked = fs::read_to_string(&path).unwrap();
+        let mut cursors = Vec::new();
+        let mut source = String::new();
+        for (i, piece) in marked.split(CURSOR).enumerate() {
+            if i > 0 {
+                cursors.push(source.len() as u32);
+            }
+            source.push_str(piece);
+        }
+        assert!(!cursors.is_empty(), "{} has no {CURSOR} cursor", name(&path));
+        let parse = syntax::parse(&source);
+        assert!(parse.diagnostics.is_empty(), "{} must parse cleanly", name(&path));
+        let index = LineIndex::new(&source);
+        let position = |offset: u32| {
+            let (line, column) = index.line_col(&source, offset);
+            format!("{line}:{column}")
+        };
+        let mut actual = String::new();
+        for cursor in cursors {
+            let _ = writeln!(actual, "cursor at {}", position(cursor));
+            let ranges = semantics::selection_ranges(&source, &parse.component, cursor);
+            for pair in ranges.windows(2) {
+                let (inner, outer) = (pair[0], pair[1]);
+                let inside = outer.start <= inner.start && inner.end <= outer.end && inner != outer;
+                assert!(inside, "{}: {inner:?} is not strictly inside {outer:?}", name(&path));
+            }
+            for range in ranges {
+                let text = range.text(&source);
+                let first_line = text.lines().next().unwrap_or("");
+                let shown = if first_line.len() < text.len() { format!("{first_line}…") } else { text.to_string() };
+                let _ = writeln!(actual, "  {}-{} {shown:?}", position(range.start), position(range.end));
+            }
+        }
+        expect_file![path.with_extension("selection")].assert_eq(&actual);
+    }
+}
+
+#[test]
+fn format_fixtures() {
+    for path in fixtures("format") {
+        let source = fs::read_to_string(&path).unwrap();
+        let formatted = format::format(&source, &syntax::parse(&source)).unwrap_or_else(|e| panic!("{}: {e}", name(&path)));
+        expect_file![path.with_extension("formatted")].assert_eq(&formatted);
     }
 }

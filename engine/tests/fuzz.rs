@@ -1,17 +1,19 @@
 //! Bounded fuzzing in CI: random bytes and mutations of the fixtures never panic the
-//! parser, the compiler or what an editor asks of a position, and every diagnostic span
-//! lies inside the input.
+//! parser, the compiler or the editor features, every span they give lies inside the input,
+//! and whatever the formatter accepts it formats idempotently without changing the module.
+
+mod common;
 
 use std::fs;
 use std::path::Path;
 
 use eghact_engine::semantics::{completion, hover};
-use eghact_engine::{CompileOptions, compile, syntax, types};
+use eghact_engine::{CompileOptions, compile, format, semantics, syntax, types};
 use proptest::prelude::*;
 
 fn corpus() -> Vec<String> {
     let mut corpus = Vec::new();
-    for folder in ["parse", "compile"] {
+    for folder in ["parse", "compile", "format", "tokens"] {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(folder);
         for entry in fs::read_dir(dir).unwrap().flatten() {
             if entry.path().extension().is_some_and(|e| e == "egh") {
@@ -23,7 +25,7 @@ fn corpus() -> Vec<String> {
     corpus
 }
 
-fn check(source: &str) {
+fn check(source: &str, cursor: usize) {
     let parse = syntax::parse(source);
     for d in &parse.diagnostics {
         assert!(d.span.start <= d.span.end && d.span.end as usize <= source.len(), "span {:?} outside input", d.span);
@@ -40,6 +42,23 @@ fn check(source: &str) {
         hover::component_part_at(source, &parse.component, offset);
     }
     types::signature_help(source, source.len() as u32 / 2);
+    let tokens = types::semantic_tokens(source, &parse.component);
+    for pair in tokens.windows(2) {
+        assert!(pair[0].span.end <= pair[1].span.start, "tokens {pair:?} overlap");
+    }
+    for token in &tokens {
+        assert!(source.get(token.span.start as usize..token.span.end as usize).is_some(), "token {token:?} outside input");
+    }
+    let ranges = semantics::selection_ranges(source, &parse.component, (cursor % (source.len() + 1)) as u32);
+    for pair in ranges.windows(2) {
+        let (inner, outer) = (pair[0], pair[1]);
+        assert!(outer.start <= inner.start && inner.end <= outer.end && inner != outer, "{inner:?} not inside {outer:?}");
+    }
+    if let Ok(formatted) = format::format(source, &parse) {
+        let again = format::format(&formatted, &syntax::parse(&formatted));
+        assert_eq!(again.as_ref(), Ok(&formatted), "formatting is not idempotent");
+        assert_eq!(common::compiled_meaning(&formatted), common::compiled_meaning(source), "formatting changed the module");
+    }
 }
 
 /// Replaces, inserts or deletes a slice of a corpus file at char boundaries.
@@ -99,20 +118,20 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_text_never_panics(source in "\\PC{0,300}") {
-        check(&source);
+    fn random_text_never_panics(source in "\\PC{0,300}", cursor in 0usize..400) {
+        check(&source, cursor);
     }
 
     #[test]
     fn mutated_fixtures_never_panic(which in 0usize..64, at in 0usize..4096, len in 0usize..40, token in 0usize..TOKENS.len(), repeat in 1usize..4) {
         let corpus = corpus();
         let base = &corpus[which % corpus.len()];
-        check(&mutate(base, at, len, &TOKENS[token].repeat(repeat)));
+        check(&mutate(base, at, len, &TOKENS[token].repeat(repeat)), at);
     }
 }
 
 #[test]
 fn deep_nesting_is_bounded() {
     let source = format!("<template>{}</template>", "<div>{#if a}".repeat(5000));
-    check(&source);
+    check(&source, 0);
 }

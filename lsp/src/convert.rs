@@ -1,7 +1,7 @@
 //! Positions and paths between the protocol and the engine: LSP positions count UTF-16 code
 //! units by default (UTF-8 bytes when the client offers it); the engine counts bytes.
 
-use eghact_engine::diagnostics::{Diagnostic, Severity, Span};
+use eghact_engine::diagnostics::{Diagnostic, LineIndex, Severity, Span};
 use tower_lsp_server::ls_types::{self as lsp, Position, Range};
 
 /// How the client counts columns.
@@ -15,14 +15,36 @@ pub enum Encoding {
 pub fn position(text: &str, offset: u32, encoding: Encoding) -> Position {
     let offset = (offset as usize).min(text.len());
     let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() as u32;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = &before[line_start..];
-    let character = match encoding {
-        Encoding::Utf16 => column.encode_utf16().count() as u32,
-        Encoding::Utf8 => column.len() as u32,
-    };
-    Position { line, character }
+    Position { line: before.matches('\n').count() as u32, character: units(&before[line_start..], encoding) }
+}
+
+/// Positions of many offsets of one text: lines are found by binary search, not by a scan.
+pub struct Positions<'t> {
+    text: &'t str,
+    lines: LineIndex,
+    encoding: Encoding,
+}
+
+impl<'t> Positions<'t> {
+    pub fn new(text: &'t str, encoding: Encoding) -> Self {
+        Self { text, lines: LineIndex::new(text), encoding }
+    }
+
+    pub fn position(&self, offset: u32) -> Position {
+        let offset = floor_char_boundary(self.text, (offset as usize).min(self.text.len()));
+        let line = self.lines.line_of(offset as u32);
+        let start = self.lines.line_start(line) as usize;
+        Position { line: line as u32, character: units(&self.text[start..offset], self.encoding) }
+    }
+}
+
+/// The length of `text` in the client's units.
+pub fn units(text: &str, encoding: Encoding) -> u32 {
+    match encoding {
+        Encoding::Utf16 => text.encode_utf16().count() as u32,
+        Encoding::Utf8 => text.len() as u32,
+    }
 }
 
 /// The byte offset of an LSP position; past the end of a line means the line's end.

@@ -23,8 +23,8 @@ use crate::convert::{self, Encoding};
 use crate::diagnostics::Depth;
 use crate::session::{self, Session, Snapshot};
 use crate::{
-    build, code_action, completion, definition, diagnostics, folding, hover, indexing, inlay_hints, linked_editing, references,
-    rename, signature_help, symbols, workspace_symbols,
+    build, code_action, completion, definition, diagnostics, folding, formatting, hover, indexing, inlay_hints, linked_editing,
+    references, rename, selection_range, semantic_tokens, signature_help, symbols, workspace_symbols,
 };
 
 pub struct Server {
@@ -250,6 +250,14 @@ impl LanguageServer for Server {
                 document_symbol_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
+                    legend: semantic_tokens::legend(),
+                    full: Some(SemanticTokensFullOptions::Bool(true)),
+                    range: None,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
                 document_highlight_provider: Some(OneOf::Left(true)),
                 rename_provider: Some(OneOf::Right(RenameOptions {
                     prepare_provider: Some(true),
@@ -445,6 +453,23 @@ impl LanguageServer for Server {
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         self.read("textDocument/foldingRange", &params.text_document.uri, folding::folding_ranges).await
+    }
+
+    async fn selection_range(&self, params: SelectionRangeParams) -> Result<Option<Vec<SelectionRange>>> {
+        let positions = params.positions;
+        self.read("textDocument/selectionRange", &params.text_document.uri, move |snap, path| {
+            selection_range::selection_ranges(snap, path, &positions)
+        })
+        .await
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        let tokens = self.read("textDocument/semanticTokens/full", &params.text_document.uri, semantic_tokens::semantic_tokens);
+        Ok(tokens.await?.map(SemanticTokensResult::Tokens))
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        self.read("textDocument/formatting", &params.text_document.uri, formatting::formatting).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

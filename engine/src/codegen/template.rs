@@ -482,8 +482,7 @@ impl Compiler<'_, '_> {
         }
         let deferred_from = self.after_children.len();
         let children_parent = if element.kind == ElementKind::Template { format!("{var}.content") } else { var.clone() };
-        let preformatted = matches!(element.name.text.as_str(), "pre" | "textarea");
-        if preformatted {
+        if element.is_preformatted() {
             for child in &element.children {
                 if let Node::Text(text) = child {
                     self.emit(format!("{children_parent}.appendChild($$.text({:?}));", text.value), None);

@@ -152,13 +152,8 @@ pub fn tag_pair_at(source: &str, component: &Component, offset: u32) -> Option<(
     let mut found = None;
     crate::syntax::ast::walk_elements(&template.nodes, &mut |element| {
         let name = &element.name;
-        // `</name>` ends the element unless it is self-closing or void.
-        let closing_tag = format!("</{}>", name.text);
-        let Some(tag_start) = (element.span.end as usize).checked_sub(closing_tag.len()) else { return };
-        if source.get(tag_start..element.span.end as usize) != Some(closing_tag.as_str()) {
-            return;
-        }
-        let closing = Span::new(tag_start as u32 + 2, element.span.end - 1);
+        // Linked only when both names are written alike (`</DIV>` closes `<div>` too).
+        let Some(closing) = element.end_name().filter(|c| c.text(source) == name.text) else { return };
         let under = |span: Span| span.start <= offset && offset <= span.end;
         if under(name.span) || under(closing) {
             found = Some((name.span, closing));

@@ -91,6 +91,10 @@ pub enum ElementKind {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Element {
     pub span: Span,
+    /// `<name …>` or `<name … />`.
+    pub start_tag: Span,
+    /// `</name>`; `None` for self-closing and void elements, and for an unclosed element.
+    pub end_tag: Option<Span>,
     pub name: Name,
     pub kind: ElementKind,
     pub attributes: Vec<Attribute>,
@@ -98,6 +102,17 @@ pub struct Element {
 }
 
 impl Element {
+    /// `<pre>` and `<textarea>` keep their text as written, whitespace included.
+    pub fn is_preformatted(&self) -> bool {
+        matches!(self.name.text.as_str(), "pre" | "textarea")
+    }
+
+    /// The name in the closing tag (`div` of `</div>`), if there is one.
+    pub fn end_name(&self) -> Option<Span> {
+        let tag = self.end_tag?;
+        Some(Span::new(tag.start + 2, tag.start + 2 + self.name.span.len()))
+    }
+
     pub fn plain_attribute(&self, name: &str) -> Option<&AttrValue> {
         self.attributes.iter().find_map(|a| match &a.kind {
             AttributeKind::Plain { name: n, value } if n.text == name => Some(value),
@@ -182,11 +197,17 @@ pub struct IfBlock {
     pub span: Span,
     /// `{#if}` then each `{:else if}`.
     pub branches: Vec<IfBranch>,
+    /// `{:else}`, with `else_branch`.
+    pub else_tag: Option<Span>,
     pub else_branch: Option<Vec<Node>>,
+    /// `{/if}`; `None` when the block is unclosed.
+    pub close: Option<Span>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct IfBranch {
+    /// `{#if condition}` or `{:else if condition}`.
+    pub tag: Span,
     pub condition: Expr,
     pub children: Vec<Node>,
 }
@@ -194,28 +215,92 @@ pub struct IfBranch {
 #[derive(Debug, PartialEq, Eq)]
 pub struct EachBlock {
     pub span: Span,
+    /// `{#each list as pattern, index (key)}`.
+    pub tag: Span,
     pub list: Expr,
     /// An identifier, `{…}` or `[…]` binding pattern.
     pub pattern: Expr,
     pub index: Option<Name>,
     pub key: Option<Expr>,
     pub children: Vec<Node>,
+    /// `{:else}`, with `else_branch`.
+    pub else_tag: Option<Span>,
     pub else_branch: Option<Vec<Node>>,
+    /// `{/each}`; `None` when the block is unclosed.
+    pub close: Option<Span>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct AwaitBlock {
     pub span: Span,
+    /// `{#await promise}`, or `{#await promise then value}` that also opens `then`.
+    pub tag: Span,
     pub promise: Expr,
     pub pending: Vec<Node>,
     pub then: Option<AwaitBranch>,
     pub catch: Option<AwaitBranch>,
+    /// `{/await}`; `None` when the block is unclosed.
+    pub close: Option<Span>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct AwaitBranch {
+    /// `{:then value}` or `{:catch error}`; the block's own tag for `{#await p then value}`.
+    pub tag: Span,
     pub pattern: Option<Expr>,
     pub children: Vec<Node>,
+}
+
+/// One part of a block: the tag that opens it (`{#if c}`, `{:else}`, `{:then v}`…) and the nodes
+/// that follow it up to the next tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Section<'n> {
+    pub tag: Span,
+    pub nodes: &'n [Node],
+}
+
+impl Node {
+    pub fn span(&self) -> Span {
+        match self {
+            Node::Text(text) => text.span,
+            Node::Mustache(m) | Node::Html(m) => m.span,
+            Node::Comment(span) => *span,
+            Node::Element(element) => element.span,
+            Node::If(block) => block.span,
+            Node::Each(block) => block.span,
+            Node::Await(block) => block.span,
+        }
+    }
+
+    /// The sections of an `{#if}`, `{#each}` or `{#await}` in source order, and its closing tag
+    /// (`None` when unclosed); `None` for other nodes.
+    pub fn block_sections(&self) -> Option<(Vec<Section<'_>>, Option<Span>)> {
+        let mut sections = Vec::new();
+        let close = match self {
+            Node::If(block) => {
+                sections.extend(block.branches.iter().map(|b| Section { tag: b.tag, nodes: &b.children }));
+                sections.extend(block.else_tag.zip(block.else_branch.as_deref()).map(|(tag, nodes)| Section { tag, nodes }));
+                block.close
+            }
+            Node::Each(block) => {
+                sections.push(Section { tag: block.tag, nodes: &block.children });
+                sections.extend(block.else_tag.zip(block.else_branch.as_deref()).map(|(tag, nodes)| Section { tag, nodes }));
+                block.close
+            }
+            Node::Await(block) => {
+                let mut branches: Vec<&AwaitBranch> = [&block.then, &block.catch].into_iter().flatten().collect();
+                branches.sort_by_key(|b| b.tag.start);
+                // `{#await p then v}` has no pending section: its tag opens `then`.
+                if branches.first().is_none_or(|b| b.tag != block.tag) {
+                    sections.push(Section { tag: block.tag, nodes: &block.pending });
+                }
+                sections.extend(branches.into_iter().map(|b| Section { tag: b.tag, nodes: &b.children }));
+                block.close
+            }
+            _ => return None,
+        };
+        Some((sections, close))
+    }
 }
 
 /// Calls `f` on every element of `nodes`, parents before children, in source order.

@@ -388,6 +388,7 @@ impl<'s> Parser<'s> {
         };
         let attributes = self.attributes();
         let mut children = Vec::new();
+        let mut end_tag = None;
         let self_closing = if self.at("/>") {
             self.pos += 2;
             true
@@ -399,20 +400,23 @@ impl<'s> Parser<'s> {
                 Some("end the tag with `>` or `/>`".into());
             true
         };
+        let start_tag = span(start, self.pos);
         let void = kind == ElementKind::Html && VOID_ELEMENTS.contains(&name.text.to_ascii_lowercase().as_str());
         if !self_closing && !void {
             if self.open.len() >= MAX_DEPTH {
                 self.error("E0121", format!("elements and blocks are nested more than {MAX_DEPTH} deep"), name.span);
                 self.pos = self.bytes.len();
             } else {
-                self.element_children(&name, start, &mut children);
+                end_tag = self.element_children(&name, start, &mut children);
             }
         }
-        Node::Element(Element { span: span(start, self.pos), name, kind, attributes, children })
+        Node::Element(Element { span: span(start, self.pos), start_tag, end_tag, name, kind, attributes, children })
     }
 
-    fn element_children(&mut self, name: &Name, start: usize, children: &mut Vec<Node>) {
+    /// Parses the children up to and past the closing tag; returns that tag's span.
+    fn element_children(&mut self, name: &Name, start: usize, children: &mut Vec<Node>) -> Option<Span> {
         self.open.push(Open::Element(name.text.clone()));
+        let mut end_tag = None;
         loop {
             self.fragment(children);
             if self.eof() {
@@ -420,7 +424,9 @@ impl<'s> Parser<'s> {
                 break;
             }
             if self.at_closing_tag(&name.text) {
+                let tag_start = self.pos;
                 self.skip_closing_tag();
+                end_tag = Some(span(tag_start, self.pos));
                 break;
             }
             // A closing tag or block tag for something further out closes this element.
@@ -433,6 +439,7 @@ impl<'s> Parser<'s> {
             self.unexpected_terminator();
         }
         self.open.pop();
+        end_tag
     }
 
     /// Does the closing tag at the cursor close an element (or the template block) that is open?
@@ -750,9 +757,9 @@ impl<'s> Parser<'s> {
                     self.error("E0113", format!("`{{{keyword}}}` needs an expression"), whole);
                 }
                 Some(match keyword {
-                    "#if" => self.if_block(start, argument),
-                    "#each" => self.each_block(start, argument),
-                    _ => self.await_block(start, argument),
+                    "#if" => self.if_block(whole, argument),
+                    "#each" => self.each_block(whole, argument),
+                    _ => self.await_block(whole, argument),
                 })
             }
             "@html" => Some(Node::Html(Mustache { span: whole, expr: Expr { span: argument } })),
@@ -779,9 +786,10 @@ impl<'s> Parser<'s> {
         Some((&text[..keyword_len], self.trimmed(inner.start as usize + keyword_len, inner.end as usize), end + 1))
     }
 
-    /// Parses a block body; returns the closing or continuation tag that ended it, consumed,
-    /// or `None` when the block ended without its close (already reported).
-    fn block_body(&mut self, block: &'static str, start: usize, nodes: &mut Vec<Node>) -> Option<(&'s str, Span)> {
+    /// Parses a block body; returns the closing or continuation tag that ended it, consumed
+    /// (its keyword, argument and span), or `None` when the block ended without its close
+    /// (already reported).
+    fn block_body(&mut self, block: &'static str, start: usize, nodes: &mut Vec<Node>) -> Option<(&'s str, Span, Span)> {
         loop {
             self.fragment(nodes);
             if self.eof() || self.at("</") {
@@ -812,8 +820,9 @@ impl<'s> Parser<'s> {
                 _ => matches!(keyword, ":then" | ":catch" | "/await"),
             };
             if belongs_here {
+                let tag = span(self.pos, end);
                 self.pos = end;
-                return Some((keyword, argument));
+                return Some((keyword, argument, tag));
             }
             // `{/each}` of an enclosing block closes this one too.
             if let Some(closing) = keyword.strip_prefix('/') {
@@ -831,17 +840,21 @@ impl<'s> Parser<'s> {
             Some(format!("add `{{/{block}}}` after the block's content"));
     }
 
-    fn if_block(&mut self, start: usize, condition: Span) -> Node {
+    fn if_block(&mut self, tag: Span, condition: Span) -> Node {
+        let start = tag.start as usize;
         self.open.push(Open::Block("if"));
-        let mut branches = vec![IfBranch { condition: Expr { span: condition }, children: Vec::new() }];
+        let mut branches = vec![IfBranch { tag, condition: Expr { span: condition }, children: Vec::new() }];
+        let mut else_tag = None;
         let mut else_branch: Option<Vec<Node>> = None;
+        let mut close = None;
         loop {
             let nodes = match &mut else_branch {
                 Some(nodes) => nodes,
                 None => &mut branches.last_mut().expect("one branch at least").children,
             };
-            let Some((keyword, argument)) = self.block_body("if", start, nodes) else { break };
+            let Some((keyword, argument, tag)) = self.block_body("if", start, nodes) else { break };
             if keyword == "/if" {
+                close = Some(tag);
                 break;
             }
             // `{:else}` or `{:else if c}`
@@ -855,34 +868,50 @@ impl<'s> Parser<'s> {
                 if condition.is_empty() {
                     self.error("E0113", "`{:else if}` needs a condition", argument);
                 }
-                branches.push(IfBranch { condition: Expr { span: condition }, children: Vec::new() });
+                branches.push(IfBranch { tag, condition: Expr { span: condition }, children: Vec::new() });
             } else {
                 if !text.is_empty() {
                     self.error("E0115", format!("unexpected `{text}` after `{{:else`"), argument);
                 }
+                else_tag = Some(tag);
                 else_branch = Some(Vec::new());
             }
         }
         self.open.pop();
-        Node::If(IfBlock { span: span(start, self.pos), branches, else_branch })
+        Node::If(IfBlock { span: span(start, self.pos), branches, else_tag, else_branch, close })
     }
 
-    fn each_block(&mut self, start: usize, header: Span) -> Node {
+    fn each_block(&mut self, tag: Span, header: Span) -> Node {
+        let start = tag.start as usize;
         let (list, pattern, index, key) = self.each_header(header);
         self.open.push(Open::Block("each"));
         let mut children = Vec::new();
+        let mut else_tag = None;
         let mut else_branch = None;
-        if let Some((":else", _)) = self.block_body("each", start, &mut children) {
+        let mut end = self.block_body("each", start, &mut children);
+        if let Some((":else", _, tag)) = end {
+            else_tag = Some(tag);
             let mut nodes = Vec::new();
-            if let Some((keyword, argument)) = self.block_body("each", start, &mut nodes) {
-                if keyword != "/each" {
-                    self.error("E0115", format!("unexpected `{{{keyword}}}` after `{{:else}}` in `{{#each}}`"), argument);
-                }
+            end = self.block_body("each", start, &mut nodes);
+            if let Some((keyword, argument, _)) = end.filter(|(keyword, _, _)| *keyword != "/each") {
+                self.error("E0115", format!("unexpected `{{{keyword}}}` after `{{:else}}` in `{{#each}}`"), argument);
             }
             else_branch = Some(nodes);
         }
+        let close = end.filter(|(keyword, _, _)| *keyword == "/each").map(|(_, _, tag)| tag);
         self.open.pop();
-        Node::Each(EachBlock { span: span(start, self.pos), list, pattern, index, key, children, else_branch })
+        Node::Each(EachBlock {
+            span: span(start, self.pos),
+            tag,
+            list,
+            pattern,
+            index,
+            key,
+            children,
+            else_tag,
+            else_branch,
+            close,
+        })
     }
 
     /// `list as pattern, index (key)`
@@ -946,7 +975,8 @@ impl<'s> Parser<'s> {
         (Expr { span: list }, Expr { span: pattern }, index, key)
     }
 
-    fn await_block(&mut self, start: usize, header: Span) -> Node {
+    fn await_block(&mut self, tag: Span, header: Span) -> Node {
+        let start = tag.start as usize;
         let text = header.text(self.src).as_bytes();
         let base = header.start as usize;
         // `{#await p then v}` and `{#await p catch e}` skip the pending branch.
@@ -956,7 +986,7 @@ impl<'s> Parser<'s> {
         let (promise, mut current) = match inline {
             Some((at, len, kw)) => {
                 let pattern = self.trimmed(base + at + len, header.end as usize);
-                (self.trimmed(base, base + at), Some((kw, pattern)))
+                (self.trimmed(base, base + at), Some((kw, pattern, tag)))
             }
             None => (header, None),
         };
@@ -964,14 +994,15 @@ impl<'s> Parser<'s> {
         let mut pending = Vec::new();
         let mut then = None;
         let mut catch = None;
+        let mut close = None;
         loop {
             let mut nodes = Vec::new();
             let end_tag = self.block_body("await", start, &mut nodes);
             match current.take() {
                 None => pending = nodes,
-                Some((kw, pattern)) => {
+                Some((kw, pattern, tag)) => {
                     let branch =
-                        AwaitBranch { pattern: (!pattern.is_empty()).then_some(Expr { span: pattern }), children: nodes };
+                        AwaitBranch { tag, pattern: (!pattern.is_empty()).then_some(Expr { span: pattern }), children: nodes };
                     let slot = if kw == ":then" { &mut then } else { &mut catch };
                     if slot.is_some() {
                         self.error("E0115", format!("`{{{kw}}}` appears twice in this `{{#await}}`"), pattern);
@@ -980,11 +1011,15 @@ impl<'s> Parser<'s> {
                 }
             }
             match end_tag {
-                Some((kw @ (":then" | ":catch"), argument)) => current = Some((kw, argument)),
-                _ => break,
+                Some((kw @ (":then" | ":catch"), argument, tag)) => current = Some((kw, argument, tag)),
+                Some((_, _, tag)) => {
+                    close = Some(tag);
+                    break;
+                }
+                None => break,
             }
         }
         self.open.pop();
-        Node::Await(AwaitBlock { span: span(start, self.pos), promise: Expr { span: promise }, pending, then, catch })
+        Node::Await(AwaitBlock { span: span(start, self.pos), tag, promise: Expr { span: promise }, pending, then, catch, close })
     }
 }

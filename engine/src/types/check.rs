@@ -295,14 +295,21 @@ fn unused_declarations(ast: &Program<'_>, semantic: &oxc::semantic::Semantic<'_>
 /// Names declared without a declaration: `$: name = …` at the top level when nothing else
 /// declares `name`, and the keys of what a route's `load` returns.
 fn implicit_declarations(program: &Program<'_>, scoping: &Scoping) -> HashSet<String> {
-    let root = scoping.root_scope_id();
-    let mut names = HashSet::new();
+    let mut names = reactive_names(program, scoping);
     if let Some(load) = program.body.iter().find_map(crate::semantics::load_function) {
         names.extend(crate::semantics::returned_keys(load).into_iter().map(|(key, _)| key));
     }
+    names
+}
+
+/// The names top-level `$: name = …` statements declare (destructuring targets included): those
+/// nothing else declares.
+pub(super) fn reactive_names(program: &Program<'_>, scoping: &Scoping) -> HashSet<String> {
+    let root = scoping.root_scope_id();
+    let mut names = HashSet::new();
     for assignment in super::program::reactive_assignments(program) {
         match &assignment.left {
-            AssignmentTarget::AssignmentTargetIdentifier(id) if scoping.get_binding(root, id.name.into()).is_none() => {
+            AssignmentTarget::AssignmentTargetIdentifier(id) if scoping.get_binding(root, id.name).is_none() => {
                 names.insert(id.name.to_string());
             }
             AssignmentTarget::ObjectAssignmentTarget(_) | AssignmentTarget::ArrayAssignmentTarget(_) => {

@@ -10,6 +10,7 @@ mod globals;
 mod infer;
 mod program;
 mod query;
+mod tokens;
 
 use std::fmt;
 
@@ -19,6 +20,7 @@ pub use query::{
     Completion, NameInfo, SignatureHelp, TypeOrigin, complete, members, name_at, reactive_declarations, references_at,
     signature_help, type_definition,
 };
+pub use tokens::semantic_tokens;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {

@@ -1,4 +1,5 @@
-//! Helpers shared by the engine's integration tests: projects written as one string.
+//! Helpers shared by the engine's integration tests: projects written as one string, and what
+//! a component compiles to.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -6,7 +7,11 @@ use std::path::PathBuf;
 use eghact_engine::build::{FileChange, Host};
 use eghact_engine::db::{self, Database, Layout};
 use eghact_engine::diagnostics::Diagnostic;
-use eghact_engine::routes;
+use eghact_engine::{CompileOptions, compile, routes};
+use oxc::allocator::Allocator;
+use oxc::codegen::Codegen;
+use oxc::parser::Parser;
+use oxc::span::SourceType;
 
 /// A host for a project laid out as `src/` and `dist/`.
 pub fn host(db: Database) -> Host {
@@ -61,4 +66,24 @@ pub fn check_snippet(snippet: &str) -> Vec<(String, Vec<Diagnostic>)> {
         }
     }
     result
+}
+/// What `source` compiles to, without what formatting may change: the module's
+/// JavaScript printed again by oxc (so layout does not count, but every token, string and
+/// template literal does), the CSS with whitespace runs as one space, and the diagnostics
+/// without their positions.
+pub fn compiled_meaning(source: &str) -> (String, String, Vec<String>) {
+    let output = compile("src/Component.egh", source, &CompileOptions::default());
+    let allocator = Allocator::default();
+    // oxc recovers from the errors of some modules the compiler emits (an assignment to a
+    // parenthesised pattern): only a module it gives up on is compared by its words.
+    let parsed = Parser::new(&allocator, &output.js, SourceType::mjs()).parse();
+    let js = if parsed.panicked { words(&output.js) } else { Codegen::new().build(&parsed.program).code };
+    // Messages quote code and selectors, whose whitespace may be laid out again.
+    let diagnostics = output.diagnostics.iter().map(|d| format!("{:?} {} {}", d.severity, d.code, words(&d.message))).collect();
+    (js, words(&output.css), diagnostics)
+}
+
+/// `text` with every whitespace run as one space.
+pub fn words(text: &str) -> String {
+    text.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
 }
