@@ -16,14 +16,17 @@ fn workspace() -> (tempfile::TempDir, std::path::PathBuf) {
     project(&[("src/App.egh", APP), ("src/lib/Badge.egh", BADGE), ("src/Icon.egh", ICON), ("src/Broken.egh", BROKEN)])
 }
 
-/// `(uri, [(line, character, new text)])` of a workspace edit, sorted.
-fn edits(edit: &Value) -> Vec<(String, Vec<(u64, u64, String)>)> {
-    let mut files: Vec<(String, Vec<(u64, u64, String)>)> = edit["changes"]
+/// Edits of one document: `(line, character, new text)`.
+type Edits = Vec<(u64, u64, String)>;
+
+/// `(uri, edits)` of a workspace edit, sorted.
+fn edits(edit: &Value) -> Vec<(String, Edits)> {
+    let mut files: Vec<(String, Edits)> = edit["changes"]
         .as_object()
         .unwrap()
         .iter()
         .map(|(uri, edits)| {
-            let mut list: Vec<(u64, u64, String)> = edits
+            let mut list: Edits = edits
                 .as_array()
                 .unwrap()
                 .iter()
