@@ -1,7 +1,11 @@
 //! Builds: on save (what the saved text affects) and on request (`eghact/buildFile`,
-//! `eghact/buildWorkspace`), into the output folder through the engine's cache. Progress goes
+//! `eghact/buildWorkspace`), into the output folder through the engine's cache. They run on a
+//! builder of their own, brought up to the editor's texts before each build, so that edits and
+//! requests never wait for a build. Progress goes
 //! out as `$/progress` and as the notifications `eghact/buildStarted`, `eghact/buildProgress`
 //! and `eghact/buildCompleted`, which the VS Code extension's status bar reads.
+
+use std::sync::PoisonError;
 
 use eghact_engine::build::{BuildEvent, CacheState};
 use serde_json::{Value, json};
@@ -9,6 +13,7 @@ use tower_lsp_server::ls_types::notification::Notification;
 
 use crate::progress::Progress;
 use crate::server::Shared;
+use crate::session::open_builder;
 
 macro_rules! notification {
     ($name:ident, $method:literal) => {
@@ -39,18 +44,30 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
     let client = &shared.client;
     let enabled = shared.session().as_ref().is_some_and(|s| s.work_done_progress);
     let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<BuildEvent>();
-    let session = shared.session.clone();
+    let (session, builds) = (shared.session.clone(), shared.builds.clone());
     let build = tokio::task::spawn_blocking(move || {
-        let mut guard = session.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let builder = &mut guard.as_mut()?.builder;
+        // One build at a time; the editing session is locked only to copy what changed.
+        let mut builds = builds.lock().unwrap_or_else(PoisonError::into_inner);
+        let changes = {
+            let session = session.lock().unwrap_or_else(PoisonError::into_inner);
+            let session = session.as_ref().ok_or("no workspace")?;
+            if builds.is_none() {
+                *builds = Some(open_builder(&session.builder.project().root, true)?);
+            }
+            let builder = builds.as_ref().ok_or("no builder")?;
+            session.changes_since(builder.host())
+        };
+        let builder = builds.as_mut().ok_or("no builder")?;
+        builder.apply(changes);
         match scope {
             Scope::Changed => {}
             Scope::File(path) => builder.touch([path]),
             Scope::Workspace => builder.resync(),
         }
-        Some(builder.build(&|event| {
+        let report = builder.build(&|event| {
             let _ = sender.send(event);
-        }))
+        });
+        report.map_err(|e| e.to_string())
     });
     let mut progress = None;
     let mut last_percentage = None;
@@ -83,7 +100,7 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
         }
     }
     let summary = match build.await {
-        Ok(Some(Ok(report))) => {
+        Ok(Ok(report)) => {
             let hits = report.files.iter().filter(|f| matches!(f.cache, CacheState::Hit(_))).count();
             json!({
                 "files": report.files.len(),
@@ -95,8 +112,7 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
                 "ms": report.phases.total_ms,
             })
         }
-        Ok(Some(Err(error))) => json!({ "error": error.to_string() }),
-        Ok(None) => json!({ "error": "no workspace" }),
+        Ok(Err(error)) => json!({ "error": error }),
         Err(error) => json!({ "error": format!("the build failed: {error}") }),
     };
     client.send_notification::<BuildCompleted>(summary.clone()).await;

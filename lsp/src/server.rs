@@ -13,6 +13,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use eghact_engine::build::Builder;
 use eghact_engine::db;
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
@@ -39,6 +40,8 @@ pub struct Server {
 pub struct Shared {
     pub client: Client,
     pub session: Arc<Mutex<Option<Session>>>,
+    /// The builder that builds run on (created by the first build).
+    pub builds: Arc<Mutex<Option<Builder>>>,
     /// Counts writes to the session; a snapshot knows the write it follows.
     writes: Arc<AtomicU64>,
     /// The write that each path's published diagnostics follow, so that diagnostics of an
@@ -142,7 +145,8 @@ impl Shared {
 
 impl Server {
     pub fn new(client: Client) -> Self {
-        let shared = Shared { client, session: Arc::default(), writes: Arc::default(), published: Arc::default() };
+        let shared =
+            Shared { client, session: Arc::default(), builds: Arc::default(), writes: Arc::default(), published: Arc::default() };
         Self { shared, fault: std::env::var("EGHACT_LSP_FAULT").ok() }
     }
 
@@ -336,8 +340,8 @@ impl LanguageServer for Server {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        if let Some(session) = self.session().as_mut() {
-            let _ = session.builder.save();
+        if let Some(builder) = self.shared.builds.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+            let _ = builder.save();
         }
         Ok(())
     }

@@ -1,11 +1,13 @@
-//! The server's state: the engine's builder for the workspace, the documents the editor has
-//! open, and how the client counts columns; and the snapshots that requests read.
+//! The server's state: the engine's database of the workspace (through a `Builder`, which
+//! reads the source folder), the documents the editor has open, and how the client counts
+//! columns; and the snapshots that requests read. Builds run on a builder of their own
+//! (`build.rs`), so that an edit never waits for one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use eghact_engine::build::{BuildOptions, Builder, FileChange};
+use eghact_engine::build::{BuildOptions, Builder, FileChange, Host};
 use eghact_engine::db::{Database, SourceFile, Workspace};
 use eghact_engine::project::{Project, slash_path};
 use tower_lsp_server::ls_types::Uri;
@@ -27,11 +29,8 @@ impl Session {
     /// A session on the project at `root` (an `eghact.toml` there is read; without one the
     /// defaults apply). Files under the source folder are read at once.
     pub fn new(root: &Path, encoding: Encoding) -> Result<Self, String> {
-        let project = Project::open(root).map_err(|e| e.to_string())?;
-        let options = BuildOptions { compiler_version: env!("CARGO_PKG_VERSION").into(), write: true, memory_cache: true };
-        let mut builder = Builder::open(project, options);
-        // Saves rebuild often; the build record is written at shutdown.
-        builder.defer_save(true);
+        // This builder never builds: it writes nothing and keeps no compiled outputs.
+        let mut builder = open_builder(root, false)?;
         // A workspace without a source folder is still served: files come as they are opened.
         let _ = builder.load();
         Ok(Self { builder, encoding, open: HashMap::new(), client_watches_files: false, work_done_progress: false })
@@ -48,6 +47,23 @@ impl Session {
 
     pub fn text(&self, path: &str) -> &str {
         self.file(path).map_or("", |f| f.text(self.builder.host().db()).as_str())
+    }
+
+    /// What `built` (a build's host) lacks to hold the texts of this session: the editor's
+    /// buffers, saved or not, and the files on disk it has not open.
+    pub fn changes_since(&self, built: &Host) -> Vec<FileChange> {
+        let (db, built_db) = (self.builder.host().db(), built.db());
+        let mut changes: Vec<FileChange> = self
+            .builder
+            .host()
+            .files()
+            .iter()
+            .filter(|(path, file)| built.file(path).is_none_or(|b| b.text(built_db) != file.text(db)))
+            .map(|(path, file)| FileChange::Write { path: path.clone(), text: file.text(db).clone() })
+            .collect();
+        let gone = built.files().keys().filter(|path| self.file(path).is_none());
+        changes.extend(gone.map(|path| FileChange::Remove { path: path.clone() }));
+        changes
     }
 
     /// The workspace as it is now, for a request to read on another thread.
@@ -78,6 +94,17 @@ impl Session {
         let _ = self.builder.load();
         self.builder.apply(buffers);
     }
+}
+
+/// A builder on the project at `root`: one that writes outputs and keeps recent cache entries
+/// in memory (builds), or one that only reads (the editing session).
+pub fn open_builder(root: &Path, write: bool) -> Result<Builder, String> {
+    let project = Project::open(root).map_err(|e| e.to_string())?;
+    let options = BuildOptions { compiler_version: env!("CARGO_PKG_VERSION").into(), write, memory_cache: write };
+    let mut builder = Builder::open(project, options);
+    // Saves rebuild often; the build record is written at shutdown.
+    builder.defer_save(true);
+    Ok(builder)
 }
 
 /// A read-only view of the workspace at one revision. It holds its own handle on the

@@ -184,3 +184,47 @@ fn the_server_watches_files_itself_when_the_client_cannot() {
     assert_eq!(codes(diagnostics["diagnostics"].as_array().unwrap()), ["E0501"]);
     assert!(client.exit().success());
 }
+
+#[test]
+fn edits_and_requests_do_not_wait_for_a_build() {
+    let row = "    <li class:done={item.done} @click=\"toggle(item)\">{item.text} ({item.text.length})</li>\n";
+    let component = format!(
+        "<script lang=\"ts\">\n  type Item = {{ text: string; done: boolean }};\n  export let items: Item[] = [];\n  function toggle(item: Item) {{ item.done = !item.done; items = items; }}\n</script>\n<template>\n  <ul>\n  {{#each items as item}}\n{}  {{/each}}\n  </ul>\n</template>\n<style>\n  li {{ color: red; }}\n  .done {{ opacity: 0.5; }}\n</style>\n",
+        row.repeat(20)
+    );
+    let names: Vec<String> = (0..800).map(|i| format!("src/C{i}.egh")).collect();
+    let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), component.as_str())).collect();
+    files.extend([("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let (_dir, root) = project(&files);
+    let app = uri(&root.join("src/App.egh"));
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    client.open(&app, APP);
+    client.diagnostics_for(&app);
+
+    // While a workspace build of 802 components runs, an edit is checked and a hover answered.
+    let build = client.send_request("eghact/buildWorkspace", Value::Null);
+    client.notification("eghact/buildStarted");
+    let change = json!({ "textDocument": { "uri": app, "version": 2 }, "contentChanges": [{ "text": APP.replacen("{count}", "{cout}", 1) }] });
+    client.notify("textDocument/didChange", change);
+    let hover = client
+        .send_request("textDocument/hover", json!({ "textDocument": { "uri": app }, "position": { "line": 2, "character": 6 } }));
+    let first = loop {
+        let message = client.next();
+        if message.get("method").is_none() && (message["id"] == build || message["id"] == hover) {
+            break message["id"].clone();
+        }
+        client.pending.push(message);
+    };
+    // Outputs are written as the build goes: not all of them exist yet.
+    let compiled = |e: &std::fs::DirEntry| e.file_name().to_str().is_some_and(|n| n.starts_with('C') && n.ends_with(".js"));
+    let written = std::fs::read_dir(root.join("dist")).map_or(0, |d| d.flatten().filter(compiled).count());
+    assert_eq!(first, hover, "the hover waited for the build");
+    assert!(written < 800, "the hover was answered after the build wrote all its outputs ({written})");
+    let diagnostics = client.notification_where("textDocument/publishDiagnostics", |p| p["uri"] == app && p["version"] == 2);
+    assert_eq!(codes(diagnostics["diagnostics"].as_array().unwrap()), ["E0601"]);
+    assert!(client.pending.iter().all(|m| m["id"] != build), "the edit's diagnostics waited for the build");
+    let summary = client.response(json!(build));
+    assert_eq!(summary["result"]["files"], 802, "{summary}");
+    assert!(client.exit().success());
+}
