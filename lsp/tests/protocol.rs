@@ -122,6 +122,15 @@ fn a_10_mb_file_and_hundreds_of_edits_without_waiting() {
     // `count` is never read: the typo reads `cout`.
     assert_eq!(codes(&diagnostics), ["W0602", "E0601"]);
     assert_eq!(diagnostics[1]["range"]["start"], json!({ "line": 4 + rows, "character": 6 }));
+
+    // A slow request (the semantic tokens of 10 MB) cancelled by the client answers
+    // "cancelled" at once; the next request is served.
+    let id = client.send_request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": big_uri } }));
+    client.notify("$/cancelRequest", json!({ "id": id }));
+    assert_eq!(error_code(&client.response(json!(id))), -32800);
+    let hover = client
+        .request("textDocument/hover", json!({ "textDocument": { "uri": app }, "position": { "line": 2, "character": 6 } }));
+    assert!(hover["contents"]["value"].as_str().is_some_and(|v| v.contains("count")), "{hover}");
     assert!(client.exit().success());
 }
 
