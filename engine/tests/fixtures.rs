@@ -58,6 +58,15 @@ fn compile_fixtures() {
         );
         expect_file![path.with_extension("out")].assert_eq(&actual);
         if !output.has_errors() {
+            // The module is JavaScript a browser accepts.
+            let allocator = oxc::allocator::Allocator::default();
+            let parsed = oxc::parser::Parser::new(&allocator, &output.js, oxc::span::SourceType::mjs()).parse();
+            assert!(
+                parsed.diagnostics.is_empty() && !parsed.panicked,
+                "{}: the module does not parse: {:?}",
+                name(&path),
+                parsed.diagnostics
+            );
             // The source map is valid JSON that names the source.
             let map: serde_json::Value = serde_json::from_str(&output.map).expect("source map is JSON");
             assert_eq!(map["version"], 3);

@@ -404,10 +404,9 @@ impl Compiler<'_, '_> {
         );
         self.depth += 1;
         let index_name = index.clone().unwrap_or_else(|| "$$i".into());
-        let destructure = if names.len() == 1 && names[0] == pattern { pattern.clone() } else { format!("({pattern})") };
         let prologue = vec![
             format!("let {pattern} = $$v, {index_name} = $$k;"),
-            format!("$$b.assign = ($$v, $$k) => {{ {destructure} = $$v; {index_name} = $$k; }};"),
+            format!("$$b.assign = ($$v, $$k) => {{ {} {index_name} = $$k; }};", assign_pattern(&pattern, &names)),
         ];
         self.render_function(", $$v, $$k", &prologue, locals, |c| c.fragment(&block.children, &Parent::Block));
         match &block.else_branch {
@@ -449,9 +448,8 @@ impl Compiler<'_, '_> {
             Some(pattern) => {
                 let Some(names) = self.pattern_names(pattern) else { return };
                 let text = pattern.span.text(self.input.source).to_string();
-                let destructure = if names.len() == 1 && names[0] == text { text.clone() } else { format!("({text})") };
                 (
-                    vec![format!("let {text} = $$v;"), format!("$$b.assign = ($$v) => {{ {destructure} = $$v; }};")],
+                    vec![format!("let {text} = $$v;"), format!("$$b.assign = ($$v) => {{ {} }};", assign_pattern(&text, &names))],
                     names.into_iter().map(|name| Local { name, invalidates: Vec::new() }).collect(),
                 )
             }
@@ -954,4 +952,10 @@ fn collapse_whitespace(text: &str, first: bool, last: bool) -> String {
         out.push(' ');
     }
     out
+}
+
+/// `pattern = $$v;` as a statement: a destructuring pattern is wrapped whole, since
+/// `({ a } = $$v)` is an assignment and `({ a }) = $$v` is a syntax error.
+fn assign_pattern(pattern: &str, names: &[String]) -> String {
+    if names.len() == 1 && names[0] == pattern { format!("{pattern} = $$v;") } else { format!("({pattern} = $$v);") }
 }
