@@ -156,7 +156,10 @@ fn bench(n: usize, iters: usize) -> Result<f64, String> {
     describe("warm build from the disk cache alone", &from_cache);
 
     let project = Project::open(dir).map_err(|e| e.to_string())?;
-    let mut builder = Builder::open(project, BuildOptions { compiler_version: "bench".into(), write: true, memory_cache: true });
+    let mut builder = Builder::open(
+        project,
+        BuildOptions { compiler_version: "bench".into(), write: true, memory_cache: true, image_processor: None },
+    );
     // As `eghact build --watch`: the build record is written when idle, not after every edit.
     builder.defer_save(true);
     builder.load().map_err(|e| e.to_string())?;

@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use eghact_engine::assets::ImageProcessor;
 use eghact_engine::build::watch::SourceWatcher;
 use eghact_engine::build::{BuildEvent, BuildOptions, BuildReport, Builder, CacheState};
 use eghact_engine::cache::{CacheConfig, DiskCache};
@@ -49,6 +51,9 @@ enum Command {
         /// Worker threads (all cores by default).
         #[arg(long)]
         threads: Option<usize>,
+        /// Where images are processed: on a GPU when one is found, always on one, or on the CPU.
+        #[arg(long, value_enum, default_value_t = Gpu::Auto)]
+        gpu: Gpu,
     },
     /// Report diagnostics without writing anything.
     Check {
@@ -56,6 +61,9 @@ enum Command {
         dir: PathBuf,
         #[arg(long)]
         json: bool,
+        /// As for `build`: a check processes images too, to report those it cannot read.
+        #[arg(long, value_enum, default_value_t = Gpu::Auto)]
+        gpu: Gpu,
     },
     /// Inspect or trim the disk cache.
     Cache {
@@ -64,6 +72,17 @@ enum Command {
         #[arg(default_value = ".", global = true)]
         dir: PathBuf,
     },
+}
+
+/// The backends of the image pipeline (`eghact-gpu`'s `Backend`).
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum Gpu {
+    /// A GPU when a real one is found (not a software rasteriser), the CPU otherwise.
+    Auto,
+    /// A GPU; the build says so when there is none.
+    On,
+    /// The CPU.
+    Off,
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -88,7 +107,7 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
-        Command::Build { dir, out, json, watch, summary, threads } => {
+        Command::Build { dir, out, json, watch, summary, threads, gpu } => {
             let mut project = open(&dir)?;
             if let Some(out) = out {
                 project.config.out = std::path::absolute(out)?;
@@ -96,9 +115,9 @@ fn run() -> anyhow::Result<ExitCode> {
             if let Some(threads) = threads {
                 rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().context("cannot start the worker threads")?;
             }
-            build(project, true, json, watch, summary.as_deref())
+            build(project, BuildMode { write: true, json, watch, gpu }, summary.as_deref())
         }
-        Command::Check { dir, json } => build(open(&dir)?, false, json, false, None),
+        Command::Check { dir, json, gpu } => build(open(&dir)?, BuildMode { write: false, json, watch: false, gpu }, None),
         Command::Cache { action, dir } => cache(&open(&dir)?, action),
     }
 }
@@ -107,8 +126,30 @@ fn open(dir: &Path) -> anyhow::Result<Project> {
     Project::open(dir).with_context(|| format!("cannot open project {}", dir.display()))
 }
 
-fn build(project: Project, write: bool, json: bool, watch: bool, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let options = BuildOptions { compiler_version: compiler_version(), write, memory_cache: watch };
+/// How `build` and `check` run.
+struct BuildMode {
+    write: bool,
+    json: bool,
+    watch: bool,
+    gpu: Gpu,
+}
+
+/// The image processor of this `eghact`.
+///
+/// The pixel pipeline plugs in here: an adapter from `eghact_engine::assets::ImageProcessor` to
+/// `eghact_gpu::ImagePipeline::new(backend)` (`Gpu::Auto` → `Backend::Auto`, `On` → `On`, `Off` →
+/// `Off`), returned as `Some(Arc::new(adapter))`. Until then builds copy images unchanged.
+fn image_processor(gpu: Gpu) -> Option<Arc<dyn ImageProcessor>> {
+    if gpu == Gpu::On {
+        eprintln!("warning: this eghact has no image pipeline yet: images are copied unchanged");
+    }
+    None
+}
+
+fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let BuildMode { write, json, watch, gpu } = mode;
+    let options =
+        BuildOptions { compiler_version: compiler_version(), write, memory_cache: watch, image_processor: image_processor(gpu) };
     let mut builder = Builder::open(project, options);
     builder.load()?;
     let report = build_once(&mut builder, json, summary)?;
@@ -149,6 +190,7 @@ fn build_once(builder: &mut Builder, json: bool, summary: Option<&Path>) -> anyh
             bar.set_position(done as u64);
             bar.set_message(path);
         }
+        BuildEvent::Image { path, done, total, .. } => bar.set_message(format!("image {done}/{total} {path}")),
         BuildEvent::Finished => bar.finish_and_clear(),
     })?;
     for warning in &report.warnings {
@@ -196,8 +238,15 @@ fn print_report(builder: &Builder, report: &BuildReport) {
         0 => String::new(),
         n => format!(", {n} not affected"),
     };
+    let images = match report.images.len() {
+        0 => String::new(),
+        n => {
+            let processed = report.images.iter().filter(|i| i.cache == CacheState::Miss).count();
+            format!(" and {n} image{} ({processed} processed)", plural(n))
+        }
+    };
     println!(
-        "{verb} {} component{}{target} ({compiled} compiled, {reused} from cache{unaffected}): {errors} error{}, {warnings} warning{} in {:.1} ms",
+        "{verb} {} component{}{images}{target} ({compiled} compiled, {reused} from cache{unaffected}): {errors} error{}, {warnings} warning{} in {:.1} ms",
         report.files.len(),
         plural(report.files.len()),
         plural(errors),

@@ -1,6 +1,7 @@
 //! The `--summary FILE` report: per file its cache state, key and key inputs, and for a
-//! rebuilt file what changed since the last build; totals, hit rates per tier, time per
-//! phase and a histogram of compile times.
+//! rebuilt file what changed since the last build; per image its cache state, key, written
+//! variants or error; totals, hit rates per tier, time per phase and a histogram of compile
+//! times.
 
 use eghact_engine::build::{BuildReport, CacheState, peak_memory_kib};
 use serde_json::{Value, json};
@@ -23,6 +24,7 @@ pub fn summary(report: &BuildReport) -> Value {
         .iter()
         .map(|t| json!({ "tier": t.tier, "hits": t.hits, "misses": t.misses, "hit_rate": t.hit_rate() }))
         .collect();
+    let image_count = |state| report.images.iter().filter(|i| i.cache == state).count();
     json!({
         "totals": {
             "components": report.files.len(),
@@ -31,6 +33,13 @@ pub fn summary(report: &BuildReport) -> Value {
             "misses": count(CacheState::Miss),
             "hit_rate": (lookups > 0).then(|| hits as f64 / lookups as f64),
             "copied": report.copied,
+            "images": {
+                "total": report.images.len(),
+                "unchanged": image_count(CacheState::Unchanged),
+                "hits": report.images.iter().filter(|i| matches!(i.cache, CacheState::Hit(_))).count(),
+                "processed": image_count(CacheState::Miss),
+                "failed": report.images.iter().filter(|i| i.error.is_some()).count(),
+            },
             "errors": report.count(true),
             "warnings": report.count(false),
         },
@@ -38,6 +47,7 @@ pub fn summary(report: &BuildReport) -> Value {
         "phases": report.phases,
         "compile_time_histogram": buckets,
         "files": report.files,
+        "images": report.images,
         "cache_warnings": report.warnings,
         "peak_memory_kib": peak_memory_kib(),
     })

@@ -14,7 +14,10 @@ use generator::{Flavor, generate};
 /// Every diagnostic of the project at `root`, rendered.
 fn check(root: &Path) -> String {
     let project = Project::open(root).unwrap();
-    let mut builder = Builder::open(project, BuildOptions { compiler_version: "test".into(), write: false, memory_cache: false });
+    let mut builder = Builder::open(
+        project,
+        BuildOptions { compiler_version: "test".into(), write: false, memory_cache: false, image_processor: None },
+    );
     builder.load().unwrap();
     let report = builder.build(&|_| {}).unwrap();
     assert!(!report.files.is_empty(), "no components in {}", root.display());

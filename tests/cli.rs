@@ -195,3 +195,43 @@ fn projects_can_share_a_cache_and_trim_it() {
     let stats: serde_json::Value = serde_json::from_slice(&eghact(&["cache", "stats"], first.path()).stdout).unwrap();
     assert_eq!(stats["entries"], 0);
 }
+
+#[test]
+fn images_are_copied_unchanged_until_the_pipeline_is_plugged_in() {
+    let dir = project(&[
+        ("eghact.toml", "[assets]\nwidths = [320, 640]\nformats = [\"webp\", \"jpeg\"]\nquality = 75\n"),
+        ("src/App.egh", "<template>\n  <img src=\"./hero.png\" alt=\"Hero\">\n</template>\n"),
+        ("src/hero.png", "not really a PNG"),
+    ]);
+    let report = summary(dir.path(), &["--gpu", "off"]);
+    assert_eq!(report["totals"]["images"]["total"], 0, "{report}");
+    assert_eq!(report["images"], serde_json::json!([]));
+    assert!(dir.path().join("dist/hero.png").is_file());
+    let js = fs::read_to_string(dir.path().join("dist/App.js")).unwrap();
+    assert!(js.contains("setAttribute(\"src\", \"./hero.png\")"), "{js}");
+
+    // Asking for a GPU says that there is no pipeline; a check takes the flag too.
+    let output = eghact(&["check", "--gpu", "on"], dir.path());
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no image pipeline"));
+    assert_eq!(eghact(&["build", "--gpu", "sometimes"], dir.path()).status.code(), Some(2));
+
+    // A missing image is an error with its position.
+    fs::write(dir.path().join("src/App.egh"), "<template>\n  <img src=\"./gone.png\" alt=\"\">\n</template>\n").unwrap();
+    let output = eghact(&["build"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error[E0507]: cannot find image `./gone.png`") && stderr.contains("--> src/App.egh:2:13"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_assets_settings_are_a_clear_error() {
+    let dir = project(&[("eghact.toml", "[assets]\nquality = 0\n"), ("src/A.egh", "<template/>")]);
+    let output = eghact(&["build"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("eghact.toml") && stderr.contains("quality must be between 1 and 100"), "{stderr}");
+}

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::assets::ImageAsset;
 use crate::codegen::{self, CompileOptions, CompileOutput, RUNTIME_FILE};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::semantics::completion::{self, CompletionItem, CompletionKind, Completions, ComponentChoice, MarkupPosition};
@@ -62,13 +63,24 @@ impl Layout {
         path.strip_prefix(self.src.as_str()).and_then(|p| p.strip_prefix('/')).unwrap_or(path)
     }
 
-    /// How the compiled module of `path` imports the runtime and names its source.
+    /// How the compiled module of `path` imports the runtime and names its source (without
+    /// images: a build adds those it processed).
     pub fn compile_options(&self, path: &str) -> CompileOptions {
         let relative = self.in_src(path);
         let up = "../".repeat(relative.matches('/').count());
         CompileOptions {
-            runtime_import: if up.is_empty() { format!("./{RUNTIME_FILE}") } else { format!("{up}{RUNTIME_FILE}") },
+            runtime_import: self.out_url(path, RUNTIME_FILE),
             source_map_source: Some(format!("{up}{}/{relative}", self.src_from_out)),
+            images: Default::default(),
+        }
+    }
+
+    /// The URL of `target` (a path inside the output folder, such as `assets/a.webp`) from the
+    /// compiled module of `path` and its stylesheet beside it.
+    pub fn out_url(&self, path: &str, target: &str) -> String {
+        match self.in_src(path).matches('/').count() {
+            0 => format!("./{target}"),
+            depth => format!("{}{target}", "../".repeat(depth)),
         }
     }
 }
@@ -223,6 +235,34 @@ fn join_relative(from: &str, specifier: &str, src: &str) -> String {
     parts.join("/")
 }
 
+/// The images a component references, without spans (moving an `<img>` does not resolve
+/// again).
+#[salsa::tracked(returns(ref))]
+pub fn image_specifiers(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
+    let mut specifiers: Vec<String> = outline(db, file).images.iter().map(|i| i.specifier.clone()).collect();
+    specifiers.sort();
+    specifiers.dedup();
+    specifiers
+}
+
+/// What each image specifier of a component names: [`Resolution::File`] or
+/// [`Resolution::Missing`]. Unlike imports, the path is taken exactly as written.
+#[salsa::tracked(returns(ref))]
+pub fn resolve_images(db: &dyn salsa::Database, file: SourceFile) -> Vec<(String, Resolution)> {
+    let src = &Workspace::get(db).layout(db).src;
+    image_specifiers(db, file)
+        .iter()
+        .map(|specifier| {
+            let target = join_relative(file.path(db), specifier, src);
+            let resolution = match file_at(db, FilePath::new(db, target.clone())) {
+                Some(_) => Resolution::File(target),
+                None => Resolution::Missing(target),
+            };
+            (specifier.clone(), resolution)
+        })
+        .collect()
+}
+
 /// The interfaces and type aliases a script module exports, by name.
 #[salsa::tracked(returns(ref))]
 pub fn module_types(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, types::Type> {
@@ -355,12 +395,40 @@ pub fn check(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
 /// What a build needs of one component: its outputs and the diagnostics of [`check`],
 /// computed without keeping the tree or the outputs in the database (a cold build of a
 /// large project would otherwise hold all of them at once).
-pub fn build_component(db: &dyn salsa::Database, file: SourceFile) -> (CompileOutput, Vec<Diagnostic>) {
+///
+/// `images` holds what the build's image processor made of each image specifier (none
+/// without a processor): the compiler rewrites the references to processed images, and an
+/// image that could not be processed is an error on each of its references.
+pub fn build_component(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    images: BTreeMap<String, Result<ImageAsset, String>>,
+) -> (CompileOutput, Vec<Diagnostic>) {
     let (path, text) = (file.path(db), file.text(db));
     let parse = syntax::parse(text);
-    let output = codegen::compile_parsed(path, text, &parse, &Workspace::get(db).layout(db).compile_options(path));
+    let mut options = Workspace::get(db).layout(db).compile_options(path);
+    let mut failed = BTreeMap::new();
+    for (specifier, image) in images {
+        match image {
+            Ok(image) => {
+                options.images.insert(specifier, image);
+            }
+            Err(error) => {
+                failed.insert(specifier, error);
+            }
+        }
+    }
+    let output = codegen::compile_parsed(path, text, &parse, &options);
     let mut diagnostics = output.diagnostics.clone();
     diagnostics.extend(import_diagnostics(db, file, &parse));
+    for reference in &outline(db, file).images {
+        if let Some(error) = failed.get(&reference.specifier) {
+            diagnostics.push(
+                Diagnostic::error("E0508", format!("cannot process image `{}`: {error}", reference.specifier), reference.span)
+                    .with_help("save the file again as a PNG, JPEG, WebP or GIF image, or remove the reference"),
+            );
+        }
+    }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     (output, diagnostics)
 }
@@ -390,6 +458,17 @@ fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, parse: &Parse)
                 }
             }
             _ => {}
+        }
+    }
+    let images = resolve_images(db, file);
+    for reference in &outline.images {
+        let resolution = images.iter().find(|(s, _)| *s == reference.specifier).map(|(_, r)| r);
+        if let Some(Resolution::Missing(target)) = resolution {
+            diagnostics.push(
+                Diagnostic::error("E0507", format!("cannot find image `{}`", reference.specifier), reference.span)
+                    .with_label(format!("no file `{target}` in the project"))
+                    .with_help("check the path; images are relative to this file"),
+            );
         }
     }
     if !children.is_empty() {
@@ -697,5 +776,7 @@ mod tests {
         let options = layout.compile_options("src/lib/Card.egh");
         assert_eq!(options.runtime_import, "../eghact-runtime.js");
         assert_eq!(options.source_map_source.as_deref(), Some("../../src/lib/Card.egh"));
+        assert_eq!(layout.out_url("src/lib/Card.egh", "assets/a.webp"), "../assets/a.webp");
+        assert_eq!(layout.out_url("src/App.egh", "assets/a.webp"), "./assets/a.webp");
     }
 }

@@ -1,6 +1,7 @@
 //! The Eghact engine: parsing, analysis and compilation of `.egh` components, and builds of
 //! whole projects. It knows nothing of editors or the command line.
 
+pub mod assets;
 pub mod build;
 pub mod cache;
 pub mod codegen;

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::assets::AssetOptions;
+
 pub const CONFIG_FILE: &str = "eghact.toml";
 
 #[derive(Debug, thiserror::Error)]
@@ -29,11 +31,13 @@ pub struct Config {
     /// Output folder, relative to the project root.
     pub out: PathBuf,
     pub cache: CacheSettings,
+    /// What referenced images become, when the build has an image processor.
+    pub assets: AssetOptions,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { src: "src".into(), out: "dist".into(), cache: CacheSettings::default() }
+        Self { src: "src".into(), out: "dist".into(), cache: CacheSettings::default(), assets: AssetOptions::default() }
     }
 }
 
@@ -60,11 +64,12 @@ pub struct Project {
 impl Project {
     pub fn open(root: &Path) -> Result<Self, ProjectError> {
         let path = root.join(CONFIG_FILE);
-        let config = match fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| ProjectError::Config { path, message: e.to_string() })?,
+        let mut config: Config = match fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| ProjectError::Config { path: path.clone(), message: e.to_string() })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
             Err(source) => return Err(ProjectError::Read { path, source }),
         };
+        config.assets = config.assets.validated().map_err(|message| ProjectError::Config { path, message })?;
         Ok(Self { root: root.to_path_buf(), config })
     }
 
@@ -139,6 +144,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assets_settings_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join(CONFIG_FILE);
+        fs::write(&config, "[assets]\nwidths = [1280, 320]\nformats = [\"webp\", \"jpg\"]\nquality = 70\n").unwrap();
+        let assets = Project::open(dir.path()).unwrap().config.assets;
+        assert_eq!(assets.widths, [320, 1280]);
+        assert_eq!(assets.formats, [crate::assets::ImageFormat::Webp, crate::assets::ImageFormat::Jpeg]);
+        assert_eq!((assets.quality, assets.placeholder_width), (70, 16));
+        for (text, message) in [
+            ("[assets]\nquality = 0\n", "quality must be between 1 and 100"),
+            ("[assets]\nformats = [\"avif\"]\n", "unknown variant `avif`"),
+            ("[assets]\nsizes = 1\n", "unknown field `sizes`"),
+        ] {
+            fs::write(&config, text).unwrap();
+            let error = Project::open(dir.path()).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains(message), "{text}: {error}");
+        }
+    }
 
     #[test]
     fn relative_paths_between_project_folders() {

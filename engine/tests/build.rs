@@ -35,7 +35,10 @@ fn write_project(root: &Path, project: &str) {
 
 fn build(root: &Path) -> BuildReport {
     let project = Project::open(root).unwrap();
-    let mut builder = Builder::open(project, BuildOptions { compiler_version: "test".into(), write: true, memory_cache: true });
+    let mut builder = Builder::open(
+        project,
+        BuildOptions { compiler_version: "test".into(), write: true, memory_cache: true, image_processor: None },
+    );
     builder.load().unwrap();
     builder.build(&|_| {}).unwrap()
 }
@@ -180,7 +183,10 @@ fn watch_builds_look_only_at_what_changed_and_its_importers() {
     let dir = tempfile::tempdir().unwrap();
     write_project(dir.path(), PROJECT);
     let project = Project::open(dir.path()).unwrap();
-    let mut builder = Builder::open(project, BuildOptions { compiler_version: "test".into(), write: true, memory_cache: true });
+    let mut builder = Builder::open(
+        project,
+        BuildOptions { compiler_version: "test".into(), write: true, memory_cache: true, image_processor: None },
+    );
     builder.defer_save(true);
     builder.load().unwrap();
     builder.build(&|_| {}).unwrap();

@@ -1,6 +1,7 @@
 //! Data-driven tests: every `.egh` file under `fixtures/parse` has its syntax tree and
 //! diagnostics snapshotted beside it; every file under `fixtures/compile` its compiled
-//! JavaScript, CSS and diagnostics; every project under `fixtures/check/invalid` (one file,
+//! JavaScript, CSS and diagnostics; every file under `fixtures/assets` the same, compiled with
+//! a fake manifest of processed images (see [`fake_images`]); every project under `fixtures/check/invalid` (one file,
 //! or several started by `//- src/Path.egh` lines) its diagnostics, and every project under
 //! `fixtures/check/valid` must have none; every file under `fixtures/tokens` has its semantic
 //! tokens snapshotted, one per line as `line:col-len kind [modifiers] "text"`; every file under
@@ -15,6 +16,7 @@ use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use eghact_engine::assets::{self, ComponentImages, ImageAsset, ImageFormat, ImageSource};
 use eghact_engine::diagnostics::{LineIndex, render};
 use eghact_engine::{CompileOptions, compile, format, semantics, syntax, types};
 use expect_test::expect_file;
@@ -72,6 +74,50 @@ fn compile_fixtures() {
             assert_eq!(map["version"], 3);
             assert!(map["sources"][0].as_str().unwrap().ends_with(".egh"));
         }
+    }
+}
+
+/// What a build with an image processor would hand the compiler for every image the
+/// component references: 1600x900 images in the formats listed by a first line such as
+/// `<!-- formats: webp jpeg -->`, each at widths 640 and 1280.
+fn fake_images(source: &str) -> ComponentImages {
+    let formats: Vec<ImageFormat> = source
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("<!-- formats:")?.strip_suffix("-->"))
+        .expect("an assets fixture starts with <!-- formats: … -->")
+        .split_whitespace()
+        .map(|name| serde_json::from_value(serde_json::Value::from(name)).expect("a format name"))
+        .collect();
+    let mut images = ComponentImages::new();
+    for reference in assets::image_references(source, &syntax::parse(source).component) {
+        let stem = reference.specifier.rsplit('/').next().and_then(|n| n.split('.').next()).unwrap_or("image").to_string();
+        let sources = formats
+            .iter()
+            .map(|format| ImageSource {
+                mime: format.mime(),
+                candidates: [640, 1280].map(|w| (format!("./assets/{stem}-0123abcd-{w}.{}", format.extension()), w)).to_vec(),
+            })
+            .collect();
+        let image = ImageAsset { width: 1600, height: 900, sources, placeholder: "data:image/webp;base64,UklGRg==".into() };
+        images.insert(reference.specifier, image);
+    }
+    images
+}
+
+#[test]
+fn asset_fixtures() {
+    for path in fixtures("assets") {
+        let source = fs::read_to_string(&path).unwrap();
+        let options = CompileOptions { images: fake_images(&source), ..CompileOptions::default() };
+        let output = compile(&format!("src/{}", name(&path)), &source, &options);
+        let actual = format!(
+            "{}---- js ----\n{}---- css ----\n{}\n",
+            render(&name(&path), &source, &output.diagnostics),
+            output.js,
+            output.css
+        );
+        expect_file![path.with_extension("out")].assert_eq(&actual);
     }
 }
 

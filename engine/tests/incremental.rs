@@ -158,6 +158,7 @@ fn a_signature_edit_rechecks_exactly_the_importers() {
         check(src/App.egh)
         check(src/Card.egh)
         compile(src/Card.egh)
+        image_specifiers(src/Card.egh)
         import_specifiers(src/Card.egh)
         outline(src/Card.egh)
         parse(src/Card.egh)
@@ -176,6 +177,7 @@ fn an_added_import_resolves_and_checks_the_importer() {
         check(src/lib/Badge.egh)
         compile(src/lib/Badge.egh)
         file_at(path src/lib/format.ts)
+        image_specifiers(src/lib/Badge.egh)
         import_graph(…)
         import_specifiers(src/lib/Badge.egh)
         module_types(src/lib/format.ts)
@@ -221,12 +223,14 @@ fn a_renamed_file_is_a_removal_and_an_addition() {
         file_at(path src/Card.egh)
         file_at(path src/lib/Badge.egh)
         file_at(…)
+        image_specifiers(src/lib/Pill.egh)
         import_graph(…)
         import_specifiers(src/lib/Pill.egh)
         outline(src/lib/Pill.egh)
         parse(src/lib/Pill.egh)
         resolve(src/App.egh)
-        resolve(src/lib/Pill.egh)"#]]);
+        resolve(src/lib/Pill.egh)
+        resolve_images(src/lib/Pill.egh)"#]]);
     assert_eq!(diagnostics["src/App.egh"], ["E0501"]);
     assert!(diagnostics["src/lib/Pill.egh"].is_empty());
 }

@@ -96,7 +96,8 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
                     progress.report(done, total, Some(path)).await;
                 }
             }
-            BuildEvent::Finished => {}
+            // The server's builders have no image processor.
+            BuildEvent::Image { .. } | BuildEvent::Finished => {}
         }
     }
     let summary = match build.await {

@@ -100,7 +100,9 @@ impl Session {
 /// in memory (builds), or one that only reads (the editing session).
 pub fn open_builder(root: &Path, write: bool) -> Result<Builder, String> {
     let project = Project::open(root).map_err(|e| e.to_string())?;
-    let options = BuildOptions { compiler_version: env!("CARGO_PKG_VERSION").into(), write, memory_cache: write };
+    // The server does not link the pixel pipeline (wgpu): its builds copy images unchanged.
+    let options =
+        BuildOptions { compiler_version: env!("CARGO_PKG_VERSION").into(), write, memory_cache: write, image_processor: None };
     let mut builder = Builder::open(project, options);
     // Saves rebuild often; the build record is written at shutdown.
     builder.defer_save(true);

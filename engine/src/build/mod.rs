@@ -1,14 +1,17 @@
 //! Builds of a whole project on top of the database: the host that owns the inputs, the
-//! affected set of a change, the cache, the parallel scheduler and the build report.
+//! affected set of a change, the cache, the image stage, the parallel scheduler and the
+//! build report.
 //!
 //! Invariants:
 //! - Output bytes depend only on the sources and the options, never on the thread count,
 //!   the cache state or the order of events: a hit restores exactly what a compile wrote.
 //! - A component with errors writes nothing; every write is a temporary file renamed.
-//! - A component is compiled only when its key (source, flags, environment, and the
-//!   signatures of what it imports) has no entry in any cache tier.
+//! - A component is compiled only when its key (source, flags, environment, the signatures
+//!   of what it imports and the keys of the images it references) has no entry in any cache
+//!   tier.
 
 mod host;
+mod images;
 mod state;
 pub mod watch;
 
@@ -23,8 +26,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use host::{FileChange, Host};
-pub use state::{BuildState, Imported, Stamp};
+use images::ImageInput;
+pub use state::{BuildState, ImageOutput, ImageState, Imported, OutputVariant, Stamp};
 
+use crate::assets::{ImageAsset, ImageProcessor};
 use crate::cache::{
     CacheConfig, CacheEntry, CacheKey, CacheKeyBuilder, CacheTier, Digest, DiskCache, InputChange, KeyInputs, MemoryCache, Tier,
     TierCounters, TieredCache,
@@ -39,7 +44,7 @@ pub const WORK_DIR: &str = ".eghact";
 const STATE_FILE: &str = "build-state.json";
 
 /// What goes into every key besides the sources.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct BuildOptions {
     /// Identifies the compiler build; a new one misses every entry.
     pub compiler_version: String,
@@ -48,6 +53,9 @@ pub struct BuildOptions {
     /// Keep recent entries in memory: worth it for a long-lived builder (watch mode, the
     /// language server), not for a single build, which looks each key up once.
     pub memory_cache: bool,
+    /// Turns the images components reference into the variants of `[assets]` and rewrites the
+    /// references. Without one, images are copied unchanged and references left as written.
+    pub image_processor: Option<Arc<dyn ImageProcessor>>,
 }
 
 /// How a component's outputs were obtained.
@@ -75,12 +83,29 @@ pub struct FileBuild {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// One image the build needed: how it was obtained and what it wrote.
+#[derive(Debug, Serialize)]
+pub struct ImageBuild {
+    /// Relative to the project root.
+    pub path: String,
+    #[serde(flatten)]
+    pub cache: CacheState,
+    pub key: String,
+    /// Its variant files, relative to the project root (none in a check, which writes
+    /// nothing).
+    pub outputs: Vec<String>,
+    /// Why the processor could not process it (reported as E0508 where it is referenced).
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct Phases {
     /// Reading and hashing sources.
     pub load_ms: f64,
-    /// Keys: signatures of changed components and import resolution.
+    /// Keys: signatures of changed components, import resolution and image hashing.
     pub plan_ms: f64,
+    /// Image lookups and the processor's batch.
+    pub images_ms: f64,
     /// Cache lookups and compiles, in parallel.
     pub compile_ms: f64,
     /// Outputs, copies and the build record.
@@ -91,6 +116,8 @@ pub struct Phases {
 #[derive(Debug, Default, Serialize)]
 pub struct BuildReport {
     pub files: Vec<FileBuild>,
+    /// The images the built components reference, when the build has an image processor.
+    pub images: Vec<ImageBuild>,
     /// Non-component files copied to the output folder in this build.
     pub copied: usize,
     pub phases: Phases,
@@ -130,6 +157,13 @@ pub enum BuildEvent {
         total: usize,
     },
     Compiled {
+        path: String,
+        done: usize,
+        total: usize,
+        cache: CacheState,
+    },
+    /// An image is ready (before any component is compiled: they need its variants).
+    Image {
         path: String,
         done: usize,
         total: usize,
@@ -243,12 +277,18 @@ impl Builder {
         Ok(self.apply(changes))
     }
 
-    /// Re-reads `paths` (relative to the project root): a file that is gone is removed.
+    /// Re-reads `paths` (relative to the project root): a file that is gone is removed. Files
+    /// without text in the database (images, other assets) count as changed whenever they
+    /// are named: the database cannot tell, their stamps and digests will.
     pub fn refresh(&mut self, paths: impl IntoIterator<Item = String>) -> Result<Vec<String>, ProjectError> {
         let mut changes = Vec::new();
+        let mut assets = Vec::new();
         for path in paths {
             let on_disk = self.project.root.join(&path);
             if on_disk.is_file() {
+                if !db::has_text(&path) && self.host.files().contains_key(&path) {
+                    assets.push(path.clone());
+                }
                 changes.push(read_change(&on_disk, &path)?);
             } else if on_disk.is_dir() {
                 // A folder appeared or was renamed: take in everything under it.
@@ -268,7 +308,12 @@ impl Builder {
                 );
             }
         }
-        Ok(self.apply(changes))
+        let mut changed = self.apply(changes);
+        self.dirty.extend(assets.iter().cloned());
+        changed.extend(assets);
+        changed.sort();
+        changed.dedup();
+        Ok(changed)
     }
 
     /// Applies changes that do not come from the disk (an editor's unsaved buffers).
@@ -315,7 +360,7 @@ impl Builder {
             let others = self.host.files().keys().filter(|p| !p.ends_with(".egh"));
             !self.sources.keys().eq(self.state.components.keys()) || !others.eq(self.state.copies.keys())
         };
-        let plans = self.plan(&scope, file_set_changed);
+        let (plans, images) = self.plan(&scope, file_set_changed)?;
         report.phases.plan_ms = ms(started);
 
         // Cycles first: their members write nothing.
@@ -331,6 +376,8 @@ impl Builder {
         }
         let in_cycle: BTreeSet<String> = self.cycles.iter().flatten().cloned().collect();
 
+        // Images first: what a component compiles to depends on their variants.
+        let processed = self.process_images(images, on_event, &mut report)?;
         let compile_started = Instant::now();
         let (unchanged, work): (Vec<_>, Vec<_>) = plans.into_iter().partition(|p| self.is_unchanged(p));
         on_event(BuildEvent::Started { total: work.len() });
@@ -338,13 +385,17 @@ impl Builder {
         let total = work.len();
         let handles = Handles::new(self.host.db());
         let (cache, project, write) = (&self.cache, &self.project, self.options.write);
+        let layout = db::Workspace::get(self.host.db()).layout(self.host.db()).clone();
+        let images_of =
+            |plan: &Plan| images::component_images(&plan.path, &plan.imports, &processed, &layout, &project.config.assets);
         // Outputs are written as soon as they are ready, so that they need not all be held.
         let outcomes: Vec<Result<Outcome, ProjectError>> = work
             .into_par_iter()
             .map_init(
                 || handles.get(),
                 |db, plan| {
-                    let (mut outcome, entry) = run(db, cache, plan, write);
+                    let images = images_of(&plan);
+                    let (mut outcome, entry) = run(db, cache, plan, write, images);
                     if write && !outcome.failed(&in_cycle) {
                         outcome.written = Some(write_outputs(project, &outcome.plan.path, &entry)?);
                     }
@@ -414,6 +465,7 @@ impl Builder {
                 self.remove_outputs(&state.outputs);
             }
         }
+        self.prune_images();
         self.add_cycle_diagnostics(&mut report);
         if full {
             // Pages come and go only with files, and a full build covers every component.
@@ -470,8 +522,10 @@ impl Builder {
     fn affected(&self, dirty: &BTreeSet<String>) -> Vec<String> {
         let mut affected: BTreeSet<String> = dirty.iter().filter(|p| self.sources.contains_key(*p)).cloned().collect();
         for (path, state) in &self.state.components {
-            let imports_dirty =
-                state.imports.iter().any(|(_, i)| matches!(i, Imported::Component(t) | Imported::File(t) if dirty.contains(t)));
+            let imports_dirty = state
+                .imports
+                .iter()
+                .any(|(_, i)| matches!(i, Imported::Component(t) | Imported::File(t) | Imported::Image(t) if dirty.contains(t)));
             if imports_dirty && self.sources.contains_key(path) {
                 affected.insert(path.clone());
             }
@@ -543,10 +597,10 @@ impl Builder {
         skipped
     }
 
-    /// Keys of every component. Only components whose text changed, and the importers of
-    /// those whose signature changed, are read through the database; the rest come from
-    /// the last build's record.
-    fn plan(&self, scope: &[String], file_set_changed: bool) -> Vec<Plan> {
+    /// Keys of every component, and the images they reference. Only components whose text
+    /// changed, and the importers of those whose signature changed, are read through the
+    /// database; the rest come from the last build's record.
+    fn plan(&self, scope: &[String], file_set_changed: bool) -> Result<(Vec<Plan>, BTreeMap<String, ImageInput>), ProjectError> {
         let db = self.host.db();
         let recorded = |path: &str| self.state.components.get(path).filter(|s| self.sources.get(path) == Some(&s.source));
         // Signature digests of changed components, computed in parallel: this is where
@@ -569,18 +623,28 @@ impl Builder {
         let layout = db::Workspace::get(db).layout(db).clone();
         let env: Vec<(String, Option<std::ffi::OsString>)> =
             self.project.config.cache.env.iter().map(|name| (name.clone(), std::env::var_os(name))).collect();
-        // A module imported by many components is hashed once.
-        let mut module_digests: BTreeMap<String, Digest> = BTreeMap::new();
-        scope
+        let components: Vec<_> = scope
             .iter()
-            .filter_map(|path| Some((path, self.sources.get(path)?)))
+            .filter_map(|path| Some((path, *self.sources.get(path)?)))
             .map(|(path, source)| {
                 let imports = match recorded(path) {
                     Some(state) if !file_set_changed => state.imports.clone(),
                     _ => self.host.file(path).map(|f| resolved_imports(db, f)).unwrap_or_default(),
                 };
+                (path, source, imports)
+            })
+            .collect();
+        let images = self.image_inputs(components.iter().flat_map(|(_, _, imports)| imports).filter_map(|(_, i)| match i {
+            Imported::Image(path) => Some(path),
+            _ => None,
+        }))?;
+        // A module imported by many components is hashed once.
+        let mut module_digests: BTreeMap<String, Digest> = BTreeMap::new();
+        let plans = components
+            .into_iter()
+            .map(|(path, source, imports)| {
                 let options = layout.compile_options(path);
-                let mut builder = CacheKeyBuilder::new(&self.options.compiler_version, *source)
+                let mut builder = CacheKeyBuilder::new(&self.options.compiler_version, source)
                     .flag(path)
                     .flag(&options.runtime_import)
                     .flag(options.source_map_source.as_deref().unwrap_or(""));
@@ -598,6 +662,10 @@ impl Builder {
                             });
                             builder.import(&format!("file {target}"), digest)
                         }
+                        // What the component compiles to depends on the image's variants.
+                        Imported::Image(target) => {
+                            builder.import(&format!("image {target}"), Self::image_key_input(&images, target))
+                        }
                         Imported::Missing(target) => builder.import(&format!("missing {target}"), Digest::of(b"")),
                         Imported::Outside => builder,
                     };
@@ -608,7 +676,7 @@ impl Builder {
                 Plan {
                     path: path.clone(),
                     file: self.host.file(path),
-                    source: *source,
+                    source,
                     signature: signature_of(path),
                     imports,
                     key,
@@ -616,7 +684,8 @@ impl Builder {
                     inputs,
                 }
             })
-            .collect()
+            .collect();
+        Ok((plans, images))
     }
 
     /// Same key as the last build, outputs untouched since.
@@ -704,9 +773,15 @@ impl Handles {
     }
 }
 
-/// A cache lookup, and a compile on a miss, stored in the cache when `store` is set (a check
-/// reads the cache but writes nothing).
-fn run(db: &Database, cache: &TieredCache, plan: Plan, store: bool) -> (Outcome, Arc<CacheEntry>) {
+/// A cache lookup, and a compile on a miss (with the component's processed `images`), stored
+/// in the cache when `store` is set (a check reads the cache but writes nothing).
+fn run(
+    db: &Database,
+    cache: &TieredCache,
+    plan: Plan,
+    store: bool,
+    images: BTreeMap<String, Result<ImageAsset, String>>,
+) -> (Outcome, Arc<CacheEntry>) {
     if let Some(hit) = cache.get(&plan.key) {
         if let Some(diagnostics) = hit.entry.get("diagnostics").and_then(|d| serde_json::from_slice(d).ok()) {
             let outcome = Outcome { plan, cache: CacheState::Hit(hit.tier), diagnostics, compile_ms: None, written: None };
@@ -716,7 +791,7 @@ fn run(db: &Database, cache: &TieredCache, plan: Plan, store: bool) -> (Outcome,
     let started = Instant::now();
     let (entry, diagnostics) = match plan.file {
         Some(file) => {
-            let (output, diagnostics) = db::build_component(db, file);
+            let (output, diagnostics) = db::build_component(db, file, images);
             let files = vec![
                 ("js".to_string(), output.js.into_bytes()),
                 ("map".to_string(), output.map.into_bytes()),
@@ -758,20 +833,27 @@ fn component_targets(imports: &[(String, Imported)]) -> impl Iterator<Item = Str
     })
 }
 
-/// What each import of `file` names, for its key and the build record.
+/// What each import and each image reference of `file` names, for its key and the build
+/// record.
 fn resolved_imports(db: &Database, file: SourceFile) -> Vec<(String, Imported)> {
-    db::resolve(db, file)
-        .iter()
-        .map(|(specifier, resolution)| {
-            let imported = match resolution {
-                Resolution::Component(target) => Imported::Component(target.path(db).clone()),
-                Resolution::File(path) => Imported::File(path.clone()),
-                Resolution::Missing(path) => Imported::Missing(path.clone()),
-                Resolution::Framework | Resolution::Package | Resolution::Url => Imported::Outside,
-            };
-            (specifier.clone(), imported)
-        })
-        .collect()
+    let imports = db::resolve(db, file).iter().map(|(specifier, resolution)| {
+        let imported = match resolution {
+            Resolution::Component(target) => Imported::Component(target.path(db).clone()),
+            Resolution::File(path) => Imported::File(path.clone()),
+            Resolution::Missing(path) => Imported::Missing(path.clone()),
+            Resolution::Framework | Resolution::Package | Resolution::Url => Imported::Outside,
+        };
+        (specifier.clone(), imported)
+    });
+    let images = db::resolve_images(db, file).iter().filter_map(|(specifier, resolution)| {
+        let imported = match resolution {
+            Resolution::File(path) => Imported::Image(path.clone()),
+            Resolution::Missing(path) => Imported::Missing(path.clone()),
+            _ => return None,
+        };
+        Some((specifier.clone(), imported))
+    });
+    imports.chain(images).collect()
 }
 
 fn read_change(on_disk: &Path, path: &str) -> Result<FileChange, ProjectError> {

@@ -1,6 +1,6 @@
 //! The record of the last build, kept in `.eghact/build-state.json`: what each component's
-//! key was made of, what it wrote, and its diagnostics. A new process compares the sources
-//! with it to find what changed without parsing what did not.
+//! key was made of, what it wrote, and its diagnostics; what each referenced image became. A
+//! new process compares the sources with it to find what changed without parsing what did not.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::assets::ImageFormat;
 use crate::cache::{CacheKey, Digest, KeyInputs};
 use crate::diagnostics::Diagnostic;
 
@@ -23,13 +24,49 @@ pub struct BuildState {
     pub components: BTreeMap<String, ComponentState>,
     /// Copied file path → its source stamp when it was copied.
     pub copies: BTreeMap<String, Stamp>,
+    /// Referenced image path → its digest and what the image processor made of it.
+    #[serde(default)]
+    pub images: BTreeMap<String, ImageState>,
+}
+
+/// An image as of the last build that processed it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImageState {
+    /// The file's stamp when it was hashed, so that an untouched image is not read again.
+    pub stamp: Stamp,
+    pub digest: Digest,
+    /// Its cache key (bytes, options, processor version).
+    pub key: String,
+    /// What the compiler needs of it, or why it could not be processed.
+    pub outcome: Result<ImageOutput, String>,
+    /// The variant files (relative to the project root) with their stamps after writing.
+    pub outputs: Vec<(String, Stamp)>,
+}
+
+/// A processed image as the build wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageOutput {
+    pub width: u32,
+    pub height: u32,
+    /// Each variant's file, relative to the output folder (`assets/a-1a2b3c4d-640.webp`).
+    pub variants: Vec<OutputVariant>,
+    /// The placeholder as a `data:` URL.
+    pub placeholder: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputVariant {
+    pub file: String,
+    pub width: u32,
+    pub height: u32,
+    pub format: ImageFormat,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ComponentState {
     pub source: Digest,
     pub signature: Digest,
-    /// Each import specifier with what it resolved to (`Imported::key_path`).
+    /// Each import specifier and image reference with what it resolved to.
     pub imports: Vec<(String, Imported)>,
     pub inputs: KeyInputs,
     pub key: String,
@@ -44,6 +81,8 @@ pub struct ComponentState {
 pub enum Imported {
     Component(String),
     File(String),
+    /// An image the template or the style references.
+    Image(String),
     Missing(String),
     /// The framework, a package or a URL: nothing in the project.
     Outside,

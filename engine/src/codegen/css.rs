@@ -19,6 +19,8 @@
 //! gets a diagnostic and is left out of the output; everything else is still emitted. The output is
 //! always well-formed CSS: re-scoping it reports no errors.
 
+use std::collections::BTreeMap;
+
 use crate::diagnostics::{Diagnostic, Span};
 
 /// The scoped stylesheet and the problems found while scoping it.
@@ -40,16 +42,53 @@ pub struct ScopedSelector {
 
 /// Scopes the CSS `source` (the text inside `<style>…</style>`) to the component class `scope_class`
 /// (e.g. `egh-1a2b3c`). `base` is the byte offset of `source` in the `.egh` file; every diagnostic span
-/// is relative to the file.
-pub fn scope_css(source: &str, base: u32, scope_class: &str) -> ScopedCss {
+/// is relative to the file. A `url(…)` whose value is a key of `urls` gets the value it maps to
+/// (a processed image), its quotes kept.
+pub fn scope_css(source: &str, base: u32, scope_class: &str, urls: &BTreeMap<String, String>) -> ScopedCss {
     let mut diags = Vec::new();
     let toks = tokenize(source, base, &mut diags);
     let mut scoper =
-        Scoper { src: source, toks, pos: 0, base, class: scope_class, out: String::new(), diags, selectors: Vec::new() };
+        Scoper { src: source, toks, pos: 0, base, class: scope_class, urls, out: String::new(), diags, selectors: Vec::new() };
     scoper.contents(Ctx::TOP, true);
     let mut diagnostics = scoper.diags;
     diagnostics.sort_by_key(|d| d.span.start);
     ScopedCss { code: scoper.out, diagnostics, selectors: scoper.selectors }
+}
+
+/// Every `url(…)` of the CSS `source` with a value that can be read without unescaping, and the
+/// value's span in the `.egh` file (`base` is the offset of `source`). Errors are left to
+/// [`scope_css`].
+pub fn urls(source: &str, base: u32) -> Vec<(String, Span)> {
+    let toks = tokenize(source, base, &mut Vec::new());
+    (0..toks.len())
+        .filter_map(|i| url_value(source, &toks, i))
+        .map(|(s, e)| (source[s..e].to_string(), span(base, s, e)))
+        .collect()
+}
+
+/// The byte range of the URL in token `i`: the inside of an unquoted `url(…)`, trimmed, or of the
+/// string right after a `url(` function. A URL with escapes is not read (it stays as written).
+fn url_value(src: &str, toks: &[Tok], i: usize) -> Option<(usize, usize)> {
+    let tok = toks[i];
+    let (start, end) = (tok.start as usize, tok.end as usize);
+    let (s, e) = match tok.kind {
+        Kind::Url => {
+            // `url(` is four ASCII bytes and the token ends with `)`.
+            let inner = src.get(start + 4..end - 1)?;
+            let s = start + 4 + (inner.len() - inner.trim_start_matches(|c: char| is_ws(c as u8)).len());
+            (s, start + 4 + inner.trim_end_matches(|c: char| is_ws(c as u8)).len())
+        }
+        Kind::Str => {
+            let before = toks[..i].iter().rev().find(|t| t.kind != Kind::Ws)?;
+            let function = &src[before.start as usize..before.end as usize];
+            if before.kind != Kind::Function || !function.eq_ignore_ascii_case("url(") || end - start < 2 {
+                return None;
+            }
+            (start + 1, end - 1)
+        }
+        _ => return None,
+    };
+    (s < e && !src[s..e].contains('\\')).then_some((s, e))
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -480,6 +519,7 @@ struct Scoper<'a> {
     pos: usize,
     base: u32,
     class: &'a str,
+    urls: &'a BTreeMap<String, String>,
     out: String,
     diags: Vec<Diagnostic>,
     selectors: Vec<ScopedSelector>,
@@ -789,6 +829,22 @@ impl<'a> Scoper<'a> {
         }
     }
 
+    /// Token `i` as output text: as written, or with the processed image its `url(…)` names.
+    fn push_token(&self, out: &mut String, i: usize) {
+        let text = self.text(i);
+        let start = self.toks[i].start as usize;
+        let replaced = if self.urls.is_empty() { None } else { url_value(self.src, &self.toks, i) }
+            .and_then(|(s, e)| Some((s - start, e - start, self.urls.get(&self.src[s..e])?)));
+        match replaced {
+            Some((s, e, url)) => {
+                out.push_str(&text[..s]);
+                out.push_str(url);
+                out.push_str(&text[e..]);
+            }
+            None => out.push_str(text),
+        }
+    }
+
     /// A rule prelude copied as it is (keyframe selectors, rules inside unknown at-rules).
     fn raw_prelude(&mut self, s: usize, e: usize, brace: usize) -> Option<String> {
         let text = self.emit_range(s, e)?;
@@ -838,7 +894,7 @@ impl<'a> Scoper<'a> {
                 out.push(' ');
             }
             space = false;
-            out.push_str(self.text(i));
+            self.push_token(&mut out, i);
         }
         for o in open {
             let at = self.tok_span(o);
@@ -1346,7 +1402,7 @@ mod tests {
 
     /// Output code, then one line per diagnostic: `error[E0000] 3..4 `text`: message`.
     fn render(source: &str, base: u32) -> String {
-        let result = scope_css(source, base, "egh-x");
+        let result = scope_css(source, base, "egh-x", &BTreeMap::new());
         let mut s = result.code;
         for d in &result.diagnostics {
             let severity = match d.severity {
@@ -1511,6 +1567,23 @@ div:global(.open) {}
                 .a.egh-x{content: 'it\'s "q" \41  {;}';background: url(  data:image/png;base64,AA==  ) , url( "x y.png" );font: 12px/1.5 "A" , serif;}
                 .b\:c.egh-x, .\31 0.egh-x{x: y;}
             "#]],
+        );
+    }
+
+    #[test]
+    fn urls_are_read_with_their_spans_and_rewritten_in_place() {
+        let source = ".a { background: url( ./a.png ) , URL(\"../b.png\"), url('./c\\.png'), url(x) } /* url(./d.png) */";
+        let found: Vec<(String, &str)> =
+            urls(source, 10).into_iter().map(|(u, sp)| (u, &source[sp.start as usize - 10..sp.end as usize - 10])).collect();
+        assert_eq!(found, [("./a.png".to_string(), "./a.png"), ("../b.png".to_string(), "../b.png"), ("x".to_string(), "x")],);
+        let images = BTreeMap::from([
+            ("./a.png".to_string(), "../assets/a-1-640.webp".to_string()),
+            ("../b.png".to_string(), "../assets/b-2-640.webp".to_string()),
+        ]);
+        let scoped = scope_css(source, 0, "egh-x", &images);
+        assert_eq!(
+            scoped.code,
+            ".a.egh-x{background: url( ../assets/a-1-640.webp ) , URL(\"../assets/b-2-640.webp\"), url('./c\\.png'), url(x);}\n"
         );
     }
 
@@ -1746,15 +1819,15 @@ div:global(.open) {}
     #[test]
     fn deep_nesting_neither_overflows_nor_hangs() {
         let braces = format!(".a {}{}", "{".repeat(100_000), "}".repeat(100_000));
-        let result = scope_css(&braces, 0, "egh-x");
+        let result = scope_css(&braces, 0, "egh-x", &BTreeMap::new());
         assert!(result.diagnostics.iter().any(|d| d.code == "E0313"));
         let selectors = format!("{}.a{} {{}}", ":not(".repeat(50_000), ")".repeat(50_000));
-        scope_css(&selectors, 0, "egh-x");
+        scope_css(&selectors, 0, "egh-x", &BTreeMap::new());
         let globals = format!("{}.a{} {{}}", ":global(".repeat(50_000), ")".repeat(50_000));
-        let result = scope_css(&globals, 0, "egh-x");
+        let result = scope_css(&globals, 0, "egh-x", &BTreeMap::new());
         assert!(result.diagnostics.iter().any(|d| d.code == "E0313"));
         let unclosed = ".a { ".repeat(20_000);
-        scope_css(&unclosed, 0, "egh-x");
+        scope_css(&unclosed, 0, "egh-x", &BTreeMap::new());
     }
 
     #[test]
@@ -1773,16 +1846,16 @@ div:global(.open) {}
 /* done */"#;
 
     fn check_invariants(source: &str, base: u32) -> Result<(), TestCaseError> {
-        let result = scope_css(source, base, "egh-x");
+        let result = scope_css(source, base, "egh-x", &BTreeMap::new());
         for d in &result.diagnostics {
             prop_assert!(d.span.start <= d.span.end, "{d:?}");
             prop_assert!(d.span.start >= base && d.span.end <= base + source.len() as u32, "{d:?}");
             let local = (d.span.start - base) as usize..(d.span.end - base) as usize;
             prop_assert!(source.get(local).is_some(), "span off a char boundary: {d:?}");
         }
-        prop_assert_eq!(&result, &scope_css(source, base, "egh-x"), "not deterministic");
+        prop_assert_eq!(&result, &scope_css(source, base, "egh-x", &BTreeMap::new()), "not deterministic");
         // Whatever the input, the output is well-formed CSS.
-        let again = scope_css(&result.code, 0, "egh-x");
+        let again = scope_css(&result.code, 0, "egh-x", &BTreeMap::new());
         prop_assert!(
             again.diagnostics.iter().all(|d| !d.is_error()),
             "output has errors: {:?}\n{}",
@@ -1794,7 +1867,7 @@ div:global(.open) {}
 
     #[test]
     fn valid_stylesheet_has_no_diagnostics() {
-        let result = scope_css(VALID, 0, "egh-x");
+        let result = scope_css(VALID, 0, "egh-x", &BTreeMap::new());
         assert_eq!(result.diagnostics, vec![]);
     }
 

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::assets::ComponentImages;
 use crate::diagnostics::Diagnostic;
 use crate::syntax;
 
@@ -29,11 +30,14 @@ pub struct CompileOptions {
     /// How the source map names the source, relative to the output file; the path itself
     /// when `None`.
     pub source_map_source: Option<String>,
+    /// The images a build processed, by the specifier the component writes: their references
+    /// are rewritten (see `crate::assets`); others are left as written.
+    pub images: ComponentImages,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        Self { runtime_import: format!("./{RUNTIME_FILE}"), source_map_source: None }
+        Self { runtime_import: format!("./{RUNTIME_FILE}"), source_map_source: None, images: ComponentImages::new() }
     }
 }
 
@@ -95,13 +99,15 @@ pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: 
             state: &script.state,
             derived: &script.reactive,
             marks,
+            images: &options.images,
         },
         nodes,
         &mut diagnostics,
     );
     let css = match &component.style {
         Some(style) => {
-            let scoped = css::scope_css(style.content.text(source), style.content.start, &scope);
+            let urls = options.images.iter().map(|(specifier, image)| (specifier.clone(), image.fallback_url().to_string()));
+            let scoped = css::scope_css(style.content.text(source), style.content.start, &scope, &urls.collect());
             diagnostics.extend(scoped.diagnostics);
             diagnostics.extend(unused_css::unused_selectors(&scoped.selectors, nodes, source));
             scoped.code
@@ -118,6 +124,9 @@ pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: 
     module.line(&format!("import * as $$ from {:?};", options.runtime_import), None);
     for import in script.imports.lines() {
         module.line(import, None);
+    }
+    if render.uses_assets {
+        module.line("const $$asset = (url) => new URL(url, import.meta.url).href;", None);
     }
     if !script.module.is_empty() {
         module.line(script.module.trim_end(), None);

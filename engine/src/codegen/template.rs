@@ -11,11 +11,15 @@ use oxc::ast::ast::{Expression, Statement};
 use super::js::{Edits, FreeNames, parse_expression, parse_statements};
 use super::script::{is_route_store, names_literal, route_write_error, wrap_invalidate, wrap_store_set};
 use super::sourcemap::token_starts;
+use crate::assets::{ComponentImages, ImageAsset, srcset_urls};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::semantics::html::{EVENT_MODIFIERS, KEY_MODIFIERS};
 use crate::syntax::ast::*;
 
 const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "xlink:href"];
+/// `sizes` of a processed image the author gave none: the image may fill the viewport's width,
+/// which picks a large enough variant everywhere.
+const DEFAULT_SIZES: &str = "100vw";
 
 pub struct TemplateInput<'s> {
     pub source: &'s str,
@@ -28,6 +32,8 @@ pub struct TemplateInput<'s> {
     pub derived: &'s [super::script::Reactive],
     /// Whether copied code carries position marks for the source map (see `sourcemap`).
     pub marks: bool,
+    /// The processed images, by the specifier the template writes.
+    pub images: &'s ComponentImages,
 }
 
 pub struct RenderFunction {
@@ -35,6 +41,9 @@ pub struct RenderFunction {
     pub lines: Vec<(String, Option<u32>)>,
     /// `$name` store reads anywhere in the template.
     pub stores: HashSet<String>,
+    /// The lines call `$$asset(url)`, which the module defines: an attribute set from script
+    /// resolves against the document, so asset URLs are resolved against the module.
+    pub uses_assets: bool,
 }
 
 /// A name bound by the template itself (`{#each}` item, `let:`, `{:then}` value) and the
@@ -84,9 +93,10 @@ pub fn compile_template(input: &TemplateInput<'_>, nodes: &[Node], diagnostics: 
         diagnostics,
         in_svg: false,
         after_children: Vec::new(),
+        uses_assets: false,
     };
     compiler.fragment(nodes, &Parent::Block);
-    RenderFunction { lines: compiler.lines, stores: compiler.stores }
+    RenderFunction { lines: compiler.lines, stores: compiler.stores, uses_assets: compiler.uses_assets }
 }
 
 struct Compiler<'s, 'd> {
@@ -101,9 +111,10 @@ struct Compiler<'s, 'd> {
     in_svg: bool,
     /// Effects of the elements being built that must run after their children exist.
     after_children: Vec<(Vec<String>, String)>,
+    uses_assets: bool,
 }
 
-impl Compiler<'_, '_> {
+impl<'s> Compiler<'s, '_> {
     fn emit(&mut self, code: String, origin: Option<u32>) {
         let indent = "  ".repeat(self.depth);
         self.lines.push((indent + &code, origin));
@@ -470,11 +481,20 @@ impl Compiler<'_, '_> {
         let was_svg = self.in_svg;
         self.in_svg |= element.name.text == "svg";
         let constructor = if self.in_svg { "svg_element" } else { "element" };
+        // Several formats of a processed image: a `<picture>` with a `<source>` per preferred
+        // format holds the `<img>`, which carries the fallback format.
+        let picture = self
+            .processed_image(element)
+            .filter(|image| image.sources.len() > 1 && element.plain_attribute("srcset").is_none())
+            .map(|image| self.picture(element, image, parent));
         self.emit(
             format!("const {var} = $$.{constructor}({:?}, {:?});", element.name.text, self.input.scope_class),
             Some(element.span.start),
         );
-        self.emit(parent.insert(&var), None);
+        match picture {
+            Some(picture) => self.emit(format!("{picture}.appendChild({var});"), None),
+            None => self.emit(parent.insert(&var), None),
+        }
         for attribute in &element.attributes {
             self.element_attribute(element, attribute, &var);
         }
@@ -495,6 +515,107 @@ impl Compiler<'_, '_> {
             self.effect(&deps, code);
         }
         self.in_svg = was_svg;
+    }
+
+    /// What the build made of the image of an `<img src="./a.png">`.
+    fn processed_image(&self, element: &Element) -> Option<&'s ImageAsset> {
+        if element.kind != ElementKind::Html || element.name.text != "img" {
+            return None;
+        }
+        self.input.images.get(element.static_attribute("src")?)
+    }
+
+    /// `<picture>` and a `<source>` for each format of `image` but the fallback; returns the
+    /// picture's variable, for the `<img>` to go into.
+    fn picture(&mut self, element: &Element, image: &ImageAsset, parent: &Parent) -> String {
+        let picture = self.var("e");
+        let scope = self.input.scope_class;
+        self.emit(format!("const {picture} = $$.element(\"picture\", {scope:?});"), Some(element.span.start));
+        self.emit(parent.insert(&picture), None);
+        let sizes = element.static_attribute("sizes").unwrap_or(DEFAULT_SIZES);
+        for source in &image.sources[..image.sources.len() - 1] {
+            let var = self.var("e");
+            self.emit(format!("const {var} = $$.element(\"source\", {scope:?});"), None);
+            self.emit(format!("{picture}.appendChild({var});"), None);
+            self.emit(format!("{var}.setAttribute(\"type\", {:?});", source.mime), None);
+            let srcset = self.srcset_code(&source.candidates);
+            self.emit(format!("{var}.setAttribute(\"srcset\", {srcset});"), None);
+            self.emit(format!("{var}.setAttribute(\"sizes\", {sizes:?});"), None);
+        }
+        picture
+    }
+
+    /// The attributes of an `<img>` whose `src` names a processed image: `src` becomes the
+    /// fallback format's widest variant; `srcset` (every width of that format), `sizes`,
+    /// `width`/`height` (intrinsic, so the page does not shift while it loads) and the
+    /// `data-lqip` placeholder are added unless the author wrote them. The placeholder is no
+    /// inline style: an author's `style` and a strict CSP stay as they are.
+    fn image_attributes(&mut self, element: &Element, image: &ImageAsset, var: &str, origin: Option<u32>) {
+        let Some(fallback) = image.sources.last() else { return };
+        let source = self.input.source;
+        let written = |name: &str| {
+            element.attributes.iter().any(|a| match &a.kind {
+                AttributeKind::Plain { name: n, .. } => n.text == name,
+                AttributeKind::Shorthand(expr) => expr.span.text(source).trim() == name,
+                _ => false,
+            })
+        };
+        let mut set = vec![];
+        if !written("width") && !written("height") {
+            set.push(("width", format!("{:?}", image.width.to_string())));
+            set.push(("height", format!("{:?}", image.height.to_string())));
+        }
+        if !written("srcset") {
+            set.push(("srcset", self.srcset_code(&fallback.candidates)));
+            if !written("sizes") {
+                set.push(("sizes", format!("{DEFAULT_SIZES:?}")));
+            }
+        }
+        if !written("data-lqip") {
+            set.push(("data-lqip", format!("{:?}", image.placeholder)));
+        }
+        for (name, code) in set {
+            self.emit(format!("{var}.setAttribute({name:?}, {code});"), None);
+        }
+        // Where the author wrote it: the browser picks a candidate only once the render's
+        // task is over, with every attribute set.
+        let src = self.asset_code(image.fallback_url());
+        self.emit(format!("{var}.setAttribute(\"src\", {src});"), origin);
+    }
+
+    /// A static `srcset` of an `<img>` with its processed candidates pointing at their images;
+    /// `None` when none is processed.
+    fn rewritten_srcset(&mut self, value: &str) -> Option<String> {
+        let mut parts = Vec::new();
+        let mut copied = 0;
+        for range in srcset_urls(value) {
+            let Some(image) = self.input.images.get(&value[range.clone()]) else { continue };
+            parts.push(format!("{:?}", &value[copied..range.start]));
+            parts.push(self.asset_code(image.fallback_url()));
+            copied = range.end;
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        parts.push(format!("{:?}", &value[copied..]));
+        parts.retain(|part| part != "\"\"");
+        Some(parts.join(" + "))
+    }
+
+    /// `url 640w, url 1280w` as JavaScript.
+    fn srcset_code(&mut self, candidates: &[(String, u32)]) -> String {
+        let mut parts = Vec::new();
+        for (i, (url, width)) in candidates.iter().enumerate() {
+            let separator = if i + 1 < candidates.len() { ", " } else { "" };
+            parts.push(self.asset_code(url));
+            parts.push(format!("{:?}", format!(" {width}w{separator}")));
+        }
+        parts.join(" + ")
+    }
+
+    fn asset_code(&mut self, url: &str) -> String {
+        self.uses_assets = true;
+        format!("$$asset({url:?})")
     }
 
     /// JavaScript for an attribute value, with its dependencies.
@@ -536,6 +657,17 @@ impl Compiler<'_, '_> {
         let origin = Some(attribute.span.start);
         match &attribute.kind {
             AttributeKind::Plain { name, value } => {
+                if let Some(image) = self.processed_image(element).filter(|_| name.text == "src") {
+                    return self.image_attributes(element, image, var, origin);
+                }
+                let srcset = match (name.text.as_str(), element.static_attribute(&name.text)) {
+                    ("srcset", Some(text)) if element.name.text == "img" => self.rewritten_srcset(text),
+                    _ => None,
+                };
+                if let Some(code) = srcset {
+                    self.emit(format!("{var}.setAttribute(\"srcset\", {code});"), origin);
+                    return;
+                }
                 if let (AttrValue::Text(_), Some(text)) = (value, element.static_attribute(&name.text)) {
                     let text = if name.text == "class" { format!("{text} {}", self.input.scope_class) } else { text.to_string() };
                     self.emit(format!("{var}.setAttribute({:?}, {text:?});", name.text), origin);

@@ -1,5 +1,5 @@
-//! The outline of one component: its imports and its signature, read from the syntax tree
-//! and a parse of the script (no transform, no codegen).
+//! The outline of one component: its imports, its signature and the images it references,
+//! read from the syntax tree and a parse of the script (no transform, no codegen).
 
 use oxc::allocator::Allocator;
 use oxc::ast::ast::*;
@@ -7,6 +7,7 @@ use oxc::parser::Parser;
 use oxc::span::{GetSpan, SourceType};
 
 use super::{Event, Prop, Signature};
+use crate::assets::{ImageReference, image_references};
 use crate::diagnostics::Span;
 use crate::syntax::ast::{AttributeKind, Component, ElementKind, Handler, Node, RawBlock, walk_elements};
 
@@ -31,6 +32,8 @@ pub struct Outline {
     /// Where each prop of the signature is declared (its name), in the same order. Kept out
     /// of the signature: moving a declaration must not change what importers see.
     pub prop_spans: Vec<Span>,
+    /// The project's images the template and the style reference, which a build processes.
+    pub images: Vec<ImageReference>,
 }
 
 /// The outline of a parsed component. A script with syntax errors contributes nothing
@@ -43,6 +46,7 @@ pub fn outline(source: &str, component: &Component) -> Outline {
     if let Some(template) = &component.template {
         template_contract(&template.nodes, &mut outline.signature);
     }
+    outline.images = image_references(source, component);
     outline
 }
 

@@ -2,6 +2,8 @@
 //! a component compiles to.
 #![allow(dead_code)]
 
+pub mod images;
+
 use std::path::PathBuf;
 
 use eghact_engine::build::{FileChange, Host};
