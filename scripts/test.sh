@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotently) and runs the whole suite: the Rust tests
 # (unit, fixture snapshots, bounded fuzzing, CLI end-to-end, the language server driven by headless
-# Neovim) and the browser tests that run compiled components in headless Chromium.
+# Neovim), the browser tests that run compiled components in headless Chromium, and the VS Code
+# extension's tests (typecheck, unit tests with a fake editor and server, grammar snapshots,
+# `vsce package`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,3 +37,6 @@ cargo test --workspace
 echo "==> browser tests (headless Chromium)"
 ./target/debug/eghact build examples/app
 node --test tests/browser/
+
+echo "==> VS Code extension (typecheck, unit and grammar tests, vsce package)"
+(cd vscode-extension && npm ci --no-audit --no-fund --silent && npm test)

@@ -1,0 +1,62 @@
+/**
+ * The Eghact language server's custom protocol surface (see the repository README, "Language
+ * server"): method names and the shapes of their payloads. Kept free of `vscode` imports so that
+ * the status reducer and the summary report can be tested without an editor.
+ */
+
+export const BuildWorkspaceRequest = 'eghact/buildWorkspace';
+export const BuildFileRequest = 'eghact/buildFile';
+export const BuildStartedNotification = 'eghact/buildStarted';
+export const BuildProgressNotification = 'eghact/buildProgress';
+export const BuildCompletedNotification = 'eghact/buildCompleted';
+
+/** `eghact/buildStarted`. `remote` is not sent by today's server (it builds locally); the
+ * remote-execution work is expected to add it, and the status bar already shows it. */
+export interface BuildStarted {
+  total: number;
+  remote?: boolean;
+}
+
+/** How a component was obtained in a build. */
+export type CacheState = 'unchanged' | 'hit' | 'compiled';
+
+/** `eghact/buildProgress`: the server sends at most one per percent, so on large builds the
+ * paths are a sample of the files built, not all of them. */
+export interface BuildProgress {
+  path: string;
+  done: number;
+  total: number;
+  cache: CacheState;
+}
+
+/** What a finished build reports (`eghact/buildCompleted`, and the answer to the build requests). */
+export interface BuildSummary {
+  files: number;
+  compiled: number;
+  cacheHits: number;
+  unchanged: number;
+  errors: number;
+  warnings: number;
+  ms: number;
+}
+
+/** A build that could not run at all (no workspace, an I/O error…). */
+export interface BuildFailure {
+  error: string;
+}
+
+export type BuildResult = BuildSummary | BuildFailure;
+
+export function isFailure(result: BuildResult): result is BuildFailure {
+  return typeof (result as BuildFailure).error === 'string';
+}
+
+/** The `initializationOptions` the client sends. The server ignores them until the remote and
+ * GPU issues wire them; the CLI takes the same values as `--remote`, `--remote-endpoint`, `--gpu`. */
+export interface InitializationOptions {
+  remote: { mode: RemoteMode; endpoint: string | null };
+  gpu: GpuMode;
+}
+
+export type RemoteMode = 'auto' | 'always' | 'never';
+export type GpuMode = 'auto' | 'on' | 'off';
