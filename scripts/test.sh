@@ -25,6 +25,10 @@ if ! command -v nvim >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq neovim >/dev/null
 fi
 
+echo "==> remote-cache test services (PostgreSQL, BuildGrid, nginx on loopback)"
+scripts/remote-cluster/up.sh
+trap 'scripts/remote-cluster/down.sh' EXIT
+
 echo "==> npm dependencies of the browser tests"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 

@@ -14,6 +14,7 @@ use eghact_engine::build::{BuildEvent, BuildOptions, BuildReport, Builder, Cache
 use eghact_engine::cache::{CacheConfig, DiskCache};
 use eghact_engine::diagnostics::{LineIndex, render};
 use eghact_engine::project::Project;
+use eghact_remote::{Endpoint, RemoteCache, RemoteOptions};
 
 mod summary;
 
@@ -54,6 +55,10 @@ enum Command {
         /// Where images are processed: on a GPU when one is found, always on one, or on the CPU.
         #[arg(long, value_enum, default_value_t = Gpu::Auto)]
         gpu: Gpu,
+        /// A shared cache consulted after the local ones: grpc:// or grpcs:// (REAPI v2), http:// or
+        /// https:// (Bazel HTTP cache). Overrides EGHACT_REMOTE_ENDPOINT and `[remote] endpoint`.
+        #[arg(long, value_name = "URL")]
+        remote_endpoint: Option<String>,
     },
     /// Report diagnostics without writing anything.
     Check {
@@ -64,6 +69,9 @@ enum Command {
         /// As for `build`: a check processes images too, to report those it cannot read.
         #[arg(long, value_enum, default_value_t = Gpu::Auto)]
         gpu: Gpu,
+        /// As for `build`; a check only reads from it.
+        #[arg(long, value_name = "URL")]
+        remote_endpoint: Option<String>,
     },
     /// Inspect or trim the disk cache.
     Cache {
@@ -107,7 +115,7 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
-        Command::Build { dir, out, json, watch, summary, threads, gpu } => {
+        Command::Build { dir, out, json, watch, summary, threads, gpu, remote_endpoint } => {
             let mut project = open(&dir)?;
             if let Some(out) = out {
                 project.config.out = std::path::absolute(out)?;
@@ -115,9 +123,11 @@ fn run() -> anyhow::Result<ExitCode> {
             if let Some(threads) = threads {
                 rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().context("cannot start the worker threads")?;
             }
-            build(project, BuildMode { write: true, json, watch, gpu }, summary.as_deref())
+            build(project, BuildMode { write: true, json, watch, gpu, remote_endpoint }, summary.as_deref())
         }
-        Command::Check { dir, json, gpu } => build(open(&dir)?, BuildMode { write: false, json, watch: false, gpu }, None),
+        Command::Check { dir, json, gpu, remote_endpoint } => {
+            build(open(&dir)?, BuildMode { write: false, json, watch: false, gpu, remote_endpoint }, None)
+        }
         Command::Cache { action, dir } => cache(&open(&dir)?, action),
     }
 }
@@ -132,6 +142,8 @@ struct BuildMode {
     json: bool,
     watch: bool,
     gpu: Gpu,
+    /// `--remote-endpoint`.
+    remote_endpoint: Option<String>,
 }
 
 /// The image processor of this `eghact`.
@@ -146,11 +158,43 @@ fn image_processor(gpu: Gpu) -> Option<Arc<dyn ImageProcessor>> {
     None
 }
 
-fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let BuildMode { write, json, watch, gpu } = mode;
+/// The remote cache tier, from `--remote-endpoint`, else `EGHACT_REMOTE_ENDPOINT`, else
+/// `[remote] endpoint`. A remote cache only ever speeds a build up: when it is misconfigured or
+/// unreachable the build says so once and goes on locally.
+fn remote_tier(project: &Project, flag: Option<String>, compiler_version: &str) -> Option<RemoteCache> {
+    let settings = &project.config.remote;
+    let from_env = std::env::var("EGHACT_REMOTE_ENDPOINT").ok().filter(|url| !url.trim().is_empty());
+    let url = flag.or(from_env).or_else(|| settings.endpoint.clone())?;
+    let token_var = settings.token_env.as_deref().unwrap_or("EGHACT_REMOTE_TOKEN");
+    let endpoint = match Endpoint::parse(&url) {
+        Ok(endpoint) => {
+            endpoint.with_instance(settings.instance.clone().unwrap_or_default()).with_token(std::env::var(token_var).ok())
+        }
+        Err(error) => {
+            eprintln!("warning: {error}; building without the remote cache");
+            return None;
+        }
+    };
     let options =
-        BuildOptions { compiler_version: compiler_version(), write, memory_cache: watch, image_processor: image_processor(gpu) };
+        RemoteOptions { upload: settings.upload, tool_version: compiler_version.to_string(), ..RemoteOptions::default() };
+    match RemoteCache::connect(&endpoint, &options) {
+        Ok(tier) => Some(tier),
+        Err(error) => {
+            eprintln!("warning: remote cache {endpoint} unavailable, building locally: {error}");
+            None
+        }
+    }
+}
+
+fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let BuildMode { write, json, watch, gpu, remote_endpoint } = mode;
+    let compiler_version = compiler_version();
+    let remote = remote_tier(&project, remote_endpoint, &compiler_version);
+    let options = BuildOptions { compiler_version, write, memory_cache: watch, image_processor: image_processor(gpu) };
     let mut builder = Builder::open(project, options);
+    if let Some(remote) = remote {
+        builder.add_tier(Box::new(remote));
+    }
     builder.load()?;
     let report = build_once(&mut builder, json, summary)?;
     if !watch {

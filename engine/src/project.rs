@@ -33,11 +33,18 @@ pub struct Config {
     pub cache: CacheSettings,
     /// What referenced images become, when the build has an image processor.
     pub assets: AssetOptions,
+    pub remote: RemoteSettings,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { src: "src".into(), out: "dist".into(), cache: CacheSettings::default(), assets: AssetOptions::default() }
+        Self {
+            src: "src".into(),
+            out: "dist".into(),
+            cache: CacheSettings::default(),
+            assets: AssetOptions::default(),
+            remote: RemoteSettings::default(),
+        }
     }
 }
 
@@ -54,6 +61,29 @@ pub struct CacheSettings {
     pub max_age_days: Option<u64>,
     /// Environment variables whose values are part of every cache key.
     pub env: Vec<String>,
+}
+
+/// `[remote]` of `eghact.toml`: a shared cache consulted after the local ones. The engine only
+/// reads these settings; the `eghact` command builds the tier (`eghact-remote`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemoteSettings {
+    /// `grpc://` or `grpcs://` for a REAPI v2 server, `http://` or `https://` for a Bazel HTTP
+    /// cache; `--remote-endpoint` and `EGHACT_REMOTE_ENDPOINT` take precedence.
+    pub endpoint: Option<String>,
+    /// The REAPI instance name (empty by default, as Bazel's).
+    pub instance: Option<String>,
+    /// Store local compiles in the remote cache (true by default); false only reads from it.
+    pub upload: bool,
+    /// The environment variable holding a bearer token (`EGHACT_REMOTE_TOKEN` by default), so
+    /// that no secret is written into the project.
+    pub token_env: Option<String>,
+}
+
+impl Default for RemoteSettings {
+    fn default() -> Self {
+        Self { endpoint: None, instance: None, upload: true, token_env: None }
+    }
 }
 
 pub struct Project {
@@ -144,6 +174,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_settings_are_read_with_upload_on_by_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join(CONFIG_FILE);
+        fs::write(&config, "[remote]\nendpoint = \"grpc://127.0.0.1:50071\"\ninstance = \"main\"\n").unwrap();
+        let remote = Project::open(dir.path()).unwrap().config.remote;
+        assert_eq!(
+            (remote.endpoint.as_deref(), remote.instance.as_deref(), remote.upload),
+            (Some("grpc://127.0.0.1:50071"), Some("main"), true)
+        );
+        fs::write(&config, "[remote]\nupload = false\n").unwrap();
+        assert!(!Project::open(dir.path()).unwrap().config.remote.upload);
+        fs::write(&config, "[remote]\nurl = \"x\"\n").unwrap();
+        assert!(Project::open(dir.path()).is_err(), "unknown keys are refused");
+    }
 
     #[test]
     fn assets_settings_are_read_and_checked() {

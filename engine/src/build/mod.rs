@@ -247,6 +247,12 @@ impl Builder {
         }
     }
 
+    /// Adds a cache tier after memory and disk, such as `eghact-remote`'s `RemoteCache`: it is
+    /// looked up last, and its hits are copied into the local tiers.
+    pub fn add_tier(&mut self, tier: Box<dyn CacheTier>) {
+        self.cache.push(tier);
+    }
+
     pub fn project(&self) -> &Project {
         &self.project
     }

@@ -66,6 +66,10 @@ pub enum CacheError {
     Corrupt { path: PathBuf, reason: DecodeError },
     #[error("cannot compress entry: {0}")]
     Compress(std::io::Error),
+    /// A remote tier's failure (network, server, protocol), described by the tier itself: the
+    /// engine links no network code.
+    #[error("{endpoint}: {source}")]
+    Remote { endpoint: String, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
 /// A tier problem met during a lookup or store, which the cache treated as a miss or skipped.

@@ -58,6 +58,13 @@ impl TieredCache {
         Ok(Self::new(vec![Box::new(MemoryCache::new(config.memory_bytes)), Box::new(disk)]))
     }
 
+    /// Adds a tier slower than all others (a remote one, which the caller builds: the engine
+    /// links no network code).
+    pub fn push(&mut self, tier: Box<dyn CacheTier>) {
+        self.tiers.push(tier);
+        self.lookups.push(Lookups::default());
+    }
+
     pub fn get(&self, key: &CacheKey) -> Option<Hit> {
         for (index, (tier, lookups)) in self.tiers.iter().zip(&self.lookups).enumerate() {
             let found = tier.get(key).unwrap_or_else(|error| {

@@ -1,0 +1,104 @@
+//! Remote cache tiers for the engine: a REAPI v2 client ([`reapi`]: Capabilities, CAS,
+//! ByteStream, ActionCache over tonic) and a Bazel HTTP cache client ([`http`]), both behind
+//! [`RemoteCache`], which implements the engine's `CacheTier`.
+//!
+//! Invariants:
+//! - A remote problem never fails a build: every failure is a `CacheError` (the engine turns it
+//!   into a warning and a miss), nothing here panics on network or server data, and a tier that
+//!   keeps failing switches itself off for the rest of the build.
+//! - An entry read from a server is verified blob by blob against the digests it was stored
+//!   under, so a remote hit restores exactly the bytes a local compile wrote.
+//! - Cache keys become REAPI Action digests in one documented way ([`action`]), so other tools
+//!   and, later, remote workers compute the same names.
+
+pub mod action;
+mod endpoint;
+pub mod http;
+pub mod reapi;
+mod retry;
+mod tier;
+
+use std::time::Duration;
+
+pub use endpoint::{Endpoint, Protocol};
+pub use retry::RetryPolicy;
+pub use tier::RemoteCache;
+
+/// How the clients talk to a server. The defaults suit a cache on the same network.
+#[derive(Clone, Debug)]
+pub struct RemoteOptions {
+    /// Store local compiles remotely (`[remote] upload`); reading never needs permission.
+    pub upload: bool,
+    /// Bound on opening a connection, so an unreachable server costs seconds, not minutes.
+    pub connect_timeout: Duration,
+    /// Deadline of one call (one attempt): a cache lookup slower than this is worth less than a compile.
+    pub deadline: Duration,
+    pub retry: RetryPolicy,
+    /// Failed operations in a row after which the tier switches itself off for the build.
+    pub max_failures: u32,
+    /// Sent in `RequestMetadata.tool_details.tool_version`.
+    pub tool_version: String,
+    /// Sent in `RequestMetadata.tool_invocation_id`: one per `eghact` run, so server logs group a build.
+    pub invocation_id: String,
+}
+
+impl Default for RemoteOptions {
+    fn default() -> Self {
+        Self {
+            upload: true,
+            connect_timeout: Duration::from_secs(5),
+            deadline: Duration::from_secs(20),
+            retry: RetryPolicy::default(),
+            max_failures: 3,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            invocation_id: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+/// Everything that can go wrong talking to a remote cache.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    #[error("invalid remote endpoint {url:?}: {reason}")]
+    Endpoint { url: String, reason: String },
+    #[error("cannot start the remote cache's runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot connect: {0}")]
+    Connect(#[source] tonic::transport::Error),
+    #[error("{call}: {code:?}: {message}")]
+    Grpc { call: &'static str, code: tonic::Code, message: String },
+    #[error("{call}: {source}")]
+    Http { call: &'static str, source: reqwest::Error },
+    #[error("{call}: HTTP status {status}")]
+    HttpStatus { call: &'static str, status: u16 },
+    #[error("the server offers neither BLAKE3 nor SHA-256 digests")]
+    NoDigestFunction,
+    #[error("blob {hash} came back with other contents")]
+    Corrupt { hash: String },
+    #[error("blob {hash}: {message}")]
+    Blob { hash: String, message: String },
+    #[error("not an ActionResult: {0}")]
+    Decode(#[from] prost::DecodeError),
+    #[error("switched off for the rest of this build after {failures} failures in a row, last: {last}")]
+    Disabled { failures: u32, last: Box<RemoteError> },
+}
+
+impl RemoteError {
+    pub(crate) fn grpc(call: &'static str, status: tonic::Status) -> Self {
+        RemoteError::Grpc { call, code: status.code(), message: status.message().to_string() }
+    }
+
+    /// Whether trying the same call again may succeed: the server was briefly away, slow or
+    /// overloaded. Every call this crate makes is idempotent (content-addressed writes,
+    /// whole-value cache updates), so "safe to retry" is only a question of the failure.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RemoteError::Grpc { code, .. } => {
+                matches!(code, tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::ResourceExhausted)
+            }
+            RemoteError::Http { source, .. } => source.is_timeout() || source.is_connect() || source.is_request(),
+            RemoteError::HttpStatus { status, .. } => matches!(status, 408 | 429 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+}

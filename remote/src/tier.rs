@@ -1,0 +1,186 @@
+//! [`RemoteCache`]: the engine's `CacheTier` over either protocol. Lookups read the
+//! ActionCache, then the entry's blobs; stores upload the blobs, then the ActionResult (so a
+//! result is never visible before its blobs).
+//!
+//! Invariants: no method blocks longer than the retries of one call allow, none panics, and
+//! after `max_failures` failed operations in a row the tier answers "miss" at once for the rest
+//! of the build, announced by one last error.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use bazel_remote_apis::build::bazel::remote::execution::v2::ActionResult;
+use eghact_engine::cache::{CacheEntry, CacheError, CacheKey, CacheTier, Tier};
+use prost::Message as _;
+
+use crate::action::{self, DigestFunction};
+use crate::http::{HttpCache, Store};
+use crate::reapi::ReapiClient;
+use crate::{Endpoint, Protocol, RemoteError, RemoteOptions};
+
+/// A remote cache tier. It owns a small tokio runtime, and its synchronous `CacheTier` methods
+/// block on it; so it must be used (and dropped) outside any async context, as the engine's
+/// build threads are.
+pub struct RemoteCache {
+    runtime: tokio::runtime::Runtime,
+    backend: Backend,
+    endpoint: String,
+    writable: bool,
+    max_failures: u32,
+    failures: AtomicU32,
+    disabled: AtomicBool,
+}
+
+enum Backend {
+    Reapi(ReapiClient),
+    Http(HttpCache),
+}
+
+impl RemoteCache {
+    /// Connects and checks that the server answers (REAPI: Capabilities; HTTP: a `HEAD`), so an
+    /// unreachable cache is found once, before the build, rather than on every lookup.
+    pub fn connect(endpoint: &Endpoint, options: &RemoteOptions) -> Result<Self, RemoteError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("eghact-remote")
+            .enable_all()
+            .build()
+            .map_err(RemoteError::Runtime)?;
+        let (backend, writable) = match endpoint.protocol {
+            Protocol::Grpc => {
+                let client = runtime.block_on(ReapiClient::connect(endpoint, options))?;
+                let writable = options.upload && client.capabilities().action_cache_updates;
+                (Backend::Reapi(client), writable)
+            }
+            Protocol::Http => {
+                let client = HttpCache::new(endpoint, options)?;
+                let probe = HttpCache::DIGEST_FUNCTION.hash(b"eghact probe");
+                runtime.block_on(client.contains(Store::Ac, &probe))?;
+                (Backend::Http(client), options.upload)
+            }
+        };
+        Ok(Self {
+            runtime,
+            backend,
+            endpoint: endpoint.to_string(),
+            writable,
+            max_failures: options.max_failures.max(1),
+            failures: AtomicU32::new(0),
+            disabled: AtomicBool::new(false),
+        })
+    }
+
+    pub fn digest_function(&self) -> DigestFunction {
+        match &self.backend {
+            Backend::Reapi(client) => client.digest_function(),
+            Backend::Http(_) => HttpCache::DIGEST_FUNCTION,
+        }
+    }
+
+    /// Whether repeated failures switched the tier off.
+    pub fn is_disabled(&self) -> bool {
+        self.disabled.load(Ordering::Relaxed)
+    }
+
+    async fn action_result(&self, key: &CacheKey) -> Result<Option<ActionResult>, RemoteError> {
+        let action = action::action_digest(self.digest_function(), key);
+        match &self.backend {
+            Backend::Reapi(client) => client.get_action_result(&action).await,
+            Backend::Http(client) => match client.get(Store::Ac, &action.hash).await? {
+                Some(bytes) => Ok(Some(ActionResult::decode(bytes.as_slice())?)),
+                None => Ok(None),
+            },
+        }
+    }
+
+    async fn lookup(&self, key: &CacheKey) -> Result<Option<CacheEntry>, RemoteError> {
+        let Some(result) = self.action_result(key).await? else { return Ok(None) };
+        let Some(wanted) = action::blobs_to_fetch(&result) else { return Ok(None) };
+        let blobs = match &self.backend {
+            Backend::Reapi(client) => client.read(&wanted).await?,
+            Backend::Http(client) => {
+                let mut blobs = std::collections::HashMap::new();
+                for digest in &wanted {
+                    if let Some(data) = client.get_blob(&digest.hash).await? {
+                        blobs.insert(digest.hash.clone(), data);
+                    }
+                }
+                blobs
+            }
+        };
+        Ok(action::entry_from(&result, |digest| blobs.get(&digest.hash).cloned()))
+    }
+
+    async fn store(&self, key: &CacheKey, entry: &CacheEntry) -> Result<(), RemoteError> {
+        let function = self.digest_function();
+        let action = action::action_digest(function, key);
+        let (result, blobs) = action::action_result(function, entry);
+        match &self.backend {
+            Backend::Reapi(client) => {
+                client.upload(&blobs).await?;
+                client.update_action_result(&action, &result).await
+            }
+            Backend::Http(client) => {
+                for (digest, data) in &blobs {
+                    client.put(Store::Cas, &digest.hash, data).await?;
+                }
+                client.put(Store::Ac, &action.hash, &result.encode_to_vec()).await
+            }
+        }
+    }
+
+    async fn has(&self, key: &CacheKey) -> Result<bool, RemoteError> {
+        match &self.backend {
+            Backend::Reapi(_) => Ok(self.action_result(key).await?.is_some()),
+            Backend::Http(client) => client.contains(Store::Ac, &action::action_digest(self.digest_function(), key).hash).await,
+        }
+    }
+
+    /// Counts failures in a row; the one that reaches the limit switches the tier off.
+    fn settle<T>(&self, result: Result<T, RemoteError>) -> Result<T, CacheError> {
+        match result {
+            Ok(value) => {
+                self.failures.store(0, Ordering::Relaxed);
+                Ok(value)
+            }
+            Err(error) => {
+                let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+                let error = if failures >= self.max_failures && !self.disabled.swap(true, Ordering::Relaxed) {
+                    RemoteError::Disabled { failures, last: Box::new(error) }
+                } else {
+                    error
+                };
+                Err(CacheError::Remote { endpoint: self.endpoint.clone(), source: Box::new(error) })
+            }
+        }
+    }
+}
+
+impl CacheTier for RemoteCache {
+    fn tier(&self) -> Tier {
+        Tier::Remote
+    }
+
+    fn get(&self, key: &CacheKey) -> Result<Option<Arc<CacheEntry>>, CacheError> {
+        if self.is_disabled() {
+            return Ok(None);
+        }
+        let found = self.settle(self.runtime.block_on(self.lookup(key)))?;
+        Ok(found.map(Arc::new))
+    }
+
+    fn put(&self, key: &CacheKey, entry: &Arc<CacheEntry>) -> Result<(), CacheError> {
+        if !self.writable || self.is_disabled() {
+            return Ok(());
+        }
+        self.settle(self.runtime.block_on(self.store(key, entry)))
+    }
+
+    fn contains(&self, key: &CacheKey) -> bool {
+        !self.is_disabled() && self.settle(self.runtime.block_on(self.has(key))).unwrap_or(false)
+    }
+
+    fn is_writable(&self) -> bool {
+        self.writable
+    }
+}

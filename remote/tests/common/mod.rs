@@ -1,0 +1,104 @@
+//! The services these tests talk to, started by `scripts/remote-cluster/up.sh` (which
+//! `scripts/test.sh` runs): BuildGrid for REAPI, nginx with WebDAV PUT for the HTTP cache.
+
+#![allow(dead_code)] // each test file uses a part
+
+use std::io::{Read as _, Write as _};
+use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use eghact_remote::{Endpoint, RemoteOptions, RetryPolicy};
+
+pub fn reapi_url() -> String {
+    std::env::var("EGHACT_TEST_REAPI").unwrap_or_else(|_| "grpc://127.0.0.1:50071".into())
+}
+
+pub fn http_url() -> String {
+    std::env::var("EGHACT_TEST_HTTP_CACHE").unwrap_or_else(|_| "http://127.0.0.1:18071/cache".into())
+}
+
+/// The endpoint, after checking that something listens there.
+pub fn service(url: &str) -> Endpoint {
+    let endpoint = Endpoint::parse(url).unwrap();
+    let address = endpoint.url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap().to_string();
+    let reachable = address
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .is_some_and(|address| TcpStream::connect_timeout(&address, Duration::from_secs(2)).is_ok());
+    assert!(reachable, "no service at {url}: start the test services with scripts/remote-cluster/up.sh (scripts/test.sh does)");
+    endpoint
+}
+
+/// Short deadlines and few retries, so fault tests finish in seconds.
+pub fn quick_options() -> RemoteOptions {
+    RemoteOptions {
+        connect_timeout: Duration::from_secs(2),
+        deadline: Duration::from_secs(3),
+        retry: RetryPolicy { attempts: 2, initial_delay: Duration::from_millis(10), max_delay: Duration::from_millis(20) },
+        ..RemoteOptions::default()
+    }
+}
+
+/// Bytes no earlier run stored, so a hit can only come from this run.
+pub fn unique_bytes(len: usize, salt: &str) -> Vec<u8> {
+    let seed = format!("{salt} {}", uuid::Uuid::new_v4());
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(seed.as_bytes());
+    let mut bytes = vec![0; len];
+    hasher.finalize_xof().fill(&mut bytes);
+    bytes
+}
+
+/// A TCP proxy in front of a service that can be cut: then every open connection is closed and
+/// new ones are accepted and dropped at once, as when a server dies mid-build.
+pub struct CuttableProxy {
+    pub port: u16,
+    cut: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl CuttableProxy {
+    pub fn start(upstream: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = Arc::new(AtomicBool::new(false));
+        let open = Arc::new(Mutex::new(Vec::new()));
+        let (cut2, open2) = (cut.clone(), open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if cut2.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&upstream) else { continue };
+                let mut open = open2.lock().unwrap();
+                open.extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+                pipe(server, client);
+            }
+        });
+        Self { port, cut, open }
+    }
+
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    std::thread::spawn(move || {
+        let mut buffer = [0; 64 << 10];
+        while let Ok(n) = from.read(&mut buffer) {
+            if n == 0 || to.write_all(&buffer[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(Shutdown::Both);
+    });
+}

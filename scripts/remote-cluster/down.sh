@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Stops what up.sh started, by its PID files only; the venv and the database stay for a fast restart.
+ROOT=${EGHACT_CLUSTER_DIR:-/tmp/eghact-remote-cluster}
+stop_pid_file() {
+  local file=$1 pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  if kill -TERM "$pid" 2>/dev/null; then
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  rm -f "$file"
+}
+stop_pid_file "$ROOT/bgd.pid"
+stop_pid_file "$ROOT/nginx/nginx.pid"
+PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -1)")
+if [ -f "$ROOT/pg/data/postmaster.pid" ]; then
+  su postgres -c "$PGBIN/pg_ctl -D $ROOT/pg/data -m fast -w stop" >/dev/null 2>&1 || true
+fi
+echo "remote-cluster: stopped" >&2
