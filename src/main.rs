@@ -14,7 +14,7 @@ use eghact_engine::build::{BuildEvent, BuildOptions, BuildReport, Builder, Cache
 use eghact_engine::cache::{CacheConfig, DiskCache};
 use eghact_engine::diagnostics::{LineIndex, render};
 use eghact_engine::project::Project;
-use eghact_remote::{Endpoint, RemoteCache, RemoteOptions};
+use eghact_remote::RemoteCache;
 
 mod summary;
 
@@ -158,32 +158,13 @@ fn image_processor(gpu: Gpu) -> Option<Arc<dyn ImageProcessor>> {
     None
 }
 
-/// The remote cache tier, from `--remote-endpoint`, else `EGHACT_REMOTE_ENDPOINT`, else
-/// `[remote] endpoint`. A remote cache only ever speeds a build up: when it is misconfigured or
-/// unreachable the build says so once and goes on locally.
+/// The remote cache tier (see [`eghact_remote::configured_tier`]); a problem is reported once
+/// and the build goes on locally.
 fn remote_tier(project: &Project, flag: Option<String>, compiler_version: &str) -> Option<RemoteCache> {
-    let settings = &project.config.remote;
-    let from_env = std::env::var("EGHACT_REMOTE_ENDPOINT").ok().filter(|url| !url.trim().is_empty());
-    let url = flag.or(from_env).or_else(|| settings.endpoint.clone())?;
-    let token_var = settings.token_env.as_deref().unwrap_or("EGHACT_REMOTE_TOKEN");
-    let endpoint = match Endpoint::parse(&url) {
-        Ok(endpoint) => {
-            endpoint.with_instance(settings.instance.clone().unwrap_or_default()).with_token(std::env::var(token_var).ok())
-        }
-        Err(error) => {
-            eprintln!("warning: {error}; building without the remote cache");
-            return None;
-        }
-    };
-    let options =
-        RemoteOptions { upload: settings.upload, tool_version: compiler_version.to_string(), ..RemoteOptions::default() };
-    match RemoteCache::connect(&endpoint, &options) {
-        Ok(tier) => Some(tier),
-        Err(error) => {
-            eprintln!("warning: remote cache {endpoint} unavailable, building locally: {error}");
-            None
-        }
-    }
+    eghact_remote::configured_tier(&project.config.remote, flag, compiler_version).unwrap_or_else(|error| {
+        eprintln!("warning: {error}; building locally");
+        None
+    })
 }
 
 fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::Result<ExitCode> {

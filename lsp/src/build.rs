@@ -46,13 +46,24 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
     let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<BuildEvent>();
     let (session, builds) = (shared.session.clone(), shared.builds.clone());
     let build = tokio::task::spawn_blocking(move || {
+        let mut warnings = Vec::new();
         // One build at a time; the editing session is locked only to copy what changed.
         let mut builds = builds.lock().unwrap_or_else(PoisonError::into_inner);
         let changes = {
             let session = session.lock().unwrap_or_else(PoisonError::into_inner);
             let session = session.as_ref().ok_or("no workspace")?;
             if builds.is_none() {
-                *builds = Some(open_builder(&session.builder.project().root, true)?);
+                let mut builder = open_builder(&session.builder.project().root, true)?;
+                let settings = &session.build_settings;
+                if !settings.remote_never {
+                    let project = &builder.project().config.remote;
+                    match eghact_remote::configured_tier(project, settings.remote_endpoint.clone(), env!("CARGO_PKG_VERSION")) {
+                        Ok(Some(tier)) => builder.add_tier(Box::new(tier)),
+                        Ok(None) => {}
+                        Err(error) => warnings.push(format!("{error}; building locally")),
+                    }
+                }
+                *builds = Some(builder);
             }
             let builder = builds.as_ref().ok_or("no builder")?;
             session.changes_since(builder.host())
@@ -67,7 +78,7 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
         let report = builder.build(&|event| {
             let _ = sender.send(event);
         });
-        report.map_err(|e| e.to_string())
+        report.map(|report| (report, warnings)).map_err(|e| e.to_string())
     });
     let mut progress = None;
     let mut last_percentage = None;
@@ -101,7 +112,10 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
         }
     }
     let summary = match build.await {
-        Ok(Ok(report)) => {
+        Ok(Ok((report, warnings))) => {
+            for warning in warnings.iter().chain(&report.warnings) {
+                client.log_message(tower_lsp_server::ls_types::MessageType::WARNING, warning).await;
+            }
             let hits = report.files.iter().filter(|f| matches!(f.cache, CacheState::Hit(_))).count();
             json!({
                 "files": report.files.len(),

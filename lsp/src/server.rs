@@ -22,7 +22,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, Encoding};
 use crate::diagnostics::Depth;
-use crate::session::{self, Session, Snapshot};
+use crate::session::{self, BuildSettings, Session, Snapshot};
 use crate::{
     build, code_action, completion, definition, diagnostics, folding, formatting, hover, indexing, inlay_hints, linked_editing,
     references, rename, selection_range, semantic_tokens, signature_help, symbols, workspace_symbols,
@@ -224,6 +224,7 @@ impl LanguageServer for Server {
             .and_then(|w| w.dynamic_registration)
             .unwrap_or(false);
         session.work_done_progress = params.capabilities.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false);
+        session.build_settings = BuildSettings::from_options(params.initialization_options.as_ref());
         *self.session() = Some(session);
         Ok(InitializeResult {
             server_info: Some(ServerInfo { name: "eghact-lsp".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),

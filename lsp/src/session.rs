@@ -23,6 +23,28 @@ pub struct Session {
     pub client_watches_files: bool,
     /// The client shows `$/progress` of work the server starts.
     pub work_done_progress: bool,
+    /// What the editor's settings ask of builds (`initializationOptions`).
+    pub build_settings: BuildSettings,
+}
+
+/// The editor's build settings, as the VS Code extension sends them in `initializationOptions`:
+/// `{ "remote": { "mode": "auto" | "always" | "never", "endpoint": "grpc://…" }, "gpu": "auto" }`.
+/// An endpoint given here wins over `EGHACT_REMOTE_ENDPOINT` and `[remote] endpoint`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BuildSettings {
+    pub remote_endpoint: Option<String>,
+    /// `never` keeps builds off the remote cache even when the project configures one.
+    pub remote_never: bool,
+}
+
+impl BuildSettings {
+    pub fn from_options(options: Option<&serde_json::Value>) -> Self {
+        let remote = |field: &str| {
+            let value = options.and_then(|o| o["remote"][field].as_str()).map(str::trim);
+            value.filter(|s| !s.is_empty()).map(String::from)
+        };
+        Self { remote_endpoint: remote("endpoint"), remote_never: remote("mode").as_deref() == Some("never") }
+    }
 }
 
 impl Session {
@@ -33,7 +55,14 @@ impl Session {
         let mut builder = open_builder(root, false)?;
         // A workspace without a source folder is still served: files come as they are opened.
         let _ = builder.load();
-        Ok(Self { builder, encoding, open: HashMap::new(), client_watches_files: false, work_done_progress: false })
+        Ok(Self {
+            builder,
+            encoding,
+            open: HashMap::new(),
+            client_watches_files: false,
+            work_done_progress: false,
+            build_settings: BuildSettings::default(),
+        })
     }
 
     /// The project path (`src/App.egh`) of a document, if it lies in the project.

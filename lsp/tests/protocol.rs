@@ -237,3 +237,43 @@ fn edits_and_requests_do_not_wait_for_a_build() {
     assert_eq!(summary["result"]["files"], 802, "{summary}");
     assert!(client.exit().success());
 }
+
+#[test]
+fn builds_use_the_remote_cache_the_editor_names() {
+    let reapi = std::env::var("EGHACT_TEST_REAPI").unwrap_or_else(|_| "grpc://127.0.0.1:50071".into());
+    // Sources no earlier run has built, in two checkouts: the second builds from what the
+    // first uploaded, with the same bytes.
+    let fresh = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let badge = BADGE.replace("n: number = 0", &format!("n: number = {}", fresh % 1_000_000_007));
+    let files = [("src/App.egh", APP), ("src/Badge.egh", badge.as_str())];
+    let build = |root: &std::path::Path, endpoint: &str| {
+        let mut client = Client::start();
+        client.initialize_with_options(root, json!({}), json!({ "remote": { "mode": "auto", "endpoint": endpoint } }));
+        let summary = client.request("eghact/buildWorkspace", Value::Null);
+        let logged: Vec<String> = client
+            .pending
+            .iter()
+            .filter(|m| m["method"] == "window/logMessage")
+            .filter_map(|m| m["params"]["message"].as_str().map(String::from))
+            .collect();
+        assert!(client.exit().success());
+        (summary, logged)
+    };
+    let (_first, first_root) = project(&files);
+    let (_second, second_root) = project(&files);
+    let (first, _) = build(&first_root, &reapi);
+    assert_eq!((first["compiled"].as_u64(), first["cacheHits"].as_u64()), (Some(2), Some(0)), "{first}");
+    let (second, _) = build(&second_root, &reapi);
+    assert_eq!((second["compiled"].as_u64(), second["cacheHits"].as_u64()), (Some(0), Some(2)), "{second}");
+    for output in ["dist/App.js", "dist/Badge.js", "dist/Badge.js.map"] {
+        let read = |root: &std::path::Path| std::fs::read(root.join(output)).unwrap();
+        assert_eq!(read(&first_root), read(&second_root), "{output}");
+    }
+
+    // An endpoint nothing answers: a warning in the log, and a complete local build.
+    let (_third, third_root) = project(&files);
+    let (local, logged) = build(&third_root, "grpc://127.0.0.1:9");
+    assert_eq!(local["files"], 2, "{local}");
+    assert!(third_root.join("dist/Badge.js").is_file());
+    assert!(logged.iter().any(|m| m.contains("unavailable") && m.contains("building locally")), "{logged:?}");
+}

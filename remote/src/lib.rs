@@ -102,3 +102,23 @@ impl RemoteError {
         }
     }
 }
+
+/// The remote cache tier a project's settings ask for: `endpoint` (a `--remote-endpoint` flag or
+/// an editor's setting) first, then `EGHACT_REMOTE_ENDPOINT`, then `[remote] endpoint`. `Ok(None)`
+/// when none is configured; an error (a bad URL, a server that cannot be reached) is for the
+/// caller to report once before it builds locally: a remote cache only ever speeds a build up.
+pub fn configured_tier(
+    settings: &eghact_engine::project::RemoteSettings,
+    endpoint: Option<String>,
+    tool_version: &str,
+) -> Result<Option<RemoteCache>, String> {
+    let from_env = std::env::var("EGHACT_REMOTE_ENDPOINT").ok().filter(|url| !url.trim().is_empty());
+    let Some(url) = endpoint.or(from_env).or_else(|| settings.endpoint.clone()) else { return Ok(None) };
+    let token_var = settings.token_env.as_deref().unwrap_or("EGHACT_REMOTE_TOKEN");
+    let endpoint = Endpoint::parse(&url)
+        .map_err(|error| error.to_string())?
+        .with_instance(settings.instance.clone().unwrap_or_default())
+        .with_token(std::env::var(token_var).ok());
+    let options = RemoteOptions { upload: settings.upload, tool_version: tool_version.to_string(), ..RemoteOptions::default() };
+    RemoteCache::connect(&endpoint, &options).map(Some).map_err(|error| format!("remote cache {endpoint} unavailable: {error}"))
+}

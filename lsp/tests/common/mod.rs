@@ -69,7 +69,14 @@ impl Client {
     /// `initialize` on `root` with the client `capabilities`, then `initialized`; answers the
     /// server's capabilities.
     pub fn initialize(&mut self, root: &Path, capabilities: Value) -> Value {
-        let init = self.request("initialize", json!({ "processId": null, "rootUri": uri(root), "capabilities": capabilities }));
+        self.initialize_with_options(root, capabilities, Value::Null)
+    }
+
+    /// `initialize` with the editor's `initializationOptions` (its settings).
+    pub fn initialize_with_options(&mut self, root: &Path, capabilities: Value, options: Value) -> Value {
+        let params =
+            json!({ "processId": null, "rootUri": uri(root), "capabilities": capabilities, "initializationOptions": options });
+        let init = self.request("initialize", params);
         self.notify("initialized", json!({}));
         init
     }
