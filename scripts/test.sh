@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need (idempotently) and runs the whole suite: the Rust tests
 # (unit, fixture snapshots, bounded fuzzing, CLI end-to-end, the language server driven by headless
-# Neovim), the browser tests that run compiled components in headless Chromium, and the VS Code
-# extension's tests (typecheck, unit tests with a fake editor and server, grammar snapshots,
-# `vsce package`).
+# Neovim, the image shaders on Mesa's lavapipe), the browser tests that run compiled components
+# in headless Chromium, and the VS Code extension's tests (typecheck, unit tests with a fake
+# editor and server, grammar snapshots, `vsce package`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,11 @@ if ! command -v node >/dev/null 2>&1; then
   echo "==> installing Node.js"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+fi
+if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
+  echo "==> installing Mesa's lavapipe (Vulkan on the CPU, so gpu/tests run the real shaders)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq mesa-vulkan-drivers >/dev/null
 fi
 if ! command -v nvim >/dev/null 2>&1; then
   echo "==> installing Debian's neovim (a real LSP client for lsp/tests/neovim.rs)"

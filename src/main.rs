@@ -146,16 +146,15 @@ struct BuildMode {
     remote_endpoint: Option<String>,
 }
 
-/// The image processor of this `eghact`.
-///
-/// The pixel pipeline plugs in here: an adapter from `eghact_engine::assets::ImageProcessor` to
-/// `eghact_gpu::ImagePipeline::new(backend)` (`Gpu::Auto` → `Backend::Auto`, `On` → `On`, `Off` →
-/// `Off`), returned as `Some(Arc::new(adapter))`. Until then builds copy images unchanged.
+/// The image processor of this `eghact`: the pixel pipeline on the backend `--gpu` names (its
+/// device is created by the first batch that uses it).
 fn image_processor(gpu: Gpu) -> Option<Arc<dyn ImageProcessor>> {
-    if gpu == Gpu::On {
-        eprintln!("warning: this eghact has no image pipeline yet: images are copied unchanged");
-    }
-    None
+    let backend = match gpu {
+        Gpu::Auto => eghact_gpu::Backend::Auto,
+        Gpu::On => eghact_gpu::Backend::On,
+        Gpu::Off => eghact_gpu::Backend::Off,
+    };
+    Some(Arc::new(eghact_gpu::ImagePipeline::new(backend)))
 }
 
 /// The remote cache tier (see [`eghact_remote::configured_tier`]); a problem is reported once

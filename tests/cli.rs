@@ -197,26 +197,35 @@ fn projects_can_share_a_cache_and_trim_it() {
 }
 
 #[test]
-fn images_are_copied_unchanged_until_the_pipeline_is_plugged_in() {
+fn images_become_responsive_assets() {
     let dir = project(&[
         ("eghact.toml", "[assets]\nwidths = [320, 640]\nformats = [\"webp\", \"jpeg\"]\nquality = 75\n"),
         ("src/App.egh", "<template>\n  <img src=\"./hero.png\" alt=\"Hero\">\n</template>\n"),
-        ("src/hero.png", "not really a PNG"),
     ]);
+    let hero = image::RgbImage::from_fn(800, 600, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    hero.save(dir.path().join("src/hero.png")).unwrap();
+
+    // Every width up to the image's own in both formats, on the CPU path (`--gpu off`).
     let report = summary(dir.path(), &["--gpu", "off"]);
-    assert_eq!(report["totals"]["images"]["total"], 0, "{report}");
-    assert_eq!(report["images"], serde_json::json!([]));
-    assert!(dir.path().join("dist/hero.png").is_file());
+    assert_eq!(report["totals"]["images"]["total"], 1, "{report}");
+    let written: Vec<_> = fs::read_dir(dir.path().join("dist/assets")).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(written.len(), 4, "{written:?}");
+    let decoded: Vec<(u32, u32)> = written.iter().filter_map(|p| image::image_dimensions(p).ok()).collect();
+    assert!(decoded.contains(&(320, 240)) && decoded.contains(&(640, 480)), "{decoded:?}");
     let js = fs::read_to_string(dir.path().join("dist/App.js")).unwrap();
-    assert!(js.contains("setAttribute(\"src\", \"./hero.png\")"), "{js}");
+    assert!(js.contains("srcset") && js.contains("assets/hero-") && js.contains("800"), "{js}");
+    // The second build processes nothing.
+    let again = summary(dir.path(), &["--gpu", "off"]);
+    assert_eq!(again["images"][0]["state"], "unchanged", "{again}");
 
-    // Asking for a GPU says that there is no pipeline; a check takes the flag too.
-    let output = eghact(&["check", "--gpu", "on"], dir.path());
-    assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no image pipeline"));
+    // A file that is no image is an error at its reference; a mode that does not exist is a
+    // usage error; a missing image is an error with its position.
+    fs::write(dir.path().join("src/hero.png"), "not really a PNG").unwrap();
+    let output = eghact(&["build", "--gpu", "off"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error[E0508]") && stderr.contains("--> src/App.egh:2:13"), "{stderr}");
     assert_eq!(eghact(&["build", "--gpu", "sometimes"], dir.path()).status.code(), Some(2));
-
-    // A missing image is an error with its position.
     fs::write(dir.path().join("src/App.egh"), "<template>\n  <img src=\"./gone.png\" alt=\"\">\n</template>\n").unwrap();
     let output = eghact(&["build"], dir.path());
     assert_eq!(output.status.code(), Some(1));

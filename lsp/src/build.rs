@@ -53,8 +53,8 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
             let session = session.lock().unwrap_or_else(PoisonError::into_inner);
             let session = session.as_ref().ok_or("no workspace")?;
             if builds.is_none() {
-                let mut builder = open_builder(&session.builder.project().root, true)?;
                 let settings = &session.build_settings;
+                let mut builder = open_builder(&session.builder.project().root, Some(settings.gpu))?;
                 if !settings.remote_never {
                     let project = &builder.project().config.remote;
                     match eghact_remote::configured_tier(project, settings.remote_endpoint.clone(), env!("CARGO_PKG_VERSION")) {

@@ -341,8 +341,11 @@ impl LanguageServer for Server {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        if let Some(builder) = self.shared.builds.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
-            let _ = builder.save();
+        // The build record is written, and the builder dropped, on a blocking thread: a remote
+        // cache tier owns a runtime of its own, which must not be dropped on this one.
+        let builder = self.shared.builds.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(mut builder) = builder {
+            let _ = tokio::task::spawn_blocking(move || builder.save()).await;
         }
         Ok(())
     }

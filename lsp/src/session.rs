@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use eghact_engine::assets::ImageProcessor;
 use eghact_engine::build::{BuildOptions, Builder, FileChange, Host};
 use eghact_engine::db::{Database, SourceFile, Workspace};
 use eghact_engine::project::{Project, slash_path};
+use eghact_gpu::{Backend, ImagePipeline};
 use tower_lsp_server::ls_types::Uri;
 
 use crate::convert::Encoding;
@@ -35,6 +37,8 @@ pub struct BuildSettings {
     pub remote_endpoint: Option<String>,
     /// `never` keeps builds off the remote cache even when the project configures one.
     pub remote_never: bool,
+    /// The backend of image processing (`auto` when unset or unknown).
+    pub gpu: Backend,
 }
 
 impl BuildSettings {
@@ -43,7 +47,8 @@ impl BuildSettings {
             let value = options.and_then(|o| o["remote"][field].as_str()).map(str::trim);
             value.filter(|s| !s.is_empty()).map(String::from)
         };
-        Self { remote_endpoint: remote("endpoint"), remote_never: remote("mode").as_deref() == Some("never") }
+        let gpu = options.and_then(|o| o["gpu"].as_str()).and_then(|g| g.parse().ok()).unwrap_or_default();
+        Self { remote_endpoint: remote("endpoint"), remote_never: remote("mode").as_deref() == Some("never"), gpu }
     }
 }
 
@@ -52,7 +57,7 @@ impl Session {
     /// defaults apply). Files under the source folder are read at once.
     pub fn new(root: &Path, encoding: Encoding) -> Result<Self, String> {
         // This builder never builds: it writes nothing and keeps no compiled outputs.
-        let mut builder = open_builder(root, false)?;
+        let mut builder = open_builder(root, None)?;
         // A workspace without a source folder is still served: files come as they are opened.
         let _ = builder.load();
         Ok(Self {
@@ -125,13 +130,15 @@ impl Session {
     }
 }
 
-/// A builder on the project at `root`: one that writes outputs and keeps recent cache entries
-/// in memory (builds), or one that only reads (the editing session).
-pub fn open_builder(root: &Path, write: bool) -> Result<Builder, String> {
+/// A builder on the project at `root`: one that writes outputs, keeps recent cache entries in
+/// memory and processes images on `gpu` (builds), or one that only reads (the editing session).
+pub fn open_builder(root: &Path, gpu: Option<Backend>) -> Result<Builder, String> {
     let project = Project::open(root).map_err(|e| e.to_string())?;
-    // The server does not link the pixel pipeline (wgpu): its builds copy images unchanged.
+    let write = gpu.is_some();
+    // The pipeline creates its GPU device with the first batch of images, not here.
+    let image_processor = gpu.map(|backend| Arc::new(ImagePipeline::new(backend)) as Arc<dyn ImageProcessor>);
     let options =
-        BuildOptions { compiler_version: env!("CARGO_PKG_VERSION").into(), write, memory_cache: write, image_processor: None };
+        BuildOptions { compiler_version: env!("CARGO_PKG_VERSION").into(), write, memory_cache: write, image_processor };
     let mut builder = Builder::open(project, options);
     // Saves rebuild often; the build record is written at shutdown.
     builder.defer_save(true);
