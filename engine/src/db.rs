@@ -494,7 +494,7 @@ fn import_resolution(db: &dyn salsa::Database, file: SourceFile, import: &semant
 }
 
 /// The components `file` imports, by local name (`import Card from './Card.egh'`).
-fn imported_components(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, SourceFile> {
+pub fn imported_components(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, SourceFile> {
     outline(db, file)
         .imports
         .iter()

@@ -3,6 +3,8 @@
 //! (the import specifiers that name it, and its own relative imports), and the actions an
 //! editor offers on a diagnostic (its fix, importing a component, adding or passing a prop).
 
+use std::collections::BTreeMap;
+
 use crate::db::{self, Resolution, SourceFile, Workspace};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::semantics::Prop;
@@ -38,12 +40,13 @@ pub fn prop_at(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> Optio
     }
     let parse = db::parse(db, file);
     let template = parse.component.template.as_ref()?;
+    let children = db::imported_components(db, file);
     let mut found = None;
     walk_elements(&template.nodes, &mut |element| {
         if found.is_none()
             && element.span.start <= offset
             && offset <= element.span.end
-            && let Some(component) = component_of(db, file, element)
+            && let Some(component) = component_of(&children, element)
             && let Some((name, span)) = element.attributes.iter().find_map(|a| passed_prop(a, offset))
             && db::signature(db, component).props.iter().any(|p| p.name == name)
         {
@@ -71,8 +74,9 @@ pub fn rename_prop(db: &dyn salsa::Database, prop: &PropAt, new_name: &str) -> V
         let parse = db::parse(db, importer);
         let Some(template) = &parse.component.template else { continue };
         let text = importer.text(db);
+        let children = db::imported_components(db, importer);
         walk_elements(&template.nodes, &mut |element| {
-            if component_of(db, importer, element) != Some(component) {
+            if component_of(&children, element) != Some(component) {
                 return;
             }
             for attribute in &element.attributes {
@@ -175,7 +179,7 @@ pub fn actions(db: &dyn salsa::Database, file: SourceFile, range: Span) -> Vec<A
             }
             "E0503" => {
                 let Some((element, value)) = attribute_named(&parse.component, diagnostic.span) else { continue };
-                let Some(child) = component_of(db, file, element) else { continue };
+                let Some(child) = component_of(&db::imported_components(db, file), element) else { continue };
                 let name = diagnostic.span.text(source);
                 let ty = value.and_then(|v| value_type(db, file, v)).map_or(String::new(), |t| format!(": {t}"));
                 let child_parse = db::parse(db, child);
@@ -185,7 +189,7 @@ pub fn actions(db: &dyn salsa::Database, file: SourceFile, range: Span) -> Vec<A
             }
             "E0504" => {
                 let Some(element) = element_named(&parse.component, diagnostic.span) else { continue };
-                let Some(child) = component_of(db, file, element) else { continue };
+                let Some(child) = component_of(&db::imported_components(db, file), element) else { continue };
                 let signature = db::signature(db, child);
                 let Some(prop) = signature.props.iter().find(|p| diagnostic.message.ends_with(&format!("`{}`", p.name))) else {
                     continue;
@@ -206,9 +210,10 @@ pub fn actions(db: &dyn salsa::Database, file: SourceFile, range: Span) -> Vec<A
 pub fn missing_props(db: &dyn salsa::Database, file: SourceFile) -> Vec<(Span, Vec<Prop>)> {
     let parse = db::parse(db, file);
     let Some(template) = &parse.component.template else { return Vec::new() };
+    let children = db::imported_components(db, file);
     let mut missing = Vec::new();
     walk_elements(&template.nodes, &mut |element| {
-        let Some(child) = component_of(db, file, element) else { return };
+        let Some(child) = component_of(&children, element) else { return };
         let Some(passed) = db::passed_props(element, file.text(db)) else { return };
         let props: Vec<Prop> =
             db::signature(db, child).props.iter().filter(|p| p.required && !passed.contains(&p.name.as_str())).cloned().collect();
@@ -304,19 +309,15 @@ pub fn component_at(db: &dyn salsa::Database, file: SourceFile, offset: u32) -> 
             found?
         }
     };
-    component_of(db, file, element_named(&parse.component, name)?)
+    component_of(&db::imported_components(db, file), element_named(&parse.component, name)?)
 }
 
-/// The component an element of `file`'s template renders, if its tag names an import.
-fn component_of(db: &dyn salsa::Database, file: SourceFile, element: &Element) -> Option<SourceFile> {
+/// The component an element renders, given the components its file imports by name.
+fn component_of(children: &BTreeMap<String, SourceFile>, element: &Element) -> Option<SourceFile> {
     if element.kind != ElementKind::Component {
         return None;
     }
-    let import = db::outline(db, file).imports.iter().find(|i| i.default_name.as_deref() == Some(element.name.text.as_str()))?;
-    match db::resolve(db, file).iter().find(|(s, _)| *s == import.specifier)?.1 {
-        Resolution::Component(component) => Some(component),
-        _ => None,
-    }
+    children.get(&element.name.text).copied()
 }
 
 /// The prop name an attribute passes, when `offset` is on it.
