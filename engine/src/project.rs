@@ -154,17 +154,28 @@ pub fn slash_path(path: &Path) -> String {
     path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
+/// Writes a file, creating its folder only when it is missing: a build writes thousands of
+/// files into a few folders, and asking for the folder before each costs two system calls.
+pub(crate) fn write_creating_folder(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    match fs::write(path, bytes) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(folder) = path.parent() {
+                fs::create_dir_all(folder)?;
+            }
+            fs::write(path, bytes)
+        }
+        result => result,
+    }
+}
+
 /// Writes `bytes` to a temporary file beside `path` and renames it into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
     let error = |source| ProjectError::Write { path: path.to_path_buf(), source };
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(error)?;
-    }
     if fs::read(path).is_ok_and(|existing| existing == bytes) {
         return Ok(());
     }
     let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-    fs::write(&temporary, bytes).map_err(error)?;
+    write_creating_folder(&temporary, bytes).map_err(error)?;
     fs::rename(&temporary, path).map_err(|e| {
         let _ = fs::remove_file(&temporary);
         error(e)

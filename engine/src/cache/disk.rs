@@ -21,6 +21,7 @@ use filetime::FileTime;
 use serde::Serialize;
 
 use super::{CacheEntry, CacheError, CacheKey, CacheTier, Tier};
+use crate::project::write_creating_folder;
 
 const TEMP_PREFIX: &str = ".tmp-";
 /// A temporary file this old belongs to a writer that died; no live write takes this long.
@@ -237,13 +238,12 @@ impl CacheTier for DiskCache {
         let bytes = entry.encode()?;
         let path = self.path(key);
         let shard = path.parent().unwrap_or(&self.dir);
-        fs::create_dir_all(shard).map_err(|source| CacheError::Write { path: shard.to_path_buf(), source })?;
         // Unique within the process by the counter; the clock tells apart processes that share
         // the folder and a process id (containers).
         let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos();
         let count = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
         let temp = shard.join(format!("{TEMP_PREFIX}{}-{nanos}-{count}", std::process::id()));
-        if let Err(source) = fs::write(&temp, &bytes).and_then(|()| fs::rename(&temp, &path)) {
+        if let Err(source) = write_creating_folder(&temp, &bytes).and_then(|()| fs::rename(&temp, &path)) {
             let _ = fs::remove_file(&temp);
             return Err(CacheError::Write { path, source });
         }
