@@ -9,12 +9,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use eghact_engine::assets::ImageProcessor;
+use eghact_engine::build::offload::{OffloadMode, batch_options, batch_output_path};
 use eghact_engine::build::watch::SourceWatcher;
 use eghact_engine::build::{BuildEvent, BuildOptions, BuildReport, Builder, CacheState};
-use eghact_engine::cache::{CacheConfig, DiskCache};
+use eghact_engine::cache::{CacheConfig, CacheKey, DiskCache};
 use eghact_engine::diagnostics::{LineIndex, render};
 use eghact_engine::project::Project;
-use eghact_remote::RemoteCache;
 
 mod summary;
 
@@ -59,6 +59,10 @@ enum Command {
         /// https:// (Bazel HTTP cache). Overrides EGHACT_REMOTE_ENDPOINT and `[remote] endpoint`.
         #[arg(long, value_name = "URL")]
         remote_endpoint: Option<String>,
+        /// Whether a REAPI endpoint's workers compile this build's misses: when predicted
+        /// faster, always, or never. Overrides `[remote] execute`.
+        #[arg(long, value_enum)]
+        remote: Option<Remote>,
     },
     /// Report diagnostics without writing anything.
     Check {
@@ -72,6 +76,22 @@ enum Command {
         /// As for `build`; a check only reads from it.
         #[arg(long, value_name = "URL")]
         remote_endpoint: Option<String>,
+    },
+    /// Compile components for another machine's build (the command of a remote action):
+    /// each ITEM is `PATH=KEY`, and each entry is written to OUT/KEY.
+    #[command(hide = true)]
+    CompileBatch {
+        #[arg(long, default_value = ".")]
+        project: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(required = true)]
+        items: Vec<String>,
+    },
+    /// Remote build cluster tools.
+    Remote {
+        #[command(subcommand)]
+        action: RemoteAction,
     },
     /// Inspect or trim the disk cache.
     Cache {
@@ -91,6 +111,51 @@ enum Gpu {
     On,
     /// The CPU.
     Off,
+}
+
+#[derive(Subcommand)]
+enum RemoteAction {
+    /// Run actions for a REAPI server's Bots service (BuildGrid's Remote Workers API) until
+    /// interrupted: any command, each in a fresh folder, without network where the system allows.
+    Worker {
+        /// The server: grpc:// or grpcs://. A bearer token is read from EGHACT_REMOTE_TOKEN.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Actions run at once.
+        #[arg(long, default_value_t = 1)]
+        capacity: usize,
+        /// The REAPI instance name.
+        #[arg(long, default_value = "")]
+        instance: String,
+        /// A name that stays the same across restarts (the host name by default); slots
+        /// register as BOT_ID-0, BOT_ID-1…
+        #[arg(long)]
+        bot_id: Option<String>,
+        /// Where actions run (a folder under the system's temporary folder by default).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Let commands use the network (they run under `unshare -n` otherwise).
+        #[arg(long)]
+        allow_network: bool,
+    },
+}
+
+/// `--remote`: the engine's `OffloadMode`.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum Remote {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<Remote> for OffloadMode {
+    fn from(remote: Remote) -> Self {
+        match remote {
+            Remote::Auto => OffloadMode::Auto,
+            Remote::Always => OffloadMode::Always,
+            Remote::Never => OffloadMode::Never,
+        }
+    }
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -115,7 +180,7 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
-        Command::Build { dir, out, json, watch, summary, threads, gpu, remote_endpoint } => {
+        Command::Build { dir, out, json, watch, summary, threads, gpu, remote_endpoint, remote } => {
             let mut project = open(&dir)?;
             if let Some(out) = out {
                 project.config.out = std::path::absolute(out)?;
@@ -123,13 +188,51 @@ fn run() -> anyhow::Result<ExitCode> {
             if let Some(threads) = threads {
                 rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().context("cannot start the worker threads")?;
             }
-            build(project, BuildMode { write: true, json, watch, gpu, remote_endpoint }, summary.as_deref())
+            let remote = remote.map(OffloadMode::from);
+            build(project, BuildMode { write: true, json, watch, gpu, remote_endpoint, remote }, summary.as_deref())
         }
         Command::Check { dir, json, gpu, remote_endpoint } => {
-            build(open(&dir)?, BuildMode { write: false, json, watch: false, gpu, remote_endpoint }, None)
+            let mode = BuildMode { write: false, json, watch: false, gpu, remote_endpoint, remote: Some(OffloadMode::Never) };
+            build(open(&dir)?, mode, None)
+        }
+        Command::CompileBatch { project, out, items } => compile_batch(open(&project)?, &out, &items),
+        Command::Remote { action: RemoteAction::Worker { server, capacity, instance, bot_id, work_dir, allow_network } } => {
+            let endpoint = eghact_remote::Endpoint::parse(&server)?
+                .with_instance(instance)
+                .with_token(std::env::var("EGHACT_REMOTE_TOKEN").ok());
+            let bot_id = bot_id.unwrap_or_else(|| {
+                let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+                if host.trim().is_empty() { "eghact-worker".into() } else { host.trim().to_string() }
+            });
+            let options = eghact_remote::worker::WorkerOptions {
+                bot_id,
+                capacity,
+                work_dir: work_dir.unwrap_or_else(|| std::env::temp_dir().join("eghact-worker")),
+                isolate_network: !allow_network,
+                options: eghact_remote::RemoteOptions { tool_version: compiler_version(), ..Default::default() },
+            };
+            worker(&endpoint, options)
         }
         Command::Cache { action, dir } => cache(&open(&dir)?, action),
     }
+}
+
+/// `eghact remote worker`: runs until SIGINT or SIGTERM, then says BOT_TERMINATING.
+fn worker(endpoint: &eghact_remote::Endpoint, options: eghact_remote::worker::WorkerOptions) -> anyhow::Result<ExitCode> {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the worker's runtime")?;
+    runtime.block_on(async {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let shutdown = async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+        };
+        eprintln!("eghact worker: serving {endpoint} with {} slot(s) as {}", options.capacity.max(1), options.bot_id);
+        eghact_remote::worker::run_worker(endpoint, options, shutdown).await?;
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn open(dir: &Path) -> anyhow::Result<Project> {
@@ -144,6 +247,8 @@ struct BuildMode {
     gpu: Gpu,
     /// `--remote-endpoint`.
     remote_endpoint: Option<String>,
+    /// `--remote`.
+    remote: Option<OffloadMode>,
 }
 
 /// The image processor of this `eghact`: the pixel pipeline on the backend `--gpu` names (its
@@ -157,23 +262,13 @@ fn image_processor(gpu: Gpu) -> Option<Arc<dyn ImageProcessor>> {
     Some(Arc::new(eghact_gpu::ImagePipeline::new(backend)))
 }
 
-/// The remote cache tier (see [`eghact_remote::configured_tier`]); a problem is reported once
-/// and the build goes on locally.
-fn remote_tier(project: &Project, flag: Option<String>, compiler_version: &str) -> Option<RemoteCache> {
-    eghact_remote::configured_tier(&project.config.remote, flag, compiler_version).unwrap_or_else(|error| {
-        eprintln!("warning: {error}; building locally");
-        None
-    })
-}
-
 fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let BuildMode { write, json, watch, gpu, remote_endpoint } = mode;
-    let compiler_version = compiler_version();
-    let remote = remote_tier(&project, remote_endpoint, &compiler_version);
-    let options = BuildOptions { compiler_version, write, memory_cache: watch, image_processor: image_processor(gpu) };
+    let BuildMode { write, json, watch, gpu, remote_endpoint, remote } = mode;
+    let options =
+        BuildOptions { compiler_version: compiler_version(), write, memory_cache: watch, image_processor: image_processor(gpu) };
     let mut builder = Builder::open(project, options);
-    if let Some(remote) = remote {
-        builder.add_tier(Box::new(remote));
+    for warning in eghact_remote::attach(&mut builder, remote_endpoint, remote) {
+        eprintln!("warning: {warning}");
     }
     builder.load()?;
     let report = build_once(&mut builder, json, summary)?;
@@ -202,6 +297,34 @@ fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::R
     }
 }
 
+/// `eghact compile-batch`: compiles the items with this binary and writes each entry to
+/// `out/KEY`. A component that cannot be compiled under its key is reported on stderr and
+/// left out, so that the asking build compiles it itself; the exit code says only whether
+/// the command could run.
+fn compile_batch(project: Project, out: &Path, items: &[String]) -> anyhow::Result<ExitCode> {
+    let items = items
+        .iter()
+        .map(|item| {
+            let (path, key) = item.rsplit_once('=').context("an item is PATH=KEY")?;
+            let key = CacheKey::from_hex(key).with_context(|| format!("{key:?} is not a cache key"))?;
+            Ok((path.to_string(), key))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut builder = Builder::open(project, batch_options(compiler_version()));
+    builder.load()?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for output in builder.compile_batch(&items)? {
+        match output.result {
+            Ok((key, entry)) => {
+                let path = batch_output_path(out, &key);
+                std::fs::write(&path, entry.encode()?).with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Err(reason) => eprintln!("{}: {reason}", output.path),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn build_once(builder: &mut Builder, json: bool, summary: Option<&Path>) -> anyhow::Result<BuildReport> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -209,12 +332,20 @@ fn build_once(builder: &mut Builder, json: bool, summary: Option<&Path>) -> anyh
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let report = builder.build(&|event| match event {
-        BuildEvent::Started { total } => bar.set_length(total as u64),
+        BuildEvent::Started { total, .. } => bar.set_length(total as u64),
         BuildEvent::Compiled { path, done, .. } => {
             bar.set_position(done as u64);
             bar.set_message(path);
         }
         BuildEvent::Image { path, done, total, .. } => bar.set_message(format!("image {done}/{total} {path}")),
+        BuildEvent::Remote(p) => bar.set_message(format!(
+            "remote: {} queued, {} running, {}/{} done{}",
+            p.queued,
+            p.executing,
+            p.done,
+            p.actions,
+            if p.cached > 0 { format!(" ({} cached)", p.cached) } else { String::new() }
+        )),
         BuildEvent::Finished => bar.finish_and_clear(),
     })?;
     for warning in &report.warnings {
@@ -257,7 +388,11 @@ fn print_report(builder: &Builder, report: &BuildReport) {
     let (errors, warnings) = (report.count(true), report.count(false));
     let target = if write { format!(" into {}", builder.project().out_dir().display()) } else { String::new() };
     let compiled = report.count_state(CacheState::Miss);
-    let reused = report.files.len() - compiled;
+    let remote = match report.count_state(CacheState::Remote) {
+        0 => String::new(),
+        n => format!("{n} compiled remotely, "),
+    };
+    let reused = report.files.len() - compiled - report.count_state(CacheState::Remote);
     let unaffected = match report.skipped.components {
         0 => String::new(),
         n => format!(", {n} not affected"),
@@ -270,7 +405,7 @@ fn print_report(builder: &Builder, report: &BuildReport) {
         }
     };
     println!(
-        "{verb} {} component{}{images}{target} ({compiled} compiled, {reused} from cache{unaffected}): {errors} error{}, {warnings} warning{} in {:.1} ms",
+        "{verb} {} component{}{images}{target} ({compiled} compiled, {remote}{reused} from cache{unaffected}): {errors} error{}, {warnings} warning{} in {:.1} ms",
         report.files.len(),
         plural(report.files.len()),
         plural(errors),

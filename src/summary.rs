@@ -31,6 +31,7 @@ pub fn summary(report: &BuildReport) -> Value {
             "unchanged": count(CacheState::Unchanged),
             "hits": hits,
             "misses": count(CacheState::Miss),
+            "remote": count(CacheState::Remote),
             "hit_rate": (lookups > 0).then(|| hits as f64 / lookups as f64),
             "copied": report.copied,
             "images": {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::assets::AssetOptions;
+use crate::build::offload::{OffloadMode, OffloadPolicy};
 
 pub const CONFIG_FILE: &str = "eghact.toml";
 
@@ -78,11 +79,41 @@ pub struct RemoteSettings {
     /// The environment variable holding a bearer token (`EGHACT_REMOTE_TOKEN` by default), so
     /// that no secret is written into the project.
     pub token_env: Option<String>,
+    /// Whether a REAPI server with workers compiles a build's misses: `auto` (when predicted
+    /// faster, the default), `always` or `never`; `--remote` takes precedence.
+    pub execute: OffloadMode,
+    /// In `auto`, builds with fewer misses stay local.
+    pub min_components: usize,
+    /// Components per remote action.
+    pub batch_size: usize,
+    /// Seconds an action may wait for a worker before its components are compiled here.
+    pub queue_timeout_secs: u64,
 }
 
 impl Default for RemoteSettings {
     fn default() -> Self {
-        Self { endpoint: None, instance: None, upload: true, token_env: None }
+        let policy = OffloadPolicy::default();
+        Self {
+            endpoint: None,
+            instance: None,
+            upload: true,
+            token_env: None,
+            execute: policy.mode,
+            min_components: policy.min_components,
+            batch_size: policy.batch_size,
+            queue_timeout_secs: 10,
+        }
+    }
+}
+
+impl RemoteSettings {
+    /// The offload policy of these settings, with `mode` (a `--remote` flag) first.
+    pub fn policy(&self, mode: Option<OffloadMode>) -> OffloadPolicy {
+        OffloadPolicy {
+            mode: mode.unwrap_or(self.execute),
+            min_components: self.min_components,
+            batch_size: self.batch_size.max(1),
+        }
     }
 }
 

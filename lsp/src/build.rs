@@ -7,6 +7,7 @@
 
 use std::sync::PoisonError;
 
+use eghact_engine::build::offload::OffloadMode;
 use eghact_engine::build::{BuildEvent, CacheState};
 use serde_json::{Value, json};
 use tower_lsp_server::ls_types::notification::Notification;
@@ -55,13 +56,8 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
             if builds.is_none() {
                 let settings = &session.build_settings;
                 let mut builder = open_builder(&session.builder.project().root, Some(settings.gpu))?;
-                if !settings.remote_never {
-                    let project = &builder.project().config.remote;
-                    match eghact_remote::configured_tier(project, settings.remote_endpoint.clone(), env!("CARGO_PKG_VERSION")) {
-                        Ok(Some(tier)) => builder.add_tier(Box::new(tier)),
-                        Ok(None) => {}
-                        Err(error) => warnings.push(format!("{error}; building locally")),
-                    }
+                if settings.remote_mode != Some(OffloadMode::Never) {
+                    warnings.extend(eghact_remote::attach(&mut builder, settings.remote_endpoint.clone(), settings.remote_mode));
                 }
                 *builds = Some(builder);
             }
@@ -70,6 +66,8 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
         };
         let builder = builds.as_mut().ok_or("no builder")?;
         builder.apply(changes);
+        // A cold workspace build may go to a remote cluster; an edit's build never does.
+        builder.pause_offload(!matches!(scope, Scope::Workspace));
         match scope {
             Scope::Changed => {}
             Scope::File(path) => builder.touch([path]),
@@ -84,8 +82,8 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
     let mut last_percentage = None;
     while let Some(event) = events.recv().await {
         match event {
-            BuildEvent::Started { total } => {
-                client.send_notification::<BuildStarted>(json!({ "total": total })).await;
+            BuildEvent::Started { total, remote } => {
+                client.send_notification::<BuildStarted>(json!({ "total": total, "remote": remote })).await;
                 progress = Some(Progress::begin(client, enabled, "Building").await);
             }
             BuildEvent::Compiled { path, done, total, cache } => {
@@ -99,6 +97,7 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
                 let cache = match cache {
                     CacheState::Unchanged => "unchanged",
                     CacheState::Hit(_) => "hit",
+                    CacheState::Remote => "remote",
                     CacheState::Miss => "compiled",
                 };
                 let params = json!({ "path": path, "done": done, "total": total, "cache": cache });
@@ -107,7 +106,16 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
                     progress.report(done, total, Some(path)).await;
                 }
             }
-            // The server's builders have no image processor.
+            BuildEvent::Remote(remote) => {
+                client.send_notification::<BuildProgress>(json!({ "remote": remote })).await;
+                if let Some(progress) = &progress {
+                    let message = format!(
+                        "remote: {} queued, {} running, {}/{} actions done",
+                        remote.queued, remote.executing, remote.done, remote.actions
+                    );
+                    progress.message(message).await;
+                }
+            }
             BuildEvent::Image { .. } | BuildEvent::Finished => {}
         }
     }
@@ -120,6 +128,7 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
             json!({
                 "files": report.files.len(),
                 "compiled": report.count_state(CacheState::Miss),
+                "remote": report.count_state(CacheState::Remote),
                 "cacheHits": hits,
                 "unchanged": report.count_state(CacheState::Unchanged),
                 "errors": report.count(true),

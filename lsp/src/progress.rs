@@ -43,6 +43,13 @@ impl Progress {
         self.send(WorkDoneProgress::Report(report)).await;
     }
 
+    /// A message without moving the percentage (remote actions changing state).
+    pub async fn message(&self, message: String) {
+        let report =
+            WorkDoneProgressReport { message: Some(message), percentage: self.percentage, ..WorkDoneProgressReport::default() };
+        self.send(WorkDoneProgress::Report(report)).await;
+    }
+
     pub async fn end(self, message: String) {
         self.send(WorkDoneProgress::End(WorkDoneProgressEnd { message: Some(message) })).await;
     }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use eghact_engine::assets::ImageProcessor;
+use eghact_engine::build::offload::OffloadMode;
 use eghact_engine::build::{BuildOptions, Builder, FileChange, Host};
 use eghact_engine::db::{Database, SourceFile, Workspace};
 use eghact_engine::project::{Project, slash_path};
@@ -35,8 +36,9 @@ pub struct Session {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BuildSettings {
     pub remote_endpoint: Option<String>,
-    /// `never` keeps builds off the remote cache even when the project configures one.
-    pub remote_never: bool,
+    /// `never` keeps builds off the remote cache and workers even when the project configures
+    /// them; `auto` and `always` are the offload policy of workspace builds.
+    pub remote_mode: Option<OffloadMode>,
     /// The backend of image processing (`auto` when unset or unknown).
     pub gpu: Backend,
 }
@@ -48,7 +50,11 @@ impl BuildSettings {
             value.filter(|s| !s.is_empty()).map(String::from)
         };
         let gpu = options.and_then(|o| o["gpu"].as_str()).and_then(|g| g.parse().ok()).unwrap_or_default();
-        Self { remote_endpoint: remote("endpoint"), remote_never: remote("mode").as_deref() == Some("never"), gpu }
+        Self {
+            remote_endpoint: remote("endpoint"),
+            remote_mode: remote("mode").and_then(|m| serde_json::from_value(m.into()).ok()),
+            gpu,
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Remote cache tiers for the engine: a REAPI v2 client ([`reapi`]: Capabilities, CAS,
 //! ByteStream, ActionCache over tonic) and a Bazel HTTP cache client ([`http`]), both behind
-//! [`RemoteCache`], which implements the engine's `CacheTier`.
+//! [`RemoteCache`], which implements the engine's `CacheTier`. Remote execution: the client side
+//! ([`execute`]: Execute and WaitExecution) and a Remote Workers API bot ([`worker`]) that runs
+//! any REAPI action.
 //!
 //! Invariants:
 //! - A remote problem never fails a build: every failure is a `CacheError` (the engine turns it
@@ -13,14 +15,18 @@
 
 pub mod action;
 mod endpoint;
+pub mod execute;
+pub mod executor;
 pub mod http;
 pub mod reapi;
 mod retry;
 mod tier;
+pub mod worker;
 
 use std::time::Duration;
 
 pub use endpoint::{Endpoint, Protocol};
+pub use executor::{ExecutorOptions, RemoteExecutor};
 pub use retry::RetryPolicy;
 pub use tier::RemoteCache;
 
@@ -79,6 +85,16 @@ pub enum RemoteError {
     Blob { hash: String, message: String },
     #[error("not an ActionResult: {0}")]
     Decode(#[from] prost::DecodeError),
+    /// The action could not be run to the end: the status of an ExecuteResponse or a failed
+    /// Operation (a worker that died for good, a timeout, missing inputs). Not a transport failure.
+    #[error("remote execution failed: {code:?}: {message}")]
+    Execution { code: tonic::Code, message: String },
+    /// The server answered with something this client cannot use.
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    /// A remote worker's local failure: its work directory, a command it could not start.
+    #[error("{what}: {source}")]
+    Io { what: String, source: std::io::Error },
     #[error("switched off for the rest of this build after {failures} failures in a row, last: {last}")]
     Disabled { failures: u32, last: Box<RemoteError> },
 }
@@ -103,22 +119,93 @@ impl RemoteError {
     }
 }
 
-/// The remote cache tier a project's settings ask for: `endpoint` (a `--remote-endpoint` flag or
-/// an editor's setting) first, then `EGHACT_REMOTE_ENDPOINT`, then `[remote] endpoint`. `Ok(None)`
-/// when none is configured; an error (a bad URL, a server that cannot be reached) is for the
+/// The endpoint a project's settings name: `endpoint` (a `--remote-endpoint` flag or an
+/// editor's setting) first, then `EGHACT_REMOTE_ENDPOINT`, then `[remote] endpoint`, with the
+/// instance and the token of `[remote]`. `Ok(None)` when none is configured.
+pub fn configured_endpoint(
+    settings: &eghact_engine::project::RemoteSettings,
+    endpoint: Option<String>,
+) -> Result<Option<Endpoint>, RemoteError> {
+    let from_env = std::env::var("EGHACT_REMOTE_ENDPOINT").ok().filter(|url| !url.trim().is_empty());
+    let Some(url) = endpoint.or(from_env).or_else(|| settings.endpoint.clone()) else { return Ok(None) };
+    let token_var = settings.token_env.as_deref().unwrap_or("EGHACT_REMOTE_TOKEN");
+    let endpoint = Endpoint::parse(&url)?
+        .with_instance(settings.instance.clone().unwrap_or_default())
+        .with_token(std::env::var(token_var).ok());
+    Ok(Some(endpoint))
+}
+
+/// The remote cache tier at `endpoint`. An error (a server that cannot be reached) is for the
 /// caller to report once before it builds locally: a remote cache only ever speeds a build up.
+pub fn cache_tier(
+    endpoint: &Endpoint,
+    settings: &eghact_engine::project::RemoteSettings,
+    tool_version: &str,
+) -> Result<RemoteCache, String> {
+    let options = RemoteOptions { upload: settings.upload, tool_version: tool_version.to_string(), ..RemoteOptions::default() };
+    RemoteCache::connect(endpoint, &options).map_err(|error| format!("remote cache {endpoint} unavailable: {error}"))
+}
+
+/// Remote execution at `endpoint`, for a policy that may use it: `Ok(None)` for an HTTP cache
+/// (which cannot execute) or a policy of `never`; an error when the server cannot execute.
+pub fn executor(
+    endpoint: &Endpoint,
+    settings: &eghact_engine::project::RemoteSettings,
+    policy: &eghact_engine::build::offload::OffloadPolicy,
+    tool_version: &str,
+) -> Result<Option<RemoteExecutor>, String> {
+    if policy.mode == eghact_engine::build::offload::OffloadMode::Never || endpoint.protocol != Protocol::Grpc {
+        return Ok(None);
+    }
+    let options = ExecutorOptions {
+        remote: RemoteOptions { tool_version: tool_version.to_string(), ..RemoteOptions::default() },
+        queue_timeout: Duration::from_secs(settings.queue_timeout_secs),
+        execution_timeout: Duration::from_secs(600),
+    };
+    RemoteExecutor::connect(endpoint, &options)
+        .map(Some)
+        .map_err(|error| format!("remote execution on {endpoint} unavailable: {error}"))
+}
+
+/// The remote cache tier a project's settings ask for (see [`configured_endpoint`]);
+/// `Ok(None)` when none is configured.
 pub fn configured_tier(
     settings: &eghact_engine::project::RemoteSettings,
     endpoint: Option<String>,
     tool_version: &str,
 ) -> Result<Option<RemoteCache>, String> {
-    let from_env = std::env::var("EGHACT_REMOTE_ENDPOINT").ok().filter(|url| !url.trim().is_empty());
-    let Some(url) = endpoint.or(from_env).or_else(|| settings.endpoint.clone()) else { return Ok(None) };
-    let token_var = settings.token_env.as_deref().unwrap_or("EGHACT_REMOTE_TOKEN");
-    let endpoint = Endpoint::parse(&url)
-        .map_err(|error| error.to_string())?
-        .with_instance(settings.instance.clone().unwrap_or_default())
-        .with_token(std::env::var(token_var).ok());
-    let options = RemoteOptions { upload: settings.upload, tool_version: tool_version.to_string(), ..RemoteOptions::default() };
-    RemoteCache::connect(&endpoint, &options).map(Some).map_err(|error| format!("remote cache {endpoint} unavailable: {error}"))
+    let Some(endpoint) = configured_endpoint(settings, endpoint).map_err(|error| error.to_string())? else { return Ok(None) };
+    cache_tier(&endpoint, settings, tool_version).map(Some)
+}
+
+/// Gives `builder` the remote tiers its project's settings ask for (`endpoint` and `mode` are
+/// the flags or editor settings that take precedence): a remote cache, and remote execution
+/// where the endpoint and the policy allow it. Returns the problems to report; the build goes
+/// on locally after any of them.
+pub fn attach(
+    builder: &mut eghact_engine::build::Builder,
+    endpoint: Option<String>,
+    mode: Option<eghact_engine::build::offload::OffloadMode>,
+) -> Vec<String> {
+    use eghact_engine::build::offload::{Offload, OffloadMode};
+    let settings = builder.project().config.remote.clone();
+    let version = builder.options().compiler_version.clone();
+    let endpoint = match configured_endpoint(&settings, endpoint) {
+        Ok(Some(endpoint)) => endpoint,
+        Ok(None) => return Vec::new(),
+        Err(error) => return vec![format!("{error}; building locally")],
+    };
+    match cache_tier(&endpoint, &settings, &version) {
+        Ok(tier) => builder.add_tier(Box::new(tier)),
+        Err(error) => return vec![format!("{error}; building locally")],
+    }
+    let policy = settings.policy(mode);
+    match executor(&endpoint, &settings, &policy, &version) {
+        Ok(Some(executor)) => builder.offload(Offload { offloader: std::sync::Arc::new(executor), policy }),
+        Ok(None) => {}
+        // Asked for explicitly, its absence is worth a warning; in `auto` a cache-only server is normal.
+        Err(error) if policy.mode == OffloadMode::Always => return vec![format!("{error}; compiling locally")],
+        Err(_) => {}
+    }
+    Vec::new()
 }

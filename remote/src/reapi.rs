@@ -39,6 +39,8 @@ pub struct Capabilities {
     pub max_batch_bytes: usize,
     /// Whether clients may write to the ActionCache.
     pub action_cache_updates: bool,
+    /// Whether the server runs actions (Execute), not only caches.
+    pub execution: bool,
 }
 
 #[derive(Clone)]
@@ -85,6 +87,7 @@ impl ReapiClient {
                 digest_function: DigestFunction::Sha256,
                 max_batch_bytes: DEFAULT_MAX_BATCH,
                 action_cache_updates: false,
+                execution: false,
             },
             metadata: BinaryMetadataValue::from_bytes(&metadata.encode_to_vec()),
             authorization,
@@ -122,18 +125,37 @@ impl ReapiClient {
             Ok(limit) => limit.min(DEFAULT_MAX_BATCH),
         };
         let action_cache_updates = cache.action_cache_update_capabilities.is_none_or(|c| c.update_enabled);
-        Ok(Capabilities { digest_function, max_batch_bytes, action_cache_updates })
+        let execution = reply.execution_capabilities.is_some_and(|e| e.exec_enabled);
+        Ok(Capabilities { digest_function, max_batch_bytes, action_cache_updates, execution })
     }
 
     /// A request with the deadline and the headers every call carries.
-    fn request<T>(&self, message: T) -> tonic::Request<T> {
+    pub(crate) fn request<T>(&self, message: T) -> tonic::Request<T> {
+        self.request_with_deadline(message, self.deadline)
+    }
+
+    /// A request with the headers every call carries and its own deadline, for calls that
+    /// legitimately last longer than one cache call (an Execute stream, a worker's long poll).
+    pub(crate) fn request_with_deadline<T>(&self, message: T, deadline: Duration) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
-        request.set_timeout(self.deadline);
+        request.set_timeout(deadline);
         request.metadata_mut().insert_bin(METADATA_HEADER, self.metadata.clone());
         if let Some(authorization) = &self.authorization {
             request.metadata_mut().insert("authorization", authorization.clone());
         }
         request
+    }
+
+    pub(crate) fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    pub(crate) fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     fn cas(&self) -> ContentAddressableStorageClient<Channel> {

@@ -10,24 +10,37 @@ export const BuildStartedNotification = 'eghact/buildStarted';
 export const BuildProgressNotification = 'eghact/buildProgress';
 export const BuildCompletedNotification = 'eghact/buildCompleted';
 
-/** `eghact/buildStarted`. `remote` is not sent by today's server (it builds locally); the
- * remote-execution work is expected to add it, and the status bar already shows it. */
+/** `eghact/buildStarted`. `remote` says that a remote cluster may compile this build's misses
+ * (a workspace build with remote execution configured). */
 export interface BuildStarted {
   total: number;
   remote?: boolean;
 }
 
 /** How a component was obtained in a build. */
-export type CacheState = 'unchanged' | 'hit' | 'compiled';
+export type CacheState = 'unchanged' | 'hit' | 'remote' | 'compiled';
 
-/** `eghact/buildProgress`: the server sends at most one per percent, so on large builds the
- * paths are a sample of the files built, not all of them. */
-export interface BuildProgress {
+/** The actions of a remote compile: how many wait for a worker, run, are done. */
+export interface RemoteProgress {
+  actions: number;
+  queued: number;
+  executing: number;
+  done: number;
+  /** Of `done`, answered from the server's action cache. */
+  cached: number;
+}
+
+/** `eghact/buildProgress` for a component: the server sends at most one per percent, so on large
+ * builds the paths are a sample of the files built, not all of them. */
+export interface FileProgressParams {
   path: string;
   done: number;
   total: number;
   cache: CacheState;
 }
+
+/** `eghact/buildProgress`: a component done, or the remote actions changing state. */
+export type BuildProgress = FileProgressParams | { remote: RemoteProgress };
 
 /** What a finished build reports (`eghact/buildCompleted`, and the answer to the build requests). */
 export interface BuildSummary {

@@ -5,7 +5,7 @@
  * Nothing here touches VS Code, so the whole state machine is unit-tested.
  */
 
-import type { BuildProgress, BuildResult, BuildStarted, CacheState } from './protocol';
+import type { BuildProgress, BuildResult, BuildStarted, CacheState, RemoteProgress } from './protocol';
 import { isFailure } from './protocol';
 
 /** `$/progress` values, as the protocol defines them (`WorkDoneProgressBegin | Report | End`). */
@@ -40,6 +40,8 @@ export interface RunningBuild {
   done: number;
   total: number;
   remote: boolean;
+  /** The remote actions, once the server has sent any. */
+  actions?: RemoteProgress;
   files: FileProgress[];
 }
 
@@ -79,7 +81,12 @@ export function reduce(state: StatusState, event: StatusEvent): StatusState {
     case 'buildStarted':
       return { ...state, build: { done: 0, total: event.params.total, remote: event.params.remote === true, files: [] } };
     case 'buildProgress': {
-      const { path, cache, done, total } = event.params;
+      const params = event.params;
+      if ('remote' in params) {
+        const build = state.build ?? { done: 0, total: 0, remote: true, files: [] };
+        return { ...state, build: { ...build, remote: true, actions: params.remote } };
+      }
+      const { path, cache, done, total } = params;
       const build = state.build ?? { done: 0, total, remote: false, files: [] };
       return { ...state, build: { ...build, done, total, files: [...build.files, { path, cache }] } };
     }
@@ -134,8 +141,16 @@ export function view(state: StatusState): StatusView {
     return { text: '$(loading~spin) Eghact', tooltip: 'Starting the Eghact language server…', severity: 'none' };
   }
   if (state.build !== undefined) {
-    const { done, total, remote } = state.build;
+    const { done, total, remote, actions } = state.build;
     const where = remote ? 'remote' : 'local';
+    if (actions !== undefined && actions.done < actions.actions) {
+      const cached = actions.cached > 0 ? `, ${actions.cached} cached` : '';
+      return {
+        text: `$(cloud) Eghact: remote ${actions.done}/${actions.actions} actions`,
+        tooltip: `Remote compile of ${total} components: ${actions.queued} actions queued, ${actions.executing} running, ${actions.done} done${cached}.`,
+        severity: 'none',
+      };
+    }
     return { text: `$(sync~spin) Eghact: building ${done}/${total} (${where})`, tooltip: `Building ${total} components (${where}).`, severity: 'none' };
   }
   const task = Object.values(state.tasks)[0];

@@ -12,6 +12,7 @@
 
 mod host;
 mod images;
+pub mod offload;
 mod state;
 pub mod watch;
 
@@ -27,6 +28,7 @@ use serde::Serialize;
 
 pub use host::{FileChange, Host};
 use images::ImageInput;
+use offload::{Offload, RemoteProgress};
 pub use state::{BuildState, ImageOutput, ImageState, Imported, OutputVariant, Stamp};
 
 use crate::assets::{ImageAsset, ImageProcessor};
@@ -65,6 +67,8 @@ pub enum CacheState {
     /// Same key as the last build and its outputs are still in place: nothing to do.
     Unchanged,
     Hit(Tier),
+    /// Compiled by a remote cluster in this build.
+    Remote,
     Miss,
 }
 
@@ -155,6 +159,8 @@ pub enum BuildEvent {
     /// `total` components need a cache lookup or a compile.
     Started {
         total: usize,
+        /// Misses may be compiled by a remote cluster in this build.
+        remote: bool,
     },
     Compiled {
         path: String,
@@ -169,6 +175,8 @@ pub enum BuildEvent {
         total: usize,
         cache: CacheState,
     },
+    /// The actions of a remote compile changed state.
+    Remote(RemoteProgress),
     Finished,
 }
 
@@ -203,6 +211,10 @@ pub struct Builder {
     defer_save: bool,
     /// Import cycles, as of the last build.
     cycles: Vec<Vec<String>>,
+    /// Where misses may be compiled instead of here.
+    offload: Option<Offload>,
+    /// Keeps the next builds local whatever the policy (an editor's one-file builds).
+    offload_paused: bool,
 }
 
 impl Builder {
@@ -244,6 +256,8 @@ impl Builder {
             unsaved: false,
             defer_save: false,
             cycles: Vec::new(),
+            offload: None,
+            offload_paused: false,
         }
     }
 
@@ -251,6 +265,16 @@ impl Builder {
     /// looked up last, and its hits are copied into the local tiers.
     pub fn add_tier(&mut self, tier: Box<dyn CacheTier>) {
         self.cache.push(tier);
+    }
+
+    /// Lets builds send misses to a remote cluster when the policy says so.
+    pub fn offload(&mut self, offload: Offload) {
+        self.offload = Some(offload);
+    }
+
+    /// Keeps builds local (`true`) until called with `false`, whatever the policy says.
+    pub fn pause_offload(&mut self, paused: bool) {
+        self.offload_paused = paused;
     }
 
     pub fn project(&self) -> &Project {
@@ -386,7 +410,8 @@ impl Builder {
         let processed = self.process_images(images, on_event, &mut report)?;
         let compile_started = Instant::now();
         let (unchanged, work): (Vec<_>, Vec<_>) = plans.into_iter().partition(|p| self.is_unchanged(p));
-        on_event(BuildEvent::Started { total: work.len() });
+        let offload = self.offload.as_ref().filter(|_| self.options.write && !self.offload_paused);
+        on_event(BuildEvent::Started { total: work.len(), remote: offload.is_some() });
         let done = AtomicUsize::new(0);
         let total = work.len();
         let handles = Handles::new(self.host.db());
@@ -395,22 +420,46 @@ impl Builder {
         let images_of =
             |plan: &Plan| images::component_images(&plan.path, &plan.imports, &processed, &layout, &project.config.assets);
         // Outputs are written as soon as they are ready, so that they need not all be held.
-        let outcomes: Vec<Result<Outcome, ProjectError>> = work
-            .into_par_iter()
-            .map_init(
-                || handles.get(),
-                |db, plan| {
-                    let images = images_of(&plan);
-                    let (mut outcome, entry) = run(db, cache, plan, write, images);
-                    if write && !outcome.failed(&in_cycle) {
-                        outcome.written = Some(write_outputs(project, &outcome.plan.path, &entry)?);
+        let finish = |(mut outcome, entry): (Outcome, Arc<CacheEntry>)| -> Result<Outcome, ProjectError> {
+            if write && !outcome.failed(&in_cycle) {
+                outcome.written = Some(write_outputs(project, &outcome.plan.path, &entry)?);
+            }
+            let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+            on_event(BuildEvent::Compiled { path: outcome.plan.path.clone(), done, total, cache: outcome.cache });
+            Ok(outcome)
+        };
+        let (mut outcomes, misses, offloaded) = match offload {
+            // Lookups first, so that only real misses are sent away.
+            Some(offload) => {
+                let looked_up: Vec<Lookup> = work.into_par_iter().map(|plan| lookup(cache, plan)).collect();
+                let (mut outcomes, mut misses) = (Vec::new(), Vec::new());
+                for result in looked_up {
+                    match result {
+                        Lookup::Hit(outcome, entry) => outcomes.push((outcome, entry)),
+                        Lookup::Miss(plan) => misses.push(plan),
                     }
-                    let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    on_event(BuildEvent::Compiled { path: outcome.plan.path.clone(), done, total, cache: outcome.cache });
-                    Ok(outcome)
-                },
-            )
-            .collect();
+                }
+                let outcomes = outcomes.into_par_iter().map(finish).collect::<Vec<_>>();
+                let offloaded = self.offload_misses(offload, &misses, on_event, &mut report.warnings);
+                (outcomes, misses, offloaded)
+            }
+            None => (Vec::new(), work, BTreeMap::new()),
+        };
+        outcomes.extend(
+            misses
+                .into_par_iter()
+                .map_init(
+                    || handles.get(),
+                    |db, plan| match offloaded.get(&plan.key).cloned() {
+                        Some(entry) => finish((remote_outcome(plan, &entry), entry)),
+                        None => {
+                            let images = images_of(&plan);
+                            finish(run(db, cache, plan, write, images))
+                        }
+                    },
+                )
+                .collect::<Vec<_>>(),
+        );
         drop(handles);
         let mut outcomes = outcomes.into_iter().collect::<Result<Vec<_>, _>>()?;
         outcomes.extend(unchanged.into_iter().map(|plan| {
@@ -424,6 +473,7 @@ impl Builder {
         let write_started = Instant::now();
         for outcome in outcomes {
             let previous = self.state.components.remove(&outcome.plan.path);
+            let compile_ms = outcome.compile_ms.or_else(|| previous.as_ref().and_then(|p| p.compile_ms));
             let outputs = match (outcome.written.clone(), previous) {
                 (Some(written), _) => written,
                 (None, Some(previous)) if outcome.failed(&in_cycle) => {
@@ -448,6 +498,7 @@ impl Builder {
                     key: outcome.plan.key.to_string(),
                     outputs,
                     diagnostics: outcome.diagnostics.clone(),
+                    compile_ms,
                 },
             );
             report.files.push(FileBuild {
@@ -788,12 +839,10 @@ fn run(
     store: bool,
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (Outcome, Arc<CacheEntry>) {
-    if let Some(hit) = cache.get(&plan.key) {
-        if let Some(diagnostics) = hit.entry.get("diagnostics").and_then(|d| serde_json::from_slice(d).ok()) {
-            let outcome = Outcome { plan, cache: CacheState::Hit(hit.tier), diagnostics, compile_ms: None, written: None };
-            return (outcome, hit.entry);
-        }
-    }
+    let plan = match lookup(cache, plan) {
+        Lookup::Hit(outcome, entry) => return (outcome, entry),
+        Lookup::Miss(plan) => plan,
+    };
     let started = Instant::now();
     let (entry, diagnostics) = match plan.file {
         Some(file) => {
@@ -814,9 +863,37 @@ fn run(
     (Outcome { plan, cache: CacheState::Miss, diagnostics, compile_ms: Some(ms(started)), written: None }, entry)
 }
 
+enum Lookup {
+    Hit(Outcome, Arc<CacheEntry>),
+    Miss(Plan),
+}
+
+/// A cache lookup: the outcome of a hit, or the plan back on a miss.
+fn lookup(cache: &TieredCache, plan: Plan) -> Lookup {
+    let Some(hit) = cache.get(&plan.key) else { return Lookup::Miss(plan) };
+    match entry_diagnostics(&hit.entry) {
+        Some(diagnostics) => Lookup::Hit(
+            Outcome { plan, cache: CacheState::Hit(hit.tier), diagnostics, compile_ms: None, written: None },
+            hit.entry,
+        ),
+        None => Lookup::Miss(plan),
+    }
+}
+
+/// The outcome of a component compiled elsewhere.
+fn remote_outcome(plan: Plan, entry: &CacheEntry) -> Outcome {
+    let diagnostics = entry_diagnostics(entry).unwrap_or_default();
+    Outcome { plan, cache: CacheState::Remote, diagnostics, compile_ms: None, written: None }
+}
+
+/// The diagnostics stored with an entry; `None` for an entry that does not hold them.
+fn entry_diagnostics(entry: &CacheEntry) -> Option<Vec<Diagnostic>> {
+    entry.get("diagnostics").and_then(|d| serde_json::from_slice(d).ok())
+}
+
 /// Writes the outputs of a component; returns them with their stamps.
 fn write_outputs(project: &Project, path: &str, entry: &CacheEntry) -> Result<Vec<(String, Stamp)>, ProjectError> {
-    let relative = layout_relative(&project, path);
+    let relative = layout_relative(project, path);
     let js = project.out_dir().join(relative).with_extension("js");
     let mut written = Vec::new();
     for (name, output) in [("js", js.clone()), ("map", js.with_extension("js.map")), ("css", js.with_extension("css"))] {

@@ -74,6 +74,9 @@ pub struct ComponentState {
     pub outputs: Vec<(String, Stamp)>,
     /// Diagnostics except import cycles, which depend on the whole graph.
     pub diagnostics: Vec<Diagnostic>,
+    /// Its last compile time here, which predicts the next (the offload policy's history).
+    #[serde(default)]
+    pub compile_ms: Option<f64>,
 }
 
 /// What an import resolved to, as far as the importer's key cares.

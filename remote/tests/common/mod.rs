@@ -85,6 +85,12 @@ impl CuttableProxy {
 
     pub fn cut(&self) {
         self.cut.store(true, Ordering::SeqCst);
+        self.drop_connections();
+    }
+
+    /// Closes the open connections but accepts new ones, as when a connection breaks and the
+    /// server is still there.
+    pub fn drop_connections(&self) {
         for stream in self.open.lock().unwrap().drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
         }

@@ -57,6 +57,18 @@ describe('status reducer and view', () => {
     assert.equal(view(remote).text, '$(sync~spin) Eghact: building 0/3 (remote)');
   });
 
+  test('shows remote actions while they run, then the components', () => {
+    const started = run(ready, { type: 'buildStarted', params: { total: 500, remote: true } });
+    const queued = reduce(started, { type: 'buildProgress', params: { remote: { actions: 2, queued: 2, executing: 0, done: 0, cached: 0 } } });
+    assert.equal(view(queued).text, '$(cloud) Eghact: remote 0/2 actions');
+    const running = reduce(queued, { type: 'buildProgress', params: { remote: { actions: 2, queued: 0, executing: 1, done: 1, cached: 1 } } });
+    assert.match(view(running).tooltip, /0 actions queued, 1 running, 1 done, 1 cached/);
+    const done = reduce(running, { type: 'buildProgress', params: { remote: { actions: 2, queued: 0, executing: 0, done: 2, cached: 1 } } });
+    const compiled = reduce(done, { type: 'buildProgress', params: { path: 'src/A.egh', done: 250, total: 500, cache: 'remote' } });
+    assert.equal(view(compiled).text, '$(sync~spin) Eghact: building 250/500 (remote)');
+    assert.deepEqual(compiled.build?.files, [{ path: 'src/A.egh', cache: 'remote' }]);
+  });
+
   test('a build in progress wins over indexing', () => {
     const state = run(
       ready,

@@ -1,0 +1,302 @@
+//! Remote execution against a real BuildGrid: the Execute client and an in-process worker.
+//! Each test's worker has a bot id of its own that stays the same from run to run, so a session
+//! a killed run left behind is replaced (and its leases requeued) when the test runs again.
+
+mod common;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bazel_remote_apis::build::bazel::remote::execution::v2::{
+    Action, ActionResult, Command, Digest, Directory, FileNode, Tree, command::EnvironmentVariable,
+};
+use bazel_remote_apis::google::protobuf::Duration as ProtoDuration;
+use common::{CuttableProxy, reapi_url, service, unique_bytes};
+use eghact_remote::execute::Stage;
+use eghact_remote::reapi::ReapiClient;
+use eghact_remote::worker::{WorkerOptions, run_worker};
+use eghact_remote::{Endpoint, RemoteError, RemoteOptions};
+use prost::Message as _;
+use tokio::sync::oneshot;
+
+const TEST_LIMIT: Duration = Duration::from_secs(120);
+const EXECUTE_LIMIT: Duration = Duration::from_secs(60);
+
+/// Fails the test instead of hanging it.
+async fn bounded<T>(test: impl Future<Output = T>) -> T {
+    tokio::time::timeout(TEST_LIMIT, test).await.expect("the test ran past its time limit")
+}
+
+/// A worker on a thread and runtime of its own, so that it is shut down properly (BOT_TERMINATING)
+/// even when its test panics: a session left open would be given other tests' work until it expires.
+struct TestWorker {
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), RemoteError>>>,
+    dir: tempfile::TempDir,
+}
+
+impl TestWorker {
+    fn start(name: &str, capacity: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let options = WorkerOptions {
+            bot_id: format!("eghact-test-{name}"),
+            capacity,
+            work_dir: dir.path().join("work"),
+            isolate_network: true,
+            options: RemoteOptions::default(),
+        };
+        let endpoint = service(&reapi_url());
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            runtime.block_on(run_worker(&endpoint, options, async {
+                let _ = stopped.await;
+            }))
+        });
+        Self { stop: Some(stop), thread: Some(thread), dir }
+    }
+
+    fn stop(&mut self) -> Option<Result<(), RemoteError>> {
+        let _ = self.stop.take()?.send(());
+        Some(self.thread.take()?.join().expect("the worker thread does not panic"))
+    }
+
+    /// Stops the worker; how long it took to end.
+    fn shut_down(mut self) -> Duration {
+        let started = Instant::now();
+        tokio::task::block_in_place(|| self.stop()).unwrap().expect("the worker ends without an error");
+        let took = started.elapsed();
+        let left: Vec<_> = std::fs::read_dir(self.dir.path().join("work")).unwrap().collect();
+        assert!(left.is_empty(), "action directories are removed: {left:?}");
+        took
+    }
+}
+
+impl Drop for TestWorker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn client() -> ReapiClient {
+    ReapiClient::connect(&service(&reapi_url()), &RemoteOptions::default()).await.unwrap()
+}
+
+/// An action for `/bin/sh -c script`, with its blobs uploaded; unique, so never cached before.
+struct Spec<'a> {
+    script: &'a str,
+    env: &'a [(&'a str, &'a str)],
+    inputs: &'a [(&'a str, &'a [u8])],
+    output_paths: &'a [&'a str],
+    timeout: Option<Duration>,
+}
+
+async fn upload_action(client: &ReapiClient, spec: Spec<'_>) -> Digest {
+    let f = client.digest_function();
+    let mut blobs: Vec<(Digest, Vec<u8>)> = Vec::new();
+    let mut inputs = spec.inputs.to_vec();
+    inputs.sort_by_key(|(name, _)| *name);
+    let mut root = Directory::default();
+    for (name, data) in inputs {
+        let digest = f.digest(data);
+        root.files.push(FileNode { name: name.into(), digest: Some(digest.clone()), ..Default::default() });
+        blobs.push((digest, data.to_vec()));
+    }
+    let command = Command {
+        arguments: vec!["/bin/sh".into(), "-c".into(), spec.script.into()],
+        environment_variables: spec
+            .env
+            .iter()
+            .map(|(name, value)| EnvironmentVariable { name: (*name).into(), value: (*value).into() })
+            .collect(),
+        output_paths: spec.output_paths.iter().map(|path| (*path).into()).collect(),
+        ..Default::default()
+    };
+    let action = Action {
+        command_digest: Some(f.digest(&command.encode_to_vec())),
+        input_root_digest: Some(f.digest(&root.encode_to_vec())),
+        timeout: spec.timeout.map(|t| ProtoDuration { seconds: t.as_secs() as i64, nanos: t.subsec_nanos() as i32 }),
+        salt: unique_bytes(16, "salt"),
+        ..Default::default()
+    };
+    blobs.push((f.digest(&command.encode_to_vec()), command.encode_to_vec()));
+    blobs.push((f.digest(&root.encode_to_vec()), root.encode_to_vec()));
+    let action_digest = f.digest(&action.encode_to_vec());
+    blobs.push((action_digest.clone(), action.encode_to_vec()));
+    let borrowed: Vec<(Digest, &[u8])> = blobs.iter().map(|(d, data)| (d.clone(), data.as_slice())).collect();
+    client.upload(&borrowed).await.unwrap();
+    action_digest
+}
+
+async fn blob(client: &ReapiClient, digest: &Digest) -> Vec<u8> {
+    if digest.size_bytes == 0 {
+        return Vec::new();
+    }
+    client.read(std::slice::from_ref(digest)).await.unwrap().remove(&digest.hash).expect("the blob is in CAS")
+}
+
+fn output<'a>(result: &'a ActionResult, path: &str) -> &'a Digest {
+    let file = result.output_files.iter().find(|file| file.path == path);
+    file.and_then(|file| file.digest.as_ref()).unwrap_or_else(|| panic!("no output {path} in {result:?}"))
+}
+
+fn recorder() -> (Arc<Mutex<Vec<Stage>>>, impl FnMut(Stage) + Send) {
+    let stages = Arc::new(Mutex::new(Vec::new()));
+    let record = stages.clone();
+    (stages, move |stage| record.lock().unwrap().push(stage))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_runs_on_the_worker_and_its_result_is_cached() {
+    bounded(async {
+        let worker = TestWorker::start("runs", 2);
+        let client = client().await;
+        let input = unique_bytes(3000, "input");
+        let action = upload_action(
+            &client,
+            Spec {
+                script: r#"mkdir -p out && printf %s "$GREETING" > out/a.txt && cat in.bin > out/b.bin \
+                    && mkdir -p out/dir/sub && printf x > out/dir/sub/f && chmod +x out/dir/sub/f && echo done"#,
+                env: &[("GREETING", "hello from the worker")],
+                inputs: &[("in.bin", &input)],
+                output_paths: &["out/a.txt", "out/b.bin", "out/dir", "out/absent"],
+                timeout: None,
+            },
+        )
+        .await;
+
+        let (stages, on_stage) = recorder();
+        let executed = client.execute(&action, false, EXECUTE_LIMIT, on_stage).await.unwrap();
+        assert!(!executed.cached);
+        let result = &executed.result;
+        assert_eq!(result.exit_code, 0, "{result:?}");
+        let f = client.digest_function();
+        assert_eq!(*output(result, "out/a.txt"), f.digest(b"hello from the worker"));
+        assert_eq!(blob(&client, output(result, "out/b.bin")).await, input);
+        assert_eq!(blob(&client, result.stdout_digest.as_ref().unwrap()).await, b"done\n");
+        assert_eq!(result.output_files.len(), 2, "a missing output is left out");
+
+        let directory = &result.output_directories[0];
+        assert_eq!(directory.path, "out/dir");
+        let tree = Tree::decode(blob(&client, directory.tree_digest.as_ref().unwrap()).await.as_slice()).unwrap();
+        let sub = &tree.children[0];
+        assert_eq!((sub.files[0].name.as_str(), sub.files[0].is_executable), ("f", true));
+        assert_eq!(blob(&client, sub.files[0].digest.as_ref().unwrap()).await, b"x");
+
+        let metadata = result.execution_metadata.as_ref().unwrap();
+        // Any test's worker may have run it: they all take work from the same queue.
+        assert!(metadata.worker.starts_with("eghact-test-"), "{metadata:?}");
+        for phase in [
+            &metadata.worker_start_timestamp,
+            &metadata.input_fetch_start_timestamp,
+            &metadata.execution_start_timestamp,
+            &metadata.execution_completed_timestamp,
+            &metadata.output_upload_completed_timestamp,
+        ] {
+            assert!(phase.is_some(), "{metadata:?}");
+        }
+
+        let stages = stages.lock().unwrap().clone();
+        assert_eq!(stages.last(), Some(&Stage::Completed), "{stages:?}");
+        let order = [Stage::Queued, Stage::Executing, Stage::Completed];
+        let positions: Vec<usize> = stages.iter().map(|s| order.iter().position(|o| o == s).unwrap()).collect();
+        assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "in order, once each: {stages:?}");
+
+        // The worker's result went to the ActionCache: the same action again is served from it.
+        let (stages, on_stage) = recorder();
+        let again = client.execute(&action, false, EXECUTE_LIMIT, on_stage).await.unwrap();
+        assert!(again.cached, "{again:?}");
+        assert_eq!(again.result.output_files, executed.result.output_files);
+        assert_eq!(stages.lock().unwrap().last(), Some(&Stage::Completed));
+
+        assert!(worker.shut_down() < Duration::from_secs(5));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_zero_exit_code_is_a_result_not_an_error() {
+    bounded(async {
+        let worker = TestWorker::start("exit", 1);
+        let client = client().await;
+        let action = upload_action(
+            &client,
+            Spec { script: "echo broken >&2; exit 3", env: &[], inputs: &[], output_paths: &[], timeout: None },
+        )
+        .await;
+        let executed = client.execute(&action, true, EXECUTE_LIMIT, |_| {}).await.unwrap();
+        assert_eq!(executed.result.exit_code, 3);
+        assert_eq!(blob(&client, executed.result.stderr_digest.as_ref().unwrap()).await, b"broken\n");
+        worker.shut_down();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_past_its_timeout_is_killed() {
+    bounded(async {
+        // One slot: the quick action afterwards runs only if the killed one freed it.
+        let worker = TestWorker::start("timeout", 1);
+        let client = client().await;
+        let spec = Spec {
+            script: "sleep 30 & sleep 30",
+            env: &[],
+            inputs: &[],
+            output_paths: &[],
+            timeout: Some(Duration::from_secs(1)),
+        };
+        let action = upload_action(&client, spec).await;
+        let started = Instant::now();
+        let error = client.execute(&action, true, EXECUTE_LIMIT, |_| {}).await.unwrap_err();
+        assert!(matches!(error, RemoteError::Execution { code: tonic::Code::DeadlineExceeded, .. }), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+
+        let quick =
+            upload_action(&client, Spec { script: "echo ok", env: &[], inputs: &[], output_paths: &[], timeout: None }).await;
+        let executed = client.execute(&quick, true, EXECUTE_LIMIT, |_| {}).await.unwrap();
+        assert_eq!(executed.result.exit_code, 0);
+        worker.shut_down();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_ends_soon_after_shutdown() {
+    bounded(async {
+        let worker = TestWorker::start("shutdown", 2);
+        // Let both slots register and start their long polls.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let took = worker.shut_down();
+        assert!(took < Duration::from_secs(5), "{took:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execute_stream_that_breaks_is_followed_with_wait_execution() {
+    bounded(async {
+        let worker = TestWorker::start("reconnect", 1);
+        let upstream = service(&reapi_url()).url.trim_start_matches("http://").to_string();
+        let proxy = CuttableProxy::start(upstream);
+        let endpoint = Endpoint::parse(&format!("grpc://127.0.0.1:{}", proxy.port)).unwrap();
+        let client = ReapiClient::connect(&endpoint, &RemoteOptions::default()).await.unwrap();
+        let action = upload_action(
+            &client,
+            Spec { script: "sleep 3; echo late", env: &[], inputs: &[], output_paths: &[], timeout: None },
+        )
+        .await;
+        let (stages, on_stage) = recorder();
+        let execute = client.execute(&action, true, EXECUTE_LIMIT, on_stage);
+        let breaker = async {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            proxy.drop_connections();
+        };
+        let (executed, ()) = tokio::join!(execute, breaker);
+        let executed = executed.unwrap();
+        assert_eq!(blob(&client, executed.result.stdout_digest.as_ref().unwrap()).await, b"late\n");
+        assert_eq!(stages.lock().unwrap().last(), Some(&Stage::Completed));
+        worker.shut_down();
+    })
+    .await;
+}

@@ -1,0 +1,189 @@
+//! Remote execution end to end: the real `eghact` binary builds generated projects with
+//! `--remote always` on BuildGrid, whose actions run on two `eghact remote worker` processes
+//! started here. Needs `scripts/remote-cluster/up.sh` (run by scripts/test.sh).
+
+#[path = "../benches/generator/mod.rs"]
+mod generator;
+#[path = "../remote/tests/common/mod.rs"]
+mod remote_common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use remote_common::{CuttableProxy, reapi_url, service};
+use serde_json::Value;
+
+/// A worker process, killed when dropped.
+struct Worker {
+    child: Child,
+    work_dir: PathBuf,
+}
+
+impl Worker {
+    fn start(server: &str, name: &str, parent: &Path) -> Self {
+        let work_dir = parent.join(name);
+        fs::create_dir_all(&work_dir).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_eghact"))
+            .args(["remote", "worker", "--server", server, "--capacity", "1", "--bot-id", name, "--work-dir"])
+            .arg(&work_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Self { child, work_dir }
+    }
+
+    /// Whether an action is running here: it has a folder under the work dir.
+    fn busy(&self) -> bool {
+        fs::read_dir(&self.work_dir).is_ok_and(|mut entries| entries.next().is_some())
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two workers with names no other run uses (BuildGrid keeps bots by name).
+fn two_workers(server: &str, parent: &Path, run: &str) -> [Worker; 2] {
+    [Worker::start(server, &format!("test-{run}-a"), parent), Worker::start(server, &format!("test-{run}-b"), parent)]
+}
+
+fn run_id() -> String {
+    format!("{}-{}", std::process::id(), SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos())
+}
+
+/// A generated project whose keys are new to the server (the run id is a key input).
+fn checkout(dir: &Path, components: usize, batch_size: usize) {
+    for (path, source) in generator::generate(components, generator::Flavor::Egh, 11) {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, source).unwrap();
+    }
+    let config = format!("[cache]\nenv = [\"EGHACT_TEST_RUN\"]\n[remote]\nbatch_size = {batch_size}\nqueue_timeout_secs = 60\n");
+    fs::write(dir.join("eghact.toml"), config).unwrap();
+}
+
+fn build_command(dir: &Path, run: &str, endpoint: &str, remote: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eghact"));
+    command
+        .arg("build")
+        .arg(dir)
+        .arg("--summary")
+        .arg(dir.join("summary.json"))
+        .args(["--remote-endpoint", endpoint, "--remote", remote])
+        .env("EGHACT_TEST_RUN", run)
+        .env_remove("EGHACT_REMOTE_ENDPOINT");
+    command
+}
+
+fn finished(dir: &Path, output: Output) -> (String, Value) {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    (stderr, serde_json::from_slice(&fs::read(dir.join("summary.json")).unwrap()).unwrap())
+}
+
+fn states(summary: &Value) -> Vec<String> {
+    let mut states: Vec<String> =
+        summary["files"].as_array().unwrap().iter().map(|f| f["state"].as_str().unwrap().to_string()).collect();
+    states.dedup();
+    states
+}
+
+/// Every file under `dist/`, by relative path.
+fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let dist = dir.join("dist");
+    let mut files: Vec<_> = walkdir::WalkDir::new(&dist)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(&dist).unwrap().display().to_string(), fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The outputs of a build with nothing remote, to compare with.
+fn local_outputs(parent: &Path, run: &str, components: usize) -> Vec<(String, Vec<u8>)> {
+    let dir = parent.join("local");
+    checkout(&dir, components, 1);
+    let output = build_command(&dir, run, "grpc://127.0.0.1:1", "never").output().unwrap();
+    assert!(output.status.success());
+    outputs(&dir)
+}
+
+#[test]
+fn remote_always_compiles_on_the_workers_byte_identical_and_a_second_checkout_hits_all() {
+    let server = reapi_url();
+    service(&server);
+    let (tmp, run) = (tempfile::tempdir().unwrap(), run_id());
+    let _workers = two_workers(&server, tmp.path(), &run);
+
+    let first = tmp.path().join("first");
+    checkout(&first, 40, 10);
+    let (stderr, summary) = finished(&first, build_command(&first, &run, &server, "always").output().unwrap());
+    assert_eq!(states(&summary), ["remote"], "{stderr}\n{summary}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert_eq!(outputs(&first), local_outputs(tmp.path(), &run, 40), "byte-identical to a local build");
+
+    // A clean checkout: everything from the remote cache, nothing executed.
+    let second = tmp.path().join("second");
+    checkout(&second, 40, 10);
+    let (_, summary) = finished(&second, build_command(&second, &run, &server, "always").output().unwrap());
+    assert_eq!(states(&summary), ["hit"], "{summary}");
+    assert_eq!(outputs(&second), outputs(&first));
+}
+
+/// Waits until one of `workers` runs an action; its index.
+fn busy_worker(workers: &[Worker], build: &mut Child) -> usize {
+    let started = Instant::now();
+    loop {
+        if let Some(i) = workers.iter().position(Worker::busy) {
+            return i;
+        }
+        assert!(build.try_wait().unwrap().is_none(), "the build ended before any action ran");
+        assert!(started.elapsed() < Duration::from_secs(120), "no worker took the action");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_worker_killed_mid_action_still_ends_in_a_complete_build() {
+    let server = reapi_url();
+    service(&server);
+    let (tmp, run) = (tempfile::tempdir().unwrap(), run_id());
+    let mut workers = two_workers(&server, tmp.path(), &run);
+    let dir = tmp.path().join("project");
+    // One action of 300 components: long enough to be killed while it runs.
+    checkout(&dir, 300, 300);
+    let mut build = build_command(&dir, &run, &server, "always").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let victim = busy_worker(&workers, &mut build);
+    workers[victim].child.kill().unwrap();
+    let (_, summary) = finished(&dir, build.wait_with_output().unwrap());
+    assert_eq!(summary["totals"]["components"], 300);
+    assert_eq!(outputs(&dir), local_outputs(tmp.path(), &run, 300));
+}
+
+#[test]
+fn a_server_gone_mid_build_falls_back_to_local_work() {
+    let server = reapi_url();
+    service(&server);
+    let (tmp, run) = (tempfile::tempdir().unwrap(), run_id());
+    // The workers reach BuildGrid directly; the build goes through a proxy that dies.
+    let workers = two_workers(&server, tmp.path(), &run);
+    let proxy = CuttableProxy::start(server.trim_start_matches("grpc://").to_string());
+    let dir = tmp.path().join("project");
+    checkout(&dir, 300, 300);
+    let endpoint = format!("grpc://127.0.0.1:{}", proxy.port);
+    let mut build = build_command(&dir, &run, &endpoint, "always").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    busy_worker(&workers, &mut build);
+    proxy.cut();
+    let (stderr, summary) = finished(&dir, build.wait_with_output().unwrap());
+    assert!(stderr.contains("compiling them here") || stderr.contains("compiling here"), "{stderr}");
+    assert_eq!(states(&summary), ["miss"], "{summary}");
+    assert_eq!(outputs(&dir), local_outputs(tmp.path(), &run, 300));
+}
