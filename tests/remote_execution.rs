@@ -35,9 +35,11 @@ impl Worker {
         Self { child, work_dir }
     }
 
-    /// Whether an action is running here: it has a folder under the work dir.
+    /// Whether an action is running here: it has a folder under the work dir (the hidden
+    /// one is the worker's input cache).
     fn busy(&self) -> bool {
-        fs::read_dir(&self.work_dir).is_ok_and(|mut entries| entries.next().is_some())
+        fs::read_dir(&self.work_dir)
+            .is_ok_and(|entries| entries.flatten().any(|entry| !entry.file_name().to_string_lossy().starts_with('.')))
     }
 }
 

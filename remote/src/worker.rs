@@ -77,7 +77,8 @@ pub async fn run_worker(
         .map_err(|source| RemoteError::Io { what: format!("cannot create {}", options.work_dir.display()), source })?;
     let client = ReapiClient::connect(endpoint, &options.options).await?;
     let isolation = if options.isolate_network { NetworkIsolation::probe().await } else { NetworkIsolation::None };
-    let worker = Arc::new(Worker { client, work_dir: options.work_dir, isolation });
+    let inputs = InputCache::open(&options.work_dir)?;
+    let worker = Arc::new(Worker { client, work_dir: options.work_dir, isolation, inputs });
     let (stop, stopping) = watch::channel(false);
     let mut slots = JoinSet::new();
     for slot in 0..options.capacity.max(1) {
@@ -158,6 +159,57 @@ struct Worker {
     client: ReapiClient,
     work_dir: PathBuf,
     isolation: NetworkIsolation,
+    inputs: InputCache,
+}
+
+/// Input files this worker fetched before, by digest: consecutive actions of one build share
+/// most inputs (the sources, the `eghact` binary), which are then copied locally instead of
+/// fetched again. Emptied when the worker starts; bounded by size (past it, nothing more is
+/// kept); entries are written whole and renamed, so a reader never sees half a file.
+struct InputCache {
+    dir: PathBuf,
+    kept: std::sync::atomic::AtomicU64,
+}
+
+/// Bytes of inputs a worker keeps.
+const INPUT_CACHE_BYTES: u64 = 2 << 30;
+
+impl InputCache {
+    /// A hidden folder of the work folder, so that it is on the same disk as the actions.
+    fn open(work_dir: &Path) -> Result<Self, RemoteError> {
+        let dir = work_dir.join(".inputs");
+        let error = |source| RemoteError::Io { what: format!("cannot prepare {}", dir.display()), source };
+        match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(error(e)),
+            _ => {}
+        }
+        std::fs::create_dir_all(&dir).map_err(error)?;
+        Ok(Self { dir, kept: std::sync::atomic::AtomicU64::new(0) })
+    }
+
+    fn path(&self, digest: &Digest) -> PathBuf {
+        self.dir.join(format!("{}-{}", digest.hash, digest.size_bytes))
+    }
+
+    /// Copies a kept input to `to`; false when it is not kept.
+    async fn copy_to(&self, digest: &Digest, to: &Path) -> bool {
+        tokio::fs::copy(self.path(digest), to).await.is_ok()
+    }
+
+    /// Keeps `data` (already verified against `digest`) while there is room.
+    async fn keep(&self, digest: &Digest, data: &[u8]) {
+        let size = data.len() as u64;
+        let kept = self.kept.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
+        if kept + size > INPUT_CACHE_BYTES {
+            self.kept.fetch_sub(size, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+        let path = self.path(digest);
+        let temporary = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4()));
+        if tokio::fs::write(&temporary, data).await.is_err() || tokio::fs::rename(&temporary, &path).await.is_err() {
+            let _ = tokio::fs::remove_file(&temporary).await;
+        }
+    }
 }
 
 /// How an UpdateBotSession round ended.
@@ -569,7 +621,22 @@ impl Worker {
             }
             places.push((path, executable));
         }
-        for chunk in chunks(digests, |digest| usize::try_from(digest.size_bytes).unwrap_or(usize::MAX)) {
+        // Inputs fetched for an earlier action are copied from the worker's cache.
+        let mut to_fetch = Vec::new();
+        for digest in digests {
+            let places = by_digest.get(&digest.hash).map(Vec::as_slice).unwrap_or_default();
+            let mut copied = true;
+            for (path, executable) in places {
+                copied = copied && digest.size_bytes > 0 && self.inputs.copy_to(&digest, path).await;
+                if copied && *executable {
+                    set_executable(path).await?;
+                }
+            }
+            if !copied {
+                to_fetch.push(digest);
+            }
+        }
+        for chunk in chunks(to_fetch, |digest| usize::try_from(digest.size_bytes).unwrap_or(usize::MAX)) {
             let wanted: Vec<Digest> = chunk.iter().filter(|digest| digest.size_bytes > 0).cloned().collect();
             let found = self.client.read(&wanted).await.map_err(LeaseFailure::remote)?;
             for digest in chunk {
@@ -578,13 +645,13 @@ impl Worker {
                     None if digest.size_bytes == 0 => &[],
                     None => return Err(missing("an input file", &digest)),
                 };
+                if !data.is_empty() {
+                    self.inputs.keep(&digest, data).await;
+                }
                 for (path, executable) in by_digest.get(&digest.hash).into_iter().flatten() {
                     tokio::fs::write(path, data).await.map_err(|e| LeaseFailure::io(format!("write {}", path.display()), e))?;
                     if *executable {
-                        let permissions = std::fs::Permissions::from_mode(0o755);
-                        tokio::fs::set_permissions(path, permissions)
-                            .await
-                            .map_err(|e| LeaseFailure::io(format!("chmod {}", path.display()), e))?;
+                        set_executable(path).await?;
                     }
                 }
             }
@@ -1014,6 +1081,12 @@ fn chunks<T>(items: Vec<T>, size: impl Fn(&T) -> usize) -> Vec<Vec<T>> {
     chunks
 }
 
+async fn set_executable(path: &Path) -> Result<(), LeaseFailure> {
+    tokio::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .await
+        .map_err(|e| LeaseFailure::io(format!("chmod {}", path.display()), e))
+}
+
 fn action_timeout(action: &Action) -> Option<Duration> {
     let timeout = action.timeout.as_ref()?;
     let seconds = u64::try_from(timeout.seconds).ok()?;
@@ -1079,6 +1152,26 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn inputs_kept_by_one_action_are_copied_for_the_next_and_a_restart_forgets_them() {
+        let work = tempfile::tempdir().unwrap();
+        let cache = InputCache::open(work.path()).unwrap();
+        let data = b"the eghact binary";
+        let digest = DigestFunction::Sha256.digest(data);
+        let to = work.path().join("action-1/eghact");
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        assert!(!cache.copy_to(&digest, &to).await);
+        cache.keep(&digest, data).await;
+        assert!(cache.copy_to(&digest, &to).await);
+        assert_eq!(std::fs::read(&to).unwrap(), data);
+        // The copy is the action's own: changing it leaves the kept one as it was.
+        std::fs::write(&to, b"changed").unwrap();
+        assert!(cache.copy_to(&digest, &work.path().join("action-1/again")).await);
+        assert_eq!(std::fs::read(work.path().join("action-1/again")).unwrap(), data);
+        let restarted = InputCache::open(work.path()).unwrap();
+        assert!(!restarted.copy_to(&digest, &to).await);
+    }
 
     #[test]
     fn names_and_paths_from_the_server_cannot_leave_the_root() {

@@ -67,7 +67,12 @@ impl TestWorker {
         let started = Instant::now();
         tokio::task::block_in_place(|| self.stop()).unwrap().expect("the worker ends without an error");
         let took = started.elapsed();
-        let left: Vec<_> = std::fs::read_dir(self.dir.path().join("work")).unwrap().collect();
+        let left: Vec<_> = std::fs::read_dir(self.dir.path().join("work"))
+            .unwrap()
+            .flatten()
+            .map(|entry| entry.file_name())
+            .filter(|name| name != ".inputs")
+            .collect();
         assert!(left.is_empty(), "action directories are removed: {left:?}");
         took
     }
