@@ -118,20 +118,24 @@ impl RemoteExecutor {
         let mut result = OffloadResult::default();
         for outcome in futures_util::future::join_all(runs).await {
             match outcome {
-                Ok(entries) => result.entries.extend(entries),
+                Ok((entries, warning)) => {
+                    result.entries.extend(entries);
+                    result.warnings.extend(warning);
+                }
                 Err(warning) => result.warnings.push(warning),
             }
         }
         Ok(result)
     }
 
-    /// One batch's action through its stages; its entries, or the warning that sends it back.
+    /// One batch's action through its stages: its entries (with a warning when some are
+    /// missing), or the warning that sends it all back.
     async fn run_batch(
         &self,
         batch: &[(String, CacheKey)],
         action: &Digest,
         tracker: &Tracker<'_>,
-    ) -> Result<Vec<(CacheKey, CacheEntry)>, String> {
+    ) -> Result<(Vec<(CacheKey, CacheEntry)>, Option<String>), String> {
         let describe = |problem: String| {
             format!("remote batch of {} components ({}): {problem}; compiling them here", batch.len(), batch[0].0)
         };
@@ -201,7 +205,12 @@ impl RemoteExecutor {
                 Err(error) => return Err(describe(format!("entry {key}: {error}"))),
             }
         }
-        Ok(entries)
+        // The worker refused some (their keys differ there): its stderr says why.
+        let warning = match batch.len() - entries.len() {
+            0 => None,
+            missing => Some(describe(format!("{missing} came back without output: {}", self.stderr(&result).await.trim()))),
+        };
+        Ok((entries, warning))
     }
 
     /// The worker's standard error, for a warning (shortened).
