@@ -9,10 +9,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use eghact_engine::assets::ImageProcessor;
-use eghact_engine::build::offload::{OffloadMode, batch_options, batch_output_path};
+use eghact_engine::build::offload::{OffloadMode, run_compile_batch};
 use eghact_engine::build::watch::SourceWatcher;
-use eghact_engine::build::{BuildEvent, BuildOptions, BuildReport, Builder, CacheState};
-use eghact_engine::cache::{CacheConfig, CacheKey, DiskCache};
+use eghact_engine::build::{BuildEvent, BuildOptions, BuildReport, Builder, CacheState, compiler_version};
+use eghact_engine::cache::{CacheConfig, DiskCache};
 use eghact_engine::diagnostics::{LineIndex, render};
 use eghact_engine::project::Project;
 
@@ -195,7 +195,7 @@ fn run() -> anyhow::Result<ExitCode> {
             let mode = BuildMode { write: false, json, watch: false, gpu, remote_endpoint, remote: Some(OffloadMode::Never) };
             build(open(&dir)?, mode, None)
         }
-        Command::CompileBatch { project, out, items } => compile_batch(open(&project)?, &out, &items),
+        Command::CompileBatch { project, out, items } => compile_batch(&project, &out, &items),
         Command::Remote { action: RemoteAction::Worker { server, capacity, instance, bot_id, work_dir, allow_network } } => {
             let endpoint = eghact_remote::Endpoint::parse(&server)?
                 .with_instance(instance)
@@ -297,30 +297,11 @@ fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::R
     }
 }
 
-/// `eghact compile-batch`: compiles the items with this binary and writes each entry to
-/// `out/KEY`. A component that cannot be compiled under its key is reported on stderr and
-/// left out, so that the asking build compiles it itself; the exit code says only whether
-/// the command could run.
-fn compile_batch(project: Project, out: &Path, items: &[String]) -> anyhow::Result<ExitCode> {
-    let items = items
-        .iter()
-        .map(|item| {
-            let (path, key) = item.rsplit_once('=').context("an item is PATH=KEY")?;
-            let key = CacheKey::from_hex(key).with_context(|| format!("{key:?} is not a cache key"))?;
-            Ok((path.to_string(), key))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut builder = Builder::open(project, batch_options(compiler_version()));
-    builder.load()?;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    for output in builder.compile_batch(&items)? {
-        match output.result {
-            Ok((key, entry)) => {
-                let path = batch_output_path(out, &key);
-                std::fs::write(&path, entry.encode()?).with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            Err(reason) => eprintln!("{}: {reason}", output.path),
-        }
+/// `eghact compile-batch`: the engine's batch mode; the exit code says only whether the
+/// command could run, refusals go to stderr for the asking build.
+fn compile_batch(project: &Path, out: &Path, items: &[String]) -> anyhow::Result<ExitCode> {
+    for refused in run_compile_batch(project, out, items, compiler_version())? {
+        eprintln!("{refused}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -361,16 +342,6 @@ fn build_once(builder: &mut Builder, json: bool, summary: Option<&Path>) -> anyh
         print_report(builder, &report);
     }
     Ok(report)
-}
-
-/// The package version and a hash of this executable, so that a rebuilt compiler never
-/// reuses entries of another one.
-fn compiler_version() -> String {
-    let hash = std::env::current_exe().ok().and_then(|exe| std::fs::read(exe).ok()).map(|bytes| blake3::hash(&bytes));
-    match hash {
-        Some(hash) => format!("{}+{}", env!("CARGO_PKG_VERSION"), &hash.to_hex()[..16]),
-        None => env!("CARGO_PKG_VERSION").to_string(),
-    }
 }
 
 fn source_of(builder: &Builder, path: &str) -> String {

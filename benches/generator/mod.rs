@@ -67,7 +67,7 @@ impl Rng {
 
     /// Uniform in `0..n` (`n > 0`).
     fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Uniform in `lo..=hi`.
@@ -285,10 +285,10 @@ impl Component {
         // Every component has `label` and `start` props, so a parent can always pass both.
         let child_props = "label=\"{label} / sub\" start={count}";
         let mut children = self.children.iter().map(|&c| &comps[c]);
-        if self.child_in_if {
-            if let Some(child) = children.next() {
-                writeln!(m, "    <{} {} />", child.name, child_props).unwrap();
-            }
+        if self.child_in_if
+            && let Some(child) = children.next()
+        {
+            writeln!(m, "    <{} {} />", child.name, child_props).unwrap();
         }
         writeln!(m, "  {{:else}}").unwrap();
         writeln!(m, "    <p class=\"muted\">Only {{count}} so far</p>").unwrap();

@@ -1,6 +1,6 @@
 //! Builds that send misses to an `Offloader`. The offloader here does what a remote worker
-//! does, in process: it writes the job's files into a fresh folder and runs
-//! `Builder::compile_batch` there, so the engine's side (policy, key checks, fallbacks,
+//! does, in process: it writes the job's files into a fresh folder and runs the
+//! `compile-batch` command there (`run_compile_batch`), so the engine's side (policy, key checks, fallbacks,
 //! events, byte-identical outputs) is tested without a server; `tests/remote_execution.rs` at
 //! the root runs the same through BuildGrid.
 
@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use common::snippet_files;
 use eghact_engine::build::offload::{
-    Offload, OffloadJob, OffloadMode, OffloadPolicy, OffloadResult, Offloader, RemoteProgress, batch_options,
+    BatchError, Offload, OffloadJob, OffloadMode, OffloadPolicy, OffloadResult, Offloader, RemoteProgress, batch_options,
+    batch_output_path, run_compile_batch,
 };
 use eghact_engine::build::{BuildEvent, BuildOptions, BuildReport, Builder, CacheState};
 use eghact_engine::cache::{CacheEntry, CacheKey};
@@ -84,16 +85,18 @@ impl Offloader for InProcess {
         let mut progress = RemoteProgress { actions, queued: actions, ..RemoteProgress::default() };
         on_progress(progress);
         let mut result = OffloadResult::default();
-        for batch in &job.batches {
+        for (index, batch) in job.batches.iter().enumerate() {
             progress.queued -= 1;
             progress.executing += 1;
             on_progress(progress);
-            let mut builder = Builder::open(Project::open(worker.path()).unwrap(), batch_options("test".into()));
-            builder.load().unwrap();
-            for output in builder.compile_batch(batch).unwrap() {
-                let (key, entry) = output.result.unwrap();
-                let key = if self.behaviour == Behaviour::WrongKeys { CacheKey::from([7; 32]) } else { key };
-                result.entries.push((key, CacheEntry::decode(&entry.encode().unwrap()).unwrap()));
+            let out = worker.path().join(format!(".out-{index}"));
+            let items: Vec<String> = batch.iter().map(|(path, key)| format!("{path}={key}")).collect();
+            let refused = run_compile_batch(worker.path(), &out, &items, "test".into()).unwrap();
+            assert!(refused.is_empty(), "{refused:?}");
+            for (_, key) in batch {
+                let entry = CacheEntry::decode(&fs::read(batch_output_path(&out, key)).unwrap()).unwrap();
+                let key = if self.behaviour == Behaviour::WrongKeys { CacheKey::from([7; 32]) } else { *key };
+                result.entries.push((key, entry));
             }
             progress.executing -= 1;
             progress.done += 1;
@@ -236,4 +239,22 @@ fn a_batch_refuses_a_key_it_does_not_compute() {
     assert_eq!(errors[0].0, "src/Nope.egh");
     assert!(errors[0].1.contains("not a component"));
     assert!(errors[1].1.contains("the inputs differ"), "{errors:?}");
+}
+
+#[test]
+fn the_batch_command_names_its_refusals_and_rejects_malformed_items() {
+    let dir = checkout();
+    let out = dir.path().join("out");
+    let wrong = CacheKey::from([1; 32]);
+    let items = [format!("src/Card.egh={wrong}"), format!("src/Nope.egh={wrong}")];
+    let refused = run_compile_batch(dir.path(), &out, &items, "test".into()).unwrap();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused.iter().any(|r| r.starts_with("src/Card.egh: key ") && r.ends_with("the inputs differ")), "{refused:?}");
+    assert!(refused.iter().any(|r| r.starts_with("src/Nope.egh: not a component")), "{refused:?}");
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 0, "nothing written under a key it does not compute");
+
+    let malformed = run_compile_batch(dir.path(), &out, &["src/Card.egh".into()], "test".into());
+    assert!(matches!(malformed, Err(BatchError::Item(_))), "{malformed:?}");
+    let malformed = run_compile_batch(dir.path(), &out, &["src/Card.egh=beef".into()], "test".into());
+    assert!(matches!(malformed, Err(BatchError::Key(_))), "{malformed:?}");
 }

@@ -25,14 +25,18 @@ mod symbols;
 mod transport;
 mod workspace_symbols;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use eghact_engine::build::compiler_version;
+use eghact_engine::build::offload::run_compile_batch;
 use tower_lsp_server::{LspService, Server};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [flag] if flag == "--stdio" => {}
+        [mode, rest @ ..] if mode == "compile-batch" => return compile_batch(rest),
         [flag] if flag == "--version" => {
             println!("eghact-lsp {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
@@ -65,4 +69,41 @@ fn main() -> ExitCode {
     // thread) must not keep the process alive after `exit`.
     runtime.shutdown_background();
     ExitCode::SUCCESS
+}
+
+/// `eghact-lsp compile-batch --out DIR [--project DIR] PATH=KEY...`, left out of the usage line:
+/// the command of the remote actions of this server's builds, which upload this executable as
+/// their compiler (`eghact compile-batch` is the same engine call). Its keys match the server's
+/// because both use the engine's `compiler_version` of the same bytes.
+fn compile_batch(args: &[String]) -> ExitCode {
+    let usage = || {
+        eprintln!("usage: eghact-lsp compile-batch --out DIR [--project DIR] PATH=KEY...");
+        ExitCode::from(2)
+    };
+    let (mut out, mut project, mut items) = (None, Some(PathBuf::from(".")), Vec::new());
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--out" => out = args.next().map(PathBuf::from),
+            "--project" => project = args.next().map(PathBuf::from),
+            flag if flag.starts_with('-') => return usage(),
+            item => items.push(item.to_string()),
+        }
+    }
+    let (Some(out), Some(project)) = (out, project) else { return usage() };
+    if items.is_empty() {
+        return usage();
+    }
+    match run_compile_batch(&project, &out, &items, compiler_version()) {
+        Ok(refused) => {
+            for refusal in refused {
+                eprintln!("{refusal}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
 }

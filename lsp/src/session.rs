@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use eghact_engine::assets::ImageProcessor;
 use eghact_engine::build::offload::OffloadMode;
-use eghact_engine::build::{BuildOptions, Builder, FileChange, Host};
+use eghact_engine::build::{BuildOptions, Builder, FileChange, Host, compiler_version};
 use eghact_engine::db::{Database, SourceFile, Workspace};
 use eghact_engine::project::{Project, slash_path};
 use eghact_gpu::{Backend, ImagePipeline};
@@ -143,8 +143,8 @@ pub fn open_builder(root: &Path, gpu: Option<Backend>) -> Result<Builder, String
     let write = gpu.is_some();
     // The pipeline creates its GPU device with the first batch of images, not here.
     let image_processor = gpu.map(|backend| Arc::new(ImagePipeline::new(backend)) as Arc<dyn ImageProcessor>);
-    let options =
-        BuildOptions { compiler_version: env!("CARGO_PKG_VERSION").into(), write, memory_cache: write, image_processor };
+    // The same version as this executable's `compile-batch`, which remote workers run.
+    let options = BuildOptions { compiler_version: compiler_version(), write, memory_cache: write, image_processor };
     let mut builder = Builder::open(project, options);
     // Saves rebuild often; the build record is written at shutdown.
     builder.defer_save(true);

@@ -1,10 +1,19 @@
 //! End-to-end: the server under abuse (broken JSON, unknown methods, files it does not know,
 //! a 10 MB file, hundreds of edits sent without waiting, a request that panics), start-up
-//! indexing, builds on request, and its own watcher of files changed outside the editor.
+//! indexing, builds on request, and its own watcher of files changed outside the editor;
+//! builds on the remote cache and on remote workers (BuildGrid, from
+//! `scripts/remote-cluster/up.sh`).
 
 mod common;
+#[path = "../../benches/generator/mod.rs"]
+mod generator;
+#[path = "../../remote/tests/common/mod.rs"]
+mod remote_common;
+
+use std::time::{Duration, Instant, SystemTime};
 
 use common::{Client, codes, project, uri};
+use remote_common::{TestWorker, reapi_url, service};
 use serde_json::{Value, json};
 
 const APP: &str = "<script lang=\"ts\">\n  import Badge from './Badge.egh';\n  let count = 0;\n</script>\n<template>\n  <button @click=\"count += 1\">{count}</button>\n  <Badge n={count} />\n</template>\n";
@@ -276,4 +285,93 @@ fn builds_use_the_remote_cache_the_editor_names() {
     assert_eq!(local["files"], 2, "{local}");
     assert!(third_root.join("dist/Badge.js").is_file());
     assert!(logged.iter().any(|m| m.contains("unavailable") && m.contains("building locally")), "{logged:?}");
+}
+
+/// Sends a request and answers its result with every message that came before it, in order;
+/// fails the test once `deadline` has passed.
+fn request_watching(client: &mut Client, method: &str, params: Value, deadline: Instant) -> (Value, Vec<Value>) {
+    let id = client.send_request(method, params);
+    let mut before = Vec::new();
+    loop {
+        assert!(Instant::now() < deadline, "{method} ran past its time limit; messages so far: {before:#?}");
+        let message = client.next();
+        if message["id"] == id && message.get("method").is_none() {
+            assert!(message.get("error").is_none(), "{method} failed: {message}");
+            return (message["result"].clone(), before);
+        }
+        before.push(message);
+    }
+}
+
+/// The params of the notifications `method` among `messages`.
+fn params_of(messages: &[Value], method: &str) -> Vec<Value> {
+    messages.iter().filter(|m| m["method"] == method).map(|m| m["params"].clone()).collect()
+}
+
+#[test]
+fn a_workspace_build_compiles_on_remote_workers_and_an_edit_builds_here() {
+    let server = reapi_url();
+    service(&server);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    // Keys no earlier run computed (the run id is a key input, and reaches the actions as their
+    // environment), and bot ids no other run uses (BuildGrid keeps bots by name).
+    let run = format!("{}-{}", std::process::id(), SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos());
+    let _workers = [TestWorker::start(&format!("lsp-{run}-a"), 1), TestWorker::start(&format!("lsp-{run}-b"), 1)];
+    let mut files = generator::generate(30, generator::Flavor::Egh, 5);
+    let config = "[cache]\nenv = [\"EGHACT_TEST_RUN\"]\n[remote]\nmin_components = 0\nbatch_size = 10\nqueue_timeout_secs = 60\n";
+    files.push(("eghact.toml".into(), config.into()));
+    let (_dir, root) = project(&files.iter().map(|(path, text)| (path.as_str(), text.as_str())).collect::<Vec<_>>());
+
+    let mut client = Client::start_with_env(&[("EGHACT_TEST_RUN", &run)]);
+    // Uploading the server's executable and waiting for workers leave minutes without a message.
+    client.patience = Duration::from_secs(120);
+    let settings = json!({ "remote": { "endpoint": server, "mode": "always" } });
+    client.initialize_with_options(&root, json!({ "window": { "workDoneProgress": true } }), settings);
+
+    // A workspace build: every component compiled by the workers running this server's own
+    // executable (`eghact-lsp compile-batch`), in three actions of ten.
+    let (summary, before) = request_watching(&mut client, "eghact/buildWorkspace", Value::Null, deadline);
+    let started = params_of(&before, "eghact/buildStarted");
+    assert_eq!(started, [json!({ "total": 30, "remote": true })], "{summary}");
+    let remote: Vec<Value> =
+        params_of(&before, "eghact/buildProgress").into_iter().filter_map(|p| p.get("remote").cloned()).collect();
+    let done: Vec<u64> = remote.iter().map(|r| r["done"].as_u64().unwrap()).collect();
+    assert!(done.windows(2).all(|pair| pair[0] <= pair[1]), "done went back: {remote:?}");
+    assert!(remote.iter().all(|r| r["actions"] == 3), "{remote:?}");
+    assert_eq!(remote.last().map(|r| (r["done"].clone(), r["actions"].clone())), Some((json!(3), json!(3))), "{remote:?}");
+    let reported = params_of(&before, "$/progress").into_iter().filter(|p| p["value"]["kind"] == "report");
+    assert!(reported.into_iter().any(|p| p["value"]["message"].as_str().is_some_and(|m| m.starts_with("remote: "))));
+    let warnings: Vec<Value> = params_of(&before, "window/logMessage").into_iter().filter(|p| p["type"] == 2).collect();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        (summary["remote"].as_u64(), summary["compiled"].as_u64(), summary["errors"].as_u64()),
+        (Some(30), Some(0), Some(0)),
+        "{summary}"
+    );
+    client.pending.extend(before);
+    assert_eq!(client.notification("eghact/buildCompleted"), summary);
+    for (path, _) in files.iter().filter(|(path, _)| path.ends_with(".egh")) {
+        let output = root.join(path.replace("src/", "dist/").replace(".egh", ".js"));
+        assert!(output.is_file(), "{} was not written", output.display());
+    }
+
+    // An edit and a build of its file: compiled here, without a word about remote work.
+    client.pending.clear();
+    let (last, text) = files.iter().rfind(|(path, _)| path.ends_with(".egh")).unwrap();
+    let edited = uri(&root.join(last));
+    client.open(&edited, text);
+    let change = json!({ "textDocument": { "uri": edited, "version": 2 }, "contentChanges": [{ "text": format!("{text}\n") }] });
+    client.notify("textDocument/didChange", change);
+    let (summary, before) = request_watching(&mut client, "eghact/buildFile", json!({ "uri": edited }), deadline);
+    let started = params_of(&before, "eghact/buildStarted");
+    assert!(started.len() == 1 && started[0]["remote"] == false, "{started:?}");
+    let remote: Vec<Value> =
+        params_of(&before, "eghact/buildProgress").into_iter().filter(|p| p.get("remote").is_some()).collect();
+    assert!(remote.is_empty(), "{remote:?}");
+    assert_eq!(
+        (summary["remote"].as_u64(), summary["compiled"].as_u64(), summary["errors"].as_u64()),
+        (Some(0), Some(1), Some(0)),
+        "{summary}"
+    );
+    assert!(client.exit().success());
 }

@@ -1,7 +1,8 @@
 //! [`RemoteExecutor`]: the engine's `Offloader` over REAPI Execute. A build's misses become
 //! Actions, one per batch, that all share one input root: the project's text files, its
-//! `eghact.toml` and this `eghact` binary, so workers need nothing installed and the root is
-//! uploaded once. Each Action's command runs `eghact compile-batch` on its batch, with the keys
+//! `eghact.toml` and the running executable (`eghact`, or `eghact-lsp` for an editor's builds:
+//! both have the engine's `compile-batch` mode), so workers need nothing installed and the root
+//! is uploaded once. Each Action's command runs its `compile-batch` on its batch, with the keys
 //! the build computed; the worker's binary refuses a component whose key differs there, and
 //! writes each entry to `out/<key>`. Entries come back verified by digest (the CAS read) and by
 //! their own checksum (the entry format).

@@ -12,13 +12,11 @@ use bazel_remote_apis::build::bazel::remote::execution::v2::{
     Action, ActionResult, Command, Digest, Directory, FileNode, Tree, command::EnvironmentVariable,
 };
 use bazel_remote_apis::google::protobuf::Duration as ProtoDuration;
-use common::{CuttableProxy, reapi_url, service, unique_bytes};
+use common::{CuttableProxy, TestWorker, reapi_url, service, unique_bytes};
 use eghact_remote::execute::Stage;
 use eghact_remote::reapi::ReapiClient;
-use eghact_remote::worker::{WorkerOptions, run_worker};
 use eghact_remote::{Endpoint, RemoteError, RemoteOptions};
 use prost::Message as _;
-use tokio::sync::oneshot;
 
 const TEST_LIMIT: Duration = Duration::from_secs(120);
 const EXECUTE_LIMIT: Duration = Duration::from_secs(60);
@@ -26,62 +24,6 @@ const EXECUTE_LIMIT: Duration = Duration::from_secs(60);
 /// Fails the test instead of hanging it.
 async fn bounded<T>(test: impl Future<Output = T>) -> T {
     tokio::time::timeout(TEST_LIMIT, test).await.expect("the test ran past its time limit")
-}
-
-/// A worker on a thread and runtime of its own, so that it is shut down properly (BOT_TERMINATING)
-/// even when its test panics: a session left open would be given other tests' work until it expires.
-struct TestWorker {
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<Result<(), RemoteError>>>,
-    dir: tempfile::TempDir,
-}
-
-impl TestWorker {
-    fn start(name: &str, capacity: usize) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let options = WorkerOptions {
-            bot_id: format!("eghact-test-{name}"),
-            capacity,
-            work_dir: dir.path().join("work"),
-            isolate_network: true,
-            options: RemoteOptions::default(),
-        };
-        let endpoint = service(&reapi_url());
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            runtime.block_on(run_worker(&endpoint, options, async {
-                let _ = stopped.await;
-            }))
-        });
-        Self { stop: Some(stop), thread: Some(thread), dir }
-    }
-
-    fn stop(&mut self) -> Option<Result<(), RemoteError>> {
-        let _ = self.stop.take()?.send(());
-        Some(self.thread.take()?.join().expect("the worker thread does not panic"))
-    }
-
-    /// Stops the worker; how long it took to end.
-    fn shut_down(mut self) -> Duration {
-        let started = Instant::now();
-        tokio::task::block_in_place(|| self.stop()).unwrap().expect("the worker ends without an error");
-        let took = started.elapsed();
-        let left: Vec<_> = std::fs::read_dir(self.dir.path().join("work"))
-            .unwrap()
-            .flatten()
-            .map(|entry| entry.file_name())
-            .filter(|name| name != ".inputs")
-            .collect();
-        assert!(left.is_empty(), "action directories are removed: {left:?}");
-        took
-    }
-}
-
-impl Drop for TestWorker {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 async fn client() -> ReapiClient {

@@ -10,16 +10,16 @@
 //! - The engine knows nothing of the protocol; the offloader knows nothing of components.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{BuildEvent, BuildOptions, Builder, Handles, Imported, Plan, entry_diagnostics, run};
-use crate::cache::{CacheEntry, CacheKey};
+use crate::cache::{CacheEntry, CacheError, CacheKey};
 use crate::db;
-use crate::project::{CONFIG_FILE, ProjectError};
+use crate::project::{CONFIG_FILE, Project, ProjectError};
 
 /// Where the compiles of a build may run (`--remote`, `[remote] execute`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,8 +175,58 @@ pub fn batch_options(compiler_version: String) -> BuildOptions {
 }
 
 /// The file of an entry in `compile-batch`'s output folder.
-pub fn batch_output_path(out: &Path, key: &CacheKey) -> std::path::PathBuf {
+pub fn batch_output_path(out: &Path, key: &CacheKey) -> PathBuf {
     out.join(key.to_string())
+}
+
+/// Why `compile-batch` could not run at all. A component it cannot compile under its key is
+/// no error: it is refused, and the asking build compiles it itself.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("{0:?} is not PATH=KEY")]
+    Item(String),
+    #[error("{0:?} is not a cache key")]
+    Key(String),
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+}
+
+/// The `compile-batch` mode of every executable that may be uploaded as the compiler of a
+/// remote action (`eghact`, `eghact-lsp`): compiles `items` (`PATH=KEY`, the path relative to
+/// the project root) of the project at `project_dir` and writes each entry to
+/// [`batch_output_path`] under `out`. Answers the refusals (`PATH: reason`), to print for the
+/// asking build's warnings. `compiler_version` must be the one the asking build's keys were
+/// computed with ([`super::compiler_version`] in the same executable), or every item is refused.
+pub fn run_compile_batch(
+    project_dir: &Path,
+    out: &Path,
+    items: &[String],
+    compiler_version: String,
+) -> Result<Vec<String>, BatchError> {
+    let items = items
+        .iter()
+        .map(|item| {
+            let (path, key) = item.rsplit_once('=').ok_or_else(|| BatchError::Item(item.clone()))?;
+            let key = CacheKey::from_hex(key).ok_or_else(|| BatchError::Key(key.to_string()))?;
+            Ok((path.to_string(), key))
+        })
+        .collect::<Result<Vec<_>, BatchError>>()?;
+    let mut builder = Builder::open(Project::open(project_dir)?, batch_options(compiler_version));
+    builder.load()?;
+    std::fs::create_dir_all(out).map_err(|source| ProjectError::Write { path: out.to_path_buf(), source })?;
+    let mut refused = Vec::new();
+    for output in builder.compile_batch(&items)? {
+        match output.result {
+            Ok((key, entry)) => {
+                let path = batch_output_path(out, &key);
+                std::fs::write(&path, entry.encode()?).map_err(|source| ProjectError::Write { path, source })?;
+            }
+            Err(reason) => refused.push(format!("{}: {reason}", output.path)),
+        }
+    }
+    Ok(refused)
 }
 
 impl Builder {

@@ -19,6 +19,8 @@ pub struct Client {
     pub pending: Vec<Value>,
     /// Methods of the requests the server sent (each answered with `null`).
     pub requests: Vec<String>,
+    /// How long [`Client::next`] waits for a message before it fails the test.
+    pub patience: Duration,
 }
 
 impl Client {
@@ -63,7 +65,7 @@ impl Client {
                 }
             }
         });
-        Self { child, stdin, messages, next_id: 1, pending: Vec::new(), requests: Vec::new() }
+        Self { child, stdin, messages, next_id: 1, pending: Vec::new(), requests: Vec::new(), patience: Duration::from_secs(20) }
     }
 
     /// `initialize` on `root` with the client `capabilities`, then `initialized`; answers the
@@ -96,11 +98,14 @@ impl Client {
         self.send_raw(&message.to_string());
     }
 
-    /// The next message from the server; its requests (`client/registerCapability`) are
+    /// The next message from the server (within `patience`); its requests (`client/registerCapability`) are
     /// answered as a client does.
     pub fn next(&mut self) -> Value {
         loop {
-            let message = self.messages.recv_timeout(Duration::from_secs(20)).expect("a message from the server within 20 s");
+            let message = self
+                .messages
+                .recv_timeout(self.patience)
+                .unwrap_or_else(|_| panic!("no message from the server within {:?}", self.patience));
             if message.get("method").is_some() && message.get("id").is_some() {
                 self.requests.push(message["method"].as_str().unwrap_or("").to_string());
                 self.send(json!({ "jsonrpc": "2.0", "id": message["id"], "result": null }));

@@ -1,5 +1,7 @@
 //! The services these tests talk to, started by `scripts/remote-cluster/up.sh` (which
-//! `scripts/test.sh` runs): BuildGrid for REAPI, nginx with WebDAV PUT for the HTTP cache.
+//! `scripts/test.sh` runs): BuildGrid for REAPI, nginx with WebDAV PUT for the HTTP cache; and
+//! in-process workers for BuildGrid. Shared with the root package's and the language server's
+//! remote tests.
 
 #![allow(dead_code)] // each test file uses a part
 
@@ -7,9 +9,10 @@ use std::io::{Read as _, Write as _};
 use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use eghact_remote::{Endpoint, RemoteOptions, RetryPolicy};
+use eghact_remote::worker::{WorkerOptions, run_worker};
+use eghact_remote::{Endpoint, RemoteError, RemoteOptions, RetryPolicy};
 
 pub fn reapi_url() -> String {
     std::env::var("EGHACT_TEST_REAPI").unwrap_or_else(|_| "grpc://127.0.0.1:50071".into())
@@ -107,4 +110,60 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
         }
         let _ = to.shutdown(Shutdown::Both);
     });
+}
+
+/// A worker on a thread and runtime of its own, so that it is shut down properly (BOT_TERMINATING)
+/// even when its test panics: a session left open would be given other tests' work until it expires.
+pub struct TestWorker {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), RemoteError>>>,
+    dir: tempfile::TempDir,
+}
+
+impl TestWorker {
+    pub fn start(name: &str, capacity: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let options = WorkerOptions {
+            bot_id: format!("eghact-test-{name}"),
+            capacity,
+            work_dir: dir.path().join("work"),
+            isolate_network: true,
+            options: RemoteOptions::default(),
+        };
+        let endpoint = service(&reapi_url());
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            runtime.block_on(run_worker(&endpoint, options, async {
+                let _ = stopped.await;
+            }))
+        });
+        Self { stop: Some(stop), thread: Some(thread), dir }
+    }
+
+    pub fn stop(&mut self) -> Option<Result<(), RemoteError>> {
+        let _ = self.stop.take()?.send(());
+        Some(self.thread.take()?.join().expect("the worker thread does not panic"))
+    }
+
+    /// Stops the worker; how long it took to end.
+    pub fn shut_down(mut self) -> Duration {
+        let started = Instant::now();
+        tokio::task::block_in_place(|| self.stop()).unwrap().expect("the worker ends without an error");
+        let took = started.elapsed();
+        let left: Vec<_> = std::fs::read_dir(self.dir.path().join("work"))
+            .unwrap()
+            .flatten()
+            .map(|entry| entry.file_name())
+            .filter(|name| name != ".inputs")
+            .collect();
+        assert!(left.is_empty(), "action directories are removed: {left:?}");
+        took
+    }
+}
+
+impl Drop for TestWorker {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
