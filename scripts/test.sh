@@ -30,7 +30,7 @@ if ! command -v nvim >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq neovim >/dev/null
 fi
 
-echo "==> remote-cache test services (PostgreSQL, BuildGrid, nginx on loopback)"
+echo "==> remote-cache test services (PostgreSQL, BuildGrid, nginx, a BuildGrid with TLS and tokens, on loopback)"
 scripts/remote-cluster/up.sh
 trap 'scripts/remote-cluster/down.sh' EXIT
 

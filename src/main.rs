@@ -118,7 +118,8 @@ enum RemoteAction {
     /// Run actions for a REAPI server's Bots service (BuildGrid's Remote Workers API) until
     /// interrupted: any command, each in a fresh folder, without network where the system allows.
     Worker {
-        /// The server: grpc:// or grpcs://. A bearer token is read from EGHACT_REMOTE_TOKEN.
+        /// The server: grpc:// or grpcs://. A bearer token is read from EGHACT_REMOTE_TOKEN, a PEM CA
+        /// bundle for a private CA from EGHACT_REMOTE_CA.
         #[arg(long, value_name = "URL")]
         server: String,
         /// Actions run at once.
@@ -199,7 +200,8 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Remote { action: RemoteAction::Worker { server, capacity, instance, bot_id, work_dir, allow_network } } => {
             let endpoint = eghact_remote::Endpoint::parse(&server)?
                 .with_instance(instance)
-                .with_token(std::env::var("EGHACT_REMOTE_TOKEN").ok());
+                .with_token(std::env::var("EGHACT_REMOTE_TOKEN").ok())
+                .with_ca(eghact_remote::ca_from_env());
             let bot_id = bot_id.unwrap_or_else(|| {
                 let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
                 if host.trim().is_empty() { "eghact-worker".into() } else { host.trim().to_string() }

@@ -1,13 +1,14 @@
 //! The remote cache end to end: the real `eghact` binary on two clean checkouts of one
 //! generated project, each with its own local cache, sharing a remote one (BuildGrid over REAPI,
-//! and nginx as a Bazel HTTP cache). Needs `scripts/remote-cluster/up.sh` (run by scripts/test.sh).
+//! and nginx as a Bazel HTTP cache, and a BuildGrid behind TLS with a private CA and tokens).
+//! Needs `scripts/remote-cluster/up.sh` (run by scripts/test.sh).
 
 #[path = "../benches/generator/mod.rs"]
 mod generator;
 
 use std::fs;
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
@@ -21,6 +22,18 @@ fn reapi_url() -> String {
 
 fn http_url() -> String {
     std::env::var("EGHACT_TEST_HTTP_CACHE").unwrap_or_else(|_| "http://127.0.0.1:18071/cache".into())
+}
+
+fn secure_url() -> String {
+    std::env::var("EGHACT_TEST_SECURE_REAPI").unwrap_or_else(|_| "grpcs://127.0.0.1:50073".into())
+}
+
+/// A file up.sh made for the secure server: the test CA, the token.
+fn cluster_file(variable: &str, name: &str) -> PathBuf {
+    std::env::var_os(variable).map(PathBuf::from).unwrap_or_else(|| {
+        let root = std::env::var_os("EGHACT_CLUSTER_DIR").unwrap_or_else(|| "/tmp/eghact-remote-cluster".into());
+        PathBuf::from(root).join("secure").join(name)
+    })
 }
 
 fn require_service(url: &str) {
@@ -52,7 +65,10 @@ fn build(dir: &Path, run: &str, args: &[&str], env: &[(&str, &str)]) -> (Output,
     let summary = dir.join("summary.json");
     let mut command = Command::new(env!("CARGO_BIN_EXE_eghact"));
     command.arg("build").arg(dir).arg("--summary").arg(&summary).args(args).env("EGHACT_TEST_RUN", run);
-    command.env_remove("EGHACT_REMOTE_ENDPOINT").envs(env.iter().copied());
+    for variable in ["EGHACT_REMOTE_ENDPOINT", "EGHACT_REMOTE_TOKEN", "EGHACT_REMOTE_CA"] {
+        command.env_remove(variable);
+    }
+    command.envs(env.iter().copied());
     let output = command.output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     (output, serde_json::from_slice(&fs::read(summary).unwrap()).unwrap())
@@ -118,6 +134,34 @@ fn a_second_checkout_builds_from_the_http_cache_with_all_hits() {
     // The first checkout names the cache in eghact.toml; the second through the variable.
     let config = format!("[remote]\nendpoint = \"{url}\"\n");
     second_checkout_hits_everything((&config, &[], &[]), ("", &[], &[("EGHACT_REMOTE_ENDPOINT", &url)]));
+}
+
+#[test]
+fn a_second_checkout_builds_from_a_tls_server_with_a_private_ca_and_a_token() {
+    let url = secure_url();
+    require_service(&url);
+    let ca = cluster_file("EGHACT_TEST_CA", "ca.pem").display().to_string();
+    let token = fs::read_to_string(cluster_file("EGHACT_TEST_TOKEN_FILE", "token")).unwrap().trim().to_string();
+    let env = [("EGHACT_REMOTE_CA", ca.as_str()), ("EGHACT_REMOTE_TOKEN", token.as_str())];
+    // The variable beats `[remote] ca_cert`, which names a file that does not exist.
+    let config = format!("[remote]\nendpoint = \"{url}\"\nca_cert = \"missing-ca.pem\"\n");
+    second_checkout_hits_everything(("", &["--remote-endpoint", &url], &env), (&config, &[], &env));
+}
+
+/// `[remote] ca_cert` is relative to the project; a file that is not there is one warning that
+/// names it (and never the token), and a local build.
+#[test]
+fn an_unreadable_ca_file_warns_once_and_the_build_completes_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    checkout(dir.path(), "[remote]\nca_cert = \"certs/missing.pem\"\n");
+    let env = [("EGHACT_REMOTE_TOKEN", "a-token-never-shown")];
+    let (output, summary) = build(dir.path(), &run_id(), &["--remote-endpoint", &secure_url()], &env);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("warning: remote cache").count(), 1, "{stderr}");
+    assert!(stderr.contains(&dir.path().join("certs/missing.pem").display().to_string()), "{stderr}");
+    assert!(!stderr.contains("a-token-never-shown"), "{stderr}");
+    assert_eq!(summary["totals"]["misses"], COMPONENTS);
+    assert!(summary["tiers"].as_array().unwrap().iter().all(|t| t["tier"] != "remote"));
 }
 
 #[test]

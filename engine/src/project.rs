@@ -79,6 +79,10 @@ pub struct RemoteSettings {
     /// The environment variable holding a bearer token (`EGHACT_REMOTE_TOKEN` by default), so
     /// that no secret is written into the project.
     pub token_env: Option<String>,
+    /// A PEM file of CA certificates, relative to the project root, that a `grpcs://` or
+    /// `https://` server's certificate may chain to besides the public roots (a private CA);
+    /// `EGHACT_REMOTE_CA` takes precedence.
+    pub ca_cert: Option<PathBuf>,
     /// Whether a REAPI server with workers compiles a build's misses: `auto` (when predicted
     /// faster, the default), `always` or `never`; `--remote` takes precedence.
     pub execute: OffloadMode,
@@ -98,6 +102,7 @@ impl Default for RemoteSettings {
             instance: None,
             upload: true,
             token_env: None,
+            ca_cert: None,
             execute: policy.mode,
             min_components: policy.min_components,
             batch_size: policy.batch_size,

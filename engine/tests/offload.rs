@@ -224,6 +224,8 @@ fn the_policy_keeps_small_builds_and_never_local() {
         let (report, _) = build(dir.path(), Some((offloader.clone(), policy)));
         assert!(report.files.iter().all(|f| f.cache == CacheState::Miss));
         assert!(offloader.jobs.lock().unwrap().is_empty());
+        // Looked up once before the policy was asked, and not again before compiling.
+        assert!(report.tiers.iter().all(|t| (t.hits, t.misses) == (0, 4)), "{:?}", report.tiers);
     }
 }
 

@@ -44,13 +44,23 @@ impl HttpCache {
     pub const DIGEST_FUNCTION: DigestFunction = DigestFunction::Sha256;
 
     pub fn new(endpoint: &Endpoint, options: &RemoteOptions) -> Result<Self, RemoteError> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.deadline)
             .pool_idle_timeout(Duration::from_secs(30))
-            .user_agent(format!("eghact/{} ({})", options.tool_version, options.invocation_id))
-            .build()
-            .map_err(|source| RemoteError::Http { call: "client", source })?;
+            .user_agent(format!("eghact/{} ({})", options.tool_version, options.invocation_id));
+        // Added to the webpki roots reqwest starts from, as for gRPC.
+        if endpoint.tls
+            && let Some(pem) = endpoint.ca_pem()?
+            && let Some(path) = &endpoint.ca
+        {
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|error| RemoteError::Ca { path: path.clone(), reason: error.to_string() })?;
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let client = builder.build().map_err(|source| RemoteError::Http { call: "client", source })?;
         Ok(Self { client, base: endpoint.url.clone(), token: endpoint.token.clone(), retry: options.retry })
     }
 

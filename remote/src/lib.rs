@@ -69,8 +69,12 @@ pub enum RemoteError {
     Endpoint { url: String, reason: String },
     #[error("cannot start the remote cache's runtime: {0}")]
     Runtime(std::io::Error),
-    #[error("cannot connect: {0}")]
-    Connect(#[source] tonic::transport::Error),
+    /// The causes are part of the message (tonic's own says only "transport error"), so a
+    /// certificate the client does not trust is named in the warning a build prints.
+    #[error("cannot connect: {}", causes(.0))]
+    Connect(tonic::transport::Error),
+    #[error("cannot use the CA certificates in {}: {reason}", path.display())]
+    Ca { path: std::path::PathBuf, reason: String },
     #[error("{call}: {code:?}: {message}")]
     Grpc { call: &'static str, code: tonic::Code, message: String },
     #[error("{call}: {source}")]
@@ -99,6 +103,21 @@ pub enum RemoteError {
     Disabled { failures: u32, last: Box<RemoteError> },
 }
 
+/// `error` and its sources, outermost first; a source that only repeats the error it wraps
+/// (an io::Error around a rustls error) is said once.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
 impl RemoteError {
     pub(crate) fn grpc(call: &'static str, status: tonic::Status) -> Self {
         RemoteError::Grpc { call, code: status.code(), message: status.message().to_string() }
@@ -121,9 +140,11 @@ impl RemoteError {
 
 /// The endpoint a project's settings name: `endpoint` (a `--remote-endpoint` flag or an
 /// editor's setting) first, then `EGHACT_REMOTE_ENDPOINT`, then `[remote] endpoint`, with the
-/// instance and the token of `[remote]`. `Ok(None)` when none is configured.
+/// instance and the token of `[remote]`, and the CA of `EGHACT_REMOTE_CA`, else of `[remote]
+/// ca_cert` (relative to the project `root`). `Ok(None)` when none is configured.
 pub fn configured_endpoint(
     settings: &eghact_engine::project::RemoteSettings,
+    root: &std::path::Path,
     endpoint: Option<String>,
 ) -> Result<Option<Endpoint>, RemoteError> {
     let from_env = std::env::var("EGHACT_REMOTE_ENDPOINT").ok().filter(|url| !url.trim().is_empty());
@@ -131,8 +152,14 @@ pub fn configured_endpoint(
     let token_var = settings.token_env.as_deref().unwrap_or("EGHACT_REMOTE_TOKEN");
     let endpoint = Endpoint::parse(&url)?
         .with_instance(settings.instance.clone().unwrap_or_default())
-        .with_token(std::env::var(token_var).ok());
+        .with_token(std::env::var(token_var).ok())
+        .with_ca(ca_from_env().or_else(|| settings.ca_cert.as_ref().map(|path| root.join(path))));
     Ok(Some(endpoint))
+}
+
+/// `EGHACT_REMOTE_CA`, when set and not empty: a path as given, relative to the working folder.
+pub fn ca_from_env() -> Option<std::path::PathBuf> {
+    std::env::var_os("EGHACT_REMOTE_CA").filter(|path| !path.is_empty()).map(Into::into)
 }
 
 /// The remote cache tier at `endpoint`. An error (a server that cannot be reached) is for the
@@ -171,10 +198,13 @@ pub fn executor(
 /// `Ok(None)` when none is configured.
 pub fn configured_tier(
     settings: &eghact_engine::project::RemoteSettings,
+    root: &std::path::Path,
     endpoint: Option<String>,
     tool_version: &str,
 ) -> Result<Option<RemoteCache>, String> {
-    let Some(endpoint) = configured_endpoint(settings, endpoint).map_err(|error| error.to_string())? else { return Ok(None) };
+    let Some(endpoint) = configured_endpoint(settings, root, endpoint).map_err(|error| error.to_string())? else {
+        return Ok(None);
+    };
     cache_tier(&endpoint, settings, tool_version).map(Some)
 }
 
@@ -190,7 +220,7 @@ pub fn attach(
     use eghact_engine::build::offload::{Offload, OffloadMode};
     let settings = builder.project().config.remote.clone();
     let version = builder.options().compiler_version.clone();
-    let endpoint = match configured_endpoint(&settings, endpoint) {
+    let endpoint = match configured_endpoint(&settings, &builder.project().root, endpoint) {
         Ok(Some(endpoint)) => endpoint,
         Ok(None) => return Vec::new(),
         Err(error) => return vec![format!("{error}; building locally")],
@@ -208,4 +238,22 @@ pub fn attach(
         Err(_) => {}
     }
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configured_ca_is_relative_to_the_project_root() {
+        if ca_from_env().is_some() {
+            return; // EGHACT_REMOTE_CA would take precedence (tests/remote_cache.rs covers that).
+        }
+        let root = std::path::Path::new("/projects/shop");
+        for (ca_cert, expected) in [("certs/ca.pem", "/projects/shop/certs/ca.pem"), ("/etc/ssl/corp.pem", "/etc/ssl/corp.pem")] {
+            let settings = eghact_engine::project::RemoteSettings { ca_cert: Some(ca_cert.into()), ..Default::default() };
+            let endpoint = configured_endpoint(&settings, root, Some("grpcs://cache.example.com".into())).unwrap().unwrap();
+            assert_eq!(endpoint.ca.as_deref(), Some(std::path::Path::new(expected)));
+        }
+    }
 }

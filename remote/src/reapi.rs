@@ -18,7 +18,7 @@ use bazel_remote_apis::build::bazel::remote::execution::v2::{
 use bazel_remote_apis::google::bytestream::{ReadRequest, WriteRequest, byte_stream_client::ByteStreamClient};
 use prost::Message as _;
 use tonic::metadata::{AsciiMetadataValue, BinaryMetadataValue};
-use tonic::transport::{Channel, ClientTlsConfig};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig};
 
 use crate::action::DigestFunction;
 use crate::{Endpoint, RemoteError, RemoteOptions, RetryPolicy};
@@ -65,7 +65,12 @@ impl ReapiClient {
             .http2_keep_alive_interval(Duration::from_secs(30))
             .keep_alive_while_idle(false);
         if endpoint.tls {
-            transport = transport.tls_config(ClientTlsConfig::new().with_webpki_roots()).map_err(RemoteError::Connect)?;
+            // A private CA is trusted besides the public roots, not instead of them.
+            let mut tls = ClientTlsConfig::new().with_webpki_roots();
+            if let Some(pem) = endpoint.ca_pem()? {
+                tls = tls.ca_certificate(Certificate::from_pem(pem));
+            }
+            transport = transport.tls_config(tls).map_err(RemoteError::Connect)?;
         }
         let channel = transport.connect().await.map_err(RemoteError::Connect)?;
         let metadata = RequestMetadata {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stops what up.sh started, by its PID files only; the venv and the database stay for a fast restart.
+# Stops what up.sh started, by its PID files only; the venv, the database and the secure server's
+# certificates and token stay for a fast restart.
 ROOT=${EGHACT_CLUSTER_DIR:-/tmp/eghact-remote-cluster}
 stop_pid_file() {
   local file=$1 pid
@@ -12,6 +13,7 @@ stop_pid_file() {
   rm -f "$file"
 }
 stop_pid_file "$ROOT/bgd.pid"
+stop_pid_file "$ROOT/secure/bgd.pid"
 stop_pid_file "$ROOT/nginx/nginx.pid"
 PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -1)")
 if [ -f "$ROOT/pg/data/postmaster.pid" ]; then

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Starts the services the remote-cache tests talk to, on loopback only, idempotently:
 #   PostgreSQL (Debian) for BuildGrid's scheduler, BuildGrid 0.4.4 (PyPI, pinned by
-#   requirements.lock, in a venv) serving REAPI v2, and nginx with WebDAV PUT as a Bazel HTTP cache.
-# Needs root on Debian (apt-get for postgresql, nginx, python3-venv). State lives under $EGHACT_CLUSTER_DIR.
+#   requirements.lock, in a venv) serving REAPI v2, nginx with WebDAV PUT as a Bazel HTTP cache, and
+#   a second BuildGrid (cache services only) behind TLS with a private CA and JWT bearer tokens.
+# Needs root on Debian (apt-get for postgresql, nginx, python3-venv, openssl). State lives under $EGHACT_CLUSTER_DIR.
 # Prints the endpoints as shell assignments; the tests use the same defaults.
 set -euo pipefail
 ROOT=${EGHACT_CLUSTER_DIR:-/tmp/eghact-remote-cluster}
 BG_PORT=${EGHACT_TEST_BG_PORT:-50071}
 PG_PORT=${EGHACT_TEST_PG_PORT:-15471}
 HTTP_PORT=${EGHACT_TEST_HTTP_PORT:-18071}
+SECURE_PORT=${EGHACT_TEST_SECURE_PORT:-50073}
 VENV=$ROOT/venv
 HERE=$(cd "$(dirname "$0")" && pwd)
 started=$(date +%s.%N)
@@ -20,6 +22,7 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt-get update -qq >/dev/null
@@ -86,6 +89,78 @@ if ! nginx_ready; then
   done
 fi
 
+# 6. The secure BuildGrid: its own process and port, so the one above is never restarted for it.
+#    The CA, the server certificate (127.0.0.1 and localhost), the HS256 secret and a token valid
+#    for ten years are made once and kept; replacing them restarts only this process.
+SECURE=$ROOT/secure
+mkdir -p "$SECURE"
+stop_secure() {
+  local pid
+  [ -f "$SECURE/bgd.pid" ] || return 0
+  pid=$(cat "$SECURE/bgd.pid")
+  if kill -TERM "$pid" 2>/dev/null; then
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  rm -f "$SECURE/bgd.pid"
+}
+if [ ! -s "$SECURE/ca.pem" ] || [ ! -s "$SECURE/server.crt" ] || [ ! -s "$SECURE/server.key" ] || [ ! -s "$SECURE/jwt.secret" ]; then
+  log "making a test CA, a server certificate and a token secret in $SECURE"
+  stop_secure
+  rm -f "$SECURE/token"
+  (
+    cd "$SECURE"
+    umask 077
+    ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    openssl req -x509 "${ec[@]}" -days 3650 -subj "/CN=eghact test CA" -keyout ca.key -out ca.pem \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    openssl req -new "${ec[@]}" -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=critical,CA:FALSE" \
+      "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile server.ext \
+      -out server.crt 2>/dev/null
+    openssl rand -hex 32 >jwt.secret
+    chmod 0644 ca.pem server.crt
+  )
+fi
+# BuildGrid requires `exp`, and `aud` equal to the configured audience (bgd-secure.yml).
+if [ ! -s "$SECURE/token" ]; then
+  "$VENV/bin/python" - "$SECURE/jwt.secret" >"$SECURE/token.tmp" <<'PY'
+import sys, time, jwt
+secret = open(sys.argv[1], encoding="utf-8").read().strip()
+now = int(time.time())
+claims = {"sub": "eghact-tests", "aud": "eghact-tests", "iat": now, "exp": now + 10 * 365 * 24 * 3600}
+print(jwt.encode(claims, secret, algorithm="HS256"))
+PY
+  mv "$SECURE/token.tmp" "$SECURE/token"
+fi
+# Health over TLS, checked against the test CA (the health service needs no token).
+secure_ready() {
+  "$VENV/bin/python" - "$SECURE_PORT" "$SECURE/ca.pem" <<'PY' 2>/dev/null
+import sys, grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+credentials = grpc.ssl_channel_credentials(root_certificates=open(sys.argv[2], "rb").read())
+channel = grpc.secure_channel(f"127.0.0.1:{sys.argv[1]}", credentials)
+service = "build.bazel.remote.execution.v2.ContentAddressableStorage"
+reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=service), timeout=1)
+sys.exit(0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1)
+PY
+}
+if ! secure_ready; then
+  stop_secure
+  sed -e "s|@SECURE_PORT@|$SECURE_PORT|; s|@DIR@|$SECURE|g" "$HERE/bgd-secure.yml" >"$SECURE/bgd.yml"
+  nohup "$VENV/bin/bgd" server start "$SECURE/bgd.yml" >"$SECURE/bgd.log" 2>&1 &
+  echo $! >"$SECURE/bgd.pid"
+  for i in $(seq 1 120); do
+    secure_ready && break
+    if [ "$i" = 120 ]; then log "the secure BuildGrid did not become ready:"; tail -30 "$SECURE/bgd.log" >&2; exit 1; fi
+    sleep 0.25
+  done
+fi
+
 log "ready in $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
 echo "EGHACT_TEST_REAPI=grpc://127.0.0.1:$BG_PORT"
 echo "EGHACT_TEST_HTTP_CACHE=http://127.0.0.1:$HTTP_PORT/cache"
+echo "EGHACT_TEST_SECURE_REAPI=grpcs://127.0.0.1:$SECURE_PORT"
+echo "EGHACT_TEST_CA=$SECURE/ca.pem"
+echo "EGHACT_TEST_TOKEN_FILE=$SECURE/token"

@@ -469,6 +469,11 @@ impl Builder {
                     || handles.get(),
                     |db, plan| match offloaded.get(&plan.key).cloned() {
                         Some(entry) => finish((remote_outcome(plan, &entry), entry)),
+                        // Already looked up (and counted as a miss) before offloading.
+                        None if offload.is_some() => {
+                            let images = images_of(&plan);
+                            finish(compile(db, cache, plan, write, images))
+                        }
                         None => {
                             let images = images_of(&plan);
                             finish(run(db, cache, plan, write, images))
@@ -856,10 +861,20 @@ fn run(
     store: bool,
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (Outcome, Arc<CacheEntry>) {
-    let plan = match lookup(cache, plan) {
-        Lookup::Hit(outcome, entry) => return (outcome, entry),
-        Lookup::Miss(plan) => plan,
-    };
+    match lookup(cache, plan) {
+        Lookup::Hit(outcome, entry) => (outcome, entry),
+        Lookup::Miss(plan) => compile(db, cache, plan, store, images),
+    }
+}
+
+/// A compile (of a miss), stored in the cache when `store` is set.
+fn compile(
+    db: &Database,
+    cache: &TieredCache,
+    plan: Plan,
+    store: bool,
+    images: BTreeMap<String, Result<ImageAsset, String>>,
+) -> (Outcome, Arc<CacheEntry>) {
     let started = Instant::now();
     let (entry, diagnostics) = match plan.file {
         Some(file) => {

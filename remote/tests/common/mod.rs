@@ -1,12 +1,13 @@
 //! The services these tests talk to, started by `scripts/remote-cluster/up.sh` (which
-//! `scripts/test.sh` runs): BuildGrid for REAPI, nginx with WebDAV PUT for the HTTP cache; and
-//! in-process workers for BuildGrid. Shared with the root package's and the language server's
-//! remote tests.
+//! `scripts/test.sh` runs): BuildGrid for REAPI, nginx with WebDAV PUT for the HTTP cache, a
+//! second BuildGrid behind TLS (a private CA) and JWT tokens; and in-process workers for
+//! BuildGrid. Shared with the root package's and the language server's remote tests.
 
 #![allow(dead_code)] // each test file uses a part
 
 use std::io::{Read as _, Write as _};
 use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,6 +21,30 @@ pub fn reapi_url() -> String {
 
 pub fn http_url() -> String {
     std::env::var("EGHACT_TEST_HTTP_CACHE").unwrap_or_else(|_| "http://127.0.0.1:18071/cache".into())
+}
+
+pub fn secure_url() -> String {
+    std::env::var("EGHACT_TEST_SECURE_REAPI").unwrap_or_else(|_| "grpcs://127.0.0.1:50073".into())
+}
+
+fn cluster_file(variable: &str, name: &str) -> PathBuf {
+    std::env::var_os(variable).map(PathBuf::from).unwrap_or_else(|| {
+        let root = std::env::var_os("EGHACT_CLUSTER_DIR").unwrap_or_else(|| "/tmp/eghact-remote-cluster".into());
+        PathBuf::from(root).join("secure").join(name)
+    })
+}
+
+/// The private CA that signed the secure server's certificate.
+pub fn test_ca() -> PathBuf {
+    cluster_file("EGHACT_TEST_CA", "ca.pem")
+}
+
+/// A token the secure server accepts.
+pub fn test_token() -> String {
+    let path = cluster_file("EGHACT_TEST_TOKEN_FILE", "token");
+    let token =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}: run scripts/remote-cluster/up.sh", path.display()));
+    token.trim().to_string()
 }
 
 /// The endpoint, after checking that something listens there.
