@@ -6,8 +6,8 @@
 //! after `max_failures` failed operations in a row the tier answers "miss" at once for the rest
 //! of the build, announced by one last error.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bazel_remote_apis::build::bazel::remote::execution::v2::ActionResult;
 use eghact_engine::cache::{CacheEntry, CacheError, CacheKey, CacheTier, Tier};
@@ -23,9 +23,21 @@ use crate::{Endpoint, Protocol, RemoteError, RemoteOptions};
 /// build threads are.
 pub struct RemoteCache {
     runtime: tokio::runtime::Runtime,
+    remote: Arc<Remote>,
+    writable: bool,
+    /// Stores run in the background, at most this many at once: a build does not wait for the
+    /// round trips of its uploads, only for a free place (and for all of them in `flush`).
+    in_flight: Arc<tokio::sync::Semaphore>,
+    pending: Mutex<Vec<tokio::task::JoinHandle<Option<(CacheKey, CacheError)>>>>,
+}
+
+/// Stores in flight at once.
+const MAX_IN_FLIGHT: usize = 32;
+
+/// The server and the tier's failure count, shared with background stores.
+struct Remote {
     backend: Backend,
     endpoint: String,
-    writable: bool,
     max_failures: u32,
     failures: AtomicU32,
     disabled: AtomicBool,
@@ -59,26 +71,41 @@ impl RemoteCache {
                 (Backend::Http(client), options.upload)
             }
         };
-        Ok(Self {
-            runtime,
+        let remote = Remote {
             backend,
             endpoint: endpoint.to_string(),
-            writable,
             max_failures: options.max_failures.max(1),
             failures: AtomicU32::new(0),
             disabled: AtomicBool::new(false),
+        };
+        Ok(Self {
+            runtime,
+            remote: Arc::new(remote),
+            writable,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            pending: Mutex::new(Vec::new()),
         })
     }
 
     pub fn digest_function(&self) -> DigestFunction {
+        self.remote.digest_function()
+    }
+
+    /// Whether repeated failures switched the tier off.
+    pub fn is_disabled(&self) -> bool {
+        self.remote.is_disabled()
+    }
+}
+
+impl Remote {
+    fn digest_function(&self) -> DigestFunction {
         match &self.backend {
             Backend::Reapi(client) => client.digest_function(),
             Backend::Http(_) => HttpCache::DIGEST_FUNCTION,
         }
     }
 
-    /// Whether repeated failures switched the tier off.
-    pub fn is_disabled(&self) -> bool {
+    fn is_disabled(&self) -> bool {
         self.disabled.load(Ordering::Relaxed)
     }
 
@@ -165,19 +192,38 @@ impl CacheTier for RemoteCache {
         if self.is_disabled() {
             return Ok(None);
         }
-        let found = self.settle(self.runtime.block_on(self.lookup(key)))?;
+        let found = self.remote.settle(self.runtime.block_on(self.remote.lookup(key)))?;
         Ok(found.map(Arc::new))
     }
 
+    /// Starts the store in the background; its failure comes out of `flush`.
     fn put(&self, key: &CacheKey, entry: &Arc<CacheEntry>) -> Result<(), CacheError> {
         if !self.writable || self.is_disabled() {
             return Ok(());
         }
-        self.settle(self.runtime.block_on(self.store(key, entry)))
+        // The semaphore is never closed, so acquiring fails only if it were.
+        let Ok(place) = self.runtime.block_on(self.in_flight.clone().acquire_owned()) else { return Ok(()) };
+        let (remote, key, entry) = (self.remote.clone(), *key, entry.clone());
+        let store = self.runtime.spawn(async move {
+            let stored = if remote.is_disabled() { Ok(()) } else { remote.store(&key, &entry).await };
+            drop(place);
+            remote.settle(stored).err().map(|error| (key, error))
+        });
+        self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store);
+        Ok(())
+    }
+
+    fn flush(&self) -> Vec<(CacheKey, CacheError)> {
+        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        self.runtime
+            .block_on(async { futures_util::future::join_all(pending).await })
+            .into_iter()
+            .filter_map(|r| r.ok().flatten())
+            .collect()
     }
 
     fn contains(&self, key: &CacheKey) -> bool {
-        !self.is_disabled() && self.settle(self.runtime.block_on(self.has(key))).unwrap_or(false)
+        !self.is_disabled() && self.remote.settle(self.runtime.block_on(self.remote.has(key))).unwrap_or(false)
     }
 
     fn is_writable(&self) -> bool {

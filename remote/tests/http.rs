@@ -48,6 +48,7 @@ fn the_tier_stores_and_restores_entries() {
         ("diagnostics".into(), b"[]".to_vec()),
     ]));
     tier.put(&key, &entry).unwrap();
+    assert!(tier.flush().is_empty(), "stores run in the background until flushed");
     assert!(tier.contains(&key));
     assert_eq!(tier.get(&key).unwrap(), Some(entry));
 }

@@ -98,6 +98,7 @@ fn the_tier_stores_and_restores_entries() {
         ("diagnostics".into(), b"[]".to_vec()),
     ]));
     tier.put(&key, &entry).unwrap();
+    assert!(tier.flush().is_empty(), "stores run in the background until flushed");
     assert!(tier.contains(&key));
     assert_eq!(tier.get(&key).unwrap(), Some(entry));
 }
@@ -143,6 +144,7 @@ fn a_server_lost_mid_build_gives_misses_then_switches_the_tier_off() {
     let entry = Arc::new(CacheEntry::new(vec![("js".into(), unique_bytes(64, "mid"))]));
     let key = random_key();
     tier.put(&key, &entry).unwrap();
+    assert!(tier.flush().is_empty(), "stores run in the background until flushed");
     assert_eq!(tier.get(&key).unwrap(), Some(entry.clone()));
 
     proxy.cut();
@@ -152,6 +154,21 @@ fn a_server_lost_mid_build_gives_misses_then_switches_the_tier_off() {
     let started = Instant::now();
     assert_eq!(tier.get(&key).unwrap(), None, "a switched-off tier is a plain miss");
     tier.put(&key, &entry).unwrap();
+    assert!(tier.flush().is_empty(), "stores run in the background until flushed");
     assert!(!tier.contains(&key));
     assert!(started.elapsed().as_millis() < 50, "no network once off: {:?}", started.elapsed());
+}
+
+#[test]
+fn a_store_that_fails_in_the_background_is_reported_by_flush_once() {
+    let upstream = service(&reapi_url()).url.trim_start_matches("http://").to_string();
+    let proxy = CuttableProxy::start(upstream);
+    let endpoint = Endpoint::parse(&format!("grpc://127.0.0.1:{}", proxy.port)).unwrap();
+    let tier = RemoteCache::connect(&endpoint, &quick_options()).unwrap();
+    proxy.cut();
+    let key = random_key();
+    tier.put(&key, &Arc::new(CacheEntry::new(vec![("js".into(), unique_bytes(64, "lost"))]))).unwrap();
+    let failed = tier.flush();
+    assert_eq!(failed.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [key], "{failed:?}");
+    assert!(tier.flush().is_empty(), "reported once");
 }

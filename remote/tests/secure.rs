@@ -43,6 +43,7 @@ fn with_the_ca_and_a_token_entries_round_trip() {
         ("diagnostics".into(), b"[]".to_vec()),
     ]));
     tier.put(&key, &entry).unwrap();
+    assert!(tier.flush().is_empty(), "stores run in the background until flushed");
     assert!(tier.contains(&key));
     assert_eq!(tier.get(&key).unwrap(), Some(entry));
 }

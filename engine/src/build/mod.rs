@@ -489,6 +489,7 @@ impl Builder {
             Outcome { plan, cache: CacheState::Unchanged, diagnostics, compile_ms: None, written: None }
         }));
         outcomes.sort_by(|a, b| a.plan.path.cmp(&b.plan.path));
+        self.cache.flush();
         report.warnings.extend(self.cache.take_warnings().iter().map(ToString::to_string));
         report.phases.compile_ms = ms(compile_started);
 

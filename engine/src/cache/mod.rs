@@ -116,6 +116,12 @@ pub trait CacheTier: Send + Sync {
     /// Whether an entry is stored, without reading or verifying it.
     fn contains(&self, key: &CacheKey) -> bool;
 
+    /// Waits for stores still in flight (a tier that writes in the background) and returns
+    /// those that failed.
+    fn flush(&self) -> Vec<(CacheKey, CacheError)> {
+        Vec::new()
+    }
+
     /// A read-only tier (such as a shared remote cache a developer only pulls from) is never
     /// written to, neither by stores nor by promotion of hits from slower tiers.
     fn is_writable(&self) -> bool {

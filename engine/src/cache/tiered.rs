@@ -102,6 +102,15 @@ impl TieredCache {
             .collect()
     }
 
+    /// Waits for every tier's stores in flight; their failures become warnings.
+    pub fn flush(&self) {
+        for tier in &self.tiers {
+            for (key, error) in tier.flush() {
+                self.warn(tier.as_ref(), &key, error);
+            }
+        }
+    }
+
     /// The warnings gathered since the last call.
     pub fn take_warnings(&self) -> Vec<CacheWarning> {
         std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
