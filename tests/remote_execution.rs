@@ -44,10 +44,24 @@ impl Worker {
 }
 
 impl Drop for Worker {
+    /// SIGTERM first, so that the worker says BOT_TERMINATING: a session left open would be
+    /// given the next test's actions until it expires.
     fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && self.child.try_wait().is_ok_and(|status| status.is_none()) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The tests of this file one at a time: BuildGrid gives an action to any idle worker, so
+/// another test's workers could take the action a test watches for.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Two workers with names no other run uses (BuildGrid keeps bots by name).
@@ -120,6 +134,7 @@ fn local_outputs(parent: &Path, run: &str, components: usize) -> Vec<(String, Ve
 
 #[test]
 fn remote_always_compiles_on_the_workers_byte_identical_and_a_second_checkout_hits_all() {
+    let _serial = one_at_a_time();
     let server = reapi_url();
     service(&server);
     let (tmp, run) = (tempfile::tempdir().unwrap(), run_id());
@@ -141,13 +156,18 @@ fn remote_always_compiles_on_the_workers_byte_identical_and_a_second_checkout_hi
 }
 
 /// Waits until one of `workers` runs an action; its index.
-fn busy_worker(workers: &[Worker], build: &mut Child) -> usize {
+fn busy_worker(workers: &[Worker], build: &mut Child, dir: &Path) -> usize {
     let started = Instant::now();
     loop {
         if let Some(i) = workers.iter().position(Worker::busy) {
             return i;
         }
-        assert!(build.try_wait().unwrap().is_none(), "the build ended before any action ran");
+        if build.try_wait().unwrap().is_some() {
+            let mut stderr = String::new();
+            let _ = std::io::Read::read_to_string(&mut build.stderr.take().unwrap(), &mut stderr);
+            let summary = fs::read_to_string(dir.join("summary.json")).unwrap_or_default();
+            panic!("the build ended before any action ran here: {stderr}\n{}", &summary[..summary.len().min(3000)]);
+        }
         assert!(started.elapsed() < Duration::from_secs(120), "no worker took the action");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -155,6 +175,7 @@ fn busy_worker(workers: &[Worker], build: &mut Child) -> usize {
 
 #[test]
 fn a_worker_killed_mid_action_still_ends_in_a_complete_build() {
+    let _serial = one_at_a_time();
     let server = reapi_url();
     service(&server);
     let (tmp, run) = (tempfile::tempdir().unwrap(), run_id());
@@ -163,7 +184,7 @@ fn a_worker_killed_mid_action_still_ends_in_a_complete_build() {
     // One action of 300 components: long enough to be killed while it runs.
     checkout(&dir, 300, 300);
     let mut build = build_command(&dir, &run, &server, "always").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let victim = busy_worker(&workers, &mut build);
+    let victim = busy_worker(&workers, &mut build, &dir);
     workers[victim].child.kill().unwrap();
     let (_, summary) = finished(&dir, build.wait_with_output().unwrap());
     assert_eq!(summary["totals"]["components"], 300);
@@ -172,6 +193,7 @@ fn a_worker_killed_mid_action_still_ends_in_a_complete_build() {
 
 #[test]
 fn a_server_gone_mid_build_falls_back_to_local_work() {
+    let _serial = one_at_a_time();
     let server = reapi_url();
     service(&server);
     let (tmp, run) = (tempfile::tempdir().unwrap(), run_id());
@@ -182,7 +204,7 @@ fn a_server_gone_mid_build_falls_back_to_local_work() {
     checkout(&dir, 300, 300);
     let endpoint = format!("grpc://127.0.0.1:{}", proxy.port);
     let mut build = build_command(&dir, &run, &endpoint, "always").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    busy_worker(&workers, &mut build);
+    busy_worker(&workers, &mut build, &dir);
     proxy.cut();
     let (stderr, summary) = finished(&dir, build.wait_with_output().unwrap());
     assert!(stderr.contains("compiling them here") || stderr.contains("compiling here"), "{stderr}");

@@ -32,7 +32,7 @@ pub struct RemoteCache {
 }
 
 /// Stores in flight at once.
-const MAX_IN_FLIGHT: usize = 32;
+const MAX_IN_FLIGHT: usize = 8;
 
 /// The server and the tier's failure count, shared with background stores.
 struct Remote {

@@ -163,9 +163,11 @@ struct Worker {
 }
 
 /// Input files this worker fetched before, by digest: consecutive actions of one build share
-/// most inputs (the sources, the `eghact` binary), which are then copied locally instead of
-/// fetched again. Emptied when the worker starts; bounded by size (past it, nothing more is
-/// kept); entries are written whole and renamed, so a reader never sees half a file.
+/// most inputs (the sources, the `eghact` binary), which are then hard-linked into the action's
+/// folder instead of fetched again (copied where a link is impossible). Kept files are
+/// read-only, with the executable bit as the inputs need it (one kept file per digest and bit).
+/// Emptied when the worker starts; bounded by size (past it, nothing more is kept); files are
+/// written whole and renamed, so a link never sees half a file.
 struct InputCache {
     dir: PathBuf,
     kept: std::sync::atomic::AtomicU64,
@@ -187,26 +189,41 @@ impl InputCache {
         Ok(Self { dir, kept: std::sync::atomic::AtomicU64::new(0) })
     }
 
-    fn path(&self, digest: &Digest) -> PathBuf {
-        self.dir.join(format!("{}-{}", digest.hash, digest.size_bytes))
+    fn path(dir: &Path, digest: &Digest, executable: bool) -> PathBuf {
+        dir.join(format!("{}-{}{}", digest.hash, digest.size_bytes, if executable { "-x" } else { "" }))
     }
 
-    /// Copies a kept input to `to`; false when it is not kept.
-    async fn copy_to(&self, digest: &Digest, to: &Path) -> bool {
-        tokio::fs::copy(self.path(digest), to).await.is_ok()
+    /// Puts the kept inputs at their places (`digest`, path, executable), all in one blocking
+    /// task; answers, for each, whether it was kept.
+    async fn place(&self, places: Vec<(Digest, PathBuf, bool)>) -> Vec<bool> {
+        let dir = self.dir.clone();
+        let placed = tokio::task::spawn_blocking(move || {
+            places
+                .iter()
+                .map(|(digest, to, executable)| {
+                    let kept = Self::path(&dir, digest, *executable);
+                    std::fs::hard_link(&kept, to).is_ok() || std::fs::copy(&kept, to).is_ok()
+                })
+                .collect()
+        });
+        placed.await.unwrap_or_default()
     }
 
     /// Keeps `data` (already verified against `digest`) while there is room.
-    async fn keep(&self, digest: &Digest, data: &[u8]) {
+    async fn keep(&self, digest: &Digest, data: &[u8], executable: bool) {
         let size = data.len() as u64;
         let kept = self.kept.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
         if kept + size > INPUT_CACHE_BYTES {
             self.kept.fetch_sub(size, std::sync::atomic::Ordering::Relaxed);
             return;
         }
-        let path = self.path(digest);
+        let path = Self::path(&self.dir, digest, executable);
         let temporary = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4()));
-        if tokio::fs::write(&temporary, data).await.is_err() || tokio::fs::rename(&temporary, &path).await.is_err() {
+        let mode = if executable { 0o555 } else { 0o444 };
+        let written = tokio::fs::write(&temporary, data).await.is_ok()
+            && tokio::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(mode)).await.is_ok()
+            && tokio::fs::rename(&temporary, &path).await.is_ok();
+        if !written {
             let _ = tokio::fs::remove_file(&temporary).await;
         }
     }
@@ -621,21 +638,24 @@ impl Worker {
             }
             places.push((path, executable));
         }
-        // Inputs fetched for an earlier action are copied from the worker's cache.
-        let mut to_fetch = Vec::new();
-        for digest in digests {
-            let places = by_digest.get(&digest.hash).map(Vec::as_slice).unwrap_or_default();
-            let mut copied = true;
-            for (path, executable) in places {
-                copied = copied && digest.size_bytes > 0 && self.inputs.copy_to(&digest, path).await;
-                if copied && *executable {
-                    set_executable(path).await?;
-                }
-            }
-            if !copied {
-                to_fetch.push(digest);
+        // Inputs fetched for an earlier action come from the worker's cache.
+        let places: Vec<(Digest, PathBuf, bool)> = digests
+            .iter()
+            .filter(|digest| digest.size_bytes > 0)
+            .flat_map(|digest| {
+                let places = by_digest.get(&digest.hash).into_iter().flatten();
+                places.map(|(path, executable)| (digest.clone(), path.clone(), *executable))
+            })
+            .collect();
+        let placed = self.inputs.place(places.clone()).await;
+        let mut missing_places: HashMap<String, Vec<(PathBuf, bool)>> = HashMap::new();
+        for ((digest, path, executable), placed) in places.into_iter().zip(placed.into_iter().chain(std::iter::repeat(false))) {
+            if !placed {
+                missing_places.entry(digest.hash).or_default().push((path, executable));
             }
         }
+        let to_fetch: Vec<Digest> =
+            digests.into_iter().filter(|digest| digest.size_bytes == 0 || missing_places.contains_key(&digest.hash)).collect();
         for chunk in chunks(to_fetch, |digest| usize::try_from(digest.size_bytes).unwrap_or(usize::MAX)) {
             let wanted: Vec<Digest> = chunk.iter().filter(|digest| digest.size_bytes > 0).cloned().collect();
             let found = self.client.read(&wanted).await.map_err(LeaseFailure::remote)?;
@@ -645,10 +665,11 @@ impl Worker {
                     None if digest.size_bytes == 0 => &[],
                     None => return Err(missing("an input file", &digest)),
                 };
-                if !data.is_empty() {
-                    self.inputs.keep(&digest, data).await;
-                }
-                for (path, executable) in by_digest.get(&digest.hash).into_iter().flatten() {
+                let places = if digest.size_bytes == 0 { by_digest.get(&digest.hash) } else { missing_places.get(&digest.hash) };
+                for (path, executable) in places.into_iter().flatten() {
+                    if !data.is_empty() {
+                        self.inputs.keep(&digest, data, *executable).await;
+                    }
                     tokio::fs::write(path, data).await.map_err(|e| LeaseFailure::io(format!("write {}", path.display()), e))?;
                     if *executable {
                         set_executable(path).await?;
@@ -1154,23 +1175,24 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn inputs_kept_by_one_action_are_copied_for_the_next_and_a_restart_forgets_them() {
+    async fn inputs_kept_by_one_action_are_placed_for_the_next_and_a_restart_forgets_them() {
         let work = tempfile::tempdir().unwrap();
         let cache = InputCache::open(work.path()).unwrap();
         let data = b"the eghact binary";
         let digest = DigestFunction::Sha256.digest(data);
-        let to = work.path().join("action-1/eghact");
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        assert!(!cache.copy_to(&digest, &to).await);
-        cache.keep(&digest, data).await;
-        assert!(cache.copy_to(&digest, &to).await);
-        assert_eq!(std::fs::read(&to).unwrap(), data);
-        // The copy is the action's own: changing it leaves the kept one as it was.
-        std::fs::write(&to, b"changed").unwrap();
-        assert!(cache.copy_to(&digest, &work.path().join("action-1/again")).await);
-        assert_eq!(std::fs::read(work.path().join("action-1/again")).unwrap(), data);
+        let action = work.path().join("action-1");
+        std::fs::create_dir_all(&action).unwrap();
+        let place = |name: &str, executable: bool| vec![(digest.clone(), action.join(name), executable)];
+        assert_eq!(cache.place(place("eghact", true)).await, [false], "nothing kept yet");
+        cache.keep(&digest, data, true).await;
+        assert_eq!(cache.place(place("eghact", true)).await, [true]);
+        assert_eq!(std::fs::read(action.join("eghact")).unwrap(), data);
+        assert!(std::fs::metadata(action.join("eghact")).unwrap().permissions().mode() & 0o111 != 0);
+        // A kept file is read-only, and kept per executable bit.
+        assert!(std::fs::metadata(action.join("eghact")).unwrap().permissions().readonly());
+        assert_eq!(cache.place(place("plain", false)).await, [false]);
         let restarted = InputCache::open(work.path()).unwrap();
-        assert!(!restarted.copy_to(&digest, &to).await);
+        assert_eq!(restarted.place(place("again", true)).await, [false]);
     }
 
     #[test]
