@@ -50,9 +50,12 @@ enum Behaviour {
     Fail,
 }
 
+type Batches = Vec<Vec<(String, CacheKey)>>;
+
 struct InProcess {
     behaviour: Behaviour,
-    jobs: Mutex<Vec<Vec<Vec<(String, CacheKey)>>>>,
+    /// The batches of each job it was given.
+    jobs: Mutex<Vec<Batches>>,
 }
 
 impl InProcess {

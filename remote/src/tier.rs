@@ -28,8 +28,11 @@ pub struct RemoteCache {
     /// Stores run in the background, at most this many at once: a build does not wait for the
     /// round trips of its uploads, only for a free place (and for all of them in `flush`).
     in_flight: Arc<tokio::sync::Semaphore>,
-    pending: Mutex<Vec<tokio::task::JoinHandle<Option<(CacheKey, CacheError)>>>>,
+    pending: Mutex<Vec<tokio::task::JoinHandle<Option<FailedStore>>>>,
 }
+
+/// A background store that failed, for `flush`.
+type FailedStore = (CacheKey, CacheError);
 
 /// Stores in flight at once.
 const MAX_IN_FLIGHT: usize = 8;
