@@ -3,6 +3,7 @@
 //! and nginx as a Bazel HTTP cache, and a BuildGrid behind TLS with a private CA and tokens).
 //! Needs `scripts/remote-cluster/up.sh` (run by scripts/test.sh).
 
+mod common;
 #[path = "../benches/generator/mod.rs"]
 mod generator;
 
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
+use common::outputs;
 use serde_json::Value;
 
 const COMPONENTS: usize = 40;
@@ -77,19 +79,6 @@ fn build(dir: &Path, run: &str, args: &[&str], env: &[(&str, &str)]) -> (Output,
 fn tier(summary: &Value, name: &str) -> (u64, u64) {
     let tier = summary["tiers"].as_array().unwrap().iter().find(|t| t["tier"] == name).unwrap_or_else(|| panic!("{summary}"));
     (tier["hits"].as_u64().unwrap(), tier["misses"].as_u64().unwrap())
-}
-
-/// Every file under `dist/`, by relative path.
-fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let dist = dir.join("dist");
-    let mut files: Vec<_> = walkdir::WalkDir::new(&dist)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(&dist).unwrap().display().to_string(), fs::read(e.path()).unwrap()))
-        .collect();
-    files.sort();
-    files
 }
 
 /// The first checkout compiles everything and uploads; the second finds all of it remotely.

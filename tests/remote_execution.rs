@@ -2,6 +2,7 @@
 //! `--remote always` on BuildGrid, whose actions run on two `eghact remote worker` processes
 //! started here. Needs `scripts/remote-cluster/up.sh` (run by scripts/test.sh).
 
+mod common;
 #[path = "../benches/generator/mod.rs"]
 mod generator;
 #[path = "../remote/tests/common/mod.rs"]
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+use common::outputs;
 use remote_common::{CuttableProxy, reapi_url, service};
 use serde_json::Value;
 
@@ -108,19 +110,6 @@ fn states(summary: &Value) -> Vec<String> {
         summary["files"].as_array().unwrap().iter().map(|f| f["state"].as_str().unwrap().to_string()).collect();
     states.dedup();
     states
-}
-
-/// Every file under `dist/`, by relative path.
-fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let dist = dir.join("dist");
-    let mut files: Vec<_> = walkdir::WalkDir::new(&dist)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(&dist).unwrap().display().to_string(), fs::read(e.path()).unwrap()))
-        .collect();
-    files.sort();
-    files
 }
 
 /// The outputs of a build with nothing remote, to compare with.

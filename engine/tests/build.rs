@@ -1,9 +1,12 @@
 //! Whole-project builds on disk: cold, warm in a new builder (a new process), incremental,
 //! with a damaged cache, with different thread counts.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::fs;
+use std::path::Path;
+
+use common::dist_files;
 use eghact_engine::build::{BuildOptions, BuildReport, Builder, CacheState};
 use eghact_engine::cache::Tier;
 use eghact_engine::project::Project;
@@ -47,19 +50,6 @@ fn states(report: &BuildReport) -> Vec<(String, CacheState)> {
     report.files.iter().map(|f| (f.path.clone(), f.cache)).collect()
 }
 
-fn outputs(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let dist = root.join("dist");
-    let mut files: Vec<_> = walkdir::WalkDir::new(&dist)
-        .sort_by_file_name()
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(&dist).unwrap().to_path_buf(), fs::read(e.path()).unwrap()))
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn cold_then_warm_then_one_edit() {
     let dir = tempfile::tempdir().unwrap();
@@ -67,14 +57,14 @@ fn cold_then_warm_then_one_edit() {
     let cold = build(dir.path());
     assert_eq!(cold.count(true), 0, "{:?}", cold.files);
     assert!(cold.files.iter().all(|f| f.cache == CacheState::Miss));
-    let written = outputs(dir.path());
+    let written = dist_files(dir.path());
     let names: Vec<_> = written.iter().map(|(p, _)| p.display().to_string()).collect();
     assert_eq!(names, ["App.js", "App.js.map", "Card.css", "Card.js", "Card.js.map", "eghact-runtime.js", "lib/format.js"]);
 
     // A new builder is a new process: nothing changed, nothing is read from the cache.
     let warm = build(dir.path());
     assert!(warm.files.iter().all(|f| f.cache == CacheState::Unchanged), "{:?}", states(&warm));
-    assert_eq!(outputs(dir.path()), written);
+    assert_eq!(dist_files(dir.path()), written);
 
     // A body edit of the child recompiles the child only.
     let card = dir.path().join("src/Card.egh");
@@ -103,7 +93,7 @@ fn cold_then_warm_then_one_edit() {
 }
 
 #[test]
-fn deleted_outputs_are_rewritten_and_deleted_sources_take_their_outputs() {
+fn deleted_outputs_are_rewritten_and_deleted_sources_take_their_dist_files() {
     let dir = tempfile::tempdir().unwrap();
     write_project(dir.path(), PROJECT);
     build(dir.path());
@@ -124,7 +114,7 @@ fn a_damaged_cache_entry_is_a_miss_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     write_project(dir.path(), PROJECT);
     build(dir.path());
-    let before = outputs(dir.path());
+    let before = dist_files(dir.path());
     // Damage every entry, and make the build record forget, so the cache is read.
     for entry in walkdir::WalkDir::new(dir.path().join(".eghact/cache")).into_iter().flatten() {
         if entry.file_type().is_file() {
@@ -139,7 +129,7 @@ fn a_damaged_cache_entry_is_a_miss_with_a_warning() {
     let report = build(dir.path());
     assert!(report.files.iter().all(|f| f.cache == CacheState::Miss), "{:?}", states(&report));
     assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
-    assert_eq!(outputs(dir.path()), before);
+    assert_eq!(dist_files(dir.path()), before);
 }
 
 #[test]
@@ -159,7 +149,7 @@ fn outputs_do_not_depend_on_the_thread_count() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let report = pool.install(|| build(dir.path()));
         assert_eq!(report.count(true), 0);
-        results.push(outputs(dir.path()));
+        results.push(dist_files(dir.path()));
     }
     assert_eq!(results[0], results[1]);
 }

@@ -7,10 +7,10 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use common::snippet_files;
+use common::{dist_files, snippet_files};
 use eghact_engine::build::offload::{
     BatchError, Offload, OffloadJob, OffloadMode, OffloadPolicy, OffloadResult, Offloader, RemoteProgress, batch_options,
     batch_output_path, run_compile_batch,
@@ -139,18 +139,6 @@ fn states(report: &BuildReport) -> Vec<(&str, CacheState)> {
     report.files.iter().map(|f| (f.path.as_str(), f.cache)).collect()
 }
 
-fn outputs(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let dist = root.join("dist");
-    let mut files: Vec<_> = walkdir::WalkDir::new(&dist)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(&dist).unwrap().to_path_buf(), fs::read(e.path()).unwrap()))
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn misses_compiled_elsewhere_write_the_outputs_of_a_local_build() {
     let (local, remote) = (checkout(), checkout());
@@ -167,7 +155,7 @@ fn misses_compiled_elsewhere_write_the_outputs_of_a_local_build() {
             ("src/Card.egh", CacheState::Remote),
         ]
     );
-    assert_eq!(outputs(remote.path()), outputs(local.path()));
+    assert_eq!(dist_files(remote.path()), dist_files(local.path()));
     let diagnostics = |r: &BuildReport| r.files.iter().map(|f| f.diagnostics.len()).collect::<Vec<_>>();
     assert_eq!(diagnostics(&report), diagnostics(&local_report), "diagnostics travel with the entries");
     assert!(report.count(true) > 0, "Broken.egh's error is reported");
@@ -199,7 +187,7 @@ fn entries_for_other_keys_are_refused_and_compiled_here() {
     assert!(report.warnings.iter().any(|w| w.contains("cannot use")), "{:?}", report.warnings);
     let local = checkout();
     build(local.path(), None);
-    assert_eq!(outputs(dir.path()), outputs(local.path()));
+    assert_eq!(dist_files(dir.path()), dist_files(local.path()));
 }
 
 #[test]
@@ -210,7 +198,7 @@ fn a_failed_cluster_costs_a_warning_and_a_local_build() {
     assert_eq!(report.warnings, ["the cluster is down"]);
     let local = checkout();
     build(local.path(), None);
-    assert_eq!(outputs(dir.path()), outputs(local.path()));
+    assert_eq!(dist_files(dir.path()), dist_files(local.path()));
 }
 
 #[test]

@@ -2,10 +2,7 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{http_url, quick_options, service, unique_bytes};
-use eghact_engine::cache::{CacheEntry, CacheKey, CacheTier};
+use common::{assert_round_trip, http_url, quick_options, service, unique_bytes, unique_entry};
 use eghact_remote::http::{HttpCache, Store};
 use eghact_remote::{Endpoint, RemoteCache, RemoteError, RemoteOptions};
 
@@ -40,17 +37,7 @@ fn a_blob_with_other_contents_is_refused() {
 #[test]
 fn the_tier_stores_and_restores_entries() {
     let tier = RemoteCache::connect(&service(&http_url()), &RemoteOptions::default()).unwrap();
-    let key = CacheKey::from(*blake3::hash(&unique_bytes(16, "key")).as_bytes());
-    assert_eq!(tier.get(&key).unwrap(), None);
-    let entry = Arc::new(CacheEntry::new(vec![
-        ("js".into(), unique_bytes(3000, "js")),
-        ("css".into(), Vec::new()),
-        ("diagnostics".into(), b"[]".to_vec()),
-    ]));
-    tier.put(&key, &entry).unwrap();
-    assert!(tier.flush().is_empty(), "stores run in the background until flushed");
-    assert!(tier.contains(&key));
-    assert_eq!(tier.get(&key).unwrap(), Some(entry));
+    assert_round_trip(&tier, unique_entry(2000));
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bazel_remote_apis::build::bazel::remote::execution::v2::{ActionResult, OutputFile};
-use common::{CuttableProxy, quick_options, reapi_url, service, unique_bytes};
-use eghact_engine::cache::{CacheEntry, CacheKey, CacheTier, Tier};
+use common::{CuttableProxy, assert_round_trip, quick_options, random_key, reapi_url, service, unique_bytes, unique_entry};
+use eghact_engine::cache::{CacheEntry, CacheTier, Tier};
 use eghact_remote::action::{DigestFunction, action_digest};
 use eghact_remote::reapi::ReapiClient;
 use eghact_remote::{Endpoint, RemoteCache, RemoteError, RemoteOptions};
@@ -18,10 +18,6 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn client(rt: &tokio::runtime::Runtime) -> ReapiClient {
     rt.block_on(ReapiClient::connect(&service(&reapi_url()), &RemoteOptions::default())).unwrap()
-}
-
-fn random_key() -> CacheKey {
-    CacheKey::from(*blake3::hash(&unique_bytes(16, "key")).as_bytes())
 }
 
 #[test]
@@ -88,19 +84,7 @@ fn action_results_round_trip_through_the_action_cache() {
 fn the_tier_stores_and_restores_entries() {
     let tier = RemoteCache::connect(&service(&reapi_url()), &RemoteOptions::default()).unwrap();
     assert_eq!(tier.tier(), Tier::Remote);
-    let key = random_key();
-    assert_eq!(tier.get(&key).unwrap(), None);
-    assert!(!tier.contains(&key));
-    let entry = Arc::new(CacheEntry::new(vec![
-        ("js".into(), unique_bytes(3000, "js")),
-        ("map".into(), unique_bytes(5 << 20, "map")),
-        ("css".into(), Vec::new()),
-        ("diagnostics".into(), b"[]".to_vec()),
-    ]));
-    tier.put(&key, &entry).unwrap();
-    assert!(tier.flush().is_empty(), "stores run in the background until flushed");
-    assert!(tier.contains(&key));
-    assert_eq!(tier.get(&key).unwrap(), Some(entry));
+    assert_round_trip(&tier, unique_entry(5 << 20));
 }
 
 #[test]

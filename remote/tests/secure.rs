@@ -3,15 +3,9 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{http_url, quick_options, secure_url, service, test_ca, test_token, unique_bytes};
-use eghact_engine::cache::{CacheEntry, CacheKey, CacheTier};
+use common::{assert_round_trip, http_url, quick_options, secure_url, service, test_ca, test_token, unique_entry};
+use eghact_engine::cache::CacheTier;
 use eghact_remote::{Endpoint, RemoteCache, RemoteError};
-
-fn random_key() -> CacheKey {
-    CacheKey::from(*blake3::hash(&unique_bytes(16, "key")).as_bytes())
-}
 
 /// The secure server with the test CA and a valid token.
 fn trusted() -> Endpoint {
@@ -33,19 +27,8 @@ fn connect_error(endpoint: &Endpoint) -> RemoteError {
 fn with_the_ca_and_a_token_entries_round_trip() {
     let tier = RemoteCache::connect(&trusted(), &quick_options()).unwrap();
     assert!(tier.is_writable());
-    let key = random_key();
-    assert_eq!(tier.get(&key).unwrap(), None);
     // The large blob goes through ByteStream, a streaming call that must carry the token too.
-    let entry = Arc::new(CacheEntry::new(vec![
-        ("js".into(), unique_bytes(3000, "secure js")),
-        ("map".into(), unique_bytes(5 << 20, "secure map")),
-        ("css".into(), Vec::new()),
-        ("diagnostics".into(), b"[]".to_vec()),
-    ]));
-    tier.put(&key, &entry).unwrap();
-    assert!(tier.flush().is_empty(), "stores run in the background until flushed");
-    assert!(tier.contains(&key));
-    assert_eq!(tier.get(&key).unwrap(), Some(entry));
+    assert_round_trip(&tier, unique_entry(5 << 20));
 }
 
 #[test]

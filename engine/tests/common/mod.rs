@@ -4,7 +4,7 @@
 
 pub mod images;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use eghact_engine::build::{FileChange, Host};
 use eghact_engine::db::{self, Database, Layout};
@@ -88,4 +88,17 @@ pub fn compiled_meaning(source: &str) -> (String, String, Vec<String>) {
 /// `text` with every whitespace run as one space.
 pub fn words(text: &str) -> String {
     text.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every file a build wrote under `root/dist`, by path relative to it, sorted.
+pub fn dist_files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let dist = root.join("dist");
+    let mut files: Vec<_> = walkdir::WalkDir::new(&dist)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(&dist).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
 }

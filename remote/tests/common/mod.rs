@@ -192,3 +192,32 @@ impl Drop for TestWorker {
         self.stop();
     }
 }
+
+/// A key no earlier run used.
+pub fn random_key() -> eghact_engine::cache::CacheKey {
+    eghact_engine::cache::CacheKey::from(*blake3::hash(&unique_bytes(16, "key")).as_bytes())
+}
+
+/// An entry like a component's, its blobs new to the server; `map_bytes` above the batch limit
+/// sends that blob through ByteStream.
+pub fn unique_entry(map_bytes: usize) -> Arc<eghact_engine::cache::CacheEntry> {
+    Arc::new(eghact_engine::cache::CacheEntry::new(vec![
+        ("js".into(), unique_bytes(3000, "js")),
+        ("map".into(), unique_bytes(map_bytes, "map")),
+        ("css".into(), Vec::new()),
+        ("diagnostics".into(), b"[]".to_vec()),
+    ]))
+}
+
+/// Stores `entry` under a new key through `tier`, waits for the background store, and reads
+/// it back.
+pub fn assert_round_trip(tier: &eghact_remote::RemoteCache, entry: Arc<eghact_engine::cache::CacheEntry>) {
+    use eghact_engine::cache::CacheTier as _;
+    let key = random_key();
+    assert_eq!(tier.get(&key).unwrap(), None);
+    assert!(!tier.contains(&key));
+    tier.put(&key, &entry).unwrap();
+    assert!(tier.flush().is_empty(), "stores run in the background until flushed");
+    assert!(tier.contains(&key));
+    assert_eq!(tier.get(&key).unwrap(), Some(entry));
+}
