@@ -199,6 +199,17 @@ impl CacheTier for RemoteCache {
         Ok(found.map(Arc::new))
     }
 
+    /// Lookups overlapped, as many at once as stores may be.
+    fn get_many(&self, keys: &[CacheKey]) -> Vec<Result<Option<Arc<CacheEntry>>, CacheError>> {
+        use futures_util::StreamExt as _;
+        if self.is_disabled() {
+            return keys.iter().map(|_| Ok(None)).collect();
+        }
+        let lookups = futures_util::stream::iter(keys).map(|key| self.remote.lookup(key)).buffered(MAX_IN_FLIGHT);
+        let results: Vec<_> = self.runtime.block_on(lookups.collect());
+        results.into_iter().map(|result| self.remote.settle(result).map(|found| found.map(Arc::new))).collect()
+    }
+
     /// Starts the store in the background; its failure comes out of `flush`.
     fn put(&self, key: &CacheKey, entry: &Arc<CacheEntry>) -> Result<(), CacheError> {
         if !self.writable || self.is_disabled() {

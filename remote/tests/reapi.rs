@@ -156,3 +156,19 @@ fn a_store_that_fails_in_the_background_is_reported_by_flush_once() {
     assert_eq!(failed.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [key], "{failed:?}");
     assert!(tier.flush().is_empty(), "reported once");
 }
+
+#[test]
+fn many_lookups_at_once_answer_in_order() {
+    let tier = RemoteCache::connect(&service(&reapi_url()), &RemoteOptions::default()).unwrap();
+    let keys: Vec<_> = (0..20).map(|_| random_key()).collect();
+    let entries: Vec<_> = keys.iter().map(|_| unique_entry(100)).collect();
+    // Every other key stored.
+    for (key, entry) in keys.iter().zip(&entries).step_by(2) {
+        tier.put(key, entry).unwrap();
+    }
+    assert!(tier.flush().is_empty());
+    let found = tier.get_many(&keys);
+    for (i, (found, entry)) in found.into_iter().zip(&entries).enumerate() {
+        assert_eq!(found.unwrap(), (i % 2 == 0).then(|| entry.clone()), "key {i}");
+    }
+}

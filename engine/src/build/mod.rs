@@ -445,22 +445,27 @@ impl Builder {
             on_event(BuildEvent::Compiled { path: outcome.plan.path.clone(), done, total, cache: outcome.cache });
             Ok(outcome)
         };
-        let (mut outcomes, misses, offloaded) = match offload {
-            // Lookups first, so that only real misses are sent away.
-            Some(offload) => {
-                let looked_up: Vec<Lookup> = work.into_par_iter().map(|plan| lookup(cache, plan)).collect();
-                let (mut outcomes, mut misses) = (Vec::new(), Vec::new());
-                for result in looked_up {
-                    match result {
-                        Lookup::Hit(outcome, entry) => outcomes.push((outcome, entry)),
-                        Lookup::Miss(plan) => misses.push(plan),
-                    }
+        // With a remote tier or remote workers, every lookup comes first, all at once: the
+        // round trips overlap instead of holding the compile threads, and only real misses
+        // are sent away. Otherwise each component is looked up where it is compiled.
+        let looked_up_first = offload.is_some() || cache.has_remote_tier();
+        let (mut outcomes, misses, offloaded) = if looked_up_first {
+            let keys: Vec<CacheKey> = work.iter().map(|plan| plan.key).collect();
+            let (mut hits, mut misses) = (Vec::new(), Vec::new());
+            for (plan, hit) in work.into_iter().zip(cache.get_many(&keys)) {
+                match hit_or_miss(plan, hit) {
+                    Lookup::Hit(outcome, entry) => hits.push((outcome, entry)),
+                    Lookup::Miss(plan) => misses.push(plan),
                 }
-                let outcomes = outcomes.into_par_iter().map(finish).collect::<Vec<_>>();
-                let offloaded = self.offload_misses(offload, &misses, on_event, &mut report.warnings);
-                (outcomes, misses, offloaded)
             }
-            None => (Vec::new(), work, BTreeMap::new()),
+            let outcomes = hits.into_par_iter().map(finish).collect::<Vec<_>>();
+            let offloaded = match offload {
+                Some(offload) => self.offload_misses(offload, &misses, on_event, &mut report.warnings),
+                None => BTreeMap::new(),
+            };
+            (outcomes, misses, offloaded)
+        } else {
+            (Vec::new(), work, BTreeMap::new())
         };
         outcomes.extend(
             misses
@@ -469,8 +474,8 @@ impl Builder {
                     || handles.get(),
                     |db, plan| match offloaded.get(&plan.key).cloned() {
                         Some(entry) => finish((remote_outcome(plan, &entry), entry)),
-                        // Already looked up (and counted as a miss) before offloading.
-                        None if offload.is_some() => {
+                        // Already looked up (and counted as a miss).
+                        None if looked_up_first => {
                             let images = images_of(&plan);
                             finish(compile(db, cache, plan, write, images))
                         }
@@ -903,7 +908,13 @@ enum Lookup {
 
 /// A cache lookup: the outcome of a hit, or the plan back on a miss.
 fn lookup(cache: &TieredCache, plan: Plan) -> Lookup {
-    let Some(hit) = cache.get(&plan.key) else { return Lookup::Miss(plan) };
+    let hit = cache.get(&plan.key);
+    hit_or_miss(plan, hit)
+}
+
+/// What a lookup's answer means for the plan: an entry without its diagnostics is a miss.
+fn hit_or_miss(plan: Plan, hit: Option<crate::cache::Hit>) -> Lookup {
+    let Some(hit) = hit else { return Lookup::Miss(plan) };
     match entry_diagnostics(&hit.entry) {
         Some(diagnostics) => Lookup::Hit(
             Outcome { plan, cache: CacheState::Hit(hit.tier), diagnostics, compile_ms: None, written: None },

@@ -116,6 +116,13 @@ pub trait CacheTier: Send + Sync {
     /// Whether an entry is stored, without reading or verifying it.
     fn contains(&self, key: &CacheKey) -> bool;
 
+    /// Looks up many keys at once, answering in their order: a remote tier overlaps the round
+    /// trips; local tiers look up in parallel.
+    fn get_many(&self, keys: &[CacheKey]) -> Vec<Result<Option<Arc<CacheEntry>>, CacheError>> {
+        use rayon::prelude::*;
+        keys.par_iter().map(|key| self.get(key)).collect()
+    }
+
     /// Waits for stores still in flight (a tier that writes in the background) and returns
     /// those that failed.
     fn flush(&self) -> Vec<(CacheKey, CacheError)> {

@@ -82,6 +82,44 @@ impl TieredCache {
         None
     }
 
+    /// [`TieredCache::get`] for many keys, in their order: each tier is asked once for the keys
+    /// the faster ones missed.
+    pub fn get_many(&self, keys: &[CacheKey]) -> Vec<Option<Hit>> {
+        let mut found: Vec<Option<Hit>> = keys.iter().map(|_| None).collect();
+        let mut wanted: Vec<usize> = (0..keys.len()).collect();
+        for (index, (tier, lookups)) in self.tiers.iter().zip(&self.lookups).enumerate() {
+            if wanted.is_empty() {
+                break;
+            }
+            let asked: Vec<CacheKey> = wanted.iter().map(|&i| keys[i]).collect();
+            let mut missed = Vec::new();
+            for (i, result) in wanted.into_iter().zip(tier.get_many(&asked)) {
+                let entry = result.unwrap_or_else(|error| {
+                    self.warn(tier.as_ref(), &keys[i], error);
+                    None
+                });
+                match entry {
+                    Some(entry) => {
+                        lookups.hits.fetch_add(1, Ordering::Relaxed);
+                        self.store(&self.tiers[..index], &keys[i], &entry);
+                        found[i] = Some(Hit { tier: tier.tier(), entry });
+                    }
+                    None => {
+                        lookups.misses.fetch_add(1, Ordering::Relaxed);
+                        missed.push(i);
+                    }
+                }
+            }
+            wanted = missed;
+        }
+        found
+    }
+
+    /// Whether a tier answers over the network, where asking for many keys at once pays.
+    pub fn has_remote_tier(&self) -> bool {
+        self.tiers.iter().any(|tier| tier.tier() == Tier::Remote)
+    }
+
     pub fn put(&self, key: &CacheKey, entry: &Arc<CacheEntry>) {
         self.store(&self.tiers, key, entry);
     }
@@ -198,6 +236,25 @@ mod tests {
         assert_eq!(cache.get(&key(1)).unwrap().tier, Tier::Memory);
         assert_eq!(counts(&cache), [(Tier::Memory, 1, 1), (Tier::Disk, 1, 0)]);
         assert_eq!(cache.counters()[1].hit_rate(), Some(1.0));
+    }
+
+    #[test]
+    fn many_keys_ask_each_tier_once_for_what_faster_ones_missed() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = DiskCache::open(dir.path(), LIMITS).unwrap();
+        disk.put(&key(2), &entry("b")).unwrap();
+        let remote = Remote { inner: MemoryCache::new(1 << 20), writable: false };
+        remote.inner.put(&key(3), &entry("c")).unwrap();
+        let cache = TieredCache::new(vec![Box::new(MemoryCache::new(1 << 20)), Box::new(disk), Box::new(remote)]);
+        cache.put(&key(1), &entry("a"));
+        let found = cache.get_many(&[key(3), key(1), key(4), key(2)]);
+        let tiers: Vec<Option<Tier>> = found.iter().map(|hit| hit.as_ref().map(|h| h.tier)).collect();
+        assert_eq!(tiers, [Some(Tier::Remote), Some(Tier::Memory), None, Some(Tier::Disk)]);
+        assert_eq!(found[0].as_ref().unwrap().entry, entry("c"));
+        assert_eq!(counts(&cache), [(Tier::Memory, 1, 3), (Tier::Disk, 1, 2), (Tier::Remote, 1, 1)]);
+        // Hits were promoted: the memory tier answers them all now.
+        assert!(cache.get_many(&[key(3), key(2)]).iter().all(|hit| hit.as_ref().unwrap().tier == Tier::Memory));
+        assert!(cache.has_remote_tier());
     }
 
     #[test]
