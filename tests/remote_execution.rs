@@ -121,25 +121,44 @@ fn local_outputs(parent: &Path, run: &str, components: usize) -> Vec<(String, Ve
     outputs(&dir)
 }
 
-#[test]
-fn remote_always_compiles_on_the_workers_byte_identical_and_a_second_checkout_hits_all() {
-    let _serial = one_at_a_time();
+/// What every test here starts from: its turn, the server, a folder, a run id and two workers.
+struct Cluster {
+    _serial: std::sync::MutexGuard<'static, ()>,
+    server: String,
+    tmp: tempfile::TempDir,
+    run: String,
+    workers: [Worker; 2],
+}
+
+fn cluster() -> Cluster {
+    let serial = one_at_a_time();
     let server = reapi_url();
     service(&server);
     let (tmp, run) = (tempfile::tempdir().unwrap(), run_id());
-    let _workers = two_workers(&server, tmp.path(), &run);
+    let workers = two_workers(&server, tmp.path(), &run);
+    Cluster { _serial: serial, server, tmp, run, workers }
+}
+
+/// A build of `dir` on `endpoint` with `--remote always`, running while the test acts.
+fn spawn_build(dir: &Path, run: &str, endpoint: &str) -> Child {
+    build_command(dir, run, endpoint, "always").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+#[test]
+fn remote_always_compiles_on_the_workers_byte_identical_and_a_second_checkout_hits_all() {
+    let Cluster { server, tmp, run, .. } = &cluster();
 
     let first = tmp.path().join("first");
     checkout(&first, 40, 10);
-    let (stderr, summary) = finished(&first, build_command(&first, &run, &server, "always").output().unwrap());
+    let (stderr, summary) = finished(&first, build_command(&first, run, server, "always").output().unwrap());
     assert_eq!(states(&summary), ["remote"], "{stderr}\n{summary}");
     assert!(!stderr.contains("warning"), "{stderr}");
-    assert_eq!(outputs(&first), local_outputs(tmp.path(), &run, 40), "byte-identical to a local build");
+    assert_eq!(outputs(&first), local_outputs(tmp.path(), run, 40), "byte-identical to a local build");
 
     // A clean checkout: everything from the remote cache, nothing executed.
     let second = tmp.path().join("second");
     checkout(&second, 40, 10);
-    let (_, summary) = finished(&second, build_command(&second, &run, &server, "always").output().unwrap());
+    let (_, summary) = finished(&second, build_command(&second, run, server, "always").output().unwrap());
     assert_eq!(states(&summary), ["hit"], "{summary}");
     assert_eq!(outputs(&second), outputs(&first));
 }
@@ -164,39 +183,31 @@ fn busy_worker(workers: &[Worker], build: &mut Child, dir: &Path) -> usize {
 
 #[test]
 fn a_worker_killed_mid_action_still_ends_in_a_complete_build() {
-    let _serial = one_at_a_time();
-    let server = reapi_url();
-    service(&server);
-    let (tmp, run) = (tempfile::tempdir().unwrap(), run_id());
-    let mut workers = two_workers(&server, tmp.path(), &run);
+    let Cluster { server, tmp, run, workers, .. } = &mut cluster();
     let dir = tmp.path().join("project");
     // One action of 300 components: long enough to be killed while it runs.
     checkout(&dir, 300, 300);
-    let mut build = build_command(&dir, &run, &server, "always").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let victim = busy_worker(&workers, &mut build, &dir);
+    let mut build = spawn_build(&dir, run, server);
+    let victim = busy_worker(workers, &mut build, &dir);
     workers[victim].child.kill().unwrap();
     let (_, summary) = finished(&dir, build.wait_with_output().unwrap());
     assert_eq!(summary["totals"]["components"], 300);
-    assert_eq!(outputs(&dir), local_outputs(tmp.path(), &run, 300));
+    assert_eq!(outputs(&dir), local_outputs(tmp.path(), run, 300));
 }
 
 #[test]
 fn a_server_gone_mid_build_falls_back_to_local_work() {
-    let _serial = one_at_a_time();
-    let server = reapi_url();
-    service(&server);
-    let (tmp, run) = (tempfile::tempdir().unwrap(), run_id());
     // The workers reach BuildGrid directly; the build goes through a proxy that dies.
-    let workers = two_workers(&server, tmp.path(), &run);
+    let Cluster { server, tmp, run, workers, .. } = &cluster();
     let proxy = CuttableProxy::start(server.trim_start_matches("grpc://").to_string());
     let dir = tmp.path().join("project");
     checkout(&dir, 300, 300);
     let endpoint = format!("grpc://127.0.0.1:{}", proxy.port);
-    let mut build = build_command(&dir, &run, &endpoint, "always").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    busy_worker(&workers, &mut build, &dir);
+    let mut build = spawn_build(&dir, run, &endpoint);
+    busy_worker(workers, &mut build, &dir);
     proxy.cut();
     let (stderr, summary) = finished(&dir, build.wait_with_output().unwrap());
     assert!(stderr.contains("compiling them here") || stderr.contains("compiling here"), "{stderr}");
     assert_eq!(states(&summary), ["miss"], "{summary}");
-    assert_eq!(outputs(&dir), local_outputs(tmp.path(), &run, 300));
+    assert_eq!(outputs(&dir), local_outputs(tmp.path(), run, 300));
 }

@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::dist_files;
+use common::{dist_files, write_snippet};
 use eghact_engine::build::{BuildOptions, BuildReport, Builder, CacheState};
 use eghact_engine::cache::Tier;
 use eghact_engine::project::Project;
@@ -27,15 +27,6 @@ let n = 1;
 export const format = (n) => `#${n}`;
 "#;
 
-fn write_project(root: &Path, project: &str) {
-    for chunk in project.split("//- ").filter(|c| !c.trim().is_empty()) {
-        let (path, text) = chunk.split_once('\n').unwrap_or((chunk, ""));
-        let path = root.join(path.trim());
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-}
-
 fn build(root: &Path) -> BuildReport {
     let project = Project::open(root).unwrap();
     let mut builder = Builder::open(
@@ -53,7 +44,7 @@ fn states(report: &BuildReport) -> Vec<(String, CacheState)> {
 #[test]
 fn cold_then_warm_then_one_edit() {
     let dir = tempfile::tempdir().unwrap();
-    write_project(dir.path(), PROJECT);
+    write_snippet(dir.path(), PROJECT);
     let cold = build(dir.path());
     assert_eq!(cold.count(true), 0, "{:?}", cold.files);
     assert!(cold.files.iter().all(|f| f.cache == CacheState::Miss));
@@ -95,7 +86,7 @@ fn cold_then_warm_then_one_edit() {
 #[test]
 fn deleted_outputs_are_rewritten_and_deleted_sources_take_their_dist_files() {
     let dir = tempfile::tempdir().unwrap();
-    write_project(dir.path(), PROJECT);
+    write_snippet(dir.path(), PROJECT);
     build(dir.path());
     fs::remove_file(dir.path().join("dist/Card.js")).unwrap();
     let rebuilt = build(dir.path());
@@ -112,7 +103,7 @@ fn deleted_outputs_are_rewritten_and_deleted_sources_take_their_dist_files() {
 #[test]
 fn a_damaged_cache_entry_is_a_miss_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    write_project(dir.path(), PROJECT);
+    write_snippet(dir.path(), PROJECT);
     build(dir.path());
     let before = dist_files(dir.path());
     // Damage every entry, and make the build record forget, so the cache is read.
@@ -145,7 +136,7 @@ fn outputs_do_not_depend_on_the_thread_count() {
     let mut results = Vec::new();
     for threads in [1, 4] {
         let dir = tempfile::tempdir().unwrap();
-        write_project(dir.path(), &project);
+        write_snippet(dir.path(), &project);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let report = pool.install(|| build(dir.path()));
         assert_eq!(report.count(true), 0);
@@ -157,7 +148,7 @@ fn outputs_do_not_depend_on_the_thread_count() {
 #[test]
 fn import_cycles_are_errors_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    write_project(
+    write_snippet(
         dir.path(),
         "//- src/A.egh\n<script>import B from './B.egh';</script><template><B /></template>\n//- src/B.egh\n<script>import A from './A.egh';</script><template><A /></template>\n",
     );
@@ -171,7 +162,7 @@ fn import_cycles_are_errors_and_write_nothing() {
 #[test]
 fn watch_builds_look_only_at_what_changed_and_its_importers() {
     let dir = tempfile::tempdir().unwrap();
-    write_project(dir.path(), PROJECT);
+    write_snippet(dir.path(), PROJECT);
     let project = Project::open(dir.path()).unwrap();
     let mut builder = Builder::open(
         project,

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use common::{dist_files, snippet_files};
+use common::{dist_files, write_snippet};
 use eghact_engine::build::offload::{
     BatchError, Offload, OffloadJob, OffloadMode, OffloadPolicy, OffloadResult, Offloader, RemoteProgress, batch_options,
     batch_output_path, run_compile_batch,
@@ -111,11 +111,7 @@ impl Offloader for InProcess {
 
 fn checkout() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for (path, text) in snippet_files(PROJECT) {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
+    write_snippet(dir.path(), PROJECT);
     dir
 }
 

@@ -2,16 +2,7 @@
 # Stops what up.sh started, by its PID files only; the venv, the database and the secure server's
 # certificates and token stay for a fast restart.
 ROOT=${EGHACT_CLUSTER_DIR:-/tmp/eghact-remote-cluster}
-stop_pid_file() {
-  local file=$1 pid
-  [ -f "$file" ] || return 0
-  pid=$(cat "$file")
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
-  rm -f "$file"
-}
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 stop_pid_file "$ROOT/bgd.pid"
 stop_pid_file "$ROOT/secure/bgd.pid"
 stop_pid_file "$ROOT/nginx/nginx.pid"

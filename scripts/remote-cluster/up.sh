@@ -15,6 +15,18 @@ VENV=$ROOT/venv
 HERE=$(cd "$(dirname "$0")" && pwd)
 started=$(date +%s.%N)
 log() { echo "remote-cluster: $*" >&2; }
+. "$HERE/lib.sh"
+# Starts `bgd` on DIR/bgd.yml (log and PID file in DIR) and waits until READY answers.
+start_bgd() {
+  local dir=$1 ready=$2 what=$3
+  nohup "$VENV/bin/bgd" server start "$dir/bgd.yml" >"$dir/bgd.log" 2>&1 &
+  echo $! >"$dir/bgd.pid"
+  for i in $(seq 1 120); do
+    "$ready" && return 0
+    if [ "$i" = 120 ]; then log "$what did not become ready:"; tail -30 "$dir/bgd.log" >&2; exit 1; fi
+    sleep 0.25
+  done
+}
 mkdir -p "$ROOT"
 
 # 1. Debian packages, installed only when missing.
@@ -65,13 +77,7 @@ PY
 if ! bgd_ready; then
   "$VENV/bin/bgd" migrate apply "$DB" >"$ROOT/migrate.log" 2>&1
   sed -e "s|@BG_PORT@|$BG_PORT|; s|@DB@|$DB|" "$HERE/bgd.yml" >"$ROOT/bgd.yml"
-  nohup "$VENV/bin/bgd" server start "$ROOT/bgd.yml" >"$ROOT/bgd.log" 2>&1 &
-  echo $! >"$ROOT/bgd.pid"
-  for i in $(seq 1 120); do
-    bgd_ready && break
-    if [ "$i" = 120 ]; then log "BuildGrid did not become ready:"; tail -30 "$ROOT/bgd.log" >&2; exit 1; fi
-    sleep 0.25
-  done
+  start_bgd "$ROOT" bgd_ready "BuildGrid"
 fi
 
 # 5. nginx with WebDAV PUT: the Bazel HTTP cache protocol is plain GET/PUT/HEAD of files.
@@ -94,19 +100,9 @@ fi
 #    for ten years are made once and kept; replacing them restarts only this process.
 SECURE=$ROOT/secure
 mkdir -p "$SECURE"
-stop_secure() {
-  local pid
-  [ -f "$SECURE/bgd.pid" ] || return 0
-  pid=$(cat "$SECURE/bgd.pid")
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
-  rm -f "$SECURE/bgd.pid"
-}
 if [ ! -s "$SECURE/ca.pem" ] || [ ! -s "$SECURE/server.crt" ] || [ ! -s "$SECURE/server.key" ] || [ ! -s "$SECURE/jwt.secret" ]; then
   log "making a test CA, a server certificate and a token secret in $SECURE"
-  stop_secure
+  stop_pid_file "$SECURE/bgd.pid"
   rm -f "$SECURE/token"
   (
     cd "$SECURE"
@@ -147,15 +143,9 @@ sys.exit(0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1)
 PY
 }
 if ! secure_ready; then
-  stop_secure
+  stop_pid_file "$SECURE/bgd.pid"
   sed -e "s|@SECURE_PORT@|$SECURE_PORT|; s|@DIR@|$SECURE|g" "$HERE/bgd-secure.yml" >"$SECURE/bgd.yml"
-  nohup "$VENV/bin/bgd" server start "$SECURE/bgd.yml" >"$SECURE/bgd.log" 2>&1 &
-  echo $! >"$SECURE/bgd.pid"
-  for i in $(seq 1 120); do
-    secure_ready && break
-    if [ "$i" = 120 ]; then log "the secure BuildGrid did not become ready:"; tail -30 "$SECURE/bgd.log" >&2; exit 1; fi
-    sleep 0.25
-  done
+  start_bgd "$SECURE" secure_ready "the secure BuildGrid"
 fi
 
 log "ready in $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"

@@ -474,14 +474,11 @@ impl Builder {
                     || handles.get(),
                     |db, plan| match offloaded.get(&plan.key).cloned() {
                         Some(entry) => finish((remote_outcome(plan, &entry), entry)),
-                        // Already looked up (and counted as a miss).
-                        None if looked_up_first => {
-                            let images = images_of(&plan);
-                            finish(compile(db, cache, plan, write, images))
-                        }
                         None => {
                             let images = images_of(&plan);
-                            finish(run(db, cache, plan, write, images))
+                            // Already looked up (and counted as a miss) when looked up first.
+                            let compile_or_run = if looked_up_first { compile } else { run };
+                            finish(compile_or_run(db, cache, plan, write, images))
                         }
                     },
                 )

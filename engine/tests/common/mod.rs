@@ -44,6 +44,15 @@ pub fn snippet_files(snippet: &str) -> Vec<(String, String)> {
     files
 }
 
+/// Writes the files of a multi-file snippet under `root`.
+pub fn write_snippet(root: &Path, snippet: &str) {
+    for (path, text) in snippet_files(snippet) {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
 /// The diagnostics of every component of the snippet, by path, as a build reports them.
 pub fn check_snippet(snippet: &str) -> Vec<(String, Vec<Diagnostic>)> {
     let files = snippet_files(snippet);
