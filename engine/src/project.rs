@@ -204,10 +204,35 @@ pub(crate) fn write_creating_folder(path: &Path, bytes: &[u8]) -> std::io::Resul
     }
 }
 
+/// Reads a file the build keeps for itself (cache entries, the build record, its outputs)
+/// without blocking and without following a symbolic link at `path`: anything but a regular file
+/// is refused, since opening or reading a FIFO, socket or device can wait forever (or never end).
+pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    let mut file = options.open(path).map_err(|error| {
+        #[cfg(unix)]
+        if error.raw_os_error() == Some(libc::ELOOP) {
+            return std::io::Error::new(std::io::ErrorKind::InvalidInput, "a symbolic link, not a regular file");
+        }
+        error
+    })?;
+    // The open handle's type, not the path's: the path may have been replaced since.
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Writes `bytes` to a temporary file beside `path` and renames it into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
     let error = |source| ProjectError::Write { path: path.to_path_buf(), source };
-    if fs::read(path).is_ok_and(|existing| existing == bytes) {
+    if read_regular_file(path).is_ok_and(|existing| existing == bytes) {
         return Ok(());
     }
     let temporary = path.with_extension(format!("tmp{}", std::process::id()));

@@ -5,8 +5,10 @@ mod common;
 
 use std::fs;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use common::{dist_files, write_snippet};
+use eghact_engine::build::watch::SourceWatcher;
 use eghact_engine::build::{BuildOptions, BuildReport, Builder, CacheState};
 use eghact_engine::cache::Tier;
 use eghact_engine::project::Project;
@@ -28,13 +30,23 @@ export const format = (n) => `#${n}`;
 "#;
 
 fn build(root: &Path) -> BuildReport {
+    let mut builder = loaded_builder(root);
+    builder.build(&|_| {}).unwrap()
+}
+
+/// A builder over the project at `root` that read its sources, as a new process's.
+fn loaded_builder(root: &Path) -> Builder {
     let project = Project::open(root).unwrap();
     let mut builder = Builder::open(
         project,
         BuildOptions { compiler_version: "test".into(), write: true, memory_cache: true, image_processor: None },
     );
     builder.load().unwrap();
-    builder.build(&|_| {}).unwrap()
+    builder
+}
+
+fn dist_names(root: &Path) -> Vec<String> {
+    dist_files(root).iter().map(|(path, _)| path.display().to_string()).collect()
 }
 
 fn states(report: &BuildReport) -> Vec<(String, CacheState)> {
@@ -203,4 +215,96 @@ fn watch_builds_look_only_at_what_changed_and_its_importers() {
     builder.save().unwrap();
     let next = build(dir.path());
     assert!(next.files.iter().all(|f| f.cache == CacheState::Unchanged), "{:?}", states(&next));
+}
+
+#[test]
+fn a_changed_data_file_is_copied_once_and_the_watcher_then_stays_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    write_snippet(dir.path(), "//- src/App.egh\n<template><p>a</p></template>\n//- src/data.txt\none\n");
+    let mut builder = loaded_builder(dir.path());
+    builder.build(&|_| {}).unwrap();
+    let watcher = SourceWatcher::new(dir.path(), &dir.path().join("src"), Duration::from_millis(50)).unwrap();
+    // Written beside and renamed in: one event, however busy the machine.
+    let staged = dir.path().join("data.txt.new");
+    fs::write(&staged, "two\n").unwrap();
+    fs::rename(&staged, dir.path().join("src/data.txt")).unwrap();
+    let batch = watcher.next_batch(Duration::from_secs(60)).expect("the change is seen");
+    assert_eq!(batch.paths, ["src/data.txt"]);
+    assert_eq!(builder.refresh(batch.paths).unwrap(), ["src/data.txt"]);
+    assert_eq!(builder.build(&|_| {}).unwrap().copied, 1);
+    assert_eq!(fs::read_to_string(dir.path().join("dist/data.txt")).unwrap(), "two\n");
+
+    // The build read the file. Were reads changes, every round of this loop would rebuild and
+    // read it again; nothing may come while nobody changes anything.
+    let idle_until = Instant::now() + Duration::from_secs(3);
+    let mut rebuilt = Vec::new();
+    while let Some(batch) = watcher.next_batch(idle_until.saturating_duration_since(Instant::now())) {
+        rebuilt.push(batch.paths.clone());
+        builder.refresh(batch.paths).unwrap();
+        builder.build(&|_| {}).unwrap();
+        if Instant::now() >= idle_until {
+            break;
+        }
+    }
+    assert_eq!(rebuilt, Vec::<Vec<String>>::new());
+}
+
+#[test]
+fn renaming_a_folder_takes_its_outputs_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_snippet(
+        dir.path(),
+        "//- src/App.egh\n<template><p>a</p></template>\n//- src/a/Card.egh\n<template><p>card</p></template>\n//- src/a/data.txt\nd\n//- src/a/deep/more.txt\nm\n",
+    );
+    let mut builder = loaded_builder(dir.path());
+    builder.build(&|_| {}).unwrap();
+    let moved = |from: &str, to: &str| {
+        let names = dist_names(dir.path());
+        names.iter().map(|n| n.replacen(from, to, 1)).collect::<Vec<_>>()
+    };
+
+    // Watch mode: the watcher names both folders.
+    let expected = moved("a/", "b/");
+    fs::rename(dir.path().join("src/a"), dir.path().join("src/b")).unwrap();
+    builder.refresh(["src/a".to_string(), "src/b".to_string()]).unwrap();
+    builder.build(&|_| {}).unwrap();
+    assert_eq!(dist_names(dir.path()), expected);
+    assert!(!dir.path().join("dist/a").exists(), "the old folder is gone");
+
+    // A new process: the build record names the old copies.
+    let expected = moved("b/", "c/");
+    fs::rename(dir.path().join("src/b"), dir.path().join("src/c")).unwrap();
+    build(dir.path());
+    assert_eq!(dist_names(dir.path()), expected);
+    assert!(!dir.path().join("dist/b").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_where_the_build_reads_its_own_files_is_skipped_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    write_snippet(dir.path(), PROJECT);
+    let first = build(dir.path());
+    let before = dist_files(dir.path());
+    let mkfifo = |path: &Path| {
+        let _ = fs::remove_file(path);
+        assert!(std::process::Command::new("mkfifo").arg(path).status().unwrap().success());
+    };
+    let key = &first.files[0].key;
+    mkfifo(&dir.path().join(".eghact/cache").join(&key[..2]).join(key));
+    mkfifo(&dir.path().join(".eghact/build-state.json"));
+    // An output the build compares with what it would write.
+    fs::remove_dir_all(dir.path().join("dist")).unwrap();
+    fs::create_dir(dir.path().join("dist")).unwrap();
+    mkfifo(&dir.path().join("dist/Card.js"));
+
+    // On a thread, so that a build that waits for a writer fails this test instead of hanging it.
+    let (sender, built) = std::sync::mpsc::channel();
+    let root = dir.path().to_path_buf();
+    std::thread::spawn(move || sender.send(build(&root)));
+    let report = built.recv_timeout(Duration::from_secs(120)).expect("the build finishes");
+    assert_eq!(states(&report), [("src/App.egh".into(), CacheState::Miss), ("src/Card.egh".into(), CacheState::Hit(Tier::Disk))]);
+    assert!(report.warnings.iter().any(|w| w.contains("not a regular file")), "{:?}", report.warnings);
+    assert_eq!(dist_files(dir.path()), before);
+    assert!(fs::metadata(dir.path().join(".eghact/build-state.json")).unwrap().is_file());
 }

@@ -101,3 +101,55 @@ fn stats_gc_and_clear() {
     assert_eq!(disk.clear().unwrap().removed.len(), 2);
     assert_eq!(disk.stats().unwrap().entries, 0);
 }
+
+#[test]
+fn an_entry_renamed_over_another_keys_file_is_a_miss_and_is_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = CacheConfig::new(dir.path());
+    let disk = DiskCache::open(&config.dir, config.disk_limits()).unwrap();
+    let (app, counter) = (inputs(b"app").key(), inputs(b"counter").key());
+    disk.put(&app, &outputs()).unwrap();
+    disk.put(&counter, &Arc::new(CacheEntry::new(vec![("js".into(), b"export default function Counter() {}".to_vec())])))
+        .unwrap();
+    fs::rename(disk.path(&counter), disk.path(&app)).unwrap();
+
+    let cache = TieredCache::open(&config).unwrap();
+    assert!(cache.get(&app).is_none(), "Counter's module is not App's");
+    let warnings = cache.take_warnings();
+    assert_eq!(warnings.len(), 1);
+    assert_eq!((warnings[0].tier, warnings[0].key), (Tier::Disk, app));
+    assert!(warnings[0].to_string().ends_with(&format!("written for key {counter}")), "{}", warnings[0]);
+    assert!(!disk.path(&app).exists());
+    assert!(cache.get(&counter).is_none());
+}
+
+/// `gc` and `clear` delete entries of the cache folder only: a planted link, to a file or as a
+/// shard folder, is neither followed nor taken for an entry.
+#[cfg(unix)]
+#[test]
+fn clearing_follows_no_symbolic_link() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let disk = DiskCache::open(dir.path().join("cache"), CacheConfig::new(dir.path()).disk_limits()).unwrap();
+    let kept = inputs(b"kept").key();
+    disk.put(&kept, &outputs()).unwrap();
+    let hex = kept.to_string();
+    // An entry-named file outside, reached through a link named as an entry or as a shard.
+    let victim = outside.path().join(&hex);
+    fs::write(&victim, "precious").unwrap();
+    let other_shard = if hex.starts_with("ff") { "fe" } else { "ff" };
+    let linked = format!("{other_shard}{}", &hex[2..]);
+    fs::write(outside.path().join(&linked), "precious too").unwrap();
+    symlink(outside.path(), disk.dir().join(other_shard)).unwrap();
+    let planted = inputs(b"planted").key().to_string();
+    fs::create_dir_all(disk.dir().join(&planted[..2])).unwrap();
+    symlink(&victim, disk.dir().join(&planted[..2]).join(&planted)).unwrap();
+
+    assert_eq!(disk.stats().unwrap().entries, 1);
+    let report = disk.clear().unwrap();
+    assert_eq!(report.removed.iter().map(|r| r.key).collect::<Vec<_>>(), [kept]);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+    assert_eq!(fs::read_to_string(outside.path().join(&linked)).unwrap(), "precious too");
+    assert_eq!(disk.gc().unwrap().removed, []);
+}

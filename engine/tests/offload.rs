@@ -97,7 +97,7 @@ impl Offloader for InProcess {
             let refused = run_compile_batch(worker.path(), &out, &items, "test".into()).unwrap();
             assert!(refused.is_empty(), "{refused:?}");
             for (_, key) in batch {
-                let entry = CacheEntry::decode(&fs::read(batch_output_path(&out, key)).unwrap()).unwrap();
+                let entry = CacheEntry::decode(&fs::read(batch_output_path(&out, key)).unwrap(), key).unwrap();
                 let key = if self.behaviour == Behaviour::WrongKeys { CacheKey::from([7; 32]) } else { *key };
                 result.entries.push((key, entry));
             }

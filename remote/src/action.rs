@@ -3,17 +3,20 @@
 //! A [`CacheKey`] names the Action
 //!
 //! ```text
-//! Command { arguments: ["eghact", "cache-entry", "v1", <key as 64 hex digits>] }
+//! Command { arguments: ["eghact", "cache-entry", "v2", <key as 64 hex digits>] }
 //! Action  { command_digest: digest(Command), input_root_digest: digest(<empty Directory>) }
 //! ```
 //!
 //! (all other fields unset, both messages in protobuf's canonical encoding), and the entry's
 //! Action digest is the digest of that Action under the server's digest function. The key
 //! already hashes everything an output depends on (compiler, flags, source, imported
-//! signatures), so the Action needs no real inputs; `v1` names this mapping and changes with it.
+//! signatures), so the Action needs no real inputs; `v2` names this mapping and changes with it.
 //!
-//! The value is an ActionResult with exit code 0 whose output files are the entry's named blobs
-//! (`js`, `map`, `css`, `diagnostics`, …), in order, each stored in CAS under its own digest.
+//! The value is an ActionResult with exit code 0 whose output files are [`KEY_FILE`] (the key's
+//! 32 bytes), then the entry's named blobs (`js`, `map`, `css`, `diagnostics`, …), in order,
+//! each stored in CAS under its own digest. The key file binds the result to its key: a result
+//! found under one key's Action but stored for another (an entry copied on the server) is
+//! refused, as the engine's entry format refuses it on disk.
 //! Blobs rather than the encoded entry as one blob: identical outputs are stored once, other
 //! tools can read the files, and a remote worker (a later slice) produces exactly this shape.
 
@@ -24,8 +27,10 @@ use eghact_engine::cache::{CacheEntry, CacheKey};
 use prost::Message as _;
 use sha2::Digest as _;
 
-/// Version of the key → Action mapping above.
-const MAPPING_VERSION: &str = "v1";
+/// Version of the key → Action mapping above (v2: results carry [`KEY_FILE`]).
+const MAPPING_VERSION: &str = "v2";
+/// The output file that holds the key a result was stored for.
+pub const KEY_FILE: &str = ".eghact-cache-key";
 
 /// The hash functions this client can use; the server picks through Capabilities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,29 +87,43 @@ pub fn action_digest(function: DigestFunction, key: &CacheKey) -> Digest {
     function.digest(&action.encode_to_vec())
 }
 
-/// The ActionResult that stores `entry`, and the distinct blobs it refers to. Empty blobs are
-/// left out: REAPI servers hold the empty blob implicitly, and nginx refuses an empty `PUT`.
-pub fn action_result(function: DigestFunction, entry: &CacheEntry) -> (ActionResult, Vec<(Digest, &[u8])>) {
+/// The ActionResult that stores `entry` for `key`, and the distinct blobs it refers to. Empty
+/// blobs are left out: REAPI servers hold the empty blob implicitly, and nginx refuses an empty
+/// `PUT`.
+pub fn action_result<'a>(
+    function: DigestFunction,
+    key: &'a CacheKey,
+    entry: &'a CacheEntry,
+) -> (ActionResult, Vec<(Digest, &'a [u8])>) {
     let mut blobs: Vec<(Digest, &[u8])> = Vec::new();
-    let mut output_files = Vec::with_capacity(entry.files.len());
-    for (name, data) in &entry.files {
+    let mut output_files = Vec::with_capacity(entry.files.len() + 1);
+    let key_file = (KEY_FILE, key.as_bytes().as_slice());
+    for (name, data) in std::iter::once(key_file).chain(entry.files.iter().map(|(name, data)| (name.as_str(), data.as_slice()))) {
         let digest = function.digest(data);
         if !data.is_empty() && !blobs.iter().any(|(d, _)| *d == digest) {
             blobs.push((digest.clone(), data));
         }
-        output_files.push(OutputFile { path: name.clone(), digest: Some(digest), ..OutputFile::default() });
+        output_files.push(OutputFile { path: name.to_string(), digest: Some(digest), ..OutputFile::default() });
     }
     (ActionResult { output_files, exit_code: 0, ..ActionResult::default() }, blobs)
 }
 
+/// Whether `result` was stored for `key`: its key file holds that key. Checked by digest, so
+/// the key file is never fetched.
+pub fn is_stored_for(function: DigestFunction, result: &ActionResult, key: &CacheKey) -> bool {
+    let key_file = result.output_files.iter().find(|file| file.path == KEY_FILE);
+    key_file.is_some_and(|file| file.digest.as_ref() == Some(&function.digest(key.as_bytes())))
+}
+
 /// The blobs an ActionResult needs from CAS: those the server did not inline, except empty
-/// ones (the empty blob is never fetched). `None` for a result this crate did not write.
+/// ones (the empty blob is never fetched) and the key file. `None` for a result this crate did
+/// not write.
 pub fn blobs_to_fetch(result: &ActionResult) -> Option<Vec<Digest>> {
     if result.exit_code != 0 || !result.output_directories.is_empty() {
         return None;
     }
     let mut wanted = Vec::new();
-    for file in &result.output_files {
+    for file in result.output_files.iter().filter(|file| file.path != KEY_FILE) {
         let digest = file.digest.as_ref()?;
         if digest.size_bytes > 0 && file.contents.is_empty() && !wanted.contains(digest) {
             wanted.push(digest.clone());
@@ -113,11 +132,12 @@ pub fn blobs_to_fetch(result: &ActionResult) -> Option<Vec<Digest>> {
     Some(wanted)
 }
 
-/// The entry of an ActionResult, given the blobs it refers to. `None` when a blob is missing
-/// (the caller treats that as a miss: the local compile then stores a complete entry again).
+/// The entry of an ActionResult (without its key file), given the blobs it refers to. `None`
+/// when a blob is missing (the caller treats that as a miss: the local compile then stores a
+/// complete entry again).
 pub fn entry_from(result: &ActionResult, blob: impl Fn(&Digest) -> Option<Vec<u8>>) -> Option<CacheEntry> {
     let mut files = Vec::with_capacity(result.output_files.len());
-    for file in &result.output_files {
+    for file in result.output_files.iter().filter(|file| file.path != KEY_FILE) {
         let digest = file.digest.as_ref()?;
         let data = match (digest.size_bytes, file.contents.is_empty()) {
             (0, _) => Vec::new(),
@@ -161,11 +181,24 @@ mod tests {
             ("css".into(), Vec::new()),
             ("map".into(), b"export {}".to_vec()),
         ]);
-        let (result, blobs) = action_result(DigestFunction::Sha256, &entry);
-        assert_eq!(blobs.len(), 1, "distinct, non-empty blobs");
+        let key = CacheKey::from([7; 32]);
+        let (result, blobs) = action_result(DigestFunction::Sha256, &key, &entry);
+        assert_eq!(blobs.len(), 2, "distinct, non-empty blobs: the key file and one output");
         let store: HashMap<String, Vec<u8>> = blobs.iter().map(|(d, data)| (d.hash.clone(), data.to_vec())).collect();
-        assert_eq!(blobs_to_fetch(&result).map(|d| d.len()), Some(1));
+        assert_eq!(blobs_to_fetch(&result).map(|d| d.len()), Some(1), "the key file is checked, not fetched");
         assert_eq!(entry_from(&result, |d| store.get(&d.hash).cloned()), Some(entry));
         assert_eq!(entry_from(&result, |_| None), None, "a missing blob is a miss");
+    }
+
+    #[test]
+    fn a_result_is_bound_to_its_key() {
+        let entry = CacheEntry::new(vec![("js".into(), b"export {}".to_vec())]);
+        let (key, other) = (CacheKey::from([7; 32]), CacheKey::from([8; 32]));
+        let (result, _) = action_result(DigestFunction::Blake3, &key, &entry);
+        assert!(is_stored_for(DigestFunction::Blake3, &result, &key));
+        assert!(!is_stored_for(DigestFunction::Blake3, &result, &other), "a result copied under another key's Action");
+        assert!(!is_stored_for(DigestFunction::Sha256, &result, &key));
+        let unbound = ActionResult { output_files: result.output_files[1..].to_vec(), ..result };
+        assert!(!is_stored_for(DigestFunction::Blake3, &unbound, &key), "a result without a key file");
     }
 }

@@ -5,7 +5,8 @@
 //! is uploaded once. Each Action's command runs its `compile-batch` on its batch, with the keys
 //! the build computed; the worker's binary refuses a component whose key differs there, and
 //! writes each entry to `out/<key>`. Entries come back verified by digest (the CAS read) and by
-//! their own checksum (the entry format).
+//! their own checksum (the entry format), which covers the key they were written for: a file
+//! under `out/<key>` written for another key fails its batch.
 //!
 //! Invariants: nothing here fails a build. A batch that cannot be sent, waits too long for a
 //! worker, fails on the worker or comes back incomplete is reported once as a warning, and the
@@ -201,7 +202,7 @@ impl RemoteExecutor {
         for (_, key) in batch {
             let Some(digest) = wanted.get(&format!("{OUTPUT_DIR}/{key}")) else { continue };
             let Some(bytes) = blobs.get(&digest.hash) else { continue };
-            match CacheEntry::decode(bytes) {
+            match CacheEntry::decode(bytes, key) {
                 Ok(entry) => entries.push((*key, entry)),
                 Err(error) => return Err(describe(format!("entry {key}: {error}"))),
             }

@@ -1,6 +1,7 @@
 //! [`RemoteCache`]: the engine's `CacheTier` over either protocol. Lookups read the
-//! ActionCache, then the entry's blobs; stores upload the blobs, then the ActionResult (so a
-//! result is never visible before its blobs).
+//! ActionCache, check that the result was stored for the key asked (a result of another key is
+//! an error, so a warning and a miss), then read the entry's blobs; stores upload the blobs,
+//! then the ActionResult (so a result is never visible before its blobs).
 //!
 //! Invariants: no method blocks longer than the retries of one call allow, none panics, and
 //! after `max_failures` failed operations in a row the tier answers "miss" at once for the rest
@@ -125,6 +126,9 @@ impl Remote {
 
     async fn lookup(&self, key: &CacheKey) -> Result<Option<CacheEntry>, RemoteError> {
         let Some(result) = self.action_result(key).await? else { return Ok(None) };
+        if !action::is_stored_for(self.digest_function(), &result, key) {
+            return Err(RemoteError::Protocol(format!("the result under key {key} was stored for another key")));
+        }
         let Some(wanted) = action::blobs_to_fetch(&result) else { return Ok(None) };
         let blobs = match &self.backend {
             Backend::Reapi(client) => client.read(&wanted).await?,
@@ -144,7 +148,7 @@ impl Remote {
     async fn store(&self, key: &CacheKey, entry: &CacheEntry) -> Result<(), RemoteError> {
         let function = self.digest_function();
         let action = action::action_digest(function, key);
-        let (result, blobs) = action::action_result(function, entry);
+        let (result, blobs) = action::action_result(function, key, entry);
         match &self.backend {
             Backend::Reapi(client) => {
                 client.upload(&blobs).await?;

@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::{assert_round_trip, http_url, quick_options, service, unique_bytes, unique_entry};
+use common::{assert_round_trip, http_url, quick_options, random_key, service, unique_bytes, unique_entry};
+use eghact_engine::cache::CacheTier as _;
+use eghact_remote::action::{DigestFunction, action_digest};
 use eghact_remote::http::{HttpCache, Store};
 use eghact_remote::{Endpoint, RemoteCache, RemoteError, RemoteOptions};
 
@@ -38,6 +40,25 @@ fn a_blob_with_other_contents_is_refused() {
 fn the_tier_stores_and_restores_entries() {
     let tier = RemoteCache::connect(&service(&http_url()), &RemoteOptions::default()).unwrap();
     assert_round_trip(&tier, unique_entry(2000));
+}
+
+/// An ActionResult copied on the server under another key's name is refused, not served as
+/// that key's entry.
+#[test]
+fn a_result_copied_under_another_keys_name_is_refused() {
+    let rt = runtime();
+    let endpoint = service(&http_url());
+    let tier = RemoteCache::connect(&endpoint, &RemoteOptions::default()).unwrap();
+    let (counter, app) = (random_key(), random_key());
+    tier.put(&counter, &unique_entry(100)).unwrap();
+    assert!(tier.flush().is_empty());
+    let client = HttpCache::new(&endpoint, &RemoteOptions::default()).unwrap();
+    let action = |key| action_digest(DigestFunction::Sha256, key).hash;
+    let stored = rt.block_on(client.get(Store::Ac, &action(&counter))).unwrap().unwrap();
+    rt.block_on(client.put(Store::Ac, &action(&app), &stored)).unwrap();
+    let error = tier.get(&app).unwrap_err().to_string();
+    assert!(error.contains("stored for another key"), "{error}");
+    assert!(tier.get(&counter).unwrap().is_some());
 }
 
 #[test]

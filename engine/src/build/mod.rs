@@ -658,10 +658,24 @@ impl Builder {
     }
 
     fn remove_outputs(&self, outputs: &[(String, Stamp)]) {
-        if self.options.write {
-            for (output, _) in outputs {
-                let _ = fs::remove_file(self.project.root.join(output));
+        for (output, _) in outputs {
+            self.remove_output(&self.project.root.join(output));
+        }
+    }
+
+    /// Removes an output file, then the folders it leaves empty up to the output folder, so
+    /// that a removed or renamed source folder leaves nothing behind.
+    fn remove_output(&self, output: &Path) {
+        if !self.options.write || fs::remove_file(output).is_err() {
+            return;
+        }
+        let out = self.project.out_dir();
+        let mut folder = output.parent();
+        while let Some(dir) = folder.filter(|dir| dir.starts_with(&out) && *dir != out) {
+            if fs::remove_dir(dir).is_err() {
+                break;
             }
+            folder = dir.parent();
         }
     }
 
@@ -781,27 +795,30 @@ impl Builder {
     }
 
     /// Copies the non-component source files (all, or those in `only`) whose stamp changed
-    /// since they were last copied.
+    /// since they were last copied, and removes the copies of every file that is gone (one
+    /// file, or all under a removed or renamed folder).
     fn copy_other_files(&mut self, only: Option<&BTreeSet<String>>) -> Result<usize, ProjectError> {
+        let previous = std::mem::take(&mut self.state.copies);
+        let files = self.host.files();
+        let (kept, gone): (BTreeMap<String, Stamp>, BTreeMap<String, Stamp>) =
+            previous.iter().map(|(path, stamp)| (path.clone(), *stamp)).partition(|(path, _)| files.contains_key(path));
+        for path in gone.keys().filter(|path| is_plain_relative(path)) {
+            self.remove_output(&self.project.out_dir().join(layout_relative(&self.project, path)));
+        }
         let mut copies = match only {
-            Some(_) => std::mem::take(&mut self.state.copies),
+            Some(_) => kept,
             None => BTreeMap::new(),
         };
         let mut copied = 0;
         let candidates: Vec<&String> = match only {
-            Some(paths) => paths.iter().collect(),
-            None => self.host.files().keys().collect(),
+            Some(paths) => paths.iter().filter(|path| files.contains_key(*path)).collect(),
+            None => files.keys().collect(),
         };
         for path in candidates.into_iter().filter(|p| !p.ends_with(".egh")) {
-            if !self.host.files().contains_key(path) {
-                copies.remove(path);
-                let _ = fs::remove_file(self.project.out_dir().join(layout_relative(&self.project, path)));
-                continue;
-            }
             let input = self.project.root.join(path);
             let Some(stamp) = Stamp::of(&input) else { continue };
             let output = self.project.out_dir().join(layout_relative(&self.project, path));
-            if self.state.copies.get(path) != Some(&stamp) || !output.exists() {
+            if previous.get(path) != Some(&stamp) || !output.exists() {
                 let bytes = fs::read(&input).map_err(|source| ProjectError::Read { path: input.clone(), source })?;
                 write_atomic(&output, &bytes)?;
                 copied += 1;
@@ -987,6 +1004,12 @@ fn read_change(on_disk: &Path, path: &str) -> Result<FileChange, ProjectError> {
         String::new()
     };
     Ok(FileChange::Write { path: path.to_string(), text })
+}
+
+/// Whether `path` (read from the build record) is relative and names no parent folder, so that
+/// removing what it names stays inside the folder it is joined to.
+fn is_plain_relative(path: &str) -> bool {
+    Path::new(path).components().all(|part| matches!(part, std::path::Component::Normal(_)))
 }
 
 /// `path` (relative to the project root) relative to the source folder.

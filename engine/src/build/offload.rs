@@ -221,7 +221,7 @@ pub fn run_compile_batch(
         match output.result {
             Ok((key, entry)) => {
                 let path = batch_output_path(out, &key);
-                std::fs::write(&path, entry.encode()?).map_err(|source| ProjectError::Write { path, source })?;
+                std::fs::write(&path, entry.encode(&key)?).map_err(|source| ProjectError::Write { path, source })?;
             }
             Err(reason) => refused.push(format!("{}: {reason}", output.path)),
         }

@@ -113,10 +113,10 @@ impl ComponentState {
 }
 
 impl BuildState {
-    /// The record at `path`; missing, unreadable or of another format reads as empty (the
-    /// next build is then a full one, never a wrong one).
+    /// The record at `path`; missing, unreadable, not a regular file or of another format reads
+    /// as empty (the next build is then a full one, never a wrong one).
     pub fn load(path: &Path) -> Self {
-        fs::read(path)
+        crate::project::read_regular_file(path)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<BuildState>(&bytes).ok())
             .filter(|state| state.format == FORMAT)

@@ -1,11 +1,16 @@
 //! Watch mode: notify events on the source folder, debounced into batches of changed paths,
 //! so that a `git checkout` of many files becomes one rebuild.
+//!
+//! Invariant: only events that change what a file holds or where it is (creation, data, name,
+//! metadata other than access times, removal) name a path. Reads are no changes: a build reads
+//! the files it was told of, and taking its own reads for changes would rebuild forever.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::RecursiveMode;
+use notify::event::{EventKind, MetadataKind, ModifyKind};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 use crate::project::slash_path;
@@ -37,20 +42,34 @@ impl SourceWatcher {
     }
 
     /// The next batch of changed paths (relative to the project root, sorted, without
-    /// duplicates), or `None` when `timeout` passes first or the watcher stopped.
-    /// Watcher errors (an overflowed event queue) are returned as the batch's errors, and
-    /// the caller should rescan.
+    /// duplicates), or `None` when `timeout` passes first or the watcher stopped. Events that
+    /// change nothing (reads) make no batch. Watcher errors (an overflowed event queue) are
+    /// returned as the batch's errors, and the caller should rescan.
     pub fn next_batch(&self, timeout: Duration) -> Option<Batch> {
-        let first = match self.events.recv_timeout(timeout) {
-            Ok(result) => result,
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
-        };
+        let deadline = Instant::now() + timeout;
+        loop {
+            let first = match self.events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(result) => result,
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
+            };
+            let batch = self.batch(first);
+            if !batch.paths.is_empty() || batch.rescan {
+                return Some(batch);
+            }
+        }
+    }
+
+    /// `first` and the events that arrived with it.
+    fn batch(&self, first: DebounceEventResult) -> Batch {
         let mut batch = Batch::default();
         for result in std::iter::once(first).chain(self.events.try_iter()) {
             match result {
                 Ok(events) => {
                     for event in events {
                         batch.rescan |= event.need_rescan();
+                        if !changes_files(&event.kind) {
+                            continue;
+                        }
                         for path in &event.paths {
                             if let Ok(relative) = path.strip_prefix(&self.root) {
                                 batch.paths.push(slash_path(relative));
@@ -66,7 +85,18 @@ impl SourceWatcher {
         }
         batch.paths.sort();
         batch.paths.dedup();
-        Some(batch)
+        batch
+    }
+}
+
+/// Whether an event of this kind may have changed a file's contents, existence or name. Kinds
+/// a platform does not tell apart (`Any`, `Other`) count as changes.
+fn changes_files(kind: &EventKind) -> bool {
+    match kind {
+        // Opening, reading and closing (after writing too: the writes came as `Modify`).
+        EventKind::Access(_) => false,
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)) => false,
+        EventKind::Any | EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Other => true,
     }
 }
 
@@ -76,4 +106,33 @@ pub struct Batch {
     /// Events were lost: the whole source folder must be read again.
     pub rescan: bool,
     pub errors: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, RemoveKind, RenameMode};
+
+    use super::*;
+
+    #[test]
+    fn reads_are_no_changes() {
+        let reads = [
+            EventKind::Access(AccessKind::Open(AccessMode::Any)),
+            EventKind::Access(AccessKind::Read),
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)),
+        ];
+        assert!(reads.iter().all(|kind| !changes_files(kind)));
+        let changes = [
+            EventKind::Create(CreateKind::File),
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::Permissions)),
+            EventKind::Remove(RemoveKind::Folder),
+            EventKind::Any,
+        ];
+        assert!(changes.iter().all(changes_files));
+    }
 }

@@ -3,7 +3,11 @@
 //! - a writer writes a temporary file (`.tmp-…`, ignored by readers) in the entry's folder and
 //!   renames it over the entry, so an entry path only ever names a whole file;
 //! - a reader treats a file that vanishes as a miss, and one that fails its checksum (a torn
-//!   write after a crash, a damaged disk) as a miss that deletes it and is reported;
+//!   write after a crash, a damaged disk) or was written for another key (copied over this
+//!   one) as a miss that deletes it and is reported; it opens entries without blocking and
+//!   reads regular files only, so a FIFO or a link at an entry path is a reported miss too;
+//! - `gc` and `clear` delete only regular files named as entries or temporary files, in real
+//!   shard folders: they follow no symbolic link, so a planted one cannot aim them elsewhere;
 //! - the file's modification time is its last use (set on every hit), which `gc` uses to drop
 //!   entries past the maximum age, then the least recently used until the size fits.
 //!
@@ -21,7 +25,7 @@ use filetime::FileTime;
 use serde::Serialize;
 
 use super::{CacheEntry, CacheError, CacheKey, CacheTier, Tier};
-use crate::project::write_creating_folder;
+use crate::project::{read_regular_file, write_creating_folder};
 
 const TEMP_PREFIX: &str = ".tmp-";
 /// A temporary file this old belongs to a writer that died; no live write takes this long.
@@ -174,7 +178,8 @@ impl DiskCache {
     }
 
     /// Entry and temporary files in the shard folders; files that vanish meanwhile are skipped
-    /// and files of any other name are left alone.
+    /// and files of any other name or type are left alone. Neither a shard nor a file may be a
+    /// symbolic link (a directory entry's type and metadata are those of the link itself).
     fn scan(&self) -> Result<Scan, CacheError> {
         let mut scan = Scan { entries: Vec::new(), temps: Vec::new() };
         for shard in read_dir(&self.dir)? {
@@ -182,6 +187,9 @@ impl DiskCache {
             let Some(shard_name) = shard_name.to_str().filter(|n| n.len() == 2 && n.bytes().all(is_hex)) else {
                 continue;
             };
+            if !shard.file_type().is_ok_and(|kind| kind.is_dir()) {
+                continue;
+            }
             for file in read_dir(&shard.path())? {
                 let name = file.file_name();
                 let Some(name) = name.to_str() else { continue };
@@ -214,12 +222,12 @@ impl CacheTier for DiskCache {
 
     fn get(&self, key: &CacheKey) -> Result<Option<Arc<CacheEntry>>, CacheError> {
         let path = self.path(key);
-        let bytes = match fs::read(&path) {
+        let bytes = match read_regular_file(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(CacheError::Read { path, source }),
         };
-        match CacheEntry::decode(&bytes) {
+        match CacheEntry::decode(&bytes, key) {
             Ok(entry) => {
                 // Best effort: a shared folder may be read-only, or gc may have just removed it.
                 let _ = filetime::set_file_mtime(&path, FileTime::now());
@@ -235,7 +243,7 @@ impl CacheTier for DiskCache {
 
     fn put(&self, key: &CacheKey, entry: &Arc<CacheEntry>) -> Result<(), CacheError> {
         static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
-        let bytes = entry.encode()?;
+        let bytes = entry.encode(key)?;
         let path = self.path(key);
         let shard = path.parent().unwrap_or(&self.dir);
         // Unique within the process by the counter; the clock tells apart processes that share
@@ -349,7 +357,7 @@ mod tests {
     fn gc_drops_expired_entries_then_the_least_recently_used() {
         let dir = tempfile::tempdir().unwrap();
         let text = "x".repeat(100);
-        let size = entry(&text).encode().unwrap().len() as u64;
+        let size = entry(&text).encode(&key(0)).unwrap().len() as u64;
         // Filled through a roomy handle, so that puts do not collect on their own.
         let roomy = DiskCache::open(dir.path(), LIMITS).unwrap();
         for n in 0..5 {

@@ -1,21 +1,24 @@
 //! The cached value, a component's compiled outputs, and its binary form (the same bytes on
-//! disk and, later, on the wire):
+//! disk and from a remote worker):
 //!
 //! ```text
-//! "EGHC"  format version (u16)  blake3 of the rest (32 bytes)  | payload length (u64)  zstd(payload)
+//! "EGHC"  format version (u16)  key (32 bytes)  blake3(key, body) (32 bytes)  | body
+//! body = payload length (u64)  zstd(payload)
 //! payload = file count (u32), then per file: name length (u32), name, data length (u64), data
 //! ```
 //!
-//! Integers are little-endian. Invariant: [`CacheEntry::decode`] never panics and accepts only
-//! what [`CacheEntry::encode`] wrote; any other bytes are a [`DecodeError`].
+//! Integers are little-endian. Invariants: [`CacheEntry::decode`] never panics and accepts only
+//! what [`CacheEntry::encode`] wrote for the same key; any other bytes, and an entry written for
+//! another key (a file copied or renamed over another's), are a [`DecodeError`].
 
 use std::io::Read as _;
 
-use super::CacheError;
+use super::{CacheError, CacheKey};
 
 const MAGIC: &[u8; 4] = b"EGHC";
-const FORMAT_VERSION: u16 = 1;
-const HEADER_LEN: usize = MAGIC.len() + 2 + 32;
+/// 2: the header holds the key, and the checksum covers it.
+const FORMAT_VERSION: u16 = 2;
+const HEADER_LEN: usize = MAGIC.len() + 2 + 32 + 32;
 /// Level 1: every cold build compresses each entry; on a typical 12 KB entry it runs at
 /// 427 MB/s against 388 MB/s for level 3, for output 4 % larger (`zstd -b1 -e3`).
 const ZSTD_LEVEL: i32 = 1;
@@ -36,6 +39,9 @@ pub enum DecodeError {
     Truncated,
     #[error("checksum mismatch")]
     Checksum,
+    /// An intact entry, of another key.
+    #[error("written for key {0}")]
+    OtherKey(CacheKey),
     #[error("cannot decompress: {0}")]
     Decompress(String),
     #[error("a file name is not UTF-8")]
@@ -59,7 +65,8 @@ impl CacheEntry {
         self.files.iter().map(|(name, data)| (name.len() + data.len()) as u64).sum()
     }
 
-    pub fn encode(&self) -> Result<Vec<u8>, CacheError> {
+    /// The entry's bytes, bound to `key`: only a decode for that key accepts them.
+    pub fn encode(&self, key: &CacheKey) -> Result<Vec<u8>, CacheError> {
         let mut payload = Vec::with_capacity(4 + self.size() as usize + 12 * self.files.len());
         payload.extend_from_slice(&(self.files.len() as u32).to_le_bytes());
         for (name, data) in &self.files {
@@ -88,12 +95,14 @@ impl CacheEntry {
         let mut bytes = Vec::with_capacity(HEADER_LEN + body.len());
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        bytes.extend_from_slice(blake3::hash(&body).as_bytes());
+        bytes.extend_from_slice(key.as_bytes());
+        bytes.extend_from_slice(checksum(key.as_bytes(), &body).as_bytes());
         bytes.extend_from_slice(&body);
         Ok(bytes)
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+    /// The entry `encode` wrote for `key`.
+    pub fn decode(bytes: &[u8], key: &CacheKey) -> Result<Self, DecodeError> {
         let mut input = Reader(bytes);
         if input.take(MAGIC.len())? != MAGIC {
             return Err(DecodeError::Magic);
@@ -102,10 +111,14 @@ impl CacheEntry {
         if version != FORMAT_VERSION {
             return Err(DecodeError::Version(version));
         }
-        let checksum: [u8; 32] = input.array()?;
+        let written_for: [u8; 32] = input.array()?;
+        let stored_checksum: [u8; 32] = input.array()?;
         let body = input.0;
-        if blake3::hash(body) != checksum {
+        if checksum(&written_for, body) != stored_checksum {
             return Err(DecodeError::Checksum);
+        }
+        if written_for != *key.as_bytes() {
+            return Err(DecodeError::OtherKey(CacheKey::from(written_for)));
         }
         let mut body = Reader(body);
         let payload_len = u64::from_le_bytes(body.array()?);
@@ -136,6 +149,11 @@ impl CacheEntry {
     }
 }
 
+/// The checksum of an entry: over its key too, so that a damaged key is a damaged entry.
+fn checksum(key: &[u8; 32], body: &[u8]) -> blake3::Hash {
+    blake3::Hasher::new().update(key).update(body).finalize()
+}
+
 /// Bounds-checked reads from the front of a byte slice.
 struct Reader<'a>(&'a [u8]);
 
@@ -162,6 +180,10 @@ mod tests {
 
     use super::*;
 
+    fn key() -> CacheKey {
+        CacheKey::from([7; 32])
+    }
+
     fn sample() -> CacheEntry {
         CacheEntry::new(vec![
             ("js".into(), b"export default function App() {}\n".repeat(50)),
@@ -174,11 +196,11 @@ mod tests {
     #[test]
     fn round_trips_and_compresses() {
         let entry = sample();
-        let bytes = entry.encode().unwrap();
+        let bytes = entry.encode(&key()).unwrap();
         assert_eq!(&bytes[..4], b"EGHC");
         assert!((bytes.len() as u64) < entry.size(), "{} bytes for {}", bytes.len(), entry.size());
-        assert_eq!(CacheEntry::decode(&bytes), Ok(entry));
-        assert_eq!(CacheEntry::decode(&CacheEntry::default().encode().unwrap()), Ok(CacheEntry::default()));
+        assert_eq!(CacheEntry::decode(&bytes, &key()), Ok(entry));
+        assert_eq!(CacheEntry::decode(&CacheEntry::default().encode(&key()).unwrap(), &key()), Ok(CacheEntry::default()));
     }
 
     #[test]
@@ -191,18 +213,30 @@ mod tests {
 
     #[test]
     fn rejects_damaged_bytes() {
-        let bytes = sample().encode().unwrap();
-        assert_eq!(CacheEntry::decode(b"EGH"), Err(DecodeError::Truncated));
-        assert_eq!(CacheEntry::decode(b"ELF\x7f and more"), Err(DecodeError::Magic));
+        let bytes = sample().encode(&key()).unwrap();
+        assert_eq!(CacheEntry::decode(b"EGH", &key()), Err(DecodeError::Truncated));
+        assert_eq!(CacheEntry::decode(b"ELF\x7f and more", &key()), Err(DecodeError::Magic));
         let mut future = bytes.clone();
         future[4] = 9;
-        assert_eq!(CacheEntry::decode(&future), Err(DecodeError::Version(9)));
+        assert_eq!(CacheEntry::decode(&future, &key()), Err(DecodeError::Version(9)));
         for len in [HEADER_LEN - 1, HEADER_LEN, bytes.len() - 1] {
-            assert!(CacheEntry::decode(&bytes[..len]).is_err(), "prefix of {len} bytes decoded");
+            assert!(CacheEntry::decode(&bytes[..len], &key()).is_err(), "prefix of {len} bytes decoded");
         }
         let mut flipped = bytes.clone();
         *flipped.last_mut().unwrap() ^= 1;
-        assert_eq!(CacheEntry::decode(&flipped), Err(DecodeError::Checksum));
+        assert_eq!(CacheEntry::decode(&flipped, &key()), Err(DecodeError::Checksum));
+    }
+
+    #[test]
+    fn an_entry_is_bound_to_its_key() {
+        let other = CacheKey::from([8; 32]);
+        let bytes = sample().encode(&other).unwrap();
+        assert_eq!(CacheEntry::decode(&bytes, &key()), Err(DecodeError::OtherKey(other)));
+        assert_eq!(CacheEntry::decode(&bytes, &other), Ok(sample()));
+        // Writing the wanted key over the stored one breaks the checksum.
+        let mut relabelled = bytes.clone();
+        relabelled[6..38].copy_from_slice(key().as_bytes());
+        assert_eq!(CacheEntry::decode(&relabelled, &key()), Err(DecodeError::Checksum));
     }
 
     /// A payload that passes the checksum but lies about its own structure is still an error.
@@ -213,22 +247,23 @@ mod tests {
             body.extend(zstd::bulk::compress(payload, ZSTD_LEVEL).unwrap());
             let mut bytes = MAGIC.to_vec();
             bytes.extend(FORMAT_VERSION.to_le_bytes());
-            bytes.extend(blake3::hash(&body).as_bytes());
+            bytes.extend(key().as_bytes());
+            bytes.extend(checksum(key().as_bytes(), &body).as_bytes());
             bytes.extend(body);
             bytes
         }
         let one_file = [&1u32.to_le_bytes()[..], &2u32.to_le_bytes(), b"js", &3u64.to_le_bytes(), b"abc"].concat();
-        assert_eq!(CacheEntry::decode(&seal(&one_file, one_file.len() as u64)).unwrap().get("js"), Some(&b"abc"[..]));
-        assert!(matches!(CacheEntry::decode(&seal(&one_file, 5)), Err(DecodeError::Decompress(_))));
-        assert!(matches!(CacheEntry::decode(&seal(&one_file, u64::MAX)), Err(DecodeError::Decompress(_))));
+        assert_eq!(CacheEntry::decode(&seal(&one_file, one_file.len() as u64), &key()).unwrap().get("js"), Some(&b"abc"[..]));
+        assert!(matches!(CacheEntry::decode(&seal(&one_file, 5), &key()), Err(DecodeError::Decompress(_))));
+        assert!(matches!(CacheEntry::decode(&seal(&one_file, u64::MAX), &key()), Err(DecodeError::Decompress(_))));
         let trailing = [&one_file[..], b"x"].concat();
-        assert_eq!(CacheEntry::decode(&seal(&trailing, trailing.len() as u64)), Err(DecodeError::Trailing));
+        assert_eq!(CacheEntry::decode(&seal(&trailing, trailing.len() as u64), &key()), Err(DecodeError::Trailing));
         let huge_count = [&u32::MAX.to_le_bytes()[..], &one_file[4..]].concat();
-        assert_eq!(CacheEntry::decode(&seal(&huge_count, huge_count.len() as u64)), Err(DecodeError::Truncated));
+        assert_eq!(CacheEntry::decode(&seal(&huge_count, huge_count.len() as u64), &key()), Err(DecodeError::Truncated));
         let huge_data = [&one_file[..10], &u64::MAX.to_le_bytes(), b"abc"].concat();
-        assert_eq!(CacheEntry::decode(&seal(&huge_data, huge_data.len() as u64)), Err(DecodeError::Truncated));
+        assert_eq!(CacheEntry::decode(&seal(&huge_data, huge_data.len() as u64), &key()), Err(DecodeError::Truncated));
         let bad_name = [&one_file[..8], b"\xff\xfe", &one_file[10..]].concat();
-        assert_eq!(CacheEntry::decode(&seal(&bad_name, bad_name.len() as u64)), Err(DecodeError::Name));
+        assert_eq!(CacheEntry::decode(&seal(&bad_name, bad_name.len() as u64), &key()), Err(DecodeError::Name));
     }
 
     proptest! {
@@ -236,24 +271,24 @@ mod tests {
 
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
-            let _ = CacheEntry::decode(&bytes);
+            let _ = CacheEntry::decode(&bytes, &key());
             let with_header = [&MAGIC[..], &FORMAT_VERSION.to_le_bytes(), &bytes].concat();
-            prop_assert!(CacheEntry::decode(&with_header).is_err());
+            prop_assert!(CacheEntry::decode(&with_header, &key()).is_err());
         }
 
         #[test]
         fn every_truncation_and_bit_flip_is_rejected(cut in 0usize..10_000, flip in 0usize..10_000, bit in 0u8..8) {
-            let bytes = sample().encode().unwrap();
-            prop_assert!(CacheEntry::decode(&bytes[..cut % bytes.len()]).is_err());
+            let bytes = sample().encode(&key()).unwrap();
+            prop_assert!(CacheEntry::decode(&bytes[..cut % bytes.len()], &key()).is_err());
             let mut flipped = bytes.clone();
             flipped[flip % bytes.len()] ^= 1 << bit;
-            prop_assert!(CacheEntry::decode(&flipped).is_err());
+            prop_assert!(CacheEntry::decode(&flipped, &key()).is_err());
         }
 
         #[test]
         fn any_entry_round_trips(files in proptest::collection::vec((".{0,8}", proptest::collection::vec(any::<u8>(), 0..64)), 0..6)) {
             let entry = CacheEntry::new(files);
-            prop_assert_eq!(CacheEntry::decode(&entry.encode().unwrap()), Ok(entry));
+            prop_assert_eq!(CacheEntry::decode(&entry.encode(&key()).unwrap(), &key()), Ok(entry));
         }
     }
 }
