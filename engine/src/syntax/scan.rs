@@ -173,7 +173,7 @@ mod tests {
     fn deeply_nested_template_literals_scan_without_recursion() {
         let depth = 100_000;
         let src = format!("{}a{}}} rest", "`${".repeat(depth), "}`".repeat(depth));
-        assert_eq!(expression_end(src.as_bytes(), 0), Some(src.len() - 5));
+        assert_eq!(expression_end(src.as_bytes(), 0), Some(src.len() - 6));
     }
 
     #[test]
