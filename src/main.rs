@@ -170,7 +170,10 @@ enum CacheAction {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    // The engine's threads (this one's work and rayon's) get the stack its deepest accepted
+    // input needs, so its own check of the stack never has to grow one.
+    let outcome = eghact_engine::stack::on_engine_thread(run).unwrap_or_else(|| Err(anyhow::anyhow!("the main thread failed")));
+    match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -180,14 +183,17 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
-    match Cli::parse().command {
-        Command::Build { dir, out, json, watch, summary, threads, gpu, remote_endpoint, remote } => {
+    let cli = Cli::parse();
+    let threads = match &cli.command {
+        Command::Build { threads, .. } => *threads,
+        _ => None,
+    };
+    eghact_engine::stack::start_rayon(threads).context("cannot start the worker threads")?;
+    match cli.command {
+        Command::Build { dir, out, json, watch, summary, threads: _, gpu, remote_endpoint, remote } => {
             let mut project = open(&dir)?;
             if let Some(out) = out {
                 project.config.out = std::path::absolute(out)?;
-            }
-            if let Some(threads) = threads {
-                rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().context("cannot start the worker threads")?;
             }
             let remote = remote.map(OffloadMode::from);
             build(project, BuildMode { write: true, json, watch, gpu, remote_endpoint, remote }, summary.as_deref())

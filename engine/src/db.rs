@@ -266,6 +266,15 @@ pub fn resolve_images(db: &dyn salsa::Database, file: SourceFile) -> Vec<(String
 /// The interfaces and type aliases a script module exports, by name.
 #[salsa::tracked(returns(ref))]
 pub fn module_types(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, types::Type> {
+    // A script module is not an `.egh` file: its nesting is checked here (the compiler
+    // never reads it; a module too deep simply exports no types).
+    if syntax::nesting::too_deep(file.text(db)).is_some() {
+        return BTreeMap::new();
+    }
+    crate::stack::ensure(|| module_types_on_stack(db, file))
+}
+
+fn module_types_on_stack(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, types::Type> {
     let allocator = oxc::allocator::Allocator::default();
     let source_type = oxc::span::SourceType::from_path(file.path(db)).unwrap_or_else(|_| oxc::span::SourceType::ts());
     let parsed = oxc::parser::Parser::new(&allocator, file.text(db), source_type).parse();
@@ -548,6 +557,13 @@ pub fn type_definition(db: &dyn salsa::Database, file: SourceFile, offset: u32) 
 /// The span of the name of the type `name` a script module exports (an interface, a type
 /// alias, a class or an enum).
 fn exported_type_declaration(text: &str, path: &str, name: &str) -> Option<Span> {
+    if syntax::nesting::too_deep(text).is_some() {
+        return None;
+    }
+    crate::stack::ensure(|| exported_type_declaration_on_stack(text, path, name))
+}
+
+fn exported_type_declaration_on_stack(text: &str, path: &str, name: &str) -> Option<Span> {
     use oxc::ast::ast::{Declaration, Statement};
     let allocator = oxc::allocator::Allocator::default();
     let source_type = oxc::span::SourceType::from_path(path).unwrap_or_else(|_| oxc::span::SourceType::ts());

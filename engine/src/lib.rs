@@ -13,6 +13,7 @@ pub mod refactor;
 pub mod routes;
 pub mod search;
 pub mod semantics;
+pub mod stack;
 pub mod syntax;
 pub mod types;
 

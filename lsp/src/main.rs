@@ -46,7 +46,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Requests run on tokio's blocking threads and builds on rayon's: both get the stack the
+    // engine's deepest accepted input needs (see `eghact_engine::stack`).
+    if let Err(error) = eghact_engine::stack::start_rayon(None) {
+        eprintln!("error: cannot start the worker threads: {error}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(eghact_engine::stack::THREAD_STACK)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the server's runtime: {error}");

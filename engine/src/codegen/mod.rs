@@ -76,6 +76,10 @@ pub fn compile(path: &str, source: &str, options: &CompileOptions) -> CompileOut
 
 /// [`compile`] for a component already parsed from `source`.
 pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
+    crate::stack::ensure(|| compile_on_stack(path, source, parse, options))
+}
+
+fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
     let mut diagnostics = parse.diagnostics.clone();
     let component = &parse.component;
     let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("Component").to_string();

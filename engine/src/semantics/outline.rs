@@ -84,6 +84,10 @@ fn lower_optional_props(text: &mut [u8], from: usize) {
 }
 
 fn script_outline(source: &str, block: &RawBlock, outline: &mut Outline) {
+    crate::stack::ensure(|| script_outline_on_stack(source, block, outline))
+}
+
+fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline) {
     let text = script_in_place(source, block);
     let allocator = Allocator::default();
     let source_type = if block.is_typescript() { SourceType::ts() } else { SourceType::mjs() };

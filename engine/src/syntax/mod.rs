@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod entities;
+pub mod nesting;
 mod parser;
 pub mod scan;
 

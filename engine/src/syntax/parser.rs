@@ -2,9 +2,12 @@
 //!
 //! Invariant: every input yields a [`Component`] and diagnostics; the parser never panics,
 //! always advances, and bounds its recursion, so arbitrary bytes cannot loop or overflow.
+//! JavaScript pieces nested deeper than [`nesting::MAX_NESTING`] are reported (E0122) and
+//! kept empty, so no later stage hands them to oxc.
 
 use super::ast::*;
 use super::entities;
+use super::nesting;
 use super::scan::{bracket_end, expression_end, find, find_ignore_case, find_keyword, is_identifier, is_member_path};
 use crate::diagnostics::{Diagnostic, Span};
 
@@ -77,6 +80,29 @@ impl<'s> Parser<'s> {
             to += 1;
         }
         self.pos = to;
+    }
+
+    /// A JavaScript piece of the template. One nested deeper than
+    /// [`nesting::MAX_NESTING`] is reported and kept empty, so no later stage parses it.
+    fn expr(&mut self, at: Span) -> Expr {
+        match self.too_deep(at) {
+            true => Expr { span: Span::new(at.start, at.start) },
+            false => Expr { span: at },
+        }
+    }
+
+    /// Reports E0122 when the JavaScript at `at` nests deeper than [`nesting::MAX_NESTING`].
+    fn too_deep(&mut self, at: Span) -> bool {
+        let Some(offset) = nesting::too_deep(at.text(self.src)) else { return false };
+        let start = at.start + offset as u32;
+        let end = self.src[start as usize..].chars().next().map_or(start, |c| start + c.len_utf8() as u32);
+        self.error(
+            "E0122",
+            format!("this code is nested more than {} deep", nesting::MAX_NESTING),
+            span(start as usize, end as usize),
+        )
+        .help = Some("split the expression into named parts (`const part = …`) or use a loop".into());
+        true
     }
 
     /// A span trimmed of surrounding whitespace.
@@ -256,7 +282,12 @@ impl<'s> Parser<'s> {
             }
         };
         self.pos = end;
-        RawBlock { span: span(start, end), content: span(content_start, content_end), attributes }
+        let mut content = span(content_start, content_end);
+        // A script too deep for oxc is kept empty (style blocks have their own bound, E0313).
+        if tag == "script" && self.too_deep(content) {
+            content = span(content_start, content_start);
+        }
+        RawBlock { span: span(start, end), content, attributes }
     }
 
     fn template_block(&mut self) -> TemplateBlock {
@@ -513,9 +544,9 @@ impl<'s> Parser<'s> {
         let text = inner.text(self.src);
         let kind = if let Some(spread) = text.strip_prefix("...") {
             let at = inner.start as usize + 3;
-            AttributeKind::Spread(Expr { span: self.trimmed(at, at + spread.len()) })
+            AttributeKind::Spread(self.expr(self.trimmed(at, at + spread.len())))
         } else if is_identifier(text) {
-            AttributeKind::Shorthand(Expr { span: inner })
+            AttributeKind::Shorthand(self.expr(inner))
         } else {
             self.error(
                 "E0120",
@@ -539,7 +570,7 @@ impl<'s> Parser<'s> {
                         if expr.is_empty() {
                             self.error("E0113", "empty expression", span(start, end + 1));
                         }
-                        AttrValue::Expr(Expr { span: expr })
+                        AttrValue::Expr(self.expr(expr))
                     }
                     None => {
                         self.unclosed_expression(start);
@@ -593,7 +624,7 @@ impl<'s> Parser<'s> {
                 let start = self.pos;
                 match expression_end(self.bytes, start + 1) {
                     Some(end) => {
-                        parts.push(ValuePart::Expr(Expr { span: self.trimmed(start + 1, end) }));
+                        parts.push(ValuePart::Expr(self.expr(self.trimmed(start + 1, end))));
                         self.pos = end + 1;
                     }
                     None => {
@@ -640,10 +671,10 @@ impl<'s> Parser<'s> {
             "bind" => {
                 let target_expr = match value {
                     AttrValue::Expr(expr) => expr,
-                    AttrValue::True => Expr { span: target.span },
+                    AttrValue::True => self.expr(target.span),
                     AttrValue::Text(_) => {
                         self.error("E0120", format!("`bind:{rest}` needs a variable: write `bind:{rest}={{name}}`"), name.span);
-                        Expr { span: target.span }
+                        self.expr(target.span)
                     }
                 };
                 AttributeKind::Bind { name: target, target: target_expr }
@@ -651,14 +682,14 @@ impl<'s> Parser<'s> {
             "class" => {
                 let condition = match value {
                     AttrValue::Expr(expr) => expr,
-                    AttrValue::True => Expr { span: target.span },
+                    AttrValue::True => self.expr(target.span),
                     AttrValue::Text(_) => {
                         self.error(
                             "E0120",
                             format!("`class:{rest}` needs a condition: write `class:{rest}={{condition}}`"),
                             name.span,
                         );
-                        Expr { span: target.span }
+                        self.expr(target.span)
                     }
                 };
                 AttributeKind::Class { name: target, condition }
@@ -695,9 +726,9 @@ impl<'s> Parser<'s> {
                 [ValuePart::Text(text)] => {
                     let trimmed = self.trimmed(text.span.start as usize, text.span.end as usize);
                     if is_member_path(trimmed.text(self.src)) {
-                        Handler::Reference(Expr { span: trimmed })
+                        Handler::Reference(self.expr(trimmed))
                     } else {
-                        Handler::Statements(Expr { span: text.span })
+                        Handler::Statements(self.expr(text.span))
                     }
                 }
                 _ => {
@@ -735,7 +766,7 @@ impl<'s> Parser<'s> {
                         .with_help(format!("replace with `{single}`"))
                         .with_fix(format!("Replace with `{single}`"), span(start, self.pos), single);
                     self.diagnostics.push(d);
-                    return Some(Node::Mustache(Mustache { span: span(start, self.pos), expr: Expr { span: expr } }));
+                    return Some(Node::Mustache(Mustache { span: span(start, self.pos), expr: self.expr(expr) }));
                 }
             }
         }
@@ -762,7 +793,7 @@ impl<'s> Parser<'s> {
                     _ => self.await_block(whole, argument),
                 })
             }
-            "@html" => Some(Node::Html(Mustache { span: whole, expr: Expr { span: argument } })),
+            "@html" => Some(Node::Html(Mustache { span: whole, expr: self.expr(argument) })),
             _ if keyword.starts_with(['#', '@']) => {
                 self.error("E0117", format!("unknown block `{keyword}`"), whole).help =
                     Some("blocks are `{#if}`, `{#each}`, `{#await}` and `{@html}`".into());
@@ -772,7 +803,7 @@ impl<'s> Parser<'s> {
                 self.error("E0113", "empty expression", whole);
                 None
             }
-            _ => Some(Node::Mustache(Mustache { span: whole, expr: Expr { span: inner } })),
+            _ => Some(Node::Mustache(Mustache { span: whole, expr: self.expr(inner) })),
         }
     }
 
@@ -843,7 +874,7 @@ impl<'s> Parser<'s> {
     fn if_block(&mut self, tag: Span, condition: Span) -> Node {
         let start = tag.start as usize;
         self.open.push(Open::Block("if"));
-        let mut branches = vec![IfBranch { tag, condition: Expr { span: condition }, children: Vec::new() }];
+        let mut branches = vec![IfBranch { tag, condition: self.expr(condition), children: Vec::new() }];
         let mut else_tag = None;
         let mut else_branch: Option<Vec<Node>> = None;
         let mut close = None;
@@ -868,7 +899,7 @@ impl<'s> Parser<'s> {
                 if condition.is_empty() {
                     self.error("E0113", "`{:else if}` needs a condition", argument);
                 }
-                branches.push(IfBranch { tag, condition: Expr { span: condition }, children: Vec::new() });
+                branches.push(IfBranch { tag, condition: self.expr(condition), children: Vec::new() });
             } else {
                 if !text.is_empty() {
                     self.error("E0115", format!("unexpected `{text}` after `{{:else`"), argument);
@@ -920,7 +951,7 @@ impl<'s> Parser<'s> {
         let text = header.text(self.src).as_bytes();
         let Some(as_at) = find_keyword(text, b"as") else {
             self.error("E0116", "`{#each}` needs `as`: `{#each items as item}`", header);
-            return (Expr { span: header }, Expr { span: span(header.end as usize, header.end as usize) }, None, None);
+            return (self.expr(header), self.expr(span(header.end as usize, header.end as usize)), None, None);
         };
         let list = self.trimmed(base, base + as_at);
         let mut i = base + as_at + 2;
@@ -961,7 +992,7 @@ impl<'s> Parser<'s> {
         let mut key = None;
         if i < end && self.bytes[i] == b'(' {
             let close = bracket_end(&self.bytes[..end], i).unwrap_or(end);
-            key = Some(Expr { span: self.trimmed(i + 1, close.min(end)) });
+            key = Some(self.expr(self.trimmed(i + 1, close.min(end))));
             if close >= end {
                 self.error("E0116", "unclosed `(` in the `{#each}` key", span(i, i + 1));
             }
@@ -972,7 +1003,7 @@ impl<'s> Parser<'s> {
             self.error("E0116", "unexpected text in the `{#each}` header", span(i, end)).help =
                 Some("the form is `{#each list as item, index (key)}`".into());
         }
-        (Expr { span: list }, Expr { span: pattern }, index, key)
+        (self.expr(list), self.expr(pattern), index, key)
     }
 
     fn await_block(&mut self, tag: Span, header: Span) -> Node {
@@ -1002,7 +1033,7 @@ impl<'s> Parser<'s> {
                 None => pending = nodes,
                 Some((kw, pattern, tag)) => {
                     let branch =
-                        AwaitBranch { tag, pattern: (!pattern.is_empty()).then_some(Expr { span: pattern }), children: nodes };
+                        AwaitBranch { tag, pattern: (!pattern.is_empty()).then_some(self.expr(pattern)), children: nodes };
                     let slot = if kw == ":then" { &mut then } else { &mut catch };
                     if slot.is_some() {
                         self.error("E0115", format!("`{{{kw}}}` appears twice in this `{{#await}}`"), pattern);
@@ -1020,6 +1051,6 @@ impl<'s> Parser<'s> {
             }
         }
         self.open.pop();
-        Node::Await(AwaitBlock { span: span(start, self.pos), tag, promise: Expr { span: promise }, pending, then, catch, close })
+        Node::Await(AwaitBlock { span: span(start, self.pos), tag, promise: self.expr(promise), pending, then, catch, close })
     }
 }

@@ -6,28 +6,51 @@
 /// when the input ends first. Brackets inside strings, template literals and comments do
 /// not count.
 pub fn expression_end(src: &[u8], from: usize) -> Option<usize> {
-    let mut depth = 0usize;
+    code_end(src, from, Context::Code(0))
+}
+
+/// Where a scan is: in code (with its bracket depth) or in a template literal's text.
+#[derive(Clone, Copy)]
+enum Context {
+    Code(usize),
+    Template,
+}
+
+/// Scans from `from` in `context` to the `}` that ends the code (or the backtick that ends
+/// the template literal). Nested template literals and their `${…}` go on a stack, not into
+/// recursion, so no nesting overflows the stack.
+fn code_end(src: &[u8], from: usize, context: Context) -> Option<usize> {
+    let mut outer: Vec<Context> = Vec::new();
+    let mut context = context;
     let mut i = from;
     while i < src.len() {
-        match src[i] {
-            b'{' | b'(' | b'[' => depth += 1,
-            b')' | b']' => depth = depth.saturating_sub(1),
-            b'}' => {
-                if depth == 0 {
-                    return Some(i);
-                }
-                depth -= 1;
+        match (context, src[i]) {
+            (Context::Template, b'\\') => i += 1,
+            (Context::Template, b'`') | (Context::Code(0), b'}') => match outer.pop() {
+                Some(enclosing) => context = enclosing,
+                None => return Some(i),
+            },
+            (Context::Template, b'$') if src.get(i + 1) == Some(&b'{') => {
+                outer.push(Context::Template);
+                context = Context::Code(0);
+                i += 1;
             }
-            quote @ (b'"' | b'\'') => i = string_end(src, i + 1, quote)?,
-            b'`' => i = template_literal_end(src, i + 1)?,
-            b'/' if src.get(i + 1) == Some(&b'/') => {
+            (Context::Template, _) => {}
+            (Context::Code(depth), b'{' | b'(' | b'[') => context = Context::Code(depth + 1),
+            (Context::Code(depth), b')' | b']' | b'}') => context = Context::Code(depth.saturating_sub(1)),
+            (Context::Code(_), quote @ (b'"' | b'\'')) => i = string_end(src, i + 1, quote)?,
+            (Context::Code(_), b'`') => {
+                outer.push(context);
+                context = Context::Template;
+            }
+            (Context::Code(_), b'/') if src.get(i + 1) == Some(&b'/') => {
                 i = src[i..].iter().position(|&b| b == b'\n').map_or(src.len(), |p| i + p);
                 continue;
             }
-            b'/' if src.get(i + 1) == Some(&b'*') => {
+            (Context::Code(_), b'/') if src.get(i + 1) == Some(&b'*') => {
                 i = find(src, i + 2, b"*/")? + 1;
             }
-            _ => {}
+            (Context::Code(_), _) => {}
         }
         i += 1;
     }
@@ -73,17 +96,7 @@ fn string_end(src: &[u8], from: usize, quote: u8) -> Option<usize> {
 
 /// Offset of the closing backtick of a template literal whose body starts at `from`.
 fn template_literal_end(src: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while i < src.len() {
-        match src[i] {
-            b'\\' => i += 1,
-            b'`' => return Some(i),
-            b'$' if src.get(i + 1) == Some(&b'{') => i = expression_end(src, i + 2)?,
-            _ => {}
-        }
-        i += 1;
-    }
-    None
+    code_end(src, from, Context::Template)
 }
 
 /// Position of `needle` at or after `from`.
@@ -154,6 +167,13 @@ mod tests {
     fn expression_end_reports_unclosed() {
         assert_eq!(expression_end(b"a + (b", 0), None);
         assert_eq!(expression_end(b"'abc", 0), None);
+    }
+
+    #[test]
+    fn deeply_nested_template_literals_scan_without_recursion() {
+        let depth = 100_000;
+        let src = format!("{}a{}}} rest", "`${".repeat(depth), "}`".repeat(depth));
+        assert_eq!(expression_end(src.as_bytes(), 0), Some(src.len() - 6));
     }
 
     #[test]

@@ -33,6 +33,15 @@ pub fn check_component(
     children: &HashMap<String, Signature>,
     imported_types: HashMap<String, Type>,
 ) -> Vec<Diagnostic> {
+    crate::stack::ensure(|| check_on_stack(source, component, children, imported_types))
+}
+
+fn check_on_stack(
+    source: &str,
+    component: &Component,
+    children: &HashMap<String, Signature>,
+    imported_types: HashMap<String, Type>,
+) -> Vec<Diagnostic> {
     let program = VirtualProgram::new(source, component);
     let allocator = Allocator::default();
     let Some(parsed) = program.parse(&allocator, true) else { return Vec::new() };
