@@ -38,8 +38,10 @@ use outputs::Outputs;
 pub use sandbox::Isolation;
 use sandbox::{LeaseFolders, Sandbox};
 
-/// Deadline of a long poll for work. BuildGrid waits 80 % of min(deadline, keepalive) and
-/// assigns nothing below 3 s, so anything under 4 s would never get work.
+/// Bounds on the deadline of a long poll for work. BuildGrid holds the call for 80 % of
+/// min(deadline, keepalive) and assigns nothing below 3 s, so anything under 4 s would never get
+/// work.
+const MIN_POLL: Duration = Duration::from_secs(4);
 const LONG_POLL: Duration = Duration::from_secs(30);
 /// Deadline of CreateBotSession. BuildGrid long-polls that call too when its deadline allows
 /// (4 s and more); below that it registers the session and answers at once, so the session's
@@ -331,7 +333,7 @@ impl Worker {
         let mut backoff = Backoff::new(&self.client);
         loop {
             let reply = tokio::select! {
-                reply = self.update(session, LONG_POLL, None) => reply,
+                reply = self.update(session, poll_deadline(session), None) => reply,
                 () = stopped(stopping) => return Sync::Stopped,
             };
             match reply {
@@ -680,14 +682,25 @@ fn give_back(lease: &mut bots::Lease, why: &str) {
     lease.status = Some(Status { code: tonic::Code::Unavailable as i32, message: why.to_string(), details: Vec::new() });
 }
 
+/// How long the session has before the server expires it, as of its last answer.
+fn time_left(session: &bots::BotSession) -> Option<Duration> {
+    let expiry = session.expire_time.as_ref()?;
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    let expiry = Duration::new(u64::try_from(expiry.seconds).ok()?, u32::try_from(expiry.nanos).ok()?);
+    expiry.checked_sub(now)
+}
+
 /// A third of what is left of the session's expiry, within bounds.
 fn heartbeat_interval(session: &bots::BotSession) -> Duration {
-    let left = session.expire_time.as_ref().and_then(|expiry| {
-        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).ok()?;
-        let expiry = Duration::new(u64::try_from(expiry.seconds).ok()?, u32::try_from(expiry.nanos).ok()?);
-        expiry.checked_sub(now)
-    });
-    left.map_or(MAX_HEARTBEAT, |left| left / 3).clamp(MIN_HEARTBEAT, MAX_HEARTBEAT)
+    time_left(session).map_or(MAX_HEARTBEAT, |left| left / 3).clamp(MIN_HEARTBEAT, MAX_HEARTBEAT)
+}
+
+/// Half of what is left of the session's expiry, within bounds. The server holds a long poll for
+/// 80 % of its deadline and counts the session's expiry from when the call began, so the answer
+/// and the next call have 60 % of the keepalive to arrive, however slow a loaded machine makes
+/// them; with the whole keepalive as the deadline they would have only 20 % (2 s of 10).
+fn poll_deadline(session: &bots::BotSession) -> Duration {
+    time_left(session).map_or(LONG_POLL, |left| left / 2).clamp(MIN_POLL, LONG_POLL)
 }
 
 fn now() -> bazel_remote_apis::google::protobuf::Timestamp {
@@ -723,6 +736,21 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_polls_leave_most_of_the_keepalive_for_the_answer_and_the_next_call() {
+        let expiring_in = |left: Duration| {
+            let at = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap() + left;
+            let expire_time =
+                bazel_remote_apis::google::protobuf::Timestamp { seconds: at.as_secs() as i64, nanos: at.subsec_nanos() as i32 };
+            bots::BotSession { expire_time: Some(expire_time), ..Default::default() }
+        };
+        let deadline = poll_deadline(&expiring_in(Duration::from_secs(10)));
+        assert!((Duration::from_secs(4)..=Duration::from_secs(5)).contains(&deadline), "{deadline:?}");
+        assert_eq!(poll_deadline(&expiring_in(Duration::from_secs(120))), LONG_POLL);
+        assert_eq!(poll_deadline(&expiring_in(Duration::from_secs(2))), MIN_POLL);
+        assert_eq!(poll_deadline(&bots::BotSession::default()), LONG_POLL);
+    }
 
     #[test]
     fn transfers_are_chunked() {
