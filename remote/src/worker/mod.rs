@@ -741,8 +741,7 @@ mod tests {
     fn long_polls_leave_most_of_the_keepalive_for_the_answer_and_the_next_call() {
         let expiring_in = |left: Duration| {
             let at = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap() + left;
-            let expire_time =
-                bazel_remote_apis::google::protobuf::Timestamp { seconds: at.as_secs() as i64, nanos: at.subsec_nanos() as i32 };
+            let expire_time = prost_types::Timestamp { seconds: at.as_secs() as i64, nanos: at.subsec_nanos() as i32 };
             bots::BotSession { expire_time: Some(expire_time), ..Default::default() }
         };
         let deadline = poll_deadline(&expiring_in(Duration::from_secs(10)));
