@@ -135,9 +135,35 @@ enum RemoteAction {
         /// Where actions run (a folder under the system's temporary folder by default).
         #[arg(long)]
         work_dir: Option<PathBuf>,
-        /// Let commands use the network (they run under `unshare -n` otherwise).
+        /// Let commands use the network (they run in a network namespace of their own otherwise).
         #[arg(long)]
         allow_network: bool,
+        /// Refuse to start when actions cannot be isolated (namespaces: a read-only view of the
+        /// host, a private /tmp, no network, every process killed at the end). The default.
+        #[arg(long, conflicts_with = "allow_unisolated")]
+        require_isolation: bool,
+        /// Run actions without isolation where the system cannot isolate them (development only:
+        /// an action can then write anywhere the worker can).
+        #[arg(long)]
+        allow_unisolated: bool,
+        /// Seconds an action may run: the timeout of one that sets none, and the most one may set.
+        #[arg(long, value_name = "SECS", default_value_t = 600)]
+        action_timeout: u64,
+        /// Bytes of stdout and of stderr kept per action (the rest is dropped, with a note).
+        #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+        max_log_bytes: u64,
+        /// Bytes of all output files of one action.
+        #[arg(long, value_name = "BYTES", default_value_t = 4 << 30)]
+        max_output_bytes: u64,
+        /// Files, folders and symlinks of one action's input root.
+        #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+        max_input_entries: usize,
+        /// Folders nested in one action's input root.
+        #[arg(long, value_name = "N", default_value_t = 128)]
+        max_input_depth: usize,
+        /// Bytes of all input files of one action.
+        #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
+        max_input_bytes: u64,
     },
 }
 
@@ -203,7 +229,25 @@ fn run() -> anyhow::Result<ExitCode> {
             build(open(&dir)?, mode, None)
         }
         Command::CompileBatch { project, out, items } => compile_batch(&project, &out, &items),
-        Command::Remote { action: RemoteAction::Worker { server, capacity, instance, bot_id, work_dir, allow_network } } => {
+        Command::Remote {
+            action:
+                RemoteAction::Worker {
+                    server,
+                    capacity,
+                    instance,
+                    bot_id,
+                    work_dir,
+                    allow_network,
+                    allow_unisolated,
+                    action_timeout,
+                    max_log_bytes,
+                    max_output_bytes,
+                    max_input_entries,
+                    max_input_depth,
+                    max_input_bytes,
+                    ..
+                },
+        } => {
             let endpoint = eghact_remote::Endpoint::parse(&server)?
                 .with_instance(instance)
                 .with_token(std::env::var("EGHACT_REMOTE_TOKEN").ok())
@@ -216,7 +260,15 @@ fn run() -> anyhow::Result<ExitCode> {
                 bot_id,
                 capacity,
                 work_dir: work_dir.unwrap_or_else(|| std::env::temp_dir().join("eghact-worker")),
-                isolate_network: !allow_network,
+                isolation: eghact_remote::worker::Isolation { required: !allow_unisolated, network: allow_network },
+                limits: eghact_remote::worker::Limits {
+                    action_timeout: std::time::Duration::from_secs(action_timeout),
+                    max_log_bytes,
+                    max_output_bytes,
+                    max_input_entries,
+                    max_input_depth,
+                    max_input_bytes,
+                },
                 options: eghact_remote::RemoteOptions { tool_version: compiler_version(), ..Default::default() },
             };
             worker(&endpoint, options)

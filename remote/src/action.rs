@@ -62,10 +62,7 @@ impl DigestFunction {
     /// The lower-case hex hash of `bytes`.
     pub fn hash(self, bytes: &[u8]) -> String {
         match self {
-            DigestFunction::Sha256 => sha2::Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut hex, byte| {
-                hex.push_str(&format!("{byte:02x}"));
-                hex
-            }),
+            DigestFunction::Sha256 => hex(&sha2::Sha256::digest(bytes)),
             DigestFunction::Blake3 => blake3::hash(bytes).to_hex().to_string(),
         }
     }
@@ -73,6 +70,50 @@ impl DigestFunction {
     pub fn digest(self, bytes: &[u8]) -> Digest {
         Digest { hash: self.hash(bytes), size_bytes: bytes.len() as i64 }
     }
+
+    /// A digest computed piece by piece, for what is too large to hold whole.
+    pub fn hasher(self) -> DigestHasher {
+        match self {
+            DigestFunction::Sha256 => DigestHasher::Sha256(sha2::Sha256::new(), 0),
+            DigestFunction::Blake3 => DigestHasher::Blake3(Box::new(blake3::Hasher::new()), 0),
+        }
+    }
+}
+
+/// [`DigestFunction::hasher`]: bytes go in with `update`, the Digest comes out of `finish`.
+pub enum DigestHasher {
+    Sha256(sha2::Sha256, u64),
+    Blake3(Box<blake3::Hasher>, u64),
+}
+
+impl DigestHasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        match self {
+            DigestHasher::Sha256(hasher, size) => {
+                hasher.update(bytes);
+                *size += bytes.len() as u64;
+            }
+            DigestHasher::Blake3(hasher, size) => {
+                hasher.update(bytes);
+                *size += bytes.len() as u64;
+            }
+        }
+    }
+
+    pub fn finish(self) -> Digest {
+        let (hash, size) = match self {
+            DigestHasher::Sha256(hasher, size) => (hex(&hasher.finalize()), size),
+            DigestHasher::Blake3(hasher, size) => (hasher.finalize().to_hex().to_string(), size),
+        };
+        Digest { hash, size_bytes: i64::try_from(size).unwrap_or(i64::MAX) }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut hex, byte| {
+        hex.push_str(&format!("{byte:02x}"));
+        hex
+    })
 }
 
 /// The Action digest that names `key`'s entry (see the module documentation).
@@ -154,6 +195,16 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+
+    #[test]
+    fn a_digest_in_pieces_equals_the_digest_of_the_whole() {
+        for function in [DigestFunction::Sha256, DigestFunction::Blake3] {
+            let mut hasher = function.hasher();
+            hasher.update(b"hello ");
+            hasher.update(b"world");
+            assert_eq!(hasher.finish(), function.digest(b"hello world"));
+        }
+    }
 
     #[test]
     fn action_digests_are_stable_and_differ_by_key_and_function() {

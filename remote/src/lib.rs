@@ -99,6 +99,9 @@ pub enum RemoteError {
     /// A remote worker's local failure: its work directory, a command it could not start.
     #[error("{what}: {source}")]
     Io { what: String, source: std::io::Error },
+    /// A worker that must isolate its actions cannot (see `worker::Isolation`).
+    #[error("actions cannot be isolated here: {0} (for development only: --allow-unisolated)")]
+    Isolation(String),
     #[error("switched off for the rest of this build after {failures} failures in a row, last: {last}")]
     Disabled { failures: u32, last: Box<RemoteError> },
 }

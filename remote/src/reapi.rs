@@ -30,6 +30,17 @@ const BLOB_OVERHEAD: usize = 256;
 /// Data per ByteStream message: well under any message limit, large enough to stream fast.
 const STREAM_CHUNK: usize = 1 << 20;
 const METADATA_HEADER: &str = "build.bazel.remote.execution.v2.requestmetadata-bin";
+/// The slowest transfer a ByteStream call is given time for, on top of a call's deadline (a
+/// 150 MB binary gets 19 s more): large blobs on a loaded machine must not time out for ever.
+const SLOWEST_STREAM_BYTES_PER_SEC: f64 = 8e6;
+
+/// Checks blob bytes against their digest.
+fn verify(function: DigestFunction, digest: &Digest, data: &[u8]) -> Result<(), RemoteError> {
+    if data.len() as i64 != digest.size_bytes || function.hash(data) != digest.hash {
+        return Err(RemoteError::Corrupt { hash: digest.hash.clone() });
+    }
+    Ok(())
+}
 
 /// What the server told us in Capabilities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,7 +298,7 @@ impl ReapiClient {
                 let Some(digest) = response.digest else { continue };
                 match response.status.map_or(tonic::Code::Ok as i32, |s| s.code) {
                     code if code == tonic::Code::Ok as i32 => {
-                        self.verify(&digest, &response.data)?;
+                        verify(self.digest_function(), &digest, &response.data)?;
                         found.insert(digest.hash, response.data);
                     }
                     code if code == tonic::Code::NotFound as i32 => {}
@@ -296,14 +307,6 @@ impl ReapiClient {
             }
         }
         Ok(found)
-    }
-
-    fn verify(&self, digest: &Digest, data: &[u8]) -> Result<(), RemoteError> {
-        let function = self.digest_function();
-        if data.len() as i64 != digest.size_bytes || function.hash(data) != digest.hash {
-            return Err(RemoteError::Corrupt { hash: digest.hash.clone() });
-        }
-        Ok(())
     }
 
     /// `[instance/]blobs/[function/]hash/size`: SHA-256 keeps the original form; newer functions
@@ -336,7 +339,7 @@ impl ReapiClient {
                         data: chunk.to_vec(),
                     })
                     .collect();
-                let request = self.request(tokio_stream::iter(messages));
+                let request = self.request_with_deadline(tokio_stream::iter(messages), self.stream_deadline(data.len()));
                 ByteStreamClient::new(self.channel.clone())
                     .write(request)
                     .await
@@ -353,32 +356,55 @@ impl ReapiClient {
 
     /// `None` when the server does not have the blob.
     pub async fn read_stream(&self, digest: &Digest) -> Result<Option<Vec<u8>>, RemoteError> {
-        let data = self
+        let size = usize::try_from(digest.size_bytes).unwrap_or(0);
+        // What earlier attempts received: a retry asks for the rest, so a large blob read over a
+        // slow or loaded connection gains with every attempt instead of starting again.
+        let received = std::sync::Mutex::new(Vec::with_capacity(size.min(1 << 30)));
+        let received_len = || received.lock().map_or(0, |data| data.len());
+        let found = self
             .retry
             .run(|| async {
-                let request =
-                    self.request(ReadRequest { resource_name: self.blob_resource(digest), read_offset: 0, read_limit: 0 });
+                let offset = received_len();
+                let resource_name = self.blob_resource(digest);
+                let deadline = self.stream_deadline(size.saturating_sub(offset));
+                let request = self
+                    .request_with_deadline(ReadRequest { resource_name, read_offset: offset as i64, read_limit: 0 }, deadline);
                 let call = "ByteStream.Read";
                 let mut stream = match ByteStreamClient::new(self.channel.clone()).read(request).await {
                     Ok(reply) => reply.into_inner(),
-                    Err(status) if status.code() == tonic::Code::NotFound => return Ok(None),
+                    Err(status) if status.code() == tonic::Code::NotFound => return Ok(false),
                     Err(status) => return Err(RemoteError::grpc(call, status)),
                 };
-                let mut data = Vec::with_capacity(usize::try_from(digest.size_bytes).unwrap_or(0).min(1 << 30));
                 loop {
                     match stream.message().await {
-                        Ok(Some(message)) => data.extend_from_slice(&message.data),
-                        Ok(None) => return Ok(Some(data)),
-                        Err(status) if status.code() == tonic::Code::NotFound => return Ok(None),
+                        Ok(Some(message)) => {
+                            if let Ok(mut data) = received.lock() {
+                                data.extend_from_slice(&message.data);
+                            }
+                        }
+                        Ok(None) => return Ok(true),
+                        Err(status) if status.code() == tonic::Code::NotFound => return Ok(false),
                         Err(status) => return Err(RemoteError::grpc(call, status)),
                     }
                 }
             })
             .await?;
-        if let Some(data) = &data {
-            self.verify(digest, data)?;
+        if !found {
+            return Ok(None);
         }
-        Ok(data)
+        let data = received.into_inner().unwrap_or_default();
+        let (function, expected) = (self.digest_function(), digest.clone());
+        // Hashing a large blob takes long enough to hold up the runtime's other tasks (a worker's
+        // heartbeats): a blocking thread does it.
+        let checked = tokio::task::spawn_blocking(move || verify(function, &expected, &data).map(|()| data))
+            .await
+            .map_err(|error| RemoteError::Protocol(format!("verifying a blob failed: {error}")))?;
+        checked.map(Some)
+    }
+
+    /// A stream's deadline: the call's, plus time for `bytes` at a slow rate.
+    fn stream_deadline(&self, bytes: usize) -> Duration {
+        self.deadline + Duration::from_secs_f64(bytes as f64 / SLOWEST_STREAM_BYTES_PER_SEC)
     }
 
     /// `None` when the ActionCache has no result for `action`.

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bazel_remote_apis::build::bazel::remote::execution::v2::{
-    Action, ActionResult, Command, Digest, Directory, FileNode, Tree, command::EnvironmentVariable,
+    Action, ActionResult, Command, Digest, Directory, DirectoryNode, FileNode, SymlinkNode, Tree, command::EnvironmentVariable,
 };
 use bazel_remote_apis::google::protobuf::Duration as ProtoDuration;
 use common::{CuttableProxy, TestWorker, reapi_url, service, unique_bytes};
@@ -50,6 +50,13 @@ async fn upload_action(client: &ReapiClient, spec: Spec<'_>) -> Digest {
         root.files.push(FileNode { name: name.into(), digest: Some(digest.clone()), ..Default::default() });
         blobs.push((digest, data.to_vec()));
     }
+    upload_with_root(client, spec, root, blobs).await
+}
+
+/// Like [`upload_action`], with an input root made by hand (its blobs, subdirectories included,
+/// in `blobs`); `spec.inputs` is not read.
+async fn upload_with_root(client: &ReapiClient, spec: Spec<'_>, root: Directory, mut blobs: Vec<(Digest, Vec<u8>)>) -> Digest {
+    let f = client.digest_function();
     let command = Command {
         arguments: vec!["/bin/sh".into(), "-c".into(), spec.script.into()],
         environment_variables: spec
@@ -243,6 +250,91 @@ async fn an_execute_stream_that_breaks_is_followed_with_wait_execution() {
         let executed = executed.unwrap();
         assert_eq!(blob(&client, executed.result.stdout_digest.as_ref().unwrap()).await, b"late\n");
         assert_eq!(stages.lock().unwrap().last(), Some(&Stage::Completed));
+        worker.shut_down();
+    })
+    .await;
+}
+
+/// The blob of an encoded Directory, and the node that names it.
+fn directory_node(client: &ReapiClient, name: &str, directory: &Directory) -> (DirectoryNode, (Digest, Vec<u8>)) {
+    let encoded = directory.encode_to_vec();
+    let digest = client.digest_function().digest(&encoded);
+    (DirectoryNode { name: name.into(), digest: Some(digest.clone()) }, (digest, encoded))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_input_root_with_a_link_out_is_refused_before_anything_is_written() {
+    bounded(async {
+        let worker = TestWorker::start("links", 1);
+        let client = client().await;
+        let outside = tempfile::tempdir().unwrap();
+        let data = b"written through the link".to_vec();
+        let file_digest = client.digest_function().digest(&data);
+        // `d -> <outside>` and a directory also named `d` with a file: materialising `d/f` in that
+        // order would write the file outside the action's folder.
+        let child = Directory {
+            files: vec![FileNode { name: "f".into(), digest: Some(file_digest.clone()), ..Default::default() }],
+            ..Default::default()
+        };
+        let (node, child_blob) = directory_node(&client, "d", &child);
+        let link = SymlinkNode { name: "d".into(), target: outside.path().display().to_string(), ..Default::default() };
+        let twice = Directory { directories: vec![node], symlinks: vec![link], ..Default::default() };
+        // A link alone whose target leaves the root.
+        let escape = SymlinkNode { name: "up".into(), target: "../../../../..".into(), ..Default::default() };
+        let alone = Directory { symlinks: vec![escape], ..Default::default() };
+        for root in [twice, alone] {
+            let spec = Spec { script: "ls -la; cat d/f up 2>&1", env: &[], inputs: &[], output_paths: &[], timeout: None };
+            let action =
+                upload_with_root(&client, spec, root, vec![child_blob.clone(), (file_digest.clone(), data.clone())]).await;
+            let error = client.execute(&action, true, EXECUTE_LIMIT, |_| {}).await.unwrap_err();
+            assert!(matches!(error, RemoteError::Execution { code: tonic::Code::InvalidArgument, .. }), "{error}");
+        }
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0, "nothing was written outside");
+        worker.shut_down();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_behind_a_link_the_action_made_is_never_read() {
+    bounded(async {
+        let worker = TestWorker::start("output-links", 1);
+        let client = client().await;
+        // `out` replaced by a link to the host's /etc: the output `out/passwd` is the host's file.
+        let spec =
+            Spec { script: "rm -rf out && ln -s /etc out", env: &[], inputs: &[], output_paths: &["out/passwd"], timeout: None };
+        let action = upload_action(&client, spec).await;
+        let error = client.execute(&action, true, EXECUTE_LIMIT, |_| {}).await.unwrap_err();
+        assert!(matches!(error, RemoteError::Execution { code: tonic::Code::InvalidArgument, .. }), "{error}");
+        // A link as the output itself is reported as a link, its target unread.
+        let spec = Spec { script: "ln -s /etc/passwd secret", env: &[], inputs: &[], output_paths: &["secret"], timeout: None };
+        let executed = client.execute(&upload_action(&client, spec).await, true, EXECUTE_LIMIT, |_| {}).await.unwrap();
+        assert!(executed.result.output_files.is_empty(), "{:?}", executed.result);
+        assert_eq!(executed.result.output_symlinks[0].target, "/etc/passwd");
+        worker.shut_down();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_that_changes_an_input_leaves_the_next_action_the_original_bytes() {
+    bounded(async {
+        // One slot, so that the second action runs where the first one kept its inputs.
+        let worker = TestWorker::start("inputs-changed", 1);
+        let client = client().await;
+        let input = unique_bytes(5000, "kept input");
+        let tamper = Spec {
+            script: "chmod u+w in.bin && printf changed > in.bin && cat in.bin",
+            env: &[],
+            inputs: &[("in.bin", &input)],
+            output_paths: &[],
+            timeout: None,
+        };
+        let executed = client.execute(&upload_action(&client, tamper).await, true, EXECUTE_LIMIT, |_| {}).await.unwrap();
+        assert_eq!(blob(&client, executed.result.stdout_digest.as_ref().unwrap()).await, b"changed");
+        let read = Spec { script: "cat in.bin", env: &[], inputs: &[("in.bin", &input)], output_paths: &[], timeout: None };
+        let executed = client.execute(&upload_action(&client, read).await, true, EXECUTE_LIMIT, |_| {}).await.unwrap();
+        assert_eq!(blob(&client, executed.result.stdout_digest.as_ref().unwrap()).await, input);
         worker.shut_down();
     })
     .await;

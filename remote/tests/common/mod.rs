@@ -148,14 +148,14 @@ pub struct TestWorker {
 impl TestWorker {
     pub fn start(name: &str, capacity: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let mut options = WorkerOptions::new(format!("eghact-test-{name}"), dir.path().join("work"));
+        options.capacity = capacity;
+        Self::start_with(options, dir)
+    }
+
+    /// A worker with these options (its work folder inside `dir`, which it keeps).
+    pub fn start_with(options: WorkerOptions, dir: tempfile::TempDir) -> Self {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let options = WorkerOptions {
-            bot_id: format!("eghact-test-{name}"),
-            capacity,
-            work_dir: dir.path().join("work"),
-            isolate_network: true,
-            options: RemoteOptions::default(),
-        };
         let endpoint = service(&reapi_url());
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
