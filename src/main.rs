@@ -114,14 +114,14 @@ enum Command {
 #[derive(clap::Args)]
 struct CacheDir {
     /// The disk cache folder, instead of `[cache] dir` of eghact.toml; EGHACT_CACHE_DIR when not given.
-    #[arg(long = "cache-dir", value_name = "DIR", global = true)]
-    dir: Option<PathBuf>,
+    #[arg(long, value_name = "DIR", global = true)]
+    cache_dir: Option<PathBuf>,
 }
 
 impl CacheDir {
     /// `--cache-dir`, else `EGHACT_CACHE_DIR` when set and not empty.
     fn or_env(self) -> Option<PathBuf> {
-        self.dir.or_else(|| std::env::var_os("EGHACT_CACHE_DIR").filter(|dir| !dir.is_empty()).map(PathBuf::from))
+        self.cache_dir.or_else(|| std::env::var_os("EGHACT_CACHE_DIR").filter(|dir| !dir.is_empty()).map(PathBuf::from))
     }
 }
 

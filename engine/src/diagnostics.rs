@@ -181,6 +181,9 @@ fn render_one(out: &mut String, path: &str, source: &str, index: &LineIndex, d: 
         if !path.is_empty() {
             let _ = writeln!(out, " --> {path}");
         }
+        if let Some(label) = &d.label {
+            let _ = writeln!(out, "  = note: {label}");
+        }
         if let Some(help) = &d.help {
             let _ = writeln!(out, "  = help: {help}");
         }
@@ -239,15 +242,16 @@ mod tests {
 
     #[test]
     fn a_diagnostic_without_text_names_its_path() {
-        let d = Diagnostic::warning("E0001", "skipped", Span::default()).with_help("remove it");
+        let d = Diagnostic::warning("E0001", "skipped", Span::default()).with_label("a link").with_help("remove it");
         expect![[r#"
             warning[E0001]: skipped
              --> src/link
+              = note: a link
               = help: remove it
 
         "#]]
         .assert_eq(&render("src/link", "", &[d.clone()]));
-        assert_eq!(render("", "", &[d]), "warning[E0001]: skipped\n  = help: remove it\n\n");
+        assert_eq!(render("", "", &[d]), "warning[E0001]: skipped\n  = note: a link\n  = help: remove it\n\n");
     }
 
     #[test]

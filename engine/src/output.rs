@@ -174,7 +174,7 @@ mod tests {
         for good in ["App.js", "ui/Card.js.map", "assets/a-1-2.webp", "..a", "a..b/c"] {
             assert!(is_plain_relative(good), "{good}");
         }
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "./a", "a/./b", "a//b", "a/", "a\\..\\b", "C:x", "a\0b"] {
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "./a", "a/./b", "a//b", "a/", "a\\..\\b", "a\0b"] {
             assert!(!is_plain_relative(bad), "{bad:?}");
         }
     }

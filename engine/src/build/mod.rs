@@ -844,9 +844,9 @@ impl Builder {
         };
         let folder = self.project.output();
         for path in candidates.into_iter().filter(|p| !p.ends_with(".egh")) {
-            let in_src = layout_relative(&self.project, path);
-            let output = folder.file(&slash_path(&in_src));
-            if not_copied.contains(&slash_path(&in_src)) {
+            let in_src = slash_path(&layout_relative(&self.project, path));
+            let output = folder.file(&in_src);
+            if not_copied.contains(&in_src) {
                 copies.remove(path);
                 continue;
             }
