@@ -11,10 +11,10 @@ use clap::{Parser, Subcommand};
 use eghact_engine::assets::ImageProcessor;
 use eghact_engine::build::offload::{OffloadMode, run_compile_batch};
 use eghact_engine::build::watch::SourceWatcher;
-use eghact_engine::build::{BuildEvent, BuildOptions, BuildReport, Builder, CacheState, compiler_version};
+use eghact_engine::build::{BuildError, BuildEvent, BuildOptions, BuildReport, Builder, CacheState, compiler_version};
 use eghact_engine::cache::{CacheConfig, DiskCache};
 use eghact_engine::diagnostics::{LineIndex, render};
-use eghact_engine::project::Project;
+use eghact_engine::project::{Project, ProjectError, UserPlaces};
 
 mod summary;
 
@@ -37,9 +37,12 @@ enum Command {
         /// The project folder (holding eghact.toml, or src/).
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// Output folder, instead of the configured one.
+        /// Output folder, instead of the configured one; it may lie outside the project, but never
+        /// overlaps the source folder or holds the project, its .eghact/ or its cache.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        cache_dir: CacheDir,
         /// Print diagnostics as JSON.
         #[arg(long)]
         json: bool,
@@ -76,6 +79,8 @@ enum Command {
         /// As for `build`; a check only reads from it.
         #[arg(long, value_name = "URL")]
         remote_endpoint: Option<String>,
+        #[command(flatten)]
+        cache_dir: CacheDir,
     },
     /// Compile components for another machine's build (the command of a remote action):
     /// each ITEM is `PATH=KEY`, and each entry is written to OUT/KEY.
@@ -99,7 +104,25 @@ enum Command {
         action: CacheAction,
         #[arg(default_value = ".", global = true)]
         dir: PathBuf,
+        #[command(flatten)]
+        cache_dir: CacheDir,
     },
+}
+
+/// The user's choice of a disk cache, which may lie outside the project and be shared by
+/// projects (a project's own `[cache] dir` must lie inside it).
+#[derive(clap::Args)]
+struct CacheDir {
+    /// The disk cache folder, instead of `[cache] dir` of eghact.toml; EGHACT_CACHE_DIR when not given.
+    #[arg(long, value_name = "DIR", global = true)]
+    cache_dir: Option<PathBuf>,
+}
+
+impl CacheDir {
+    /// `--cache-dir`, else `EGHACT_CACHE_DIR` when set and not empty.
+    fn or_env(self) -> Option<PathBuf> {
+        self.cache_dir.or_else(|| std::env::var_os("EGHACT_CACHE_DIR").filter(|dir| !dir.is_empty()).map(PathBuf::from))
+    }
 }
 
 /// The backends of the image pipeline (`eghact-gpu`'s `Backend`).
@@ -202,10 +225,26 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // A broken rule of the project is a rendered diagnostic, which names its place.
+            match broken_rule(&error) {
+                Some(rule) => eprintln!("{rule}"),
+                None => eprintln!("error: {error:#}"),
+            }
             ExitCode::from(2)
         }
     }
+}
+
+fn broken_rule(error: &anyhow::Error) -> Option<&ProjectError> {
+    error
+        .chain()
+        .find_map(|cause| {
+            cause.downcast_ref::<ProjectError>().or_else(|| match cause.downcast_ref::<BuildError>() {
+                Some(BuildError::Project(error)) => Some(error),
+                None => None,
+            })
+        })
+        .filter(|error| error.code().is_some())
 }
 
 fn run() -> anyhow::Result<ExitCode> {
@@ -216,17 +255,14 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     eghact_engine::stack::start_rayon(threads).context("cannot start the worker threads")?;
     match cli.command {
-        Command::Build { dir, out, json, watch, summary, threads: _, gpu, remote_endpoint, remote } => {
-            let mut project = open(&dir)?;
-            if let Some(out) = out {
-                project.config.out = std::path::absolute(out)?;
-            }
+        Command::Build { dir, out, cache_dir, json, watch, summary, threads: _, gpu, remote_endpoint, remote } => {
+            let project = open(&dir, UserPlaces { out, cache_dir: cache_dir.or_env() })?;
             let remote = remote.map(OffloadMode::from);
             build(project, BuildMode { write: true, json, watch, gpu, remote_endpoint, remote }, summary.as_deref())
         }
-        Command::Check { dir, json, gpu, remote_endpoint } => {
+        Command::Check { dir, json, gpu, remote_endpoint, cache_dir } => {
             let mode = BuildMode { write: false, json, watch: false, gpu, remote_endpoint, remote: Some(OffloadMode::Never) };
-            build(open(&dir)?, mode, None)
+            build(open(&dir, UserPlaces { out: None, cache_dir: cache_dir.or_env() })?, mode, None)
         }
         Command::CompileBatch { project, out, items } => compile_batch(&project, &out, &items),
         Command::Remote {
@@ -273,7 +309,9 @@ fn run() -> anyhow::Result<ExitCode> {
             };
             worker(&endpoint, options)
         }
-        Command::Cache { action, dir } => cache(&open(&dir)?, action),
+        Command::Cache { action, dir, cache_dir } => {
+            cache(&open(&dir, UserPlaces { out: None, cache_dir: cache_dir.or_env() })?, action)
+        }
     }
 }
 
@@ -295,8 +333,8 @@ fn worker(endpoint: &eghact_remote::Endpoint, options: eghact_remote::worker::Wo
     })
 }
 
-fn open(dir: &Path) -> anyhow::Result<Project> {
-    Project::open(dir).with_context(|| format!("cannot open project {}", dir.display()))
+fn open(dir: &Path, user: UserPlaces) -> anyhow::Result<Project> {
+    Project::open_with(dir, &user).with_context(|| format!("cannot open project {}", dir.display()))
 }
 
 /// How `build` and `check` run.
@@ -409,6 +447,9 @@ fn source_of(builder: &Builder, path: &str) -> String {
 }
 
 fn print_report(builder: &Builder, report: &BuildReport) {
+    for path in &report.path_diagnostics {
+        eprint!("{}", render(&path.path, "", std::slice::from_ref(&path.diagnostic)));
+    }
     for file in &report.files {
         if !file.diagnostics.is_empty() {
             eprint!("{}", render(&file.path, &source_of(builder, &file.path), &file.diagnostics));
@@ -469,6 +510,12 @@ fn json_report(builder: &Builder, report: &BuildReport) -> serde_json::Value {
                 })
                 .collect::<Vec<_>>()
         })
+        .chain(report.path_diagnostics.iter().map(|path| {
+            let d = &path.diagnostic;
+            serde_json::json!({
+                "file": path.path, "code": d.code, "severity": d.severity, "message": d.message, "help": d.help,
+            })
+        }))
         .collect();
     serde_json::json!({
         "files": report.files.len(),

@@ -175,25 +175,84 @@ fn the_summary_explains_every_rebuild() {
     assert_eq!(env["files"][0]["changes"], serde_json::json!([{ "input": "env", "name": "EGHACT_TEST_FLAVOUR" }]));
 }
 
+/// A cache shared by projects is the user's choice (`--cache-dir`, `EGHACT_CACHE_DIR`); a
+/// project's `[cache] dir` stays inside it.
 #[test]
 fn projects_can_share_a_cache_and_trim_it() {
     let shared = tempfile::tempdir().unwrap();
-    let config = format!("[cache]\ndir = {:?}\n", shared.path().join("cache"));
+    let cache = shared.path().join("cache");
     let component = "<script>export let n = 1;</script><template><p>{n}</p></template>";
-    let first = project(&[("eghact.toml", &config), ("src/Card.egh", component)]);
-    let second = project(&[("eghact.toml", &config), ("src/Card.egh", component)]);
-    assert_eq!(summary(first.path(), &[])["totals"]["misses"], 1);
-    let reused = summary(second.path(), &[]);
+    let first = project(&[("src/Card.egh", component)]);
+    let second = project(&[("src/Card.egh", component)]);
+    let flag = ["--cache-dir", cache.to_str().unwrap()];
+    assert_eq!(summary(first.path(), &flag)["totals"]["misses"], 1);
+    let path = second.path().join("summary.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_eghact"))
+        .args(["build", "--summary", path.to_str().unwrap()])
+        .arg(second.path())
+        .env("EGHACT_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let reused: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
     assert_eq!(reused["totals"]["hits"], 1, "{reused}");
     assert_eq!(reused["files"][0]["tier"], "disk");
+    assert!(!second.path().join(".eghact/cache").exists(), "the project's own cache is not used");
 
-    let stats = eghact(&["cache", "stats"], first.path());
-    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let cache_command = |action: &str| eghact(&["cache", action, "--cache-dir", cache.to_str().unwrap()], first.path());
+    let stats: serde_json::Value = serde_json::from_slice(&cache_command("stats").stdout).unwrap();
     assert_eq!(stats["entries"], 1);
-    assert!(eghact(&["cache", "gc"], first.path()).status.success());
-    assert!(eghact(&["cache", "clear"], first.path()).status.success());
-    let stats: serde_json::Value = serde_json::from_slice(&eghact(&["cache", "stats"], first.path()).stdout).unwrap();
+    assert!(cache_command("gc").status.success());
+    assert!(cache_command("clear").status.success());
+    let stats: serde_json::Value = serde_json::from_slice(&cache_command("stats").stdout).unwrap();
     assert_eq!(stats["entries"], 0);
+
+    // The project may not name it.
+    let config = format!("[cache]\ndir = {cache:?}\n");
+    let third = project(&[("eghact.toml", &config), ("src/Card.egh", component)]);
+    let output = eghact(&["build"], third.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error[E0701]: `[cache] dir` leaves the project") && stderr.contains("eghact.toml:2:7"),
+        "{stderr}"
+    );
+}
+
+/// Issue 14, item 1: a project's configuration cannot make a build write over the project or
+/// outside it, and `--out` never lands in the sources.
+#[test]
+fn a_project_cannot_point_its_outputs_at_its_own_files() {
+    let dir = project(&[("eghact.toml", "out = \".\"\n"), ("index.html", "<!doctype html>\n"), ("src/index.html", "<p>x</p>\n")]);
+    let output = eghact(&["build"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error[E0704]") && stderr.contains("eghact.toml:1:7") && stderr.contains("out = \".\""), "{stderr}");
+    assert_eq!(fs::read_to_string(dir.path().join("eghact.toml")).unwrap(), "out = \".\"\n");
+    assert_eq!(fs::read_to_string(dir.path().join("index.html")).unwrap(), "<!doctype html>\n");
+
+    let dir = project(&[("src/Util.js", "export const util = 1;\n"), ("src/A.egh", "<template/>")]);
+    let inside = dir.path().join("src");
+    let output = eghact(&["build", "--out", inside.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error[E0705]") && stderr.contains("--out"), "{stderr}");
+    assert_eq!(fs::read_dir(&inside).unwrap().count(), 2, "nothing was written into the sources");
+}
+
+/// A link in the sources that leads out of the project is a warning, and nothing of it is copied.
+#[test]
+fn links_out_of_the_project_are_skipped_with_a_warning() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("shadow"), "secret").unwrap();
+    let dir = project(&[("src/A.egh", "<template><p>a</p></template>")]);
+    std::os::unix::fs::symlink(outside.path().join("shadow"), dir.path().join("src/shadow")).unwrap();
+    let output = eghact(&["build"], dir.path());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("warning[E0709]") && stderr.contains("--> src/shadow"), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0 errors, 1 warning"));
+    assert!(!dir.path().join("dist/shadow").exists());
 }
 
 /// A link planted in the cache folder (as an entry or as a shard folder) is not followed: what it

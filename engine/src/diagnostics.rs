@@ -163,6 +163,8 @@ impl LineIndex {
 ///   |     ^^^^ opened here
 ///   = help: add `</div>`
 /// ```
+///
+/// A diagnostic about a path without text (`source` empty) shows the path only.
 pub fn render(path: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
     let index = LineIndex::new(source);
     let mut out = String::new();
@@ -173,10 +175,24 @@ pub fn render(path: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
 }
 
 fn render_one(out: &mut String, path: &str, source: &str, index: &LineIndex, d: &Diagnostic) {
+    let _ = writeln!(out, "{}[{}]: {}", d.severity.label(), d.code, d.message);
+    if source.is_empty() {
+        // About a path without text (a file name, a folder, a command-line flag): no snippet.
+        if !path.is_empty() {
+            let _ = writeln!(out, " --> {path}");
+        }
+        if let Some(label) = &d.label {
+            let _ = writeln!(out, "  = note: {label}");
+        }
+        if let Some(help) = &d.help {
+            let _ = writeln!(out, "  = help: {help}");
+        }
+        out.push('\n');
+        return;
+    }
     let (line, column) = index.line_col(source, d.span.start);
     let gutter = line.to_string().len();
     let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{}[{}]: {}", d.severity.label(), d.code, d.message);
     let _ = writeln!(out, "{pad}--> {path}:{line}:{column}");
     let _ = writeln!(out, "{pad} |");
     let line_start = index.line_start(line - 1) as usize;
@@ -222,6 +238,20 @@ mod tests {
 
         "#]]
         .assert_eq(&render("App.egh", source, &[d]));
+    }
+
+    #[test]
+    fn a_diagnostic_without_text_names_its_path() {
+        let d = Diagnostic::warning("E0001", "skipped", Span::default()).with_label("a link").with_help("remove it");
+        expect![[r#"
+            warning[E0001]: skipped
+             --> src/link
+              = note: a link
+              = help: remove it
+
+        "#]]
+        .assert_eq(&render("src/link", "", &[d.clone()]));
+        assert_eq!(render("", "", &[d]), "warning[E0001]: skipped\n  = note: a link\n  = help: remove it\n\n");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod codegen;
 pub mod db;
 pub mod diagnostics;
 pub mod format;
+pub mod output;
 pub mod project;
 pub mod refactor;
 pub mod routes;

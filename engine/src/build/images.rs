@@ -25,7 +25,7 @@ use crate::assets::{
 };
 use crate::cache::{CacheEntry, CacheKey, Digest};
 use crate::db::Layout;
-use crate::project::{ProjectError, slash_path, write_atomic};
+use crate::project::ProjectError;
 
 /// The key input of an image when the build has no processor: its references stay as written,
 /// so its bytes do not matter to the component.
@@ -152,13 +152,14 @@ impl Builder {
     fn write_image(&self, path: &str, asset: &ProcessedAsset) -> Result<(ImageOutput, Vec<(String, Stamp)>), ProjectError> {
         let mut variants = Vec::with_capacity(asset.variants.len());
         let mut written = Vec::new();
+        let folder = self.project.output();
         for variant in &asset.variants {
             let file = format!("{ASSETS_DIR}/{}", variant_file_name(path, variant));
             if self.options.write {
-                let output = self.project.out_dir().join(&file);
-                write_atomic(&output, &variant.bytes)?;
-                if let (Some(stamp), Ok(relative)) = (Stamp::of(&output), output.strip_prefix(&self.project.root)) {
-                    written.push((slash_path(relative), stamp));
+                let output = folder.file(&file)?;
+                output.write(&variant.bytes)?;
+                if let Some(stamp) = Stamp::of(output.path()) {
+                    written.push((file.clone(), stamp));
                 }
             }
             variants.push(OutputVariant { file, width: variant.width, height: variant.height, format: variant.format });
@@ -173,7 +174,7 @@ impl Builder {
 
     /// Every variant file of the image is as the build that recorded it wrote it.
     fn untouched(&self, state: &ImageState) -> bool {
-        state.outputs.iter().all(|(path, stamp)| Stamp::of(&self.project.root.join(path)) == Some(*stamp))
+        super::outputs_untouched(&self.project.output(), &state.outputs)
     }
 
     /// Keeps what `path` became in the build record (removing variant files of its previous

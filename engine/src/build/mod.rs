@@ -39,10 +39,10 @@ use crate::cache::{
 use crate::codegen::{RUNTIME_FILE, RUNTIME_SOURCE};
 use crate::db::{self, Database, Layout, Resolution, SourceFile};
 use crate::diagnostics::Diagnostic;
-use crate::project::{Project, ProjectError, slash_path, write_atomic};
+use crate::output::{OutputFolder, collisions, component_outputs};
+pub use crate::project::WORK_DIR;
+use crate::project::{PathDiagnostic, Project, ProjectError, slash_path};
 
-/// The project's working folder for the cache and the build record.
-pub const WORK_DIR: &str = ".eghact";
 const STATE_FILE: &str = "build-state.json";
 
 /// What goes into every key besides the sources.
@@ -112,7 +112,7 @@ pub struct ImageBuild {
     #[serde(flatten)]
     pub cache: CacheState,
     pub key: String,
-    /// Its variant files, relative to the project root (none in a check, which writes
+    /// Its variant files, relative to the output folder (none in a check, which writes
     /// nothing).
     pub outputs: Vec<String>,
     /// Why the processor could not process it (reported as E0508 where it is referenced).
@@ -144,6 +144,10 @@ pub struct BuildReport {
     pub phases: Phases,
     /// Cache problems that were treated as misses (a damaged entry, a full disk).
     pub warnings: Vec<String>,
+    /// Warnings about paths rather than components' text: source files skipped (links out of
+    /// the project, names that are not UTF-8, a name the build writes itself), entries of the
+    /// build record dropped.
+    pub path_diagnostics: Vec<PathDiagnostic>,
     /// Lookups per cache tier since the builder opened.
     pub tiers: Vec<TierCounters>,
     /// Components outside this build's scope (watch mode rebuilds only what a change
@@ -162,7 +166,8 @@ impl BuildReport {
     /// Errors (or warnings) of the project, including components outside this build's scope.
     pub fn count(&self, errors: bool) -> usize {
         let skipped = if errors { self.skipped.errors } else { self.skipped.warnings };
-        skipped + self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.is_error() == errors).count()
+        let paths = self.path_diagnostics.iter().filter(|p| p.diagnostic.is_error() == errors).count();
+        skipped + paths + self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.is_error() == errors).count()
     }
 
     pub fn count_state(&self, state: CacheState) -> usize {
@@ -215,6 +220,7 @@ pub struct Builder {
     sources: BTreeMap<String, Digest>,
     /// Problems to report with the next build.
     warnings: Vec<String>,
+    path_diagnostics: Vec<PathDiagnostic>,
     /// Time spent reading sources since the last build.
     load_ms: f64,
     /// Paths changed since the last build.
@@ -251,7 +257,9 @@ impl Builder {
             }
         }
         let cache = TieredCache::new(tiers);
-        let mut state = BuildState::load(&project.root.join(WORK_DIR).join(STATE_FILE));
+        let record = project.work_dir().join(STATE_FILE);
+        let (mut state, path_diagnostics) =
+            BuildState::load(&record, &slash_path(record.strip_prefix(&project.root).unwrap_or(&record)));
         let out = project.out_dir().display().to_string();
         if state.out != out {
             // Outputs recorded for another folder say nothing about this one.
@@ -266,6 +274,7 @@ impl Builder {
             state,
             sources: BTreeMap::new(),
             warnings,
+            path_diagnostics,
             load_ms: 0.0,
             dirty: BTreeSet::new(),
             file_set_changed: false,
@@ -312,7 +321,9 @@ impl Builder {
         let src = self.project.src_dir();
         let mut changes = Vec::new();
         let mut present = BTreeSet::new();
-        for relative in self.project.source_files()? {
+        let sources = self.project.source_files()?;
+        self.path_diagnostics.extend(sources.skipped);
+        for relative in sources.files {
             let path = slash_path(&self.project.config.src.join(&relative));
             changes.push(read_change(&src.join(&relative), &path)?);
             present.insert(path);
@@ -332,12 +343,16 @@ impl Builder {
         let mut assets = Vec::new();
         for path in paths {
             let on_disk = self.project.root.join(&path);
-            if on_disk.is_file() {
+            // A link out of the project, a name that is not UTF-8: as if the file were gone.
+            let problem = self.project.source_problem(&on_disk);
+            let admitted = problem.is_none();
+            self.path_diagnostics.extend(problem);
+            if admitted && on_disk.is_file() {
                 if !db::has_text(&path) && self.host.files().contains_key(&path) {
                     assets.push(path.clone());
                 }
                 changes.push(read_change(&on_disk, &path)?);
-            } else if on_disk.is_dir() {
+            } else if admitted && on_disk.is_dir() {
                 // A folder appeared or was renamed: take in everything under it.
                 for entry in walkdir::WalkDir::new(&on_disk).into_iter().flatten().filter(|e| e.file_type().is_file()) {
                     if let Ok(relative) = entry.path().strip_prefix(&self.project.root) {
@@ -394,7 +409,11 @@ impl Builder {
     /// trust the outputs this builder wrote.
     pub fn build(&mut self, on_event: &(dyn Fn(BuildEvent) + Sync)) -> Result<BuildReport, BuildError> {
         let started = Instant::now();
-        let mut report = BuildReport { warnings: std::mem::take(&mut self.warnings), ..BuildReport::default() };
+        let mut report = BuildReport {
+            warnings: std::mem::take(&mut self.warnings),
+            path_diagnostics: std::mem::take(&mut self.path_diagnostics),
+            ..BuildReport::default()
+        };
         report.phases.load_ms = std::mem::take(&mut self.load_ms);
         let dirty = std::mem::take(&mut self.dirty);
         let full = !self.synced || self.file_set_changed;
@@ -437,9 +456,10 @@ impl Builder {
         let images_of =
             |plan: &Plan| images::component_images(&plan.path, &plan.imports, &processed, &layout, &project.config.assets);
         // Outputs are written as soon as they are ready, so that they need not all be held.
+        let output = project.output();
         let finish = |(mut outcome, entry): (Outcome, Arc<CacheEntry>)| -> Result<Outcome, ProjectError> {
             if write && !outcome.failed(&in_cycle) {
-                outcome.written = Some(write_outputs(project, &outcome.plan.path, &entry)?);
+                outcome.written = Some(write_outputs(project, &output, &outcome.plan.path, &entry)?);
             }
             let done = done.fetch_add(1, Ordering::Relaxed) + 1;
             on_event(BuildEvent::Compiled { path: outcome.plan.path.clone(), done, total, cache: outcome.cache });
@@ -549,15 +569,17 @@ impl Builder {
         }
         self.prune_images();
         self.add_cycle_diagnostics(&mut report);
+        let collisions = self.collisions();
+        self.add_collision_diagnostics(&collisions, &mut report);
         if full {
             // Pages come and go only with files, and a full build covers every component.
             self.write_route_manifest(&mut report)?;
         }
         report.skipped = self.skipped(&report);
         if self.options.write {
-            report.copied = self.copy_other_files(if full { None } else { Some(&dirty) })?;
+            report.copied = self.copy_other_files(if full { None } else { Some(&dirty) }, &collisions.not_copied)?;
             if full {
-                write_atomic(&self.project.out_dir().join(RUNTIME_FILE), RUNTIME_SOURCE.as_bytes())?;
+                self.project.output().file(RUNTIME_FILE)?.write(RUNTIME_SOURCE.as_bytes())?;
             }
         }
         self.synced = true;
@@ -595,7 +617,7 @@ impl Builder {
     /// Writes the build record if it changed since it was last written.
     pub fn save(&mut self) -> Result<(), ProjectError> {
         if std::mem::take(&mut self.unsaved) {
-            self.state.save(&self.project.root.join(WORK_DIR).join(STATE_FILE))?;
+            self.state.save(&self.project.work_dir().join(STATE_FILE))?;
         }
         Ok(())
     }
@@ -634,14 +656,35 @@ impl Builder {
         }
     }
 
+    /// Source files left out because a component or the build writes a file of their name.
+    fn collisions(&self) -> crate::output::Collisions {
+        let layout = db::Workspace::get(self.host.db()).layout(self.host.db());
+        collisions(self.host.files().keys().map(|path| layout.in_src(path)))
+    }
+
+    /// E0509 on each component whose output has the name of a source file (the file is not
+    /// copied), and on each source file named like a file of the build.
+    fn add_collision_diagnostics(&self, collisions: &crate::output::Collisions, report: &mut BuildReport) {
+        for (in_src, diagnostics) in &collisions.diagnostics {
+            let path = slash_path(&self.project.config.src.join(in_src));
+            match report.files.iter_mut().find(|f| f.path == path) {
+                Some(build) => build.diagnostics.extend(diagnostics.iter().cloned()),
+                None if !in_src.ends_with(".egh") => report.path_diagnostics.extend(
+                    diagnostics.iter().map(|diagnostic| PathDiagnostic { path: path.clone(), diagnostic: diagnostic.clone() }),
+                ),
+                None => {}
+            }
+        }
+    }
+
     /// The manifest the runtime's router reads, when the project has pages under
     /// `src/routes/`, and the diagnostics of their file names.
     fn write_route_manifest(&self, report: &mut BuildReport) -> Result<(), ProjectError> {
         let sources: Vec<PathBuf> = self.host.files().keys().map(|p| layout_relative(&self.project, p)).collect();
-        let output = self.project.out_dir().join(crate::routes::MANIFEST_FILE);
+        let output = self.project.output().file(crate::routes::MANIFEST_FILE)?;
         let Some(manifest) = crate::routes::for_sources(&sources) else {
             if self.options.write {
-                let _ = fs::remove_file(output);
+                output.remove();
             }
             return Ok(());
         };
@@ -652,30 +695,18 @@ impl Builder {
             }
         }
         if self.options.write {
-            write_atomic(&output, manifest.js.as_bytes())?;
+            output.write(manifest.js.as_bytes())?;
         }
         Ok(())
     }
 
+    /// Removes recorded outputs (relative to the output folder): only files inside it.
     fn remove_outputs(&self, outputs: &[(String, Stamp)]) {
-        for (output, _) in outputs {
-            self.remove_output(&self.project.root.join(output));
-        }
-    }
-
-    /// Removes an output file, then the folders it leaves empty up to the output folder, so
-    /// that a removed or renamed source folder leaves nothing behind.
-    fn remove_output(&self, output: &Path) {
-        if !self.options.write || fs::remove_file(output).is_err() {
-            return;
-        }
-        let out = self.project.out_dir();
-        let mut folder = output.parent();
-        while let Some(dir) = folder.filter(|dir| dir.starts_with(&out) && *dir != out) {
-            if fs::remove_dir(dir).is_err() {
-                break;
+        if self.options.write {
+            let folder = self.project.output();
+            for output in outputs.iter().filter_map(|(output, _)| folder.file(output).ok()) {
+                output.remove();
             }
-            folder = dir.parent();
         }
     }
 
@@ -790,20 +821,30 @@ impl Builder {
         previous.key() == Some(plan.key)
             && (!self.options.write
                 || previous.diagnostics.iter().any(Diagnostic::is_error)
-                || (!previous.outputs.is_empty()
-                    && previous.outputs.iter().all(|(path, stamp)| Stamp::of(&self.project.root.join(path)) == Some(*stamp))))
+                || (!previous.outputs.is_empty() && outputs_untouched(&self.project.output(), &previous.outputs)))
     }
 
     /// Copies the non-component source files (all, or those in `only`) whose stamp changed
-    /// since they were last copied, and removes the copies of every file that is gone (one
-    /// file, or all under a removed or renamed folder).
-    fn copy_other_files(&mut self, only: Option<&BTreeSet<String>>) -> Result<usize, ProjectError> {
+    /// since they were last copied, with their permission bits, and removes the copies of every
+    /// file that is gone (one file, or all under a removed or renamed folder). Files in
+    /// `not_copied` (named like a component's output or a file of the build) are left out, and
+    /// never removed.
+    fn copy_other_files(
+        &mut self,
+        only: Option<&BTreeSet<String>>,
+        not_copied: &BTreeSet<String>,
+    ) -> Result<usize, ProjectError> {
+        use std::os::unix::fs::PermissionsExt as _;
         let previous = std::mem::take(&mut self.state.copies);
         let files = self.host.files();
+        let folder = self.project.output();
+        let in_src = |path: &str| slash_path(&layout_relative(&self.project, path));
         let (kept, gone): (BTreeMap<String, Stamp>, BTreeMap<String, Stamp>) =
             previous.iter().map(|(path, stamp)| (path.clone(), *stamp)).partition(|(path, _)| files.contains_key(path));
-        for path in gone.keys().filter(|path| is_plain_relative(path)) {
-            self.remove_output(&self.project.out_dir().join(layout_relative(&self.project, path)));
+        for relative in gone.keys().map(|path| in_src(path)).filter(|relative| !not_copied.contains(relative)) {
+            if let Ok(output) = folder.file(&relative) {
+                output.remove();
+            }
         }
         let mut copies = match only {
             Some(_) => kept,
@@ -815,12 +856,18 @@ impl Builder {
             None => files.keys().collect(),
         };
         for path in candidates.into_iter().filter(|p| !p.ends_with(".egh")) {
+            let relative = in_src(path);
+            if not_copied.contains(&relative) {
+                copies.remove(path);
+                continue;
+            }
+            let output = folder.file(&relative)?;
             let input = self.project.root.join(path);
             let Some(stamp) = Stamp::of(&input) else { continue };
-            let output = self.project.out_dir().join(layout_relative(&self.project, path));
-            if previous.get(path) != Some(&stamp) || !output.exists() {
-                let bytes = fs::read(&input).map_err(|source| ProjectError::Read { path: input.clone(), source })?;
-                write_atomic(&output, &bytes)?;
+            if previous.get(path) != Some(&stamp) || !output.path().exists() {
+                let read = |source| ProjectError::Read { path: input.clone(), source };
+                let mode = fs::metadata(&input).map_err(read)?.permissions().mode();
+                output.write_copy(&fs::read(&input).map_err(read)?, mode)?;
                 copied += 1;
             }
             copies.insert(path.clone(), stamp);
@@ -949,22 +996,34 @@ fn entry_diagnostics(entry: &CacheEntry) -> Option<Vec<Diagnostic>> {
     entry.get("diagnostics").and_then(|d| serde_json::from_slice(d).ok())
 }
 
-/// Writes the outputs of a component; returns them with their stamps.
-fn write_outputs(project: &Project, path: &str, entry: &CacheEntry) -> Result<Vec<(String, Stamp)>, ProjectError> {
-    let relative = layout_relative(project, path);
-    let js = project.out_dir().join(relative).with_extension("js");
+/// Writes the outputs of a component; returns them (relative to the output folder) with
+/// their stamps.
+fn write_outputs(
+    project: &Project,
+    folder: &OutputFolder,
+    path: &str,
+    entry: &CacheEntry,
+) -> Result<Vec<(String, Stamp)>, ProjectError> {
+    let [js, map, css] = component_outputs(&slash_path(&layout_relative(project, path)));
     let mut written = Vec::new();
-    for (name, output) in [("js", js.clone()), ("map", js.with_extension("js.map")), ("css", js.with_extension("css"))] {
+    for (name, output) in [("js", js), ("map", map), ("css", css)] {
         let Some(bytes) = entry.get(name) else { continue };
         if name == "css" && bytes.is_empty() {
             continue;
         }
-        write_atomic(&output, bytes)?;
-        if let (Some(stamp), Ok(relative)) = (Stamp::of(&output), output.strip_prefix(&project.root)) {
-            written.push((slash_path(relative), stamp));
+        let output = folder.file(&output)?;
+        output.write(bytes)?;
+        if let Some(stamp) = Stamp::of(output.path()) {
+            written.push((output.relative().to_string(), stamp));
         }
     }
     Ok(written)
+}
+
+/// Every recorded output (relative to the output folder) is as the build that recorded it
+/// wrote it.
+fn outputs_untouched(folder: &OutputFolder, outputs: &[(String, Stamp)]) -> bool {
+    outputs.iter().all(|(path, stamp)| folder.file(path).ok().and_then(|output| Stamp::of(output.path())) == Some(*stamp))
 }
 
 fn component_targets(imports: &[(String, Imported)]) -> impl Iterator<Item = String> + '_ {
@@ -1006,12 +1065,6 @@ fn read_change(on_disk: &Path, path: &str) -> Result<FileChange, ProjectError> {
     Ok(FileChange::Write { path: path.to_string(), text })
 }
 
-/// Whether `path` (read from the build record) is relative and names no parent folder, so that
-/// removing what it names stays inside the folder it is joined to.
-fn is_plain_relative(path: &str) -> bool {
-    Path::new(path).components().all(|part| matches!(part, std::path::Component::Normal(_)))
-}
-
 /// `path` (relative to the project root) relative to the source folder.
 fn layout_relative(project: &Project, path: &str) -> PathBuf {
     let path = Path::new(path);
@@ -1021,8 +1074,7 @@ fn layout_relative(project: &Project, path: &str) -> PathBuf {
 /// The cache settings of `eghact.toml`, with the defaults for what it leaves out.
 pub fn cache_config(project: &Project) -> CacheConfig {
     let settings = &project.config.cache;
-    let dir = settings.dir.as_ref().map_or_else(|| project.root.join(crate::cache::DEFAULT_DIR), |d| project.root.join(d));
-    let mut config = CacheConfig::new(dir);
+    let mut config = CacheConfig::new(project.cache_dir());
     if let Some(max) = settings.max_size_mb {
         config.max_bytes = max << 20;
     }

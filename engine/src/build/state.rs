@@ -1,6 +1,10 @@
 //! The record of the last build, kept in `.eghact/build-state.json`: what each component's
 //! key was made of, what it wrote, and its diagnostics; what each referenced image became. A
 //! new process compares the sources with it to find what changed without parsing what did not.
+//!
+//! Invariant: the record is untrusted input (anyone may write the file). Every path it holds is
+//! checked when it is read: an entry naming a path that is not plain and relative (absolute,
+//! `..`) is dropped with a warning (E0711), and its component or image is built as new.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -10,10 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::assets::ImageFormat;
 use crate::cache::{CacheKey, Digest, KeyInputs};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Span};
+use crate::output::is_plain_relative;
+use crate::project::PathDiagnostic;
 
-/// Bumped when the record's shape changes; an old record is ignored.
-const FORMAT: u32 = 1;
+/// Bumped when the record's shape changes; an old record is ignored. 2: outputs are relative to
+/// the output folder.
+const FORMAT: u32 = 2;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct BuildState {
@@ -39,7 +46,7 @@ pub struct ImageState {
     pub key: String,
     /// What the compiler needs of it, or why it could not be processed.
     pub outcome: Result<ImageOutput, String>,
-    /// The variant files (relative to the project root) with their stamps after writing.
+    /// The variant files (relative to the output folder) with their stamps after writing.
     pub outputs: Vec<(String, Stamp)>,
 }
 
@@ -70,7 +77,7 @@ pub struct ComponentState {
     pub imports: Vec<(String, Imported)>,
     pub inputs: KeyInputs,
     pub key: String,
-    /// Output files (relative to the project root) with their stamps after writing.
+    /// Output files (relative to the output folder) with their stamps after writing.
     pub outputs: Vec<(String, Stamp)>,
     /// Diagnostics except import cycles, which depend on the whole graph.
     pub diagnostics: Vec<Diagnostic>,
@@ -89,6 +96,16 @@ pub enum Imported {
     Missing(String),
     /// The framework, a package or a URL: nothing in the project.
     Outside,
+}
+
+impl Imported {
+    /// The file of the project it names.
+    fn path(&self) -> Option<&str> {
+        match self {
+            Imported::Component(path) | Imported::File(path) | Imported::Image(path) | Imported::Missing(path) => Some(path),
+            Imported::Outside => None,
+        }
+    }
 }
 
 /// Size and modification time of a file: enough to notice that someone else changed it.
@@ -113,14 +130,54 @@ impl ComponentState {
 }
 
 impl BuildState {
-    /// The record at `path`; missing, unreadable, not a regular file or of another format reads
-    /// as empty (the next build is then a full one, never a wrong one).
-    pub fn load(path: &Path) -> Self {
-        crate::project::read_regular_file(path)
+    /// The record at `path` (`shown` in warnings); missing, unreadable, not a regular file or
+    /// of another format reads as empty (the next build is then a full one, never a wrong one).
+    /// Entries that name an unsafe path are dropped, with a warning each.
+    pub fn load(path: &Path, shown: &str) -> (Self, Vec<PathDiagnostic>) {
+        let mut state = crate::project::read_regular_file(path)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<BuildState>(&bytes).ok())
             .filter(|state| state.format == FORMAT)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let dropped = state.drop_unsafe_paths().into_iter().map(|(entry, bad)| {
+            let names = if bad == entry { String::new() } else { format!(" names {bad:?}, which") };
+            PathDiagnostic {
+                path: shown.to_string(),
+                diagnostic: Diagnostic::warning(
+                    "E0711",
+                    format!("the build record's entry {entry:?}{names} is no plain relative path; the entry is dropped"),
+                    Span::default(),
+                )
+                .with_help("the file is built as new; a build writes and removes nothing outside the output folder"),
+            }
+        });
+        (state, dropped.collect())
+    }
+
+    /// Drops every entry holding a path that is not plain and relative (component and image
+    /// paths are relative to the project root, outputs to the output folder); returns each
+    /// entry with the first such path.
+    fn drop_unsafe_paths(&mut self) -> Vec<(String, String)> {
+        fn keep<'a>(dropped: &mut Vec<(String, String)>, entry: &'a str, paths: impl Iterator<Item = &'a str>) -> bool {
+            match std::iter::once(entry).chain(paths).find(|path| !is_plain_relative(path)) {
+                Some(bad) => {
+                    dropped.push((entry.to_string(), bad.to_string()));
+                    false
+                }
+                None => true,
+            }
+        }
+        let mut dropped = Vec::new();
+        self.components.retain(|path, component| {
+            let outputs = component.outputs.iter().map(|(output, _)| output.as_str());
+            keep(&mut dropped, path, outputs.chain(component.imports.iter().filter_map(|(_, imported)| imported.path())))
+        });
+        self.copies.retain(|path, _| keep(&mut dropped, path, std::iter::empty()));
+        self.images.retain(|path, image| {
+            let variants = image.outcome.iter().flat_map(|output| output.variants.iter().map(|variant| variant.file.as_str()));
+            keep(&mut dropped, path, image.outputs.iter().map(|(output, _)| output.as_str()).chain(variants))
+        });
+        dropped
     }
 
     pub fn save(&mut self, path: &Path) -> Result<(), crate::project::ProjectError> {

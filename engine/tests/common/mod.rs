@@ -68,12 +68,18 @@ pub fn check_snippet(snippet: &str) -> Vec<(String, Vec<Diagnostic>)> {
         .collect();
     // Route file names are checked over the whole source folder, as a build does.
     let sources: Vec<PathBuf> = files.iter().filter_map(|(path, _)| path.strip_prefix("src/")).map(PathBuf::from).collect();
+    let mut project_diagnostics: Vec<(String, Diagnostic)> = Vec::new();
     if let Some(manifest) = routes::for_sources(&sources) {
-        for (path, diagnostic) in manifest.diagnostics {
-            let path = format!("src/{path}");
-            if let Some((_, diagnostics)) = result.iter_mut().find(|(p, _)| *p == path) {
-                diagnostics.push(diagnostic);
-            }
+        project_diagnostics.extend(manifest.diagnostics);
+    }
+    // So are output names (E0509).
+    let collisions = eghact_engine::output::collisions(files.iter().filter_map(|(path, _)| path.strip_prefix("src/")));
+    project_diagnostics
+        .extend(collisions.diagnostics.into_iter().flat_map(|(path, ds)| ds.into_iter().map(move |d| (path.clone(), d))));
+    for (path, diagnostic) in project_diagnostics {
+        let path = format!("src/{path}");
+        if let Some((_, diagnostics)) = result.iter_mut().find(|(p, _)| *p == path) {
+            diagnostics.push(diagnostic);
         }
     }
     result
