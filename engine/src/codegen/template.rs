@@ -664,6 +664,7 @@ impl<'s> Compiler<'s, '_> {
                     _ => None,
                 };
                 if let Some(code) = srcset {
+                    self.check_static_url("srcset", element.static_attribute(&name.text).unwrap_or(""), attribute.span);
                     self.emit(format!("{var}.setAttribute(\"srcset\", {code});"), origin);
                     return;
                 }
@@ -764,7 +765,7 @@ impl<'s> Compiler<'s, '_> {
     fn may_come_from_expression(&mut self, name: &str, span: Span) -> bool {
         let lower = name.to_ascii_lowercase();
         if is_event_handler_attribute(&lower) {
-            let event = &lower[2..];
+            let event = lower[2..].trim_start_matches(':');
             self.diagnostics.push(
                 Diagnostic::error("E0405", format!("`{name}` would run code made from an expression"), span)
                     .with_label("the value of an `on…` attribute is JavaScript")
