@@ -540,6 +540,8 @@ test('attribute safety: names in any case, URL lists and srcset candidates, refu
       // A data: URL holds commas; descriptors may hold parentheses.
       attr(img, 'srcSet', 'data:image/png;base64,AA== 1x,javascript:x 2x, /c.png (x,y) 3x,,vbscript:y');
       out.srcset = img.getAttribute('srcset');
+      // Linear in the value's length: commas inside a URL are no separators.
+      attr(img, 'srcset', 'a' + ','.repeat(200000) + 'b 1x'); out.long = img.getAttribute('srcset').length;
       const frame = element('iframe', null);
       attr(frame, 'SRCDOC', '<script>parent.__pwned = 1</script>'); out.srcdoc = frame.hasAttribute('srcdoc');
       attr(frame, 'src', 'data:text/html,<b>x</b>'); out.frame = frame.getAttribute('src');
@@ -558,7 +560,7 @@ test('attribute safety: names in any case, URL lists and srcset candidates, refu
     assert.deepEqual(r, {
       upper: 'unsafe:JavaScript:x', ok: 'https://ok.test/', ping: '/a  unsafe:javascript:x\t/b', onclick: false,
       srcset: 'data:image/png;base64,AA== 1x,unsafe:javascript:x 2x, /c.png (x,y) 3x,,unsafe:vbscript:y',
-      srcdoc: false, frame: 'unsafe:data:text/html,<b>x</b>', prop: 'unsafe:javascript:x', inner: '',
+      long: 200004, srcdoc: false, frame: 'unsafe:data:text/html,<b>x</b>', prop: 'unsafe:javascript:x', inner: '',
       values: 'https://ok.test/;unsafe:javascript:x', plain: 'javascript:x',
       spread: ['k egh-s', 't', false], cleared: ['egh-s', false],
     });

@@ -62,6 +62,9 @@
  * - input_value of an empty number/range input is null; a multiple <select> gives an array.
  * - attr(el, "value"|"checked") also sets the live property, since form fields ignore later
  *   attribute changes once edited.
+ * - attr, prop and spread judge a name lower-cased: `on…` names and HTML (srcdoc, innerHTML) are
+ *   refused, URL attributes go through safe_url (see "attribute safety"); each refusal is a
+ *   console warning. Static attributes the compiler sets itself are the author's and kept.
  * - A component that throws while mounting or updating is reported with console.error and
  *   skipped; its siblings and the rest of the flush carry on. An await rejection with no
  *   {:catch} is reported the same way.
@@ -314,12 +317,12 @@ function safe_srcset(v) {
     out += s.slice(i, j);
     i = j;
     while (j < s.length && !space.test(s[j])) j++;
-    let url = s.slice(i, j);
-    const separator = /,*$/.exec(url)[0];
-    url = url.slice(0, url.length - separator.length);
-    out += safe_url(url) + separator;
+    // Commas that end the URL end the candidate.
+    let end = j;
+    while (end > i && s[end - 1] === ',') end--;
+    out += safe_url(s.slice(i, end)) + s.slice(end, j);
     i = j;
-    if (separator) continue;
+    if (end < j) continue;
     // Descriptors run to the next comma outside parentheses.
     let depth = 0;
     while (j < s.length && (depth > 0 || s[j] !== ',')) {
