@@ -560,7 +560,7 @@ test('attribute safety: names in any case, URL lists and srcset candidates, refu
     assert.deepEqual(r, {
       upper: 'unsafe:JavaScript:x', ok: 'https://ok.test/', ping: '/a  unsafe:javascript:x\t/b', onclick: false,
       srcset: 'data:image/png;base64,AA== 1x,unsafe:javascript:x 2x, /c.png (x,y) 3x,,unsafe:vbscript:y',
-      long: 200004, srcdoc: false, frame: 'unsafe:data:text/html,<b>x</b>', prop: 'unsafe:javascript:x', inner: '',
+      long: 200005, srcdoc: false, frame: 'unsafe:data:text/html,<b>x</b>', prop: 'unsafe:javascript:x', inner: '',
       values: 'https://ok.test/;unsafe:javascript:x', plain: 'javascript:x',
       spread: ['k egh-s', 't', false], cleared: ['egh-s', false],
     });
