@@ -547,6 +547,8 @@ test('attribute safety: names in any case, URL lists and srcset candidates, refu
       attr(frame, 'SRCDOC', '<script>parent.__pwned = 1</script>'); out.srcdoc = frame.hasAttribute('srcdoc');
       attr(frame, 'src', 'data:text/html,<b>x</b>'); out.frame = frame.getAttribute('src');
       prop(a, 'href', 'javascript:x'); out.prop = a.getAttribute('href');
+      const script = element('script', null);
+      spread(script, { src: 'https://ok.test/x.js', type: 'module' }, null); out.script = script.attributes.length;
       const div = element('div', null);
       prop(div, 'innerHTML', '<img src=x onerror="window.__pwned = 1">'); out.inner = div.innerHTML;
       const set = svg_element('set', null);
@@ -561,7 +563,7 @@ test('attribute safety: names in any case, URL lists and srcset candidates, refu
     assert.deepEqual(r, {
       upper: 'unsafe:JavaScript:x', ok: 'https://ok.test/', ping: '/a  unsafe:javascript:x\t/b', onclick: false,
       srcset: 'data:image/png;base64,AA== 1x,unsafe:javascript:x 2x, /c.png (x,y) 3x,,unsafe:vbscript:y',
-      long: 200005, srcdoc: false, frame: 'unsafe:data:text/html,<b>x</b>', prop: 'unsafe:javascript:x', inner: '',
+      long: 200005, srcdoc: false, frame: 'unsafe:data:text/html,<b>x</b>', prop: 'unsafe:javascript:x', script: 0, inner: '',
       values: 'https://ok.test/;unsafe:javascript:x', plain: 'javascript:x',
       spread: ['k egh-s', 't', false], cleared: ['egh-s', false],
     });

@@ -476,6 +476,9 @@ impl<'s> Compiler<'s, '_> {
             ElementKind::Slot => return self.slot(element, parent),
             ElementKind::Html | ElementKind::Template => {}
         }
+        if self.script_made_from_expressions(element) {
+            return;
+        }
         let var = self.var("e");
         let was_svg = self.in_svg;
         self.in_svg |= element.name.text == "svg";
@@ -514,6 +517,33 @@ impl<'s> Compiler<'s, '_> {
             self.effect(&deps, code);
         }
         self.in_svg = was_svg;
+    }
+
+    /// E0407 for a `<script>` of the template with an attribute or content from an expression:
+    /// inserted into the page it runs, so its `src` or text would be data run as code. A
+    /// static one is the author's, and kept.
+    fn script_made_from_expressions(&mut self, element: &Element) -> bool {
+        if !element.name.text.eq_ignore_ascii_case("script") {
+            return false;
+        }
+        let static_attribute = |a: &Attribute| match &a.kind {
+            AttributeKind::Plain { value: AttrValue::True, .. } => true,
+            AttributeKind::Plain { value: AttrValue::Text(parts), .. } => parts.iter().all(|p| matches!(p, ValuePart::Text(_))),
+            _ => false,
+        };
+        let static_child = |n: &Node| matches!(n, Node::Text(_) | Node::Comment(_));
+        if element.attributes.iter().all(static_attribute) && element.children.iter().all(static_child) {
+            return false;
+        }
+        self.diagnostics.push(
+            Diagnostic::error("E0407", "a `<script>` of the template would run code made from expressions", element.name.span)
+                .with_label("its `src`, type and text decide what runs")
+                .with_help(
+                    "run code from the component's own `<script>` block; hand data to other scripts through a `data-…` \
+                     attribute or a property set after `bind:this`",
+                ),
+        );
+        true
     }
 
     /// What the build made of the image of an `<img src="./a.png">`.

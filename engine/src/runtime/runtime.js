@@ -62,9 +62,10 @@
  * - input_value of an empty number/range input is null; a multiple <select> gives an array.
  * - attr(el, "value"|"checked") also sets the live property, since form fields ignore later
  *   attribute changes once edited.
- * - attr, prop and spread judge a name lower-cased: `on…` names and HTML (srcdoc, innerHTML) are
- *   refused, URL attributes go through safe_url (see "attribute safety"); each refusal is a
- *   console warning. Static attributes the compiler sets itself are the author's and kept.
+ * - attr, prop and spread judge a name lower-cased: `on…` names, HTML (srcdoc, innerHTML) and
+ *   anything on a <script> are refused, URL attributes go through safe_url (see "attribute
+ *   safety"); each refusal is a console warning. Static attributes the compiler sets itself are
+ *   the author's and kept.
  * - A component that throws while mounting or updating is reported with console.error and
  *   skipped; its siblings and the rest of the flush carry on. An await rejection with no
  *   {:catch} is reported the same way.
@@ -272,6 +273,7 @@ const REFUSED = Symbol('refused');
 const ascii_lower = (s) => String(s).replace(/[A-Z]+/g, (c) => c.toLowerCase());
 
 function safe_value(el, lower, v) {
+  if (el.localName === 'script') return refuse(el, lower, v, 'a <script> runs what its attributes say, so none comes from data');
   if (lower.startsWith('on')) return refuse(el, lower, v, 'an event handler never comes from data: use @event={handler}');
   if (HTML_ATTRIBUTES.has(lower)) return refuse(el, lower, v, 'HTML never comes from data: use {@html} for HTML you trust');
   if (v == null || typeof v === 'boolean') return v;
