@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeBrowser, assertNoErrors, buildProject, withScenario } from './harness.mjs';
+import { closeBrowser, assertNoErrors, buildProject, eventually, withScenario } from './harness.mjs';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/compiled');
 let root;
@@ -105,5 +105,59 @@ test('createStore middleware (validate, clamp, logger) and persist', async () =>
     await page.waitForFunction(() => window.__ready === true);
     assert.equal(await text(page, '.value'), '2 / 4');
     assertNoErrors(errors);
+  });
+});
+
+test('attributes from data never run script: any case, spread, bind:, every URL and HTML attribute', async () => {
+  await scenario('urls', async (page, errors) => {
+    const attribute = (sel, name) => page.$eval(sel, (el, n) => el.getAttribute(n), name);
+    await page.evaluate(() => window.__setLater('javascript:void (top.pwned ||= []).push("updated href")'));
+    await flush(page);
+    // Clicks that would navigate to a `javascript:` URL (or run an `on…` attribute). The page stays.
+    for (const sel of ['#upper', '#mixed', '#spread-href', '#spread-on', '#later', '#bound', '#control-chars', '#submit',
+      '#formaction', '#svg-href', '#svg-xlink', '#svg-set text', '#svg-spread']) {
+      await page.click(sel, { noWaitAfter: true });
+    }
+    await page.hover('#spread-on');
+    // A control that does run, queued after everything above: once it has run, so would have they.
+    await page.evaluate(() => {
+      const a = document.createElement('a');
+      a.href = 'javascript:void (window.control = 1)';
+      document.body.append(a);
+      a.click();
+      const frame = document.createElement('iframe');
+      frame.src = 'javascript:void (top.frameControl = 1)';
+      document.body.append(frame);
+    });
+    await eventually(async () => assert.deepEqual(await page.evaluate(() => [window.control, window.frameControl]), [1, 1]));
+    assert.deepEqual(await page.evaluate(() => window.pwned), undefined, 'no value from data ran');
+
+    // What the DOM holds: refused URLs keep their text behind `unsafe:`, refused names are absent.
+    assert.match(await attribute('#upper', 'href'), /^unsafe:javascript:/);
+    assert.match(await attribute('#frame-src', 'src'), /^unsafe:javascript:/);
+    assert.match(await attribute('#object', 'data'), /^unsafe:javascript:/);
+    assert.match(await attribute('#cite', 'cite'), /^unsafe:javascript:/);
+    assert.match(await attribute('#poster', 'poster'), /^unsafe:javascript:/);
+    assert.match(await page.$eval('#svg-xlink', (el) => el.getAttributeNode('xlink:href').value), /^unsafe:javascript:/);
+    assert.match(await attribute('#svg-set set', 'to'), /^unsafe:javascript:/);
+    assert.match(await attribute('#ping', 'ping'), /^\/ok unsafe:javascript:/);
+    assert.equal(await attribute('#spread-on', 'onclick'), null);
+    assert.equal(await attribute('#spread-on', 'onmouseover'), null);
+    assert.equal(await attribute('#spread-on', 'data-kept'), 'yes', 'the rest of a spread is set');
+    assert.equal(await attribute('#spread-href', 'title'), 'kept');
+    assert.equal(await attribute('#frame-srcdoc', 'srcdoc'), null);
+
+    // Ordinary URLs, `mailto:`, relative URLs and data: images are set as given.
+    assert.equal(await attribute('#https', 'href'), 'https://example.com/path?q=1');
+    assert.equal(await attribute('#mailto', 'href'), 'mailto:someone@example.com');
+    assert.equal(await attribute('#relative', 'href'), './other.html#x');
+    const srcset = await attribute('#pixel', 'srcset');
+    assert.match(srcset, /^data:image\/png;base64,\S+ 1x, unsafe:javascript:.* 2x$/);
+    await eventually(async () => assert.equal(await page.$eval('#pixel', (img) => img.complete && img.naturalWidth), 1));
+    await page.evaluate(() => window.__setLater('https://example.com/after'));
+    await flush(page);
+    assert.equal(await attribute('#later', 'href'), 'https://example.com/after');
+    // The browser says that it cannot open the `unsafe:` URLs of <object> and <embed>: that is the point.
+    assertNoErrors(errors.filter((e) => !e.includes('ERR_UNKNOWN_URL_SCHEME') && !e.includes(`launch 'unsafe:`)));
   });
 });

@@ -526,6 +526,52 @@ test('attribute helpers: attr, set_class with toggles, set_style, spread', async
   });
 });
 
+test('attribute safety: names in any case, URL lists and srcset candidates, refused names, bad spread keys', async () => {
+  await scenario('html', async (page, errors) => {
+    const r = await page.evaluate(() => {
+      const { attr, prop, spread, element, svg_element } = window.rt;
+      const out = {};
+      const a = element('a', null);
+      attr(a, 'HREF', 'JavaScript:x'); out.upper = a.getAttribute('href');
+      attr(a, 'href', 'https://ok.test/'); out.ok = a.getAttribute('href');
+      attr(a, 'Ping', '/a  javascript:x\t/b'); out.ping = a.getAttribute('ping');
+      attr(a, 'OnClick', 'window.__pwned = 1'); out.onclick = a.hasAttribute('onclick');
+      const img = element('img', null);
+      // A data: URL holds commas; descriptors may hold parentheses.
+      attr(img, 'srcSet', 'data:image/png;base64,AA== 1x,javascript:x 2x, /c.png (x,y) 3x,,vbscript:y');
+      out.srcset = img.getAttribute('srcset');
+      // Linear in the value's length: commas inside a URL are no separators.
+      const source = element('source', null); // loads nothing
+      attr(source, 'srcset', 'a' + ','.repeat(200000) + 'b 1x'); out.long = source.getAttribute('srcset').length;
+      const frame = element('iframe', null);
+      attr(frame, 'SRCDOC', '<script>parent.__pwned = 1</script>'); out.srcdoc = frame.hasAttribute('srcdoc');
+      attr(frame, 'src', 'data:text/html,<b>x</b>'); out.frame = frame.getAttribute('src');
+      prop(a, 'href', 'javascript:x'); out.prop = a.getAttribute('href');
+      const script = element('script', null);
+      spread(script, { src: 'https://ok.test/x.js', type: 'module' }, null); out.script = script.attributes.length;
+      const div = element('div', null);
+      prop(div, 'innerHTML', '<img src=x onerror="window.__pwned = 1">'); out.inner = div.innerHTML;
+      const set = svg_element('set', null);
+      attr(set, 'values', 'https://ok.test/;javascript:x'); out.values = set.getAttribute('values');
+      const other = element('div', null);
+      attr(other, 'values', 'javascript:x'); out.plain = other.getAttribute('values');
+      spread(div, { 'a b': 1, Class: 'k', title: 't', '': 2, ONERROR: 'x' }, 'egh-s');
+      out.spread = [div.className, div.getAttribute('title'), div.hasAttribute('onerror')];
+      spread(div, {}, 'egh-s'); out.cleared = [div.className, div.hasAttribute('title')];
+      return out;
+    });
+    assert.deepEqual(r, {
+      upper: 'unsafe:JavaScript:x', ok: 'https://ok.test/', ping: '/a  unsafe:javascript:x\t/b', onclick: false,
+      srcset: 'data:image/png;base64,AA== 1x,unsafe:javascript:x 2x, /c.png (x,y) 3x,,unsafe:vbscript:y',
+      long: 200005, srcdoc: false, frame: 'unsafe:data:text/html,<b>x</b>', prop: 'unsafe:javascript:x', script: 0, inner: '',
+      values: 'https://ok.test/;unsafe:javascript:x', plain: 'javascript:x',
+      spread: ['k egh-s', 't', false], cleared: ['egh-s', false],
+    });
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assertNoErrors(errors);
+  });
+});
+
 test('event modifiers: prevent, stop, once, self, capture, key filters', async () => {
   await scenario('modifiers', async (page, errors) => {
     const log = () => page.evaluate(() => window.__mods);

@@ -13,10 +13,9 @@ use super::script::{is_route_store, names_literal, route_write_error, wrap_inval
 use super::sourcemap::token_starts;
 use crate::assets::{ComponentImages, ImageAsset, srcset_urls};
 use crate::diagnostics::{Diagnostic, Span};
-use crate::semantics::html::{EVENT_MODIFIERS, KEY_MODIFIERS};
+use crate::semantics::html::{EVENT_MODIFIERS, HTML_ATTRIBUTES, KEY_MODIFIERS, is_event_handler_attribute, script_url_in};
 use crate::syntax::ast::*;
 
-const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "xlink:href"];
 /// `sizes` of a processed image the author gave none: the image may fill the viewport's width,
 /// which picks a large enough variant everywhere.
 const DEFAULT_SIZES: &str = "100vw";
@@ -477,6 +476,9 @@ impl<'s> Compiler<'s, '_> {
             ElementKind::Slot => return self.slot(element, parent),
             ElementKind::Html | ElementKind::Template => {}
         }
+        if self.script_made_from_expressions(element) {
+            return;
+        }
         let var = self.var("e");
         let was_svg = self.in_svg;
         self.in_svg |= element.name.text == "svg";
@@ -515,6 +517,33 @@ impl<'s> Compiler<'s, '_> {
             self.effect(&deps, code);
         }
         self.in_svg = was_svg;
+    }
+
+    /// E0407 for a `<script>` of the template with an attribute or content from an expression:
+    /// inserted into the page it runs, so its `src` or text would be data run as code. A
+    /// static one is the author's, and kept.
+    fn script_made_from_expressions(&mut self, element: &Element) -> bool {
+        if !element.name.text.eq_ignore_ascii_case("script") {
+            return false;
+        }
+        let static_attribute = |a: &Attribute| match &a.kind {
+            AttributeKind::Plain { value: AttrValue::True, .. } => true,
+            AttributeKind::Plain { value: AttrValue::Text(parts), .. } => parts.iter().all(|p| matches!(p, ValuePart::Text(_))),
+            _ => false,
+        };
+        let static_child = |n: &Node| matches!(n, Node::Text(_) | Node::Comment(_));
+        if element.attributes.iter().all(static_attribute) && element.children.iter().all(static_child) {
+            return false;
+        }
+        self.diagnostics.push(
+            Diagnostic::error("E0407", "a `<script>` of the template would run code made from expressions", element.name.span)
+                .with_label("its `src`, type and text decide what runs")
+                .with_help(
+                    "run code from the component's own `<script>` block; hand data to other scripts through a `data-…` \
+                     attribute or a property set after `bind:this`",
+                ),
+        );
+        true
     }
 
     /// What the build made of the image of an `<img src="./a.png">`.
@@ -665,19 +694,39 @@ impl<'s> Compiler<'s, '_> {
                     _ => None,
                 };
                 if let Some(code) = srcset {
+                    self.check_static_url("srcset", element.static_attribute(&name.text).unwrap_or(""), attribute.span);
                     self.emit(format!("{var}.setAttribute(\"srcset\", {code});"), origin);
                     return;
                 }
-                if let (AttrValue::Text(_), Some(text)) = (value, element.static_attribute(&name.text)) {
-                    let text = if name.text == "class" { format!("{text} {}", self.input.scope_class) } else { text.to_string() };
-                    self.emit(format!("{var}.setAttribute({:?}, {text:?});", name.text), origin);
+                let written = &name.text;
+                let name = self.attribute_name(written);
+                // An attribute without a value is static too; `attr(el, name, true)` would refuse
+                // a handler or HTML attribute the author wrote.
+                let lower = name.to_ascii_lowercase();
+                let static_text = match value {
+                    AttrValue::Text(_) => element.static_attribute(written),
+                    AttrValue::True if is_event_handler_attribute(&lower) || HTML_ATTRIBUTES.contains(&lower.as_str()) => {
+                        Some("")
+                    }
+                    _ => None,
+                };
+                if let Some(text) = static_text {
+                    self.check_static_url(&name, text, attribute.span);
+                    let text = if name == "class" { format!("{text} {}", self.input.scope_class) } else { text.to_string() };
+                    self.emit(format!("{var}.setAttribute({name:?}, {text:?});"), origin);
+                    return;
+                }
+                if !self.may_come_from_expression(&name, attribute.span) {
                     return;
                 }
                 let Some(value) = self.attribute_value(value) else { return };
-                self.set_attribute(var, &name.text, value);
+                self.set_attribute(var, &name, value);
             }
             AttributeKind::Shorthand(expr) => {
-                let name = expr.span.text(self.input.source).to_string();
+                let name = self.attribute_name(expr.span.text(self.input.source));
+                if !self.may_come_from_expression(&name, attribute.span) {
+                    return;
+                }
                 if let Some(value) = self.attribute_value(&AttrValue::Expr(*expr)) {
                     self.set_attribute(var, &name, value);
                 }
@@ -719,13 +768,66 @@ impl<'s> Compiler<'s, '_> {
         }
     }
 
+    /// An attribute's name as the browser stores it: HTML lower-cases names, SVG keeps their case
+    /// (`viewBox`).
+    fn attribute_name(&self, written: &str) -> String {
+        if self.in_svg { written.to_string() } else { written.to_ascii_lowercase() }
+    }
+
+    /// W0406 for a URL the author wrote that runs as script (`href="javascript:…"`): it is kept
+    /// as written, as the script is, but it is rarely what a link should do.
+    fn check_static_url(&mut self, name: &str, text: &str, span: Span) {
+        if let Some(scheme) = script_url_in(&name.to_ascii_lowercase(), text) {
+            self.diagnostics.push(
+                Diagnostic::warning("W0406", format!("`{name}` holds a `{scheme}:` URL"), span)
+                    .with_label("kept as written: the browser runs it as script when it follows or loads it")
+                    .with_help(match name {
+                        "href" | "xlink:href" => "use a `<button @click={…}>` for an action; a link should lead somewhere".into(),
+                        _ => format!("point `{name}` at a file the site serves"),
+                    }),
+            );
+        }
+    }
+
+    /// Whether attribute `name` may take its value from an expression (or from `bind:`): an
+    /// event handler's value is code (E0405) and `srcdoc`'s is HTML (E0406), and neither may be
+    /// made from data. The runtime refuses both too, whatever their case, in a spread.
+    fn may_come_from_expression(&mut self, name: &str, span: Span) -> bool {
+        let lower = name.to_ascii_lowercase();
+        if is_event_handler_attribute(&lower) {
+            let event = lower[2..].trim_start_matches(':');
+            self.diagnostics.push(
+                Diagnostic::error("E0405", format!("`{name}` would run code made from an expression"), span)
+                    .with_label("the value of an `on…` attribute is JavaScript")
+                    .with_help(format!("listen with `@{event}={{handler}}`")),
+            );
+            return false;
+        }
+        if HTML_ATTRIBUTES.contains(&lower.as_str()) {
+            let help = if lower == "srcdoc" {
+                "write the document as static text, or load it with `src`; for HTML you trust, set `srcdoc` in the script \
+                 after `bind:this`"
+            } else {
+                "use `{@html …}` for HTML you trust, or `bind:textContent` for text"
+            };
+            self.diagnostics.push(
+                Diagnostic::error("E0406", format!("`{name}` would render HTML made from an expression"), span)
+                    .with_label("the browser parses this value as HTML, scripts included")
+                    .with_help(help),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Every dynamic attribute goes through the runtime's `attr` (or a setter built on it),
+    /// which checks URLs and refuses handlers and HTML whatever the name's case.
     fn set_attribute(&mut self, var: &str, name: &str, value: Compiled) {
         let code = value.code;
         let call = match name {
             "class" => format!("$$.set_class({var}, {code}, {:?})", self.input.scope_class),
             "value" => format!("$$.set_input_value({var}, {code})"),
             "checked" | "selected" | "muted" => format!("{var}.{name} = !!{code}"),
-            _ if URL_ATTRIBUTES.contains(&name) => format!("$$.attr({var}, {name:?}, $$.safe_url({code}))"),
             _ => format!("$$.attr({var}, {name:?}, {code})"),
         };
         self.effect(&value.deps, call);
@@ -845,7 +947,10 @@ impl<'s> Compiler<'s, '_> {
                 }
             }
             property => {
-                self.effect(&current.deps, format!("{var}[{property:?}] = ({})", current.code));
+                if !self.may_come_from_expression(property, name.span) {
+                    return;
+                }
+                self.effect(&current.deps, format!("$$.prop({var}, {property:?}, ({}))", current.code));
                 let assign = self.assignment(target, &format!("this[{property:?}]"));
                 if let Some(assign) = assign {
                     self.emit(

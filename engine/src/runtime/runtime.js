@@ -29,7 +29,7 @@
  *   element(tag, scope) svg_element(tag, scope) text(v) set_text(node, v) insert(block, node) str(v)
  *   effect(block, deps, fn)                          run now, re-run when deps are dirty
  *   attr(el, name, v) set_class(el, v, scope) toggle_class(el, name, on) set_style(el, prop, v)
- *   spread(el, obj, scope) safe_url(v) set_input_value(el, v) input_value(el)
+ *   spread(el, obj, scope) prop(el, name, v) safe_url(v) set_input_value(el, v) input_value(el)
  *   html(block, parent, anchor, deps, getHtml)       {@html}
  *   listen(block, el, event, handler|null, { prevent, stop, once, capture, self, passive, keys })
  *   if_block(block, parent, anchor, deps, select, branches)
@@ -62,6 +62,10 @@
  * - input_value of an empty number/range input is null; a multiple <select> gives an array.
  * - attr(el, "value"|"checked") also sets the live property, since form fields ignore later
  *   attribute changes once edited.
+ * - attr, prop and spread judge a name lower-cased: `on…` names, HTML (srcdoc, innerHTML) and
+ *   anything on a <script> are refused, URL attributes go through safe_url (see "attribute
+ *   safety"); each refusal is a console warning. Static attributes the compiler sets itself are
+ *   the author's and kept.
  * - A component that throws while mounting or updating is reported with console.error and
  *   skipped; its siblings and the rest of the flush carry on. An await rejection with no
  *   {:catch} is reported the same way.
@@ -186,16 +190,25 @@ export function set_text(node, v) {
 }
 
 export function attr(el, name, v) {
+  const lower = ascii_lower(name);
+  v = safe_value(el, lower, v);
+  if (v === REFUSED) return;
   // Live form state lives in properties, not attributes: after the user has typed, changing
   // the `value` attribute no longer changes what the field shows.
-  if (name === 'value' && 'value' in el && el.localName !== 'button') return set_input_value(el, v);
-  if (name === 'checked' && 'checked' in el) { el.checked = !!v; }
+  if (lower === 'value' && 'value' in el && el.localName !== 'button') return set_input_value(el, v);
+  if (lower === 'checked' && 'checked' in el) { el.checked = !!v; }
   if (v == null || v === false) {
     if (el.hasAttribute(name)) el.removeAttribute(name);
   } else {
     const s = v === true ? '' : String(v);
     if (el.getAttribute(name) !== s) el.setAttribute(name, s);
   }
+}
+
+/** `bind:name` on an element writes the property `name`, under the same rules as `attr`. */
+export function prop(el, name, v) {
+  v = safe_value(el, ascii_lower(name), v);
+  if (v !== REFUSED) el[name] = v;
 }
 
 export function set_class(el, v, scope) {
@@ -221,26 +234,108 @@ export function spread(el, obj, scope) {
   const next = new Set();
   for (const [k, v] of Object.entries(obj || {})) {
     next.add(k);
-    if (k === 'class') set_class(el, v, scope);
-    else attr(el, k, v);
+    set_spread(el, k, v, scope);
   }
   for (const k of prev) {
-    if (next.has(k)) continue;
-    if (k === 'class') set_class(el, '', scope);
-    else attr(el, k, null);
+    if (!next.has(k)) set_spread(el, k, ascii_lower(k) === 'class' ? '' : null, scope);
   }
   el.$$spread = next;
 }
 
+function set_spread(el, name, v, scope) {
+  try {
+    if (ascii_lower(name) === 'class') set_class(el, v, scope);
+    else attr(el, name, v);
+  } catch (e) {
+    // A key that is no attribute name ("a b", "1"): data cannot break the render.
+    console.warn(`[eghact] skipped the attribute ${JSON.stringify(name)} of a spread on <${el.localName}>: ${e.message}`);
+  }
+}
+
+// ---------------------------------------------------------------- attribute safety
+// Every attribute and property the template sets from data goes through `safe_value`, by its name
+// lower-cased as HTML compares names (so `HREF`, `Href` and `formAction` are caught), wherever
+// the name came from: the markup, a spread or a binding. Values are checked as the browser will
+// read them. The compiler's table of the same names is `semantics::html` (a test compares them).
+
+// Attributes holding one URL (HTML, SVG and their obsolete forms).
+const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'cite', 'data', 'poster', 'background', 'codebase',
+  'longdesc', 'manifest', 'profile', 'usemap', 'classid', 'icon', 'xlink:href']);
+// Attributes holding URLs separated by whitespace; `srcset` has candidates with descriptors.
+const URL_LIST_ATTRIBUTES = new Set(['ping', 'archive']);
+// Names whose value is a whole HTML document or fragment.
+const HTML_ATTRIBUTES = new Set(['srcdoc', 'innerhtml', 'outerhtml']);
+// SVG animation can set another attribute (`<set attributeName="href" to="…">`).
+const SVG_ANIMATIONS = new Set(['set', 'animate']);
+const SVG_ANIMATION_VALUES = new Set(['to', 'from', 'by', 'values']);
+const REFUSED = Symbol('refused');
+
+const ascii_lower = (s) => String(s).replace(/[A-Z]+/g, (c) => c.toLowerCase());
+
+function safe_value(el, lower, v) {
+  if (el.localName === 'script') return refuse(el, lower, v, 'a <script> runs what its attributes say, so none comes from data');
+  if (lower.startsWith('on')) return refuse(el, lower, v, 'an event handler never comes from data: use @event={handler}');
+  if (HTML_ATTRIBUTES.has(lower)) return refuse(el, lower, v, 'HTML never comes from data: use {@html} for HTML you trust');
+  if (v == null || typeof v === 'boolean') return v;
+  if (URL_ATTRIBUTES.has(lower)) return safe_url(v);
+  if (lower === 'srcset') return safe_srcset(v);
+  if (URL_LIST_ATTRIBUTES.has(lower)) return String(v).replace(/[^\t\n\f\r ]+/g, (url) => safe_url(url));
+  if (SVG_ANIMATION_VALUES.has(lower) && el.namespaceURI === SVG_NS && SVG_ANIMATIONS.has(el.localName)) {
+    return String(v).split(';').map((value) => safe_url(value)).join(';');
+  }
+  return v;
+}
+
+function refuse(el, lower, v, why) {
+  if (v != null && v !== false) console.warn(`[eghact] refused the attribute \`${lower}\` of <${el.localName}>: ${why}`);
+  return REFUSED;
+}
+
+/**
+ * `v`, or `unsafe:v` when a browser would run it as script: a `javascript:` or `vbscript:` URL, or
+ * a `data:` URL other than an image. The scheme is read as the URL parser reads it, ignoring
+ * case, whitespace and control characters.
+ */
 export function safe_url(v) {
   if (v == null) return v;
   const s = String(v);
-  // Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
   const norm = s.replace(/[\u0000-\u0020\u007f-\u009f]/g, '').toLowerCase();
   if (/^(javascript|vbscript):/.test(norm) || (norm.startsWith('data:') && !norm.startsWith('data:image/'))) {
+    console.warn(`[eghact] refused the URL ${JSON.stringify(s.slice(0, 60))}: it would run as script`);
     return 'unsafe:' + s;
   }
   return v;
+}
+
+/** Each candidate URL of a `srcset` through `safe_url`, parsed as the HTML standard parses it. */
+function safe_srcset(v) {
+  const s = String(v);
+  const space = /[\t\n\f\r ]/;
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    let j = i;
+    while (j < s.length && (space.test(s[j]) || s[j] === ',')) j++;
+    out += s.slice(i, j);
+    i = j;
+    while (j < s.length && !space.test(s[j])) j++;
+    // Commas that end the URL end the candidate.
+    let end = j;
+    while (end > i && s[end - 1] === ',') end--;
+    out += safe_url(s.slice(i, end)) + s.slice(end, j);
+    i = j;
+    if (end < j) continue;
+    // Descriptors run to the next comma outside parentheses.
+    let depth = 0;
+    while (j < s.length && (depth > 0 || s[j] !== ',')) {
+      if (s[j] === '(') depth++;
+      else if (s[j] === ')') depth = Math.max(0, depth - 1);
+      j++;
+    }
+    out += s.slice(i, j);
+    i = j;
+  }
+  return out;
 }
 
 const numeric = (el) => el.type === 'number' || el.type === 'range';

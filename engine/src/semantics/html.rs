@@ -34,6 +34,73 @@ pub fn element_attributes(tag: &str) -> &'static [&'static str] {
 /// What `bind:` takes on an element (the compiler binds any other property through `input`).
 pub const ELEMENT_BINDINGS: &[&str] = &["value", "checked", "group", "this"];
 
+/// Attributes holding one URL: every URL attribute of the HTML standard (with the obsolete
+/// ones browsers still read) and SVG's `href` and `xlink:href`. Names are lower-case, as HTML
+/// compares them. The runtime keeps the same list (`URL_ATTRIBUTES` in `runtime.js`, which
+/// checks every value an expression or a spread gives them); a test compares the two.
+pub const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "cite",
+    "data",
+    "poster",
+    "background",
+    "codebase",
+    "longdesc",
+    "manifest",
+    "profile",
+    "usemap",
+    "classid",
+    "icon",
+    "xlink:href",
+];
+
+/// Attributes holding URLs separated by whitespace (`srcset`, with its descriptors, apart).
+pub const URL_LIST_ATTRIBUTES: &[&str] = &["ping", "archive"];
+
+/// Names whose value is HTML that the browser parses: `<iframe srcdoc>`, and the properties
+/// `innerHTML` and `outerHTML` a `bind:` could write.
+pub const HTML_ATTRIBUTES: &[&str] = &["srcdoc", "innerhtml", "outerhtml"];
+
+/// Whether an attribute (lower-case name) holds JavaScript that runs on an event: `onclick`,
+/// `onerror`, and any other `on…` (browsers keep adding events).
+pub fn is_event_handler_attribute(lower: &str) -> bool {
+    lower.starts_with("on")
+}
+
+/// The scheme of `url` when a browser would run it as script: `javascript`, `vbscript`, or
+/// `data` other than an image. Read as the URL parser reads it: whitespace and control
+/// characters anywhere are ignored, case too. The runtime's `safe_url` applies the same rule.
+pub fn script_url_scheme(url: &str) -> Option<&'static str> {
+    let normalized: String =
+        url.chars().filter(|c| !matches!(c, '\0'..=' ' | '\u{7f}'..='\u{9f}')).take(16).collect::<String>().to_ascii_lowercase();
+    if normalized.starts_with("javascript:") {
+        Some("javascript")
+    } else if normalized.starts_with("vbscript:") {
+        Some("vbscript")
+    } else if normalized.starts_with("data:") && !normalized.starts_with("data:image/") {
+        Some("data")
+    } else {
+        None
+    }
+}
+
+/// The first scheme that runs as script among the URLs of the static value of attribute
+/// `lower`: its one URL, each entry of a list, each candidate of a `srcset`.
+pub fn script_url_in(lower: &str, value: &str) -> Option<&'static str> {
+    if URL_ATTRIBUTES.contains(&lower) {
+        script_url_scheme(value)
+    } else if URL_LIST_ATTRIBUTES.contains(&lower) {
+        value.split_ascii_whitespace().find_map(script_url_scheme)
+    } else if lower == "srcset" {
+        crate::assets::srcset_urls(value).into_iter().find_map(|range| script_url_scheme(&value[range]))
+    } else {
+        None
+    }
+}
+
 /// DOM events and the class of their event object, the commonest first (editors list them
 /// in this order). An event missing here passes an `Event`.
 pub const EVENTS: &[(&str, &str)] = &[
@@ -117,5 +184,36 @@ mod tests {
         }
         assert_eq!(event_class("keyup"), "KeyboardEvent");
         assert_eq!(event_class("my-event"), "Event");
+    }
+
+    /// The quoted names of `const NAME = new Set([...])` in the runtime.
+    fn runtime_set(name: &str) -> Vec<String> {
+        let source = crate::codegen::RUNTIME_SOURCE;
+        let start = source.find(&format!("const {name} = new Set([")).unwrap_or_else(|| panic!("runtime.js has no {name}"));
+        let list = &source[start..];
+        let list = &list[list.find('[').unwrap() + 1..list.find(']').unwrap()];
+        list.split(',').map(|item| item.trim().trim_matches('\'').to_string()).filter(|item| !item.is_empty()).collect()
+    }
+
+    #[test]
+    fn the_runtime_checks_the_attributes_the_compiler_knows() {
+        assert_eq!(runtime_set("URL_ATTRIBUTES"), URL_ATTRIBUTES);
+        assert_eq!(runtime_set("URL_LIST_ATTRIBUTES"), URL_LIST_ATTRIBUTES);
+        assert_eq!(runtime_set("HTML_ATTRIBUTES"), HTML_ATTRIBUTES);
+    }
+
+    #[test]
+    fn script_urls_are_read_as_the_browser_reads_them() {
+        for url in
+            ["javascript:x", "JavaScript:x", " \u{1}java\tscript:x", "java\u{85}script:x", "vbscript:x", "data:text/html,x"]
+        {
+            assert!(script_url_scheme(url).is_some(), "{url:?}");
+        }
+        for url in ["https://a.b/", "mailto:a@b.c", "./javascript:x", "/data:x", "data:image/png;base64,AA==", "#x", ""] {
+            assert_eq!(script_url_scheme(url), None, "{url:?}");
+        }
+        assert_eq!(script_url_in("srcset", "a.png 1x, data:text/html,x 2x"), Some("data"));
+        assert_eq!(script_url_in("ping", "/a javascript:x"), Some("javascript"));
+        assert_eq!(script_url_in("title", "javascript:x"), None);
     }
 }
