@@ -250,7 +250,7 @@ fn links_out_of_the_project_are_skipped_with_a_warning() {
     let output = eghact(&["build"], dir.path());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("warning[E0709]") && stderr.contains("--> src/shadow"), "{stderr}");
+    assert!(stderr.contains("warning[W0709]") && stderr.contains("--> src/shadow"), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("0 errors, 1 warning"));
     assert!(!dir.path().join("dist/shadow").exists());
 }

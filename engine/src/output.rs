@@ -130,7 +130,7 @@ pub fn component_outputs(in_src: &str) -> [String; 3] {
 }
 
 /// Source files that are not copied into the output folder because a component or the build
-/// itself writes a file of that name, with the diagnostic (E0509) of each collision.
+/// itself writes a file of that name, with the diagnostic (W0509) of each collision.
 #[derive(Debug, Default)]
 pub struct Collisions {
     /// Paths relative to the source folder.
@@ -155,7 +155,7 @@ pub fn collisions<'a>(sources: impl IntoIterator<Item = &'a str>) -> Collisions 
             Some(component) => (
                 component.to_string(),
                 Diagnostic::warning(
-                    "E0509",
+                    "W0509",
                     format!("`{file}` in the source folder has the same output file as this component; it is not copied"),
                     Span::default(),
                 )
@@ -164,7 +164,7 @@ pub fn collisions<'a>(sources: impl IntoIterator<Item = &'a str>) -> Collisions 
             None if [RUNTIME_FILE, MANIFEST_FILE].contains(file) => (
                 file.to_string(),
                 Diagnostic::warning(
-                    "E0509",
+                    "W0509",
                     format!("`{file}` is a file the build writes itself; this file is not copied"),
                     Span::default(),
                 )
@@ -197,6 +197,6 @@ mod tests {
         let found = collisions(["Foo.egh", "Foo.js", "Foo.css", "Foo.js.map", "Bar.js", "eghact-runtime.js", "lib/Foo.js"]);
         assert_eq!(found.not_copied.iter().collect::<Vec<_>>(), ["Foo.css", "Foo.js", "Foo.js.map", "eghact-runtime.js"]);
         assert_eq!(found.diagnostics["Foo.egh"].len(), 3);
-        assert_eq!(found.diagnostics["eghact-runtime.js"][0].code, "E0509");
+        assert_eq!(found.diagnostics["eghact-runtime.js"][0].code, "W0509");
     }
 }

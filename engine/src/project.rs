@@ -396,12 +396,12 @@ impl Project {
                     };
                     let diagnostic = if error.loop_ancestor().is_some() {
                         Diagnostic::warning(
-                            "E0710",
+                            "W0710",
                             "this symbolic link leads back into a folder that contains it; it is skipped",
                             Span::default(),
                         )
                     } else if path.is_symlink() {
-                        Diagnostic::warning("E0709", "this symbolic link leads nowhere; it is skipped", Span::default())
+                        Diagnostic::warning("W0709", "this symbolic link leads nowhere; it is skipped", Span::default())
                     } else {
                         return Err(ProjectError::Read { path, source: error.into() });
                     };
@@ -439,7 +439,7 @@ impl Project {
         let target = match path.canonicalize() {
             Ok(target) => target,
             Err(_) => {
-                return Some(Diagnostic::warning("E0709", "this symbolic link leads nowhere; it is skipped", Span::default()));
+                return Some(Diagnostic::warning("W0709", "this symbolic link leads nowhere; it is skipped", Span::default()));
             }
         };
         let places = &self.places;
@@ -454,7 +454,7 @@ impl Project {
         };
         Some(
             Diagnostic::warning(
-                "E0709",
+                "W0709",
                 format!("this symbolic link leads {into} (to `{}`); it is skipped", target.display()),
                 Span::default(),
             )
@@ -603,10 +603,10 @@ pub struct SourceFiles {
     pub skipped: Vec<PathDiagnostic>,
 }
 
-/// E0510: names are paths in the build record, URLs and JavaScript identifiers; a lossy
+/// W0510: names are paths in the build record, URLs and JavaScript identifiers; a lossy
 /// conversion would merge two files into one.
 fn not_utf8() -> Diagnostic {
-    Diagnostic::warning("E0510", "this file name is not valid UTF-8; it is skipped", Span::default())
+    Diagnostic::warning("W0510", "this file name is not valid UTF-8; it is skipped", Span::default())
         .with_help("rename it: a file's name becomes its output's name, URLs and JavaScript identifiers")
 }
 

@@ -184,7 +184,7 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 /// A record written by someone else names files outside the output folder as outputs of a
 /// component that is gone, of a copied file that is gone, and of an image: the next build
-/// removes none of them, drops those entries with E0711 and builds the rest as new.
+/// removes none of them, drops those entries with W0711 and builds the rest as new.
 #[test]
 fn a_planted_build_record_deletes_nothing_outside_the_output_folder() {
     let dir =
@@ -225,7 +225,7 @@ fn a_planted_build_record_deletes_nothing_outside_the_output_folder() {
     let report = build(&root, &UserPlaces::default()).unwrap();
     assert_eq!(fs::read_to_string(&important).unwrap(), "keep me", "a file outside the output folder was removed");
     let dropped: Vec<&str> =
-        report.path_diagnostics.iter().filter(|p| p.diagnostic.code == "E0711").map(|p| p.diagnostic.message.as_str()).collect();
+        report.path_diagnostics.iter().filter(|p| p.diagnostic.code == "W0711").map(|p| p.diagnostic.message.as_str()).collect();
     assert_eq!(dropped.len(), 6, "{dropped:#?}");
     assert!(report.path_diagnostics.iter().all(|p| p.path == ".eghact/build-state.json"));
     // The link `dist/Gone.js` was recorded as Gone's output: the link goes, its target stays.
@@ -257,7 +257,7 @@ fn copies_keep_their_permissions() {
 }
 
 /// Two names that differ only in bytes that are not UTF-8 are two files: neither is merged
-/// into the other by a lossy conversion; both are skipped with E0510.
+/// into the other by a lossy conversion; both are skipped with W0510.
 #[test]
 fn names_that_are_not_utf8_are_skipped() {
     use std::os::unix::ffi::OsStrExt as _;
@@ -272,7 +272,7 @@ fn names_that_are_not_utf8_are_skipped() {
     fs::create_dir(src.join(std::ffi::OsStr::from_bytes(b"dir\xff"))).unwrap();
     fs::write(src.join(std::ffi::OsStr::from_bytes(b"dir\xff")).join("data.txt"), "x").unwrap();
     let report = build(&root, &UserPlaces::default()).unwrap();
-    let skipped: Vec<_> = report.path_diagnostics.iter().filter(|p| p.diagnostic.code == "E0510").collect();
+    let skipped: Vec<_> = report.path_diagnostics.iter().filter(|p| p.diagnostic.code == "W0510").collect();
     assert_eq!(skipped.len(), 3, "{:?}", report.path_diagnostics);
     assert_eq!(report.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["src/App.egh"]);
     let written: Vec<_> = fs::read_dir(root.join("dist")).unwrap().map(|e| e.unwrap().file_name()).collect();

@@ -662,7 +662,7 @@ impl Builder {
         collisions(self.host.files().keys().map(|path| layout.in_src(path)))
     }
 
-    /// E0509 on each component whose output has the name of a source file (the file is not
+    /// W0509 on each component whose output has the name of a source file (the file is not
     /// copied), and on each source file named like a file of the build.
     fn add_collision_diagnostics(&self, collisions: &crate::output::Collisions, report: &mut BuildReport) {
         for (in_src, diagnostics) in &collisions.diagnostics {

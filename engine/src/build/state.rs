@@ -4,7 +4,7 @@
 //!
 //! Invariant: the record is untrusted input (anyone may write the file). Every path it holds is
 //! checked when it is read: an entry naming a path that is not plain and relative (absolute,
-//! `..`) is dropped with a warning (E0711), and its component or image is built as new.
+//! `..`) is dropped with a warning (W0711), and its component or image is built as new.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -144,7 +144,7 @@ impl BuildState {
             PathDiagnostic {
                 path: shown.to_string(),
                 diagnostic: Diagnostic::warning(
-                    "E0711",
+                    "W0711",
                     format!("the build record's entry {entry:?}{names} is no plain relative path; the entry is dropped"),
                     Span::default(),
                 )

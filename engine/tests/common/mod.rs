@@ -72,7 +72,7 @@ pub fn check_snippet(snippet: &str) -> Vec<(String, Vec<Diagnostic>)> {
     if let Some(manifest) = routes::for_sources(&sources) {
         project_diagnostics.extend(manifest.diagnostics);
     }
-    // So are output names (E0509).
+    // So are output names (W0509).
     let collisions = eghact_engine::output::collisions(files.iter().filter_map(|(path, _)| path.strip_prefix("src/")));
     project_diagnostics
         .extend(collisions.diagnostics.into_iter().flat_map(|(path, ds)| ds.into_iter().map(move |d| (path.clone(), d))));
