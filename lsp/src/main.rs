@@ -1,35 +1,12 @@
 //! `eghact-lsp --stdio`: the Eghact language server. It only translates between the Language
 //! Server Protocol and the engine; everything it knows comes from `eghact_engine`.
 
-mod build;
-mod code_action;
-mod completion;
-mod convert;
-mod definition;
-mod diagnostics;
-mod folding;
-mod formatting;
-mod hover;
-mod indexing;
-mod inlay_hints;
-mod linked_editing;
-mod progress;
-mod references;
-mod rename;
-mod selection_range;
-mod semantic_tokens;
-mod server;
-mod session;
-mod signature_help;
-mod symbols;
-mod transport;
-mod workspace_symbols;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use eghact_engine::build::compiler_version;
 use eghact_engine::build::offload::run_compile_batch;
+use eghact_lsp::{server, transport};
 use tower_lsp_server::{LspService, Server};
 
 fn main() -> ExitCode {

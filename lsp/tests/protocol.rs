@@ -61,6 +61,38 @@ fn malformed_messages_get_errors_and_the_server_goes_on() {
 }
 
 #[test]
+fn framing_errors_are_answered_and_the_stream_picks_up_at_the_next_header() {
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let app = uri(&root.join("src/App.egh"));
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    let at = json!({ "textDocument": { "uri": app }, "position": { "line": 5, "character": 34 } });
+    let answered = |client: &mut Client| {
+        let hover = client.request("textDocument/hover", at.clone());
+        assert!(hover["contents"]["value"].as_str().is_some_and(|v| v.contains("count: number")), "{hover}");
+    };
+    let body = json!({ "jsonrpc": "2.0", "id": 100, "method": "textDocument/hover", "params": at }).to_string();
+
+    // A length 5 bytes short: the cut body does not parse, and the 5 bytes left before the
+    // next header are skipped (each answered with a parse error); the next request is served.
+    client.send_bytes(format!("Content-Length: {}\r\n\r\n{body}", body.len() - 5).as_bytes());
+    assert_eq!(error_code(&client.response(Value::Null)), -32700);
+    answered(&mut client);
+    assert_eq!(error_code(&client.response(Value::Null)), -32700);
+
+    // A length no body may have, and one too large to hold: refused at once, without waiting
+    // for (or allocating) the body, which is skipped up to the next header.
+    for length in [u64::MAX.to_string(), (1u64 << 40).to_string()] {
+        client.send_bytes(format!("Content-Length: {length}\r\n\r\n{body}").as_bytes());
+        let refused = client.response(Value::Null);
+        assert_eq!(error_code(&refused), -32700);
+        assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("over the limit")), "{refused}");
+        answered(&mut client);
+    }
+    assert!(client.exit().success());
+}
+
+#[test]
 fn a_request_that_panics_answers_an_error_and_the_server_goes_on() {
     let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
     let app = uri(&root.join("src/App.egh"));
