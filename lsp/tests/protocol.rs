@@ -93,6 +93,40 @@ fn framing_errors_are_answered_and_the_stream_picks_up_at_the_next_header() {
 }
 
 #[test]
+fn documents_outside_the_source_folder_are_never_built_or_written() {
+    let (_dir, base) = project(&[("proj/src/App.egh", APP), ("proj/src/Badge.egh", BADGE), ("outside/Kept.txt", "")]);
+    let root = base.join("proj");
+    std::os::unix::fs::symlink(base.join("outside"), root.join("src/linked")).unwrap();
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    let escapes = [
+        format!("file://{}/src/../../outside/Evil.egh", root.display()),
+        format!("file://{}/src/%2E%2E/%2e%2e/outside/Encoded.egh", root.display()),
+        format!("file://{}/src/linked/Linked.egh", root.display()),
+    ];
+    for escape in &escapes {
+        client.open(escape, BADGE);
+        client.notify("textDocument/didSave", json!({ "textDocument": { "uri": escape } }));
+        let hover = json!({ "textDocument": { "uri": escape }, "position": { "line": 1, "character": 14 } });
+        assert_eq!(client.request("textDocument/hover", hover), Value::Null, "{escape}");
+    }
+    // A document of the workspace, saved after them, is built (saves are handled in order).
+    let app = uri(&root.join("src/App.egh"));
+    client.open(&app, APP);
+    client.notify("textDocument/didSave", json!({ "textDocument": { "uri": app } }));
+    let summary = client.notification("eghact/buildCompleted");
+    assert_eq!(summary["errors"], 0, "{summary}");
+    assert!(root.join("dist/App.js").is_file());
+    let outside: Vec<_> = std::fs::read_dir(base.join("outside")).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(outside, ["Kept.txt"]);
+    assert!(!root.join("dist/linked").exists());
+    let about_escapes: Vec<&Value> =
+        client.pending.iter().filter(|m| escapes.iter().any(|e| m["params"]["uri"] == e.as_str())).collect();
+    assert!(about_escapes.is_empty(), "{about_escapes:?}");
+    assert!(client.exit().success());
+}
+
+#[test]
 fn a_request_that_panics_answers_an_error_and_the_server_goes_on() {
     let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
     let app = uri(&root.join("src/App.egh"));
