@@ -125,18 +125,20 @@ impl Session {
     }
 
     /// Back to what the disk holds (a document closed without saving, a file changed
-    /// outside the editor).
-    pub fn reload(&mut self, paths: &[String]) {
-        let _ = self.builder.refresh(paths.iter().cloned());
+    /// outside the editor); whether anything changed.
+    pub fn reload(&mut self, paths: &[String]) -> bool {
+        self.builder.refresh(paths.iter().cloned()).is_ok_and(|changed| !changed.is_empty())
     }
 
     /// The whole source folder read again (the watcher lost events); open documents keep
-    /// their buffers.
-    pub fn reload_all(&mut self) {
+    /// their buffers. Whether anything changed.
+    pub fn reload_all(&mut self) -> bool {
         let buffers: Vec<FileChange> =
             self.open.keys().map(|path| FileChange::Write { path: path.clone(), text: self.text(path).to_string() }).collect();
-        let _ = self.builder.load();
-        self.builder.apply(buffers);
+        let loaded = self.builder.load();
+        let restored = self.builder.apply(buffers);
+        // Reading the disk replaced the buffers, and putting them back restores them.
+        loaded.is_err() || loaded.is_ok_and(|changed| changed.iter().any(|path| !restored.contains(path)))
     }
 }
 

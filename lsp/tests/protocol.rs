@@ -127,6 +127,46 @@ fn documents_outside_the_source_folder_are_never_built_or_written() {
 }
 
 #[test]
+fn an_idle_server_publishes_nothing() {
+    // Route files (one with an invalid name, one in a folder) and an unresolved import.
+    let app = "<script lang=\"ts\">\n  import Missing from './Missing.egh';\n</script>\n<template><Missing /></template>\n";
+    let (_dir, root) =
+        project(&[("src/App.egh", app), ("src/routes/[bad name].egh", BADGE), ("src/routes/users/[id].egh", BADGE)]);
+    let app_uri = uri(&root.join("src/App.egh"));
+    let mut client = Client::start();
+    // Without the client's watcher the server runs its own, which must not see its own reads.
+    client.initialize(&root, json!({}));
+    client.open(&app_uri, app);
+    assert!(!client.diagnostics_for(&app_uri).is_empty());
+    // The diagnostics of opening settle, then nothing is published while nothing changes.
+    client.messages_for(Duration::from_secs(2));
+    let idle = client.messages_for(Duration::from_secs(3));
+    let published: Vec<&Value> = idle.iter().filter(|m| m["method"] == "textDocument/publishDiagnostics").collect();
+    assert!(published.is_empty(), "{} publishes from an idle server, the first: {}", published.len(), published[0]);
+    assert!(client.exit().success());
+}
+
+/// The server's resident memory in MiB, from `/proc/<pid>/status`: now (`VmRSS`) and at its
+/// peak (`VmHWM`).
+fn resident_mib(client: &Client) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", client.child.id())).unwrap();
+    let field = |name: &str| {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {status}"));
+        line.split_whitespace().nth(1).and_then(|kib| kib.parse::<u64>().ok()).unwrap() / 1024
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The memory bound (README, "Language server"): after documents are closed, or after edits, the
+/// server holds at most `MEMORY_BOUND` times what it held after the first cycle, plus
+/// `MEMORY_SLACK_MIB` for the allocator's caches. Without releasing what closed documents and
+/// old revisions hold, each cycle below added its document's whole footprint.
+const MEMORY_BOUND: f64 = 1.5;
+const MEMORY_SLACK_MIB: u64 = 32;
+/// The size of the document of the memory test.
+const MEMORY_DOCUMENT: usize = 1 << 20;
+
+#[test]
 fn a_request_that_panics_answers_an_error_and_the_server_goes_on() {
     let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
     let app = uri(&root.join("src/App.egh"));

@@ -6,6 +6,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
 use notify::RecursiveMode;
+use notify::event::{AccessKind, AccessMode, EventKind};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 use crate::project::slash_path;
@@ -49,7 +50,7 @@ impl SourceWatcher {
         for result in std::iter::once(first).chain(self.events.try_iter()) {
             match result {
                 Ok(events) => {
-                    for event in events {
+                    for event in events.iter().filter(|event| changes_files(&event.kind)) {
                         batch.rescan |= event.need_rescan();
                         for path in &event.paths {
                             if let Ok(relative) = path.strip_prefix(&self.root) {
@@ -68,6 +69,13 @@ impl SourceWatcher {
         batch.paths.dedup();
         Some(batch)
     }
+}
+
+/// Whether an event may mean a changed file. Opening, reading and closing a file unwritten
+/// change nothing, and the watcher's owner reads what it is told changed: taking those
+/// accesses as changes would make it read again, forever.
+fn changes_files(kind: &EventKind) -> bool {
+    !matches!(kind, EventKind::Access(access) if *access != AccessKind::Close(AccessMode::Write))
 }
 
 #[derive(Debug, Default)]
