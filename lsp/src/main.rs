@@ -9,7 +9,19 @@ use eghact_engine::build::offload::run_compile_batch;
 use eghact_lsp::{server, transport};
 use tower_lsp_server::{LspService, Server};
 
+// mimalloc, giving freed memory back to the system at once: glibc kept it in per-thread arenas,
+// and mimalloc by default purges later, on the thread that freed it, and the blocking pool's
+// threads sit idle after a request; either way a closed document's memory stayed resident.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay` of mimalloc.h's `mi_option_e` (v2 and v3); libmimalloc-sys has no
+/// constant for it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // SAFETY: sets one of mimalloc's options; any value is valid for it.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [flag] if flag == "--stdio" => {}

@@ -19,6 +19,17 @@ use serde_json::{Value, json};
 const APP: &str = "<script lang=\"ts\">\n  import Badge from './Badge.egh';\n  let count = 0;\n</script>\n<template>\n  <button @click=\"count += 1\">{count}</button>\n  <Badge n={count} />\n</template>\n";
 const BADGE: &str = "<script lang=\"ts\">\n  export let n: number = 0;\n</script>\n<template><span>{n}</span></template>\n";
 
+/// A component of about `bytes` bytes (rows of static markup) with a typo (`cout`) on its last
+/// line; and its number of rows.
+fn big_component(bytes: usize) -> (String, usize) {
+    let mut big = String::from("<script lang=\"ts\">\n  let count = 0;\n</script>\n<template>\n");
+    let row = "  <p class=\"row\">A row of static text that the parser reads and the checker skips.</p>\n";
+    let rows = bytes / row.len();
+    big.extend(std::iter::repeat_n(row, rows));
+    big.push_str("  <p>{cout}</p>\n</template>\n");
+    (big, rows)
+}
+
 fn error_code(response: &Value) -> i64 {
     response["error"]["code"].as_i64().unwrap_or_else(|| panic!("an error response: {response}"))
 }
@@ -167,6 +178,55 @@ const MEMORY_SLACK_MIB: u64 = 32;
 const MEMORY_DOCUMENT: usize = 1 << 20;
 
 #[test]
+fn closed_documents_and_old_revisions_give_their_memory_back() {
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    let big_uri = uri(&root.join("src/Big.egh"));
+    let (big, _) = big_component(MEMORY_DOCUMENT);
+    let within_bound = |steady: u64, now: u64| now <= (steady as f64 * MEMORY_BOUND) as u64 + MEMORY_SLACK_MIB;
+
+    // Open, hover, close: a closed unsaved document is gone, and its diagnostics are cleared.
+    let cycle = |client: &mut Client| {
+        client.open(&big_uri, &big);
+        assert_eq!(codes(&client.diagnostics_for(&big_uri)), ["W0602", "E0601"]);
+        let at = json!({ "textDocument": { "uri": big_uri }, "position": { "line": 1, "character": 7 } });
+        assert!(client.request("textDocument/hover", at)["contents"]["value"].as_str().is_some_and(|v| v.contains("count")));
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": big_uri } }));
+        assert_eq!(client.diagnostics_for(&big_uri), Vec::<Value>::new());
+    };
+    cycle(&mut client);
+    let (steady, _) = resident_mib(&client);
+    let mut after_cycles = Vec::new();
+    for _ in 0..4 {
+        cycle(&mut client);
+        after_cycles.push(resident_mib(&client).0);
+    }
+    assert!(after_cycles.iter().all(|&now| within_bound(steady, now)), "{steady} MiB after one cycle, then {after_cycles:?}");
+
+    // One-character edits: each revision's trees and outputs replace the last one's.
+    client.open(&big_uri, &big);
+    client.diagnostics_for(&big_uri);
+    let edit = |client: &mut Client, version: i32| {
+        let at = json!({ "start": { "line": 1, "character": 14 }, "end": { "line": 1, "character": 14 } });
+        let change =
+            json!({ "textDocument": { "uri": big_uri, "version": version }, "contentChanges": [{ "range": at, "text": "1" }] });
+        client.notify("textDocument/didChange", change);
+        client.notification_where("textDocument/publishDiagnostics", |p| p["uri"] == big_uri && p["version"] == version);
+    };
+    for version in 2..=5 {
+        edit(&mut client, version);
+    }
+    let (steady, _) = resident_mib(&client);
+    for version in 6..=20 {
+        edit(&mut client, version);
+    }
+    let (now, peak) = resident_mib(&client);
+    assert!(within_bound(steady, now), "{steady} MiB after 4 edits, {now} MiB after 19 (peak {peak} MiB)");
+    assert!(client.exit().success());
+}
+
+#[test]
 fn a_request_that_panics_answers_an_error_and_the_server_goes_on() {
     let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
     let app = uri(&root.join("src/App.egh"));
@@ -226,11 +286,7 @@ fn a_10_mb_file_and_hundreds_of_edits_without_waiting() {
     assert!(stale_after_last.is_empty(), "diagnostics of older versions after the last: {stale_after_last:?}");
 
     // A 10 MB component with a typo on its last line.
-    let mut big = String::from("<script lang=\"ts\">\n  let count = 0;\n</script>\n<template>\n");
-    let row = "  <p class=\"row\">A row of static text that the parser reads and the checker skips.</p>\n";
-    let rows = 10 * 1024 * 1024 / row.len();
-    big.extend(std::iter::repeat_n(row, rows));
-    big.push_str("  <p>{cout}</p>\n</template>\n");
+    let (big, rows) = big_component(10 << 20);
     let big_uri = uri(&root.join("src/Big.egh"));
     client.open(&big_uri, &big);
     let diagnostics = client.diagnostics_for(&big_uri);
