@@ -26,30 +26,21 @@ pub const MAX_HEADER_LINE: usize = 4096;
 const CONTENT_LENGTH: &[u8] = b"content-length:";
 
 /// What is wrong with the framing of a message. The body, if any, is skipped.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
     /// Bytes where a header was expected (a previous length was too short, or noise).
+    #[error("bytes outside a message were skipped up to the next Content-Length header")]
     Garbage,
     /// A header block without a `Content-Length`.
+    #[error("a message without a Content-Length header")]
     MissingLength,
     /// A `Content-Length` that is not a number of bytes.
+    #[error("Content-Length {0:?} is not a number of bytes")]
     InvalidLength(String),
     /// A `Content-Length` above [`MAX_BODY`].
+    #[error("Content-Length {0} is over the limit of {MAX_BODY} bytes")]
     TooLong(u64),
 }
-
-impl std::fmt::Display for FrameError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Garbage => write!(f, "bytes outside a message were skipped up to the next Content-Length header"),
-            Self::MissingLength => write!(f, "a message without a Content-Length header"),
-            Self::InvalidLength(value) => write!(f, "Content-Length {value:?} is not a number of bytes"),
-            Self::TooLong(length) => write!(f, "Content-Length {length} is over the limit of {MAX_BODY} bytes"),
-        }
-    }
-}
-
-impl std::error::Error for FrameError {}
 
 /// Decodes `Content-Length` framed messages from bytes given in any pieces.
 #[derive(Debug, Default)]
