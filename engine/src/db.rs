@@ -107,6 +107,21 @@ impl Database {
     }
 }
 
+/// Computes again the queries of `file` whose memos grow with its text, once `file` was
+/// emptied because it was removed: salsa frees no memo until its query runs again (or its LRU
+/// evicts it), so without this a removed file's tree and outputs would stay in memory. The
+/// replaced memos are freed at the next revision, or by `trigger_lru_eviction` (the host calls
+/// it). Queries that read the whole project (`diagnostics`, through `import_graph`) are left
+/// alone: they hold diagnostics only.
+pub fn release(db: &dyn salsa::Database, file: SourceFile) {
+    debug_assert!(file.text(db).is_empty(), "only an emptied file is released");
+    parse(db, file);
+    outline(db, file);
+    compile(db, file);
+    check(db, file);
+    module_types(db, file);
+}
+
 /// Trees are large: only the 256 most recently used are kept (the rest are parsed again
 /// when asked for), so memory stays bounded on big projects. Same for compiled outputs.
 #[salsa::tracked(returns(ref), no_eq, lru = 256)]

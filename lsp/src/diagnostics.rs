@@ -43,7 +43,16 @@ fn at_depth(snap: &Snapshot, path: &str, depth: Depth) -> Option<Vec<lsp::Diagno
 pub fn collect(snap: &Snapshot, paths: &[String], depth: Depth) -> Vec<(String, Uri, Vec<lsp::Diagnostic>, Option<i32>)> {
     paths
         .iter()
-        .filter_map(|path| Some((path.clone(), snap.uri_of(path)?, at_depth(snap, path, depth)?, snap.open.get(path).copied())))
+        .filter_map(|path| {
+            let diagnostics = match snap.file(path) {
+                Some(_) => at_depth(snap, path, depth)?,
+                // A component that is gone (an unsaved buffer closed, a file deleted) has none:
+                // the editor drops what it showed.
+                None if path.ends_with(".egh") => Vec::new(),
+                None => return None,
+            };
+            Some((path.clone(), snap.uri_of(path)?, diagnostics, snap.open.get(path).copied()))
+        })
         .collect()
 }
 

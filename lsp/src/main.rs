@@ -1,38 +1,27 @@
 //! `eghact-lsp --stdio`: the Eghact language server. It only translates between the Language
 //! Server Protocol and the engine; everything it knows comes from `eghact_engine`.
 
-mod build;
-mod code_action;
-mod completion;
-mod convert;
-mod definition;
-mod diagnostics;
-mod folding;
-mod formatting;
-mod hover;
-mod indexing;
-mod inlay_hints;
-mod linked_editing;
-mod progress;
-mod references;
-mod rename;
-mod selection_range;
-mod semantic_tokens;
-mod server;
-mod session;
-mod signature_help;
-mod symbols;
-mod transport;
-mod workspace_symbols;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use eghact_engine::build::compiler_version;
 use eghact_engine::build::offload::run_compile_batch;
+use eghact_lsp::{server, transport};
 use tower_lsp_server::{LspService, Server};
 
+// mimalloc, giving freed memory back to the system at once: glibc kept it in per-thread arenas,
+// and mimalloc by default purges later, on the thread that freed it, and the blocking pool's
+// threads sit idle after a request; either way a closed document's memory stayed resident.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay` of mimalloc.h's `mi_option_e` (v2 and v3); libmimalloc-sys has no
+/// constant for it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // SAFETY: sets one of mimalloc's options; any value is valid for it.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [flag] if flag == "--stdio" => {}

@@ -78,18 +78,18 @@ impl Shared {
     }
 
     /// Changes on disk (`paths` relative to the root, or everything for `None`) to files the
-    /// editor has not open (an open document's buffer wins), then the diagnostics of the
-    /// open documents.
+    /// editor has not open (an open document's buffer wins), then, if the workspace changed,
+    /// the diagnostics of the open documents.
     pub async fn files_changed(&self, paths: Option<Vec<String>>) {
         self.write(|session| {
-            match paths {
+            let changed = match paths {
                 Some(paths) => {
                     let paths: Vec<String> = paths.into_iter().filter(|p| !session.open.contains_key(p)).collect();
-                    session.reload(&paths);
+                    session.reload(&paths)
                 }
                 None => session.reload_all(),
-            }
-            Some(Arc::new(|snap: &Snapshot| snap.open.keys().cloned().collect()))
+            };
+            changed.then(|| Arc::new(|snap: &Snapshot| snap.open.keys().cloned().collect()) as Affected)
         })
         .await;
     }
@@ -385,9 +385,11 @@ impl LanguageServer for Server {
         self.shared
             .write(|session| {
                 let path = session.path_of(&params.text_document.uri)?;
+                let before = session.file(&path).map(|f| db::signature(session.builder.host().db(), f).clone());
                 session.open.remove(&path);
                 session.reload(std::slice::from_ref(&path));
-                Some(Arc::new(move |_: &Snapshot| vec![path.clone()]))
+                // Back to the text on disk, or gone: its importers see that signature.
+                Some(Arc::new(move |snap: &Snapshot| diagnostics::affected(snap, &path, before.as_ref())))
             })
             .await;
     }

@@ -4,7 +4,7 @@
 //! (`build.rs`), so that an edit never waits for one.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use eghact_engine::assets::ImageProcessor;
@@ -19,6 +19,8 @@ use crate::convert::Encoding;
 
 pub struct Session {
     pub builder: Builder,
+    /// Which documents belong to the workspace.
+    paths: Arc<DocumentPaths>,
     pub encoding: Encoding,
     /// Open documents by project path: their version.
     pub open: HashMap<String, i32>,
@@ -66,8 +68,10 @@ impl Session {
         let mut builder = open_builder(root, None)?;
         // A workspace without a source folder is still served: files come as they are opened.
         let _ = builder.load();
+        let paths = Arc::new(DocumentPaths::new(builder.project()));
         Ok(Self {
             builder,
+            paths,
             encoding,
             open: HashMap::new(),
             client_watches_files: false,
@@ -76,9 +80,9 @@ impl Session {
         })
     }
 
-    /// The project path (`src/App.egh`) of a document, if it lies in the project.
+    /// The project path (`src/App.egh`) of a document, if it lies in the source folder.
     pub fn path_of(&self, uri: &Uri) -> Option<String> {
-        path_in(&self.builder.project().root, uri)
+        self.paths.path_of(uri)
     }
 
     pub fn file(&self, path: &str) -> Option<SourceFile> {
@@ -110,7 +114,7 @@ impl Session {
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             db: self.builder.host().db().clone(),
-            root: Arc::new(self.builder.project().root.clone()),
+            paths: self.paths.clone(),
             encoding: self.encoding,
             open: Arc::new(self.open.clone()),
         }
@@ -121,18 +125,20 @@ impl Session {
     }
 
     /// Back to what the disk holds (a document closed without saving, a file changed
-    /// outside the editor).
-    pub fn reload(&mut self, paths: &[String]) {
-        let _ = self.builder.refresh(paths.iter().cloned());
+    /// outside the editor); whether anything changed.
+    pub fn reload(&mut self, paths: &[String]) -> bool {
+        self.builder.refresh(paths.iter().cloned()).is_ok_and(|changed| !changed.is_empty())
     }
 
     /// The whole source folder read again (the watcher lost events); open documents keep
-    /// their buffers.
-    pub fn reload_all(&mut self) {
+    /// their buffers. Whether anything changed.
+    pub fn reload_all(&mut self) -> bool {
         let buffers: Vec<FileChange> =
             self.open.keys().map(|path| FileChange::Write { path: path.clone(), text: self.text(path).to_string() }).collect();
-        let _ = self.builder.load();
-        self.builder.apply(buffers);
+        let loaded = self.builder.load();
+        let restored = self.builder.apply(buffers);
+        // Reading the disk replaced the buffers, and putting them back restores them.
+        loaded.is_err() || loaded.is_ok_and(|changed| changed.iter().any(|path| !restored.contains(path)))
     }
 }
 
@@ -157,7 +163,7 @@ pub fn open_builder(root: &Path, gpu: Option<Backend>) -> Result<Builder, String
 /// must be dropped soon after it is taken and never kept while waiting for the session.
 pub struct Snapshot {
     pub db: Database,
-    root: Arc<PathBuf>,
+    paths: Arc<DocumentPaths>,
     pub encoding: Encoding,
     /// Open documents by project path: their version.
     pub open: Arc<HashMap<String, i32>>,
@@ -173,18 +179,71 @@ impl Snapshot {
     }
 
     pub fn path_of(&self, uri: &Uri) -> Option<String> {
-        path_in(&self.root, uri)
+        self.paths.path_of(uri)
     }
 
     pub fn uri_of(&self, path: &str) -> Option<Uri> {
+        self.paths.uri_of(path)
+    }
+}
+
+/// The one place where document URIs become project paths. A document belongs to the
+/// workspace when its path, with `.` and `..` applied and then the symbolic links of its
+/// existing part resolved, lies in the source folder (resolved the same way). Anything else
+/// (`src/../../elsewhere/X.egh`, a link out of the project) is no document of the workspace:
+/// requests about it answer nothing, it gets no diagnostics and is never built or written.
+struct DocumentPaths {
+    /// The root as the editor names it, for the URIs the server sends.
+    root: PathBuf,
+    /// The source folder as the project names it (`src`), the prefix of project paths.
+    src: PathBuf,
+    /// The source folder as it lies on disk.
+    resolved_src: PathBuf,
+}
+
+impl DocumentPaths {
+    fn new(project: &Project) -> Self {
+        let src_dir = project.src_dir();
+        Self { root: project.root.clone(), src: project.config.src.clone(), resolved_src: resolve(&src_dir).unwrap_or(src_dir) }
+    }
+
+    fn path_of(&self, uri: &Uri) -> Option<String> {
+        let path = resolve(&uri.to_file_path()?)?;
+        let inside = path.strip_prefix(&self.resolved_src).ok()?;
+        Some(slash_path(&self.src.join(inside)))
+    }
+
+    fn uri_of(&self, path: &str) -> Option<Uri> {
         Uri::from_file_path(self.root.join(path))
     }
 }
 
-/// The project path (`src/App.egh`) of a URI under `root`.
-fn path_in(root: &Path, uri: &Uri) -> Option<String> {
-    let path = uri.to_file_path()?;
-    Some(slash_path(path.strip_prefix(root).ok()?))
+/// An absolute `path` as it lies on disk: `.` and `..` applied to the path as written (as
+/// editors do), then the symbolic links of its longest existing ancestor resolved; the part
+/// that does not exist yet is kept as written. `None` for a relative path.
+fn resolve(path: &Path) -> Option<PathBuf> {
+    if !path.is_absolute() {
+        return None;
+    }
+    let mut lexical = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    let mut missing = Vec::new();
+    let mut existing = lexical.as_path();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return Some(missing.iter().rev().fold(real, |path, name| path.join(name)));
+        }
+        missing.push(existing.file_name()?);
+        existing = existing.parent()?;
+    }
 }
 
 /// The workspace root a client names: its first folder, or its root URI.
@@ -193,4 +252,31 @@ pub fn root_of(params: &tower_lsp_server::ls_types::InitializeParams) -> Option<
     #[allow(deprecated)]
     let uri = folder.or_else(|| params.root_uri.clone())?;
     uri.to_file_path().map(|p| p.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_resolved_before_they_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(base.join("proj/src/lib")).unwrap();
+        std::fs::create_dir_all(base.join("outside")).unwrap();
+        std::os::unix::fs::symlink(base.join("outside"), base.join("proj/src/linked")).unwrap();
+        std::os::unix::fs::symlink(base.join("proj/src/lib"), base.join("proj/src/alias")).unwrap();
+        let project = Project::open(&base.join("proj")).unwrap();
+        let paths = DocumentPaths::new(&project);
+        let path_of = |path: &str| paths.path_of(&format!("file://{}/{path}", base.display()).parse().unwrap());
+        assert_eq!(path_of("proj/src/App.egh").as_deref(), Some("src/App.egh"));
+        assert_eq!(path_of("proj/src/./lib/../New.egh").as_deref(), Some("src/New.egh"));
+        assert_eq!(path_of("proj/src/alias/Card.egh").as_deref(), Some("src/lib/Card.egh"));
+        assert_eq!(path_of("proj/src/not/yet/there.egh").as_deref(), Some("src/not/yet/there.egh"));
+        for outside in
+            ["proj/src/../../outside/Evil.egh", "proj/src/linked/Evil.egh", "proj/App.egh", "proj/src/../../../../x.egh"]
+        {
+            assert_eq!(path_of(outside), None, "{outside}");
+        }
+    }
 }

@@ -19,6 +19,17 @@ use serde_json::{Value, json};
 const APP: &str = "<script lang=\"ts\">\n  import Badge from './Badge.egh';\n  let count = 0;\n</script>\n<template>\n  <button @click=\"count += 1\">{count}</button>\n  <Badge n={count} />\n</template>\n";
 const BADGE: &str = "<script lang=\"ts\">\n  export let n: number = 0;\n</script>\n<template><span>{n}</span></template>\n";
 
+/// A component of about `bytes` bytes (rows of static markup) with a typo (`cout`) on its last
+/// line; and its number of rows.
+fn big_component(bytes: usize) -> (String, usize) {
+    let mut big = String::from("<script lang=\"ts\">\n  let count = 0;\n</script>\n<template>\n");
+    let row = "  <p class=\"row\">A row of static text that the parser reads and the checker skips.</p>\n";
+    let rows = bytes / row.len();
+    big.extend(std::iter::repeat_n(row, rows));
+    big.push_str("  <p>{cout}</p>\n</template>\n");
+    (big, rows)
+}
+
 fn error_code(response: &Value) -> i64 {
     response["error"]["code"].as_i64().unwrap_or_else(|| panic!("an error response: {response}"))
 }
@@ -57,6 +68,161 @@ fn malformed_messages_get_errors_and_the_server_goes_on() {
     let folds = client.request("textDocument/foldingRange", json!({ "textDocument": { "uri": uri(&root.join("x.egh")) } }));
     assert_eq!(folds, Value::Null);
 
+    assert!(client.exit().success());
+}
+
+#[test]
+fn framing_errors_are_answered_and_the_stream_picks_up_at_the_next_header() {
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let app = uri(&root.join("src/App.egh"));
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    let at = json!({ "textDocument": { "uri": app }, "position": { "line": 5, "character": 34 } });
+    let answered = |client: &mut Client| {
+        let hover = client.request("textDocument/hover", at.clone());
+        assert!(hover["contents"]["value"].as_str().is_some_and(|v| v.contains("count: number")), "{hover}");
+    };
+    let body = json!({ "jsonrpc": "2.0", "id": 100, "method": "textDocument/hover", "params": at }).to_string();
+
+    // A length 5 bytes short: the cut body does not parse, and the 5 bytes left before the
+    // next header are skipped (each answered with a parse error); the next request is served.
+    client.send_bytes(format!("Content-Length: {}\r\n\r\n{body}", body.len() - 5).as_bytes());
+    assert_eq!(error_code(&client.response(Value::Null)), -32700);
+    answered(&mut client);
+    assert_eq!(error_code(&client.response(Value::Null)), -32700);
+
+    // A length no body may have, and one too large to hold: refused at once, without waiting
+    // for (or allocating) the body, which is skipped up to the next header.
+    for length in [u64::MAX.to_string(), (1u64 << 40).to_string()] {
+        client.send_bytes(format!("Content-Length: {length}\r\n\r\n{body}").as_bytes());
+        let refused = client.response(Value::Null);
+        assert_eq!(error_code(&refused), -32700);
+        assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("over the limit")), "{refused}");
+        answered(&mut client);
+    }
+    assert!(client.exit().success());
+}
+
+#[test]
+fn documents_outside_the_source_folder_are_never_built_or_written() {
+    let (_dir, base) = project(&[("proj/src/App.egh", APP), ("proj/src/Badge.egh", BADGE), ("outside/Kept.txt", "")]);
+    let root = base.join("proj");
+    std::os::unix::fs::symlink(base.join("outside"), root.join("src/linked")).unwrap();
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    let escapes = [
+        format!("file://{}/src/../../outside/Evil.egh", root.display()),
+        format!("file://{}/src/%2E%2E/%2e%2e/outside/Encoded.egh", root.display()),
+        format!("file://{}/src/linked/Linked.egh", root.display()),
+    ];
+    for escape in &escapes {
+        client.open(escape, BADGE);
+        client.notify("textDocument/didSave", json!({ "textDocument": { "uri": escape } }));
+        let hover = json!({ "textDocument": { "uri": escape }, "position": { "line": 1, "character": 14 } });
+        assert_eq!(client.request("textDocument/hover", hover), Value::Null, "{escape}");
+    }
+    // A document of the workspace, saved after them, is built (saves are handled in order).
+    let app = uri(&root.join("src/App.egh"));
+    client.open(&app, APP);
+    client.notify("textDocument/didSave", json!({ "textDocument": { "uri": app } }));
+    let summary = client.notification("eghact/buildCompleted");
+    assert_eq!(summary["errors"], 0, "{summary}");
+    assert!(root.join("dist/App.js").is_file());
+    let outside: Vec<_> = std::fs::read_dir(base.join("outside")).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(outside, ["Kept.txt"]);
+    assert!(!root.join("dist/linked").exists());
+    let about_escapes: Vec<&Value> =
+        client.pending.iter().filter(|m| escapes.iter().any(|e| m["params"]["uri"] == e.as_str())).collect();
+    assert!(about_escapes.is_empty(), "{about_escapes:?}");
+    assert!(client.exit().success());
+}
+
+#[test]
+fn an_idle_server_publishes_nothing() {
+    // Route files (one with an invalid name, one in a folder) and an unresolved import.
+    let app = "<script lang=\"ts\">\n  import Missing from './Missing.egh';\n</script>\n<template><Missing /></template>\n";
+    let (_dir, root) =
+        project(&[("src/App.egh", app), ("src/routes/[bad name].egh", BADGE), ("src/routes/users/[id].egh", BADGE)]);
+    let app_uri = uri(&root.join("src/App.egh"));
+    let mut client = Client::start();
+    // Without the client's watcher the server runs its own, which must not see its own reads.
+    client.initialize(&root, json!({}));
+    client.open(&app_uri, app);
+    assert!(!client.diagnostics_for(&app_uri).is_empty());
+    // The diagnostics of opening settle, then nothing is published while nothing changes.
+    client.messages_for(Duration::from_secs(2));
+    let idle = client.messages_for(Duration::from_secs(3));
+    let published: Vec<&Value> = idle.iter().filter(|m| m["method"] == "textDocument/publishDiagnostics").collect();
+    assert!(published.is_empty(), "{} publishes from an idle server, the first: {}", published.len(), published[0]);
+    assert!(client.exit().success());
+}
+
+/// The server's resident memory in MiB, from `/proc/<pid>/status`: now (`VmRSS`) and at its
+/// peak (`VmHWM`).
+fn resident_mib(client: &Client) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", client.child.id())).unwrap();
+    let field = |name: &str| {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {status}"));
+        line.split_whitespace().nth(1).and_then(|kib| kib.parse::<u64>().ok()).unwrap() / 1024
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The memory bound (README, "Language server"): after documents are closed, or after edits, the
+/// server holds at most `MEMORY_BOUND` times what it held after the first cycle, plus
+/// `MEMORY_SLACK_MIB` for the allocator's caches. Without releasing what closed documents and
+/// old revisions hold, each cycle below added its document's whole footprint.
+const MEMORY_BOUND: f64 = 1.5;
+const MEMORY_SLACK_MIB: u64 = 32;
+/// The size of the document of the memory test.
+const MEMORY_DOCUMENT: usize = 1 << 20;
+
+#[test]
+fn closed_documents_and_old_revisions_give_their_memory_back() {
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    let big_uri = uri(&root.join("src/Big.egh"));
+    let (big, _) = big_component(MEMORY_DOCUMENT);
+    let within_bound = |steady: u64, now: u64| now <= (steady as f64 * MEMORY_BOUND) as u64 + MEMORY_SLACK_MIB;
+
+    // Open, hover, close: a closed unsaved document is gone, and its diagnostics are cleared.
+    let cycle = |client: &mut Client| {
+        client.open(&big_uri, &big);
+        assert_eq!(codes(&client.diagnostics_for(&big_uri)), ["W0602", "E0601"]);
+        let at = json!({ "textDocument": { "uri": big_uri }, "position": { "line": 1, "character": 7 } });
+        assert!(client.request("textDocument/hover", at)["contents"]["value"].as_str().is_some_and(|v| v.contains("count")));
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": big_uri } }));
+        assert_eq!(client.diagnostics_for(&big_uri), Vec::<Value>::new());
+    };
+    cycle(&mut client);
+    let (steady, _) = resident_mib(&client);
+    let mut after_cycles = Vec::new();
+    for _ in 0..4 {
+        cycle(&mut client);
+        after_cycles.push(resident_mib(&client).0);
+    }
+    assert!(after_cycles.iter().all(|&now| within_bound(steady, now)), "{steady} MiB after one cycle, then {after_cycles:?}");
+
+    // One-character edits: each revision's trees and outputs replace the last one's.
+    client.open(&big_uri, &big);
+    client.diagnostics_for(&big_uri);
+    let edit = |client: &mut Client, version: i32| {
+        let at = json!({ "start": { "line": 1, "character": 14 }, "end": { "line": 1, "character": 14 } });
+        let change =
+            json!({ "textDocument": { "uri": big_uri, "version": version }, "contentChanges": [{ "range": at, "text": "1" }] });
+        client.notify("textDocument/didChange", change);
+        client.notification_where("textDocument/publishDiagnostics", |p| p["uri"] == big_uri && p["version"] == version);
+    };
+    for version in 2..=5 {
+        edit(&mut client, version);
+    }
+    let (steady, _) = resident_mib(&client);
+    for version in 6..=20 {
+        edit(&mut client, version);
+    }
+    let (now, peak) = resident_mib(&client);
+    assert!(within_bound(steady, now), "{steady} MiB after 4 edits, {now} MiB after 19 (peak {peak} MiB)");
     assert!(client.exit().success());
 }
 
@@ -120,11 +286,7 @@ fn a_10_mb_file_and_hundreds_of_edits_without_waiting() {
     assert!(stale_after_last.is_empty(), "diagnostics of older versions after the last: {stale_after_last:?}");
 
     // A 10 MB component with a typo on its last line.
-    let mut big = String::from("<script lang=\"ts\">\n  let count = 0;\n</script>\n<template>\n");
-    let row = "  <p class=\"row\">A row of static text that the parser reads and the checker skips.</p>\n";
-    let rows = 10 * 1024 * 1024 / row.len();
-    big.extend(std::iter::repeat_n(row, rows));
-    big.push_str("  <p>{cout}</p>\n</template>\n");
+    let (big, rows) = big_component(10 << 20);
     let big_uri = uri(&root.join("src/Big.egh"));
     client.open(&big_uri, &big);
     let diagnostics = client.diagnostics_for(&big_uri);

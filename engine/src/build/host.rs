@@ -1,12 +1,17 @@
 //! The owner of the database: it turns file changes into input writes, one revision per
 //! batch of changes.
+//!
+//! Invariant: memory follows the files that exist. Salsa frees neither inputs nor memos, so a
+//! removed file's input is emptied, the memos that grow with its text are computed again on
+//! the empty text ([`db::release`]), and the input is taken again if the path comes back (an
+//! editor's unsaved buffer opened and closed over and over holds one input, not one per open).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use salsa::Setter;
 
-use crate::db::{Database, Layout, SourceFile, Workspace};
+use crate::db::{self, Database, Layout, SourceFile, Workspace};
 
 /// A change to one file of the source folder. Paths are relative to the project root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,12 +30,14 @@ pub struct Host {
     db: Database,
     workspace: Workspace,
     files: BTreeMap<String, SourceFile>,
+    /// The emptied inputs of removed files, by path.
+    removed: HashMap<String, SourceFile>,
 }
 
 impl Host {
     pub fn new(db: Database, layout: Layout) -> Self {
         let workspace = Workspace::builder(Arc::default(), layout).layout_durability(salsa::Durability::HIGH).new(&db);
-        Self { db, workspace, files: BTreeMap::new() }
+        Self { db, workspace, files: BTreeMap::new(), removed: HashMap::new() }
     }
 
     pub fn db(&self) -> &Database {
@@ -60,14 +67,22 @@ impl Host {
                         changed.push(path);
                     }
                     None => {
-                        let file = SourceFile::new(&self.db, path.clone(), text);
+                        let file = match self.removed.remove(&path) {
+                            Some(file) => {
+                                file.set_text(&mut self.db).to(text);
+                                file
+                            }
+                            None => SourceFile::new(&self.db, path.clone(), text),
+                        };
                         self.files.insert(path.clone(), file);
                         file_set_changed = true;
                         changed.push(path);
                     }
                 },
                 FileChange::Remove { path } => {
-                    if self.files.remove(&path).is_some() {
+                    if let Some(file) = self.files.remove(&path) {
+                        file.set_text(&mut self.db).to(String::new());
+                        self.removed.insert(path.clone(), file);
                         file_set_changed = true;
                         changed.push(path);
                     }
@@ -76,6 +91,14 @@ impl Host {
         }
         if file_set_changed {
             self.workspace.set_files(&mut self.db).to(Arc::new(self.files.clone()));
+        }
+        let released: Vec<SourceFile> = changed.iter().filter_map(|path| self.removed.get(path).copied()).collect();
+        for file in &released {
+            db::release(&self.db, *file);
+        }
+        if !released.is_empty() {
+            // Frees the replaced memos now rather than at the next revision.
+            salsa::Database::trigger_lru_eviction(&mut self.db);
         }
         changed.sort();
         changed.dedup();

@@ -115,6 +115,22 @@ impl Client {
         }
     }
 
+    /// Every message that arrives within `duration` (the server's requests answered).
+    pub fn messages_for(&mut self, duration: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + duration;
+        let mut messages = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            let Ok(message) = self.messages.recv_timeout(left) else { break };
+            if message.get("method").is_some() && message.get("id").is_some() {
+                self.requests.push(message["method"].as_str().unwrap_or("").to_string());
+                self.send(json!({ "jsonrpc": "2.0", "id": message["id"], "result": null }));
+                continue;
+            }
+            messages.push(message);
+        }
+        messages
+    }
+
     /// Sends a request and answers its id without waiting.
     pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
         let id = self.next_id;
