@@ -252,6 +252,36 @@ fn a_request_that_panics_answers_an_error_and_the_server_goes_on() {
 }
 
 #[test]
+fn documents_nested_too_deep_get_a_diagnostic_and_the_server_goes_on() {
+    // The cases: 12,000 chained `+` terms, 8,000 nested brackets and 8,000 nested
+    // generic types, in the script and in the template. Each used to overflow the stack.
+    let sum = vec!["1"; 12_000].join(" + ");
+    let brackets = format!("{}1{}", "(".repeat(8_000), ")".repeat(8_000));
+    let generics = format!("let g: {}number{} = 1;", "Array<".repeat(8_000), ">".repeat(8_000));
+    let documents = [
+        format!("<script lang=\"ts\">\n  let total = {sum};\n</script>\n<template><p>{{total}}</p></template>\n"),
+        format!("<script lang=\"ts\">\n  let total = {brackets};\n</script>\n<template><p>{{total}}</p></template>\n"),
+        format!("<script lang=\"ts\">\n  {generics}\n</script>\n<template><p>{{g}}</p></template>\n"),
+        format!("<script lang=\"ts\">\n  let n = 1;\n</script>\n<template><p>{{{sum} + n}}</p></template>\n"),
+    ];
+    let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    for (index, text) in documents.iter().enumerate() {
+        let deep = uri(&root.join(format!("src/Deep{index}.egh")));
+        client.open(&deep, text);
+        assert!(codes(&client.diagnostics_for(&deep)).contains(&"E0122".to_string()), "document {index}");
+        let at = json!({ "textDocument": { "uri": deep }, "position": { "line": 1, "character": 8 } });
+        client.request("textDocument/hover", at);
+        client.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": deep } }));
+    }
+    let app = uri(&root.join("src/App.egh"));
+    client.open(&app, APP);
+    assert_eq!(codes(&client.diagnostics_for(&app)), Vec::<String>::new());
+    assert!(client.exit().success());
+}
+
+#[test]
 fn a_10_mb_file_and_hundreds_of_edits_without_waiting() {
     let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
     let app = uri(&root.join("src/App.egh"));
