@@ -70,7 +70,7 @@ impl Placement {
 
 /// The errors of parsed code that cannot run where `placement` copies it: the placement rules
 /// (E0209 `import`/`export` not at the script's top level, E0210 `await` outside an async
-/// function), then oxc's semantic errors (`semantic`, reported with `code`), one per place.
+/// function, E0212 a declared name the compiler reserves), then oxc's semantic errors (`semantic`, reported with `code`), one per place.
 pub fn rule_errors(
     program: &Program<'_>,
     placement: Placement,
@@ -96,8 +96,19 @@ pub fn semantic_errors(program: &Program<'_>) -> Vec<OxcDiagnostic> {
     SemanticBuilder::new().with_check_syntax_error(true).build(program).diagnostics.into_vec()
 }
 
-/// Checks where `import`, `export` and `await` stand. oxc's parser accepts them anywhere in a
-/// module and its semantic check skips TypeScript, and a piece of code here is not a module.
+/// E0212 for a name the code declares that the compiler reserves: its own names start with
+/// `$$` (`$$props`, `$$invalidate`, the runtime `$$`, element variables), and a declaration
+/// would clash with them or hide them.
+fn reserved_name(name: &str, span: Span) -> Option<Diagnostic> {
+    name.starts_with("$$").then(|| {
+        Diagnostic::error("E0212", format!("`{name}`: names that start with `$$` are reserved for the compiler"), span)
+            .with_help("rename it")
+    })
+}
+
+/// Checks where `import`, `export` and `await` stand (oxc's parser accepts them anywhere in a
+/// module, its semantic check skips TypeScript, and a piece of code here is not a module),
+/// and the names code declares.
 struct PlacementRules {
     placement: Placement,
     base: u32,
@@ -138,6 +149,12 @@ impl<'a> Visit<'a> for PlacementRules {
         self.depth += 1;
         walk::walk_statement(self, it);
         self.depth -= 1;
+    }
+
+    fn visit_binding_identifier(&mut self, it: &BindingIdentifier<'a>) {
+        if let Some(error) = reserved_name(&it.name, self.span(it.span.start, it.span.size())) {
+            self.errors.push(error);
+        }
     }
 
     fn visit_ts_module_block(&mut self, it: &TSModuleBlock<'a>) {
