@@ -5,7 +5,7 @@
 //! it assigns), and text edits that wrap assignments so the runtime learns what changed.
 //!
 //! Invariant: code that passes [`rule_errors`] is valid where the compiler copies it, so the
-//! module it builds parses (`codegen::checked_module` verifies that for every module).
+//! module it builds is valid (`codegen::module_error` checks every module again).
 
 use oxc::allocator::Allocator;
 use oxc::ast::ast::*;
@@ -70,7 +70,8 @@ impl Placement {
 
 /// The errors of parsed code that cannot run where `placement` copies it: the placement rules
 /// (E0209 `import`/`export` not at the script's top level, E0210 `await` outside an async
-/// function, E0212 a declared name the compiler reserves), then oxc's semantic errors (`semantic`, reported with `code`), one per place.
+/// function, E0212 a declared name the compiler reserves), then oxc's semantic errors
+/// (`semantic`, reported with `code`), one per place.
 pub fn rule_errors(
     program: &Program<'_>,
     placement: Placement,
@@ -119,12 +120,6 @@ struct PlacementRules {
     /// Enclosing TypeScript namespace bodies, where `export` is the namespace's own.
     ts_modules: u32,
     errors: Vec<Diagnostic>,
-}
-
-impl PlacementRules {
-    fn span(&self, start: u32, len: u32) -> Span {
-        Span::new(self.base + start, self.base + start + len)
-    }
 }
 
 impl<'a> Visit<'a> for PlacementRules {
@@ -189,6 +184,10 @@ impl<'a> Visit<'a> for PlacementRules {
 }
 
 impl PlacementRules {
+    fn span(&self, start: u32, len: u32) -> Span {
+        Span::new(self.base + start, self.base + start + len)
+    }
+
     fn check_await(&mut self, start: u32, len: u32) {
         if self.asyncs.last().copied().unwrap_or(false) {
             return;
@@ -547,7 +546,7 @@ impl Edits {
 }
 
 /// Parses a template expression (JavaScript) that starts at `base` in the `.egh` file: E0130
-/// when it does not parse, E0209–E0211 when it cannot run in the function it is copied into.
+/// when it does not parse, E0209–E0212 when it cannot run in the function it is copied into.
 pub fn parse_expression<'a>(allocator: &'a Allocator, text: &'a str, base: u32) -> Result<Expression<'a>, Vec<Diagnostic>> {
     let source_type = oxc::span::SourceType::mjs();
     let whole = Span::new(base, base + text.len() as u32);
