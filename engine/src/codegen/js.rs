@@ -72,22 +72,27 @@ impl Placement {
 /// (E0209 `import`/`export` not at the script's top level, E0210 `await` outside an async
 /// function, E0212 a declared name the compiler reserves), then oxc's semantic errors
 /// (`semantic`, reported with `code`), one per place.
+/// `semantic` runs only where it can find something: an expression declares nothing outside
+/// the functions and classes it holds (one semantic pass per expression would cost as much as
+/// the rest of the compile).
 pub fn rule_errors(
     program: &Program<'_>,
     placement: Placement,
-    semantic: &[OxcDiagnostic],
+    semantic: impl FnOnce() -> Vec<OxcDiagnostic>,
     base: u32,
     code: &'static str,
     fallback: Span,
 ) -> Vec<Diagnostic> {
-    let mut rules = PlacementRules { placement, base, asyncs: Vec::new(), depth: 0, ts_modules: 0, errors: Vec::new() };
+    let mut rules =
+        PlacementRules { placement, base, asyncs: Vec::new(), depth: 0, ts_modules: 0, bodies: 0, errors: Vec::new() };
     for statement in &program.body {
         rules.visit_statement(statement);
     }
+    let semantic = if placement != Placement::Expression || rules.bodies > 0 { semantic() } else { Vec::new() };
     let mut errors = rules.errors;
     // oxc reports some of the same places (an `import` in a function of a JavaScript script).
     let ours: Vec<u32> = errors.iter().map(|e| e.span.start).collect();
-    let semantic: Vec<OxcDiagnostic> = semantic.iter().filter(|e| e.severity == Severity::Error).cloned().collect();
+    let semantic: Vec<OxcDiagnostic> = semantic.into_iter().filter(|e| e.severity == Severity::Error).collect();
     errors.extend(syntax_errors(&semantic, base, code, fallback).into_iter().filter(|e| !ours.contains(&e.span.start)));
     errors
 }
@@ -119,6 +124,8 @@ struct PlacementRules {
     depth: u32,
     /// Enclosing TypeScript namespace bodies, where `export` is the namespace's own.
     ts_modules: u32,
+    /// Functions and classes seen: the only places an expression can declare names.
+    bodies: u32,
     errors: Vec<Diagnostic>,
 }
 
@@ -158,13 +165,20 @@ impl<'a> Visit<'a> for PlacementRules {
         self.ts_modules -= 1;
     }
 
+    fn visit_class(&mut self, it: &Class<'a>) {
+        self.bodies += 1;
+        walk::walk_class(self, it);
+    }
+
     fn visit_function(&mut self, it: &Function<'a>, flags: ScopeFlags) {
+        self.bodies += 1;
         self.asyncs.push(it.r#async);
         walk::walk_function(self, it, flags);
         self.asyncs.pop();
     }
 
     fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
+        self.bodies += 1;
         self.asyncs.push(it.r#async);
         walk::walk_arrow_function_expression(self, it);
         self.asyncs.pop();
@@ -558,7 +572,7 @@ pub fn parse_expression<'a>(allocator: &'a Allocator, text: &'a str, base: u32) 
     let span = expression.span();
     let statement = Statement::new_expression_statement(span, expression, &builder);
     let mut program = Program::new(span, source_type, text, [], None, [], [statement], &builder);
-    let errors = rule_errors(&program, Placement::Expression, &semantic_errors(&program), base, "E0211", whole);
+    let errors = rule_errors(&program, Placement::Expression, || semantic_errors(&program), base, "E0211", whole);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -576,6 +590,6 @@ pub fn parse_statements<'a>(allocator: &'a Allocator, text: &'a str, base: u32) 
     if !parsed.diagnostics.is_empty() || parsed.panicked {
         return Err(syntax_errors(&parsed.diagnostics, base, "E0130", whole));
     }
-    let errors = rule_errors(&parsed.program, Placement::Handler, &semantic_errors(&parsed.program), base, "E0211", whole);
+    let errors = rule_errors(&parsed.program, Placement::Handler, || semantic_errors(&parsed.program), base, "E0211", whole);
     if errors.is_empty() { Ok(parsed.program) } else { Err(errors) }
 }

@@ -86,7 +86,8 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
     // Code that parses can still break a rule of JavaScript (a name declared twice) or of where
     // the compiler puts it; the tree is whole, so the analysis goes on for the other diagnostics.
     let semantic = SemanticBuilder::new().with_check_syntax_error(true).build(&parsed.program);
-    diagnostics.extend(rule_errors(&parsed.program, Placement::Script, &semantic.diagnostics, 0, "E0208", content));
+    let semantic_diagnostics = semantic.diagnostics.to_vec();
+    diagnostics.extend(rule_errors(&parsed.program, Placement::Script, || semantic_diagnostics, 0, "E0208", content));
     if !typescript {
         let positions = Positions::in_place(&padded, content.start, content.end, input.marks);
         return analyze(&padded, parsed.program, &positions, input, diagnostics);
