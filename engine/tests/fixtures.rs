@@ -69,6 +69,9 @@ fn compile_fixtures() {
                 name(&path),
                 parsed.diagnostics
             );
+            // ... and breaks no rule an engine checks before running it (`node --check`).
+            let semantic = oxc::semantic::SemanticBuilder::new().with_check_syntax_error(true).build(&parsed.program);
+            assert!(semantic.diagnostics.is_empty(), "{}: the module is invalid: {:?}", name(&path), semantic.diagnostics);
             // The source map is valid JSON that names the source.
             let map: serde_json::Value = serde_json::from_str(&output.map).expect("source map is JSON");
             assert_eq!(map["version"], 3);

@@ -1,7 +1,10 @@
 //! Compiles one parsed component to an ES module, scoped CSS and a source map.
 //!
-//! Invariant: a component with errors produces no JavaScript (only diagnostics), and
+//! Invariants: a component with errors produces no JavaScript (only diagnostics), and
 //! output bytes depend only on the inputs of [`compile`], never on the machine or time.
+//! Every module [`compile`] returns parses as an ES module and passes oxc's semantic checks
+//! (what `node --check` refuses): the stages check what they copy, and the finished module
+//! is checked again, a failure being the compiler's bug (E0290) and no output.
 
 pub mod css;
 mod js;
@@ -15,7 +18,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::assets::ComponentImages;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, LineIndex, Span};
 use crate::syntax;
 
 /// The runtime module's file name in the output folder.
@@ -176,7 +179,73 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
     let css_url =
         if css.is_empty() { "null".to_string() } else { format!("new URL({:?}, import.meta.url).href", format!("./{stem}.css")) };
     module.line(&format!("export default $$.component($$instance, {{ name: {stem:?}, css: {css_url} }});"), None);
+    if let Some(error) = module_error(&module) {
+        diagnostics.push(error);
+        return CompileOutput { diagnostics, ..CompileOutput::default() };
+    }
     let map = module.source_map(options.source_map_source.as_deref().unwrap_or(path), source);
     let _ = write!(module.code, "//# sourceMappingURL={stem}.js.map\n");
     CompileOutput { js: module.code, css, map, diagnostics }
+}
+
+/// E0290 when the generated module is not valid JavaScript (parsed as an ES module, with oxc's
+/// semantic checks), pointing at the `.egh` code that the first error's place comes from.
+fn module_error(module: &sourcemap::Module) -> Option<Diagnostic> {
+    let allocator = oxc::allocator::Allocator::default();
+    let parsed = oxc::parser::Parser::new(&allocator, &module.code, oxc::span::SourceType::mjs()).parse();
+    let errors = if parsed.diagnostics.is_empty() { js::semantic_errors(&parsed.program) } else { parsed.diagnostics.into_vec() };
+    let error = errors.iter().find(|e| e.severity == oxc::diagnostics::Severity::Error);
+    if error.is_none() && !parsed.panicked {
+        return None;
+    }
+    let message = error.map_or_else(|| "the parser gave up".to_string(), |e| e.message.to_string());
+    let at = error.and_then(|e| e.labels.first()).map_or(0, |label| label.offset() as u32);
+    let (line, column) = LineIndex::new(&module.code).line_col(&module.code, at);
+    let origin = module.origin(at).unwrap_or(0);
+    Some(
+        Diagnostic::error(
+            "E0290",
+            format!("internal compiler error: the generated module is not valid JavaScript: {message} (module line {line}, column {column})"),
+            Span::new(origin, origin),
+        )
+        .with_label("the generated code from here is invalid")
+        .with_help("this is a bug in Eghact, not in the component; please report it with the component attached"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Generated code as the compiler would build it, with `.egh` origins per line.
+    fn module(lines: &[(&str, u32)]) -> sourcemap::Module {
+        let mut module = sourcemap::Module::new(false);
+        for &(line, origin) in lines {
+            module.line(line, Some(origin));
+        }
+        module
+    }
+
+    #[test]
+    fn a_valid_module_passes() {
+        assert_eq!(module_error(&module(&[("import * as $$ from './r.js';", 0), ("let a = 1;", 10)])), None);
+    }
+
+    #[test]
+    fn a_module_that_does_not_parse_is_e0290_at_its_origin() {
+        let error = module_error(&module(&[("let a = 1;", 10), ("let b = (;", 42)])).expect("an error");
+        assert_eq!((error.code.as_ref(), error.span), ("E0290", Span::new(42, 42)));
+        assert!(error.message.contains("module line 2"), "{}", error.message);
+        assert!(error.help.as_deref().is_some_and(|h| h.contains("please report")));
+    }
+
+    #[test]
+    fn a_module_that_breaks_a_semantic_rule_is_e0290() {
+        // What `node --check` refuses although it parses: a name declared twice, `await` in a
+        // plain function.
+        for (code, origin) in [("let a = 1;\nlet a = 2;", 7), ("function f() { await g(); }", 3)] {
+            let error = module_error(&module(&[(code, origin)])).expect("an error");
+            assert_eq!((error.code.as_ref(), error.span.start), ("E0290", origin), "{code}");
+        }
+    }
 }

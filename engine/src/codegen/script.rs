@@ -12,7 +12,7 @@ use oxc::semantic::SemanticBuilder;
 use oxc::span::{GetSpan, SourceType};
 use oxc::transformer::{TransformOptions, Transformer};
 
-use super::js::{Edits, FreeNames, syntax_errors};
+use super::js::{Edits, FreeNames, Placement, rule_errors, syntax_errors};
 use super::sourcemap::{offset_of, token_starts};
 use crate::diagnostics::{Diagnostic, LineIndex, Span};
 use crate::semantics::{load_function, returned_keys};
@@ -83,14 +83,19 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
         diagnostics.extend(syntax_errors(&parsed.diagnostics, 0, "E0202", content));
         return Script::default();
     }
+    // Code that parses can still break a rule of JavaScript (a name declared twice) or of where
+    // the compiler puts it; the tree is whole, so the analysis goes on for the other diagnostics.
+    let semantic = SemanticBuilder::new().with_check_syntax_error(true).build(&parsed.program);
+    let semantic_diagnostics = semantic.diagnostics.to_vec();
+    diagnostics.extend(rule_errors(&parsed.program, Placement::Script, || semantic_diagnostics, 0, "E0208", content));
     if !typescript {
         let positions = Positions::in_place(&padded, content.start, content.end, input.marks);
         return analyze(&padded, parsed.program, &positions, input, diagnostics);
     }
     // TypeScript: strip types with oxc's transformer, then analyse the JavaScript it prints,
     // keeping oxc's source map to find where in the .egh file each printed token comes from.
+    let scoping = semantic.semantic.into_scoping();
     let mut program = parsed.program;
-    let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
     // Imports used only by the template look unused to TypeScript: keep every import that
     // is not marked `type`, as Svelte's preprocessors do.
     let mut options = TransformOptions::default();

@@ -145,6 +145,14 @@ impl Module {
         }
     }
 
+    /// The `.egh` offset that byte `at` of the code comes from: that of the nearest mapping at
+    /// or before it.
+    pub fn origin(&self, at: u32) -> Option<u32> {
+        let (line, column) = line_column(&self.code, &LineIndex::new(&self.code), at);
+        let before = self.mappings.partition_point(|&(l, c, _)| (l, c) <= (line, column));
+        before.checked_sub(1).map(|i| self.mappings[i].2)
+    }
+
     pub fn source_map(&self, path: &str, source: &str) -> String {
         let index = LineIndex::new(source);
         let mut builder = oxc_sourcemap::SourceMapBuilder::default();

@@ -340,10 +340,11 @@ impl<'s> Compiler<'s, '_> {
 
     fn pattern_names(&mut self, pattern: Expr) -> Option<Vec<String>> {
         let text = pattern.span.text(self.input.source);
-        if crate::syntax::scan::is_identifier(text) {
+        if crate::syntax::scan::is_identifier(text) && !text.starts_with("$$") {
             return Some(vec![text.to_string()]);
         }
-        // Destructuring: read the names through a parse of `(PATTERN) => 0`.
+        // Destructuring (or a reserved name, which the parse reports): read the names through
+        // a parse of `(PATTERN) => 0`.
         let wrapped = format!("({text}) => 0");
         let allocator = self.take_allocator();
         let wrapped = allocator.alloc_str(&wrapped);
@@ -354,6 +355,11 @@ impl<'s> Compiler<'s, '_> {
                     super::script::collect_binding_names(&param.pattern, &mut names);
                 }
                 Some(names)
+            }
+            // A pattern that parses but breaks a rule (a reserved name, `await` in a default).
+            Err(errors) if errors.iter().all(|e| e.code != "E0130") => {
+                self.diagnostics.extend(errors);
+                None
             }
             _ => {
                 self.diagnostics.push(Diagnostic::error("E0131", "invalid binding pattern", pattern.span));
