@@ -515,8 +515,6 @@ fn a_workspace_build_compiles_on_remote_workers_and_an_edit_builds_here() {
     let (_dir, root) = project(&files.iter().map(|(path, text)| (path.as_str(), text.as_str())).collect::<Vec<_>>());
 
     let mut client = Client::start_with_env(&[("EGHACT_TEST_RUN", &run)]);
-    // Uploading the server's executable and waiting for workers leave minutes without a message.
-    client.patience = Duration::from_secs(120);
     let settings = json!({ "remote": { "endpoint": server, "mode": "always" } });
     client.initialize_with_options(&root, json!({ "window": { "workDoneProgress": true } }), settings);
 

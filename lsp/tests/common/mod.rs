@@ -19,7 +19,8 @@ pub struct Client {
     pub pending: Vec<Value>,
     /// Methods of the requests the server sent (each answered with `null`).
     pub requests: Vec<String>,
-    /// How long [`Client::next`] waits for a message before it fails the test.
+    /// How long [`Client::next`] waits for a message before it fails the test: generous (a debug
+    /// server on a busy machine checks a 10 MB document slowly), since it only bounds a hang.
     pub patience: Duration,
 }
 
@@ -65,7 +66,7 @@ impl Client {
                 }
             }
         });
-        Self { child, stdin, messages, next_id: 1, pending: Vec::new(), requests: Vec::new(), patience: Duration::from_secs(20) }
+        Self { child, stdin, messages, next_id: 1, pending: Vec::new(), requests: Vec::new(), patience: Duration::from_secs(120) }
     }
 
     /// `initialize` on `root` with the client `capabilities`, then `initialized`; answers the
