@@ -171,9 +171,13 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         module.line("]);", None);
     }
     module.line("return ($$b) => {", None);
+    // Reserved at once (marks make it an overestimate): doubling a big module's code as it
+    // grows would hold the old and the new buffer at the same time.
+    module.code.reserve(render.lines.iter().map(|(line, _)| line.len() + 1).sum());
     for (line, origin) in &render.lines {
         module.line(line, *origin);
     }
+    drop((render, script));
     module.line("};", None);
     module.line("}", None);
     let css_url =
@@ -185,6 +189,8 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
     }
     let map = module.source_map(options.source_map_source.as_deref().unwrap_or(path), source);
     let _ = write!(module.code, "//# sourceMappingURL={stem}.js.map\n");
+    // The code grew by doubling: up to half of it is spare capacity that a build would hold.
+    module.code.shrink_to_fit();
     CompileOutput { js: module.code, css, map, diagnostics }
 }
 

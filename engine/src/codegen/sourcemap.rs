@@ -64,35 +64,7 @@ pub fn token_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
 /// The byte offset of UTF-16 column `column` on line `line` (0-based) of `text`; `None` past
 /// the end of the text or of the line.
 pub fn offset_of(text: &str, lines: &LineIndex, line: u32, column: u32) -> Option<u32> {
-    let line = line as usize;
-    if line >= lines.line_count() {
-        return None;
-    }
-    let start = lines.line_start(line);
-    let rest = text.get(start as usize..)?;
-    let mut units = 0;
-    for (i, c) in rest.char_indices() {
-        if units >= column {
-            return Some(start + i as u32);
-        }
-        if c == '\n' {
-            return None;
-        }
-        units += c.len_utf16() as u32;
-    }
-    (units >= column).then_some(text.len() as u32)
-}
-
-/// 0-based line and UTF-16 column of byte offset `offset` in `text`.
-fn line_column(text: &str, lines: &LineIndex, offset: u32) -> (u32, u32) {
-    let offset = offset.min(text.len() as u32);
-    let line = lines.line_of(offset);
-    let start = lines.line_start(line);
-    let column = match text.get(start as usize..offset as usize) {
-        Some(prefix) => utf16_len(prefix),
-        None => offset - start,
-    };
-    (line as u32, column)
+    lines.utf16_offset(text, line, column)
 }
 
 /// The generated module, line by line, with where each marked column comes from.
@@ -148,7 +120,7 @@ impl Module {
     /// The `.egh` offset that byte `at` of the code comes from: that of the nearest mapping at
     /// or before it.
     pub fn origin(&self, at: u32) -> Option<u32> {
-        let (line, column) = line_column(&self.code, &LineIndex::new(&self.code), at);
+        let (line, column) = LineIndex::new(&self.code).utf16_line_col(&self.code, at);
         let before = self.mappings.partition_point(|&(l, c, _)| (l, c) <= (line, column));
         before.checked_sub(1).map(|i| self.mappings[i].2)
     }
@@ -158,7 +130,7 @@ impl Module {
         let mut builder = oxc_sourcemap::SourceMapBuilder::default();
         let id = builder.set_source_and_content(path, source);
         for &(line, column, offset) in &self.mappings {
-            let (source_line, source_column) = line_column(source, &index, offset);
+            let (source_line, source_column) = index.utf16_line_col(source, offset);
             builder.add_token(line, column, source_line, source_column, Some(id), None);
         }
         builder.into_sourcemap().to_json_string()
@@ -219,6 +191,6 @@ mod tests {
         assert_eq!(offset_of(text, &lines, 1, 2), Some(6));
         assert_eq!(offset_of(text, &lines, 1, 9), None);
         assert_eq!(offset_of(text, &lines, 7, 0), None);
-        assert_eq!(line_column(text, &lines, 6), (1, 2));
+        assert_eq!(lines.utf16_line_col(text, 6), (1, 2));
     }
 }

@@ -489,10 +489,12 @@ impl<'s> Compiler<'s, '_> {
         let was_svg = self.in_svg;
         self.in_svg |= element.name.text == "svg";
         let constructor = if self.in_svg { "svg_element" } else { "element" };
+        // Looked up once: an element may have any number of attributes.
+        let image = self.processed_image(element);
+        let input_type = element.static_attribute("type").unwrap_or("");
         // Several formats of a processed image: a `<picture>` with a `<source>` per preferred
         // format holds the `<img>`, which carries the fallback format.
-        let picture = self
-            .processed_image(element)
+        let picture = image
             .filter(|image| image.sources.len() > 1 && element.plain_attribute("srcset").is_none())
             .map(|image| self.picture(element, image, parent));
         self.emit(
@@ -504,7 +506,7 @@ impl<'s> Compiler<'s, '_> {
             None => self.emit(parent.insert(&var), None),
         }
         for attribute in &element.attributes {
-            self.element_attribute(element, attribute, &var);
+            self.element_attribute(element, image, input_type, attribute, &var);
         }
         let deferred_from = self.after_children.len();
         let children_parent = if element.kind == ElementKind::Template { format!("{var}.content") } else { var.clone() };
@@ -688,19 +690,27 @@ impl<'s> Compiler<'s, '_> {
         }
     }
 
-    fn element_attribute(&mut self, element: &Element, attribute: &Attribute, var: &str) {
+    /// `image`: what the build made of the element's image; `input_type`: its static `type`.
+    fn element_attribute(
+        &mut self,
+        element: &Element,
+        image: Option<&ImageAsset>,
+        input_type: &str,
+        attribute: &Attribute,
+        var: &str,
+    ) {
         let origin = Some(attribute.span.start);
         match &attribute.kind {
             AttributeKind::Plain { name, value } => {
-                if let Some(image) = self.processed_image(element).filter(|_| name.text == "src") {
+                if let Some(image) = image.filter(|_| name.text == "src") {
                     return self.image_attributes(element, image, var, origin);
                 }
-                let srcset = match (name.text.as_str(), element.static_attribute(&name.text)) {
+                let srcset = match (name.text.as_str(), value.static_text()) {
                     ("srcset", Some(text)) if element.name.text == "img" => self.rewritten_srcset(text),
                     _ => None,
                 };
                 if let Some(code) = srcset {
-                    self.check_static_url("srcset", element.static_attribute(&name.text).unwrap_or(""), attribute.span);
+                    self.check_static_url("srcset", value.static_text().unwrap_or(""), attribute.span);
                     self.emit(format!("{var}.setAttribute(\"srcset\", {code});"), origin);
                     return;
                 }
@@ -710,7 +720,7 @@ impl<'s> Compiler<'s, '_> {
                 // a handler or HTML attribute the author wrote.
                 let lower = name.to_ascii_lowercase();
                 let static_text = match value {
-                    AttrValue::Text(_) => element.static_attribute(written),
+                    AttrValue::Text(_) => value.static_text(),
                     AttrValue::True if is_event_handler_attribute(&lower) || HTML_ATTRIBUTES.contains(&lower.as_str()) => {
                         Some("")
                     }
@@ -747,7 +757,7 @@ impl<'s> Compiler<'s, '_> {
                 let modifiers = self.modifiers(modifiers);
                 self.emit(format!("$$.listen($$b, {var}, {:?}, {handler}, {modifiers});", name.text), origin);
             }
-            AttributeKind::Bind { name, target } => self.bind_element(element, var, name, *target),
+            AttributeKind::Bind { name, target } => self.bind_element(element, input_type, var, name, *target),
             AttributeKind::Class { name, condition } => {
                 if let Some(c) = self.expression(*condition) {
                     self.effect(&c.deps, format!("$$.toggle_class({var}, {:?}, ({}))", name.text, c.code));
@@ -918,9 +928,8 @@ impl<'s> Compiler<'s, '_> {
         result
     }
 
-    fn bind_element(&mut self, element: &Element, var: &str, name: &Name, target: Expr) {
+    fn bind_element(&mut self, element: &Element, input_type: &str, var: &str, name: &Name, target: Expr) {
         let Some(current) = self.expression(target) else { return };
-        let input_type = element.static_attribute("type").unwrap_or("");
         match name.text.as_str() {
             "this" => {
                 if let Some(assign) = self.assignment(target, var) {

@@ -122,14 +122,7 @@ impl Element {
 
     /// The value of a static attribute such as `slot="footer"`.
     pub fn static_attribute(&self, name: &str) -> Option<&str> {
-        match self.plain_attribute(name)? {
-            AttrValue::Text(parts) => match parts.as_slice() {
-                [] => Some(""),
-                [ValuePart::Text(text)] => Some(&text.value),
-                _ => None,
-            },
-            _ => None,
-        }
+        self.plain_attribute(name)?.static_text()
     }
 }
 
@@ -171,6 +164,20 @@ pub enum AttrValue {
     Text(Vec<ValuePart>),
     /// `={expr}`
     Expr(Expr),
+}
+
+impl AttrValue {
+    /// The text of a value without `{…}` parts (`"footer"`); `None` for anything else.
+    pub fn static_text(&self) -> Option<&str> {
+        match self {
+            AttrValue::Text(parts) => match parts.as_slice() {
+                [] => Some(""),
+                [ValuePart::Text(text)] => Some(&text.value),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
