@@ -670,6 +670,13 @@ fn normalised(path: &Path) -> PathBuf {
     normal
 }
 
+/// An absolute `path` as it lies on disk: `.` and `..` applied as written (as editors do),
+/// then [`physical`]. Any path a document or a setting names is resolved so before it is
+/// checked to lie inside a folder.
+pub fn resolved(path: &Path) -> std::io::Result<PathBuf> {
+    physical(&normalised(path))
+}
+
 /// `path` (absolute, without `..`) as the system resolves it: its longest existing part with
 /// every symbolic link resolved, then the rest as written. A link that leads nowhere, or in a
 /// circle, is an error: what it would become is unknown.

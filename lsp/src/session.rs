@@ -4,7 +4,7 @@
 //! (`build.rs`), so that an edit never waits for one.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use eghact_engine::assets::ImageProcessor;
@@ -218,32 +218,13 @@ impl DocumentPaths {
     }
 }
 
-/// An absolute `path` as it lies on disk: `.` and `..` applied to the path as written (as
-/// editors do), then the symbolic links of its longest existing ancestor resolved; the part
-/// that does not exist yet is kept as written. `None` for a relative path.
+/// An absolute `path` as it lies on disk (`project::resolved`); `None` for a relative path, or
+/// one whose existing part is a link that leads nowhere.
 fn resolve(path: &Path) -> Option<PathBuf> {
     if !path.is_absolute() {
         return None;
     }
-    let mut lexical = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                lexical.pop();
-            }
-            Component::CurDir => {}
-            other => lexical.push(other),
-        }
-    }
-    let mut missing = Vec::new();
-    let mut existing = lexical.as_path();
-    loop {
-        if let Ok(real) = existing.canonicalize() {
-            return Some(missing.iter().rev().fold(real, |path, name| path.join(name)));
-        }
-        missing.push(existing.file_name()?);
-        existing = existing.parent()?;
-    }
+    eghact_engine::project::resolved(path).ok()
 }
 
 /// The workspace root a client names: its first folder, or its root URI.
