@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use eghact_engine::build::{BuildOptions, Builder, CacheState, peak_memory_kib};
-use eghact_engine::project::Project;
+use eghact_builder::project::Project;
+use eghact_builder::{BuildOptions, Builder, CacheState, peak_memory_kib};
 use generator::Flavor;
 
 const SEED: u64 = 0xE6AC7;

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use eghact_engine::build::{FileChange, Host};
-use eghact_engine::db::{self, Database, Layout};
+use eghact_analysis::db::{self, Database, Layout};
+use eghact_builder::{FileChange, Host};
 use generator::Flavor;
 
 const SEED: u64 = 0xE6AC7;

@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use eghact_engine::{CompileOptions, compile};
+use eghact_codegen::CompileOptions;
+use eghact_codegen::compile;
 use generator::Flavor;
 
 const DEFAULT_COMPONENTS: usize = 2_000;
@@ -101,7 +102,7 @@ fn warm_up(files: &[(String, String)], options: &CompileOptions) -> Result<(usiz
         if !errs.is_empty() && shown < SHOWN_ERRORS {
             let take = errs.len().min(SHOWN_ERRORS - shown);
             shown += take;
-            eprint!("{}", eghact_engine::diagnostics::render(path, source, &errs[..take]));
+            eprint!("{}", eghact_syntax::diagnostics::render(path, source, &errs[..take]));
         }
     }
     Ok((errors, others, bytes))

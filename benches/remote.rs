@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bazel_remote_apis::build::bazel::remote::execution::v2::{Action, Command as ReapiCommand, Digest, Directory};
-use eghact_engine::cache::{CacheEntry, CacheKey, CacheTier};
+use eghact_builder::cache::{CacheEntry, CacheKey, CacheTier};
 use eghact_remote::execute::Stage;
 use eghact_remote::reapi::ReapiClient;
 use eghact_remote::{Endpoint, RemoteCache, RemoteOptions};

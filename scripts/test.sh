@@ -20,12 +20,12 @@ if ! command -v node >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
 fi
 if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
-  echo "==> installing Mesa's lavapipe (Vulkan on the CPU, so gpu/tests run the real shaders)"
+  echo "==> installing Mesa's lavapipe (Vulkan on the CPU, so crates/gpu/tests run the real shaders)"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq mesa-vulkan-drivers >/dev/null
 fi
 if ! command -v nvim >/dev/null 2>&1; then
-  echo "==> installing Debian's neovim (a real LSP client for lsp/tests/neovim.rs)"
+  echo "==> installing Debian's neovim (a real LSP client for crates/lsp/tests/neovim.rs)"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq neovim >/dev/null
 fi

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use eghact_engine::assets::ImageProcessor;
-use eghact_engine::build::offload::{OffloadMode, run_compile_batch};
-use eghact_engine::build::watch::SourceWatcher;
-use eghact_engine::build::{BuildError, BuildEvent, BuildOptions, BuildReport, Builder, CacheState, compiler_version};
-use eghact_engine::cache::{CacheConfig, DiskCache};
-use eghact_engine::diagnostics::{LineIndex, render};
-use eghact_engine::project::{Project, ProjectError, UserPlaces};
+use eghact_builder::cache::{CacheConfig, DiskCache};
+use eghact_builder::offload::{OffloadMode, run_compile_batch};
+use eghact_builder::project::{Project, ProjectError, UserPlaces};
+use eghact_builder::watch::SourceWatcher;
+use eghact_builder::{BuildError, BuildEvent, BuildOptions, BuildReport, Builder, CacheState, compiler_version};
+use eghact_semantics::assets::ImageProcessor;
+use eghact_syntax::diagnostics::{LineIndex, render};
 
 mod summary;
 
@@ -221,7 +221,7 @@ enum CacheAction {
 fn main() -> ExitCode {
     // The engine's threads (this one's work and rayon's) get the stack its deepest accepted
     // input needs, so its own check of the stack never has to grow one.
-    let outcome = eghact_engine::stack::on_engine_thread(run).unwrap_or_else(|| Err(anyhow::anyhow!("the main thread failed")));
+    let outcome = eghact_syntax::stack::on_engine_thread(run).unwrap_or_else(|| Err(anyhow::anyhow!("the main thread failed")));
     match outcome {
         Ok(code) => code,
         Err(error) => {
@@ -253,7 +253,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Build { threads, .. } => *threads,
         _ => None,
     };
-    eghact_engine::stack::start_rayon(threads).context("cannot start the worker threads")?;
+    eghact_builder::start_rayon(threads).context("cannot start the worker threads")?;
     match cli.command {
         Command::Build { dir, out, cache_dir, json, watch, summary, threads: _, gpu, remote_endpoint, remote } => {
             let project = open(&dir, UserPlaces { out, cache_dir: cache_dir.or_env() })?;
@@ -527,7 +527,7 @@ fn json_report(builder: &Builder, report: &BuildReport) -> serde_json::Value {
 }
 
 fn cache(project: &Project, action: CacheAction) -> anyhow::Result<ExitCode> {
-    let config: CacheConfig = eghact_engine::build::cache_config(project);
+    let config: CacheConfig = eghact_builder::cache_config(project);
     let disk = DiskCache::open(&config.dir, config.disk_limits())?;
     match action {
         CacheAction::Stats => {

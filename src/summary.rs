@@ -3,7 +3,7 @@
 //! variants or error; totals, hit rates per tier, time per phase and a histogram of compile
 //! times.
 
-use eghact_engine::build::{BuildReport, CacheState, peak_memory_kib};
+use eghact_builder::{BuildReport, CacheState, peak_memory_kib};
 use serde_json::{Value, json};
 
 /// Upper bounds (ms) of the compile-time histogram's buckets; the last one is open.

@@ -6,9 +6,9 @@ mod generator;
 
 use std::path::Path;
 
-use eghact_engine::build::{BuildOptions, Builder};
-use eghact_engine::diagnostics::render;
-use eghact_engine::project::Project;
+use eghact_builder::project::Project;
+use eghact_builder::{BuildOptions, Builder};
+use eghact_syntax::diagnostics::render;
 use generator::{Flavor, generate};
 
 /// Every diagnostic of the project at `root`, rendered.

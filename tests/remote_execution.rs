@@ -5,7 +5,7 @@
 mod common;
 #[path = "../benches/generator/mod.rs"]
 mod generator;
-#[path = "../remote/tests/common/mod.rs"]
+#[path = "../crates/remote/tests/common/mod.rs"]
 mod remote_common;
 
 use std::fs;

@@ -45,7 +45,7 @@ const cores = availableParallelism();
 process.env.UV_THREADPOOL_SIZE = String(Math.max(4, cores));
 const { default: sharp } = await import('sharp');
 
-// Mirrors gpu/src/plan.rs.
+// Mirrors crates/gpu/src/plan.rs.
 function sizes(width) {
   const out = widths.filter((w) => w <= width);
   if (width < widths[widths.length - 1] && out[out.length - 1] !== width) out.push(width);

@@ -3,7 +3,7 @@
 //! again without errors (no invalid output).
 #![no_main]
 
-use eghact_engine::{CompileOptions, codegen::css, compile};
+use eghact_codegen::{CompileOptions, compile, css};
 use libfuzzer_sys::fuzz_target;
 use oxc::allocator::Allocator;
 use oxc::parser::Parser;

@@ -2,7 +2,7 @@
 //! well-formed CSS (scoping it again reports no errors).
 #![no_main]
 
-use eghact_engine::codegen::css;
+use eghact_codegen::css;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! inside the input.
 #![no_main]
 
-use eghact_engine::syntax;
+use eghact_syntax as syntax;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

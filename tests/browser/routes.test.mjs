@@ -30,7 +30,7 @@ before(async () => {
   const report = buildProject(root);
   assert.deepEqual(report.diagnostics, [], 'the routes example builds without diagnostics');
   assert.ok(fs.existsSync(path.join(root, 'dist/eghact-routes.js')),
-    'the build writes the route manifest dist/eghact-routes.js (routes::for_sources, engine/src/routes.rs)');
+    'the build writes the route manifest dist/eghact-routes.js (routes::for_sources, crates/semantics/src/routes.rs)');
   ({ page, errors, url, close: closePage } = await openPage(root, '/', { fallback: '/index.html' }));
   page.setDefaultTimeout(5000);
 });

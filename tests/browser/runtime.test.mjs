@@ -1,4 +1,4 @@
-// Browser tests for engine/src/runtime/runtime.js. Each scenario under fixtures/runtime/ is an
+// Browser tests for crates/codegen/runtime/runtime.js. Each scenario under fixtures/runtime/ is an
 // index.html plus component modules written by hand in the exact shape the compiler emits;
 // they are copied to a temp dir next to the runtime (as ./eghact-runtime.js) and driven in
 // headless Chromium.
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { closeBrowser, assertNoErrors, withScenario } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const RUNTIME = path.resolve(here, '../../engine/src/runtime/runtime.js');
+const RUNTIME = path.resolve(here, '../../crates/codegen/runtime/runtime.js');
 const FIXTURES = path.join(here, 'fixtures/runtime');
 let root;
 

@@ -42,7 +42,7 @@ describe('semantic tokens', () => {
   });
 
   test("every token modifier the server sends is standard or declared", () => {
-    const modifiers = wireNames('../engine/src/semantics/tokens.rs', /TokenModifier::\w+\s*=>\s*"(\w+)"/g);
+    const modifiers = wireNames('../crates/semantics/src/tokens.rs', /TokenModifier::\w+\s*=>\s*"(\w+)"/g);
     assert.deepEqual(modifiers, ['declaration', 'readonly', 'reactive']);
     for (const modifier of modifiers) {
       assert.ok(standardModifiers.has(modifier) || declaredModifiers.has(modifier), `${modifier} is neither standard nor declared`);

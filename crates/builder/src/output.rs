@@ -1,0 +1,202 @@
+//! The output folder: the only way to name, write or remove a file in it ([`OutputPath`]), and
+//! which source files would write the same output file ([`collisions`]).
+//!
+//! Invariant: an [`OutputPath`] is relative to the output folder with normal components only,
+//! and no folder on its way is a symbolic link leading out of the output folder. Whatever a
+//! build record says, a build writes and removes nothing but files inside the output folder,
+//! and removing a symbolic link removes the link, not what it points to.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use crate::project::{ProjectError, write_atomic_with_mode};
+use eghact_codegen::RUNTIME_FILE;
+use eghact_semantics::routes::MANIFEST_FILE;
+use eghact_syntax::diagnostics::{Diagnostic, Span};
+
+/// The output folder of a project (see `Project::output`).
+#[derive(Clone, Debug)]
+pub struct OutputFolder {
+    path: PathBuf,
+    /// `path` with its symbolic links resolved.
+    physical: PathBuf,
+}
+
+/// A file inside the output folder, made only by [`OutputFolder::file`].
+#[derive(Clone, Debug)]
+pub struct OutputPath {
+    path: PathBuf,
+    relative: String,
+    /// The output folder, where removing empty folders stops.
+    folder: PathBuf,
+}
+
+impl OutputFolder {
+    pub(crate) fn new(path: PathBuf, physical: PathBuf) -> Self {
+        Self { path, physical }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file at `relative` (slash-separated) in this folder: an error (E0712) when the path
+    /// is not a plain relative one, or when a folder on its way is a symbolic link that leads
+    /// out of the output folder.
+    pub fn file(&self, relative: &str) -> Result<OutputPath, ProjectError> {
+        let refuse = |why: &str| {
+            let diagnostic =
+                Diagnostic::error("E0712", format!("`{relative}` is not a file inside the output folder"), Span::default())
+                    .with_label(why.to_string())
+                    .with_help("nothing outside the output folder is written or removed; replace the link by a folder");
+            ProjectError::at_path(&self.path, diagnostic)
+        };
+        if !is_plain_relative(relative) {
+            return Err(refuse("it is absolute, or has `.` or `..` in it"));
+        }
+        let mut folder = self.path.clone();
+        let folders = relative.split('/').collect::<Vec<_>>();
+        for part in std::iter::once("").chain(folders[..folders.len() - 1].iter().copied()) {
+            folder.push(part);
+            match fs::symlink_metadata(&folder) {
+                Ok(metadata) if metadata.file_type().is_symlink() => match folder.canonicalize() {
+                    Ok(target) if target.starts_with(&self.physical) => {}
+                    _ => return Err(refuse(&format!("`{}` is a symbolic link that leads out of it", folder.display()))),
+                },
+                Ok(_) => {}
+                // Missing folders are created as folders.
+                Err(_) => break,
+            }
+        }
+        Ok(OutputPath { path: self.path.join(relative), relative: relative.to_string(), folder: self.path.clone() })
+    }
+}
+
+impl OutputPath {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Relative to the output folder, slash-separated.
+    pub fn relative(&self) -> &str {
+        &self.relative
+    }
+
+    /// Writes `bytes` atomically, replacing whatever is there (a symbolic link included).
+    pub fn write(&self, bytes: &[u8]) -> Result<(), ProjectError> {
+        write_atomic_with_mode(&self.path, bytes, None)
+    }
+
+    /// Writes a copy of a source file with the source's permission bits `mode`, without
+    /// setuid, setgid and sticky: a copy is never more open than its source.
+    pub fn write_copy(&self, bytes: &[u8], mode: u32) -> Result<(), ProjectError> {
+        write_atomic_with_mode(&self.path, bytes, Some(mode & 0o777))
+    }
+
+    /// Removes the file, then the folders it leaves empty up to the output folder (so that a
+    /// removed or renamed source folder leaves nothing behind); a symbolic link is removed
+    /// itself, never what it points to.
+    pub fn remove(&self) {
+        if fs::remove_file(&self.path).is_err() {
+            return;
+        }
+        let mut folder = self.path.parent();
+        while let Some(dir) = folder.filter(|dir| dir.starts_with(&self.folder) && *dir != self.folder) {
+            if fs::remove_dir(dir).is_err() {
+                break;
+            }
+            folder = dir.parent();
+        }
+    }
+}
+
+/// Whether `path` is slash-separated and relative with normal components only: no root, no
+/// drive, no `.`, no `..`, no empty part, no backslash.
+pub fn is_plain_relative(path: &str) -> bool {
+    !path.is_empty()
+        && path.split('/').all(|part| {
+            let mut components = Path::new(part).components();
+            !part.contains(['\\', '\0'])
+                && matches!((components.next(), components.next()), (Some(Component::Normal(name)), None) if name == part)
+        })
+}
+
+/// The files a component writes, relative to the output folder: `ui/Card.js`,
+/// `ui/Card.js.map` and `ui/Card.css` for `ui/Card.egh` in the source folder.
+pub fn component_outputs(in_src: &str) -> [String; 3] {
+    let stem = in_src.strip_suffix(".egh").unwrap_or(in_src);
+    [format!("{stem}.js"), format!("{stem}.js.map"), format!("{stem}.css")]
+}
+
+/// Source files that are not copied into the output folder because a component or the build
+/// itself writes a file of that name, with the diagnostic (W0509) of each collision.
+#[derive(Debug, Default)]
+pub struct Collisions {
+    /// Paths relative to the source folder.
+    pub not_copied: BTreeSet<String>,
+    /// Path relative to the source folder → its diagnostics: the component whose output wins,
+    /// or the file that the build's own file replaces.
+    pub diagnostics: BTreeMap<String, Vec<Diagnostic>>,
+}
+
+/// The collisions among `sources` (paths relative to the source folder).
+pub fn collisions<'a>(sources: impl IntoIterator<Item = &'a str>) -> Collisions {
+    let sources: Vec<&str> = sources.into_iter().collect();
+    let mut claimed: BTreeMap<String, &str> = BTreeMap::new();
+    for component in sources.iter().filter(|p| p.ends_with(".egh")) {
+        for output in component_outputs(component) {
+            claimed.insert(output, component);
+        }
+    }
+    let mut collisions = Collisions::default();
+    for file in sources.iter().filter(|p| !p.ends_with(".egh")) {
+        let (on, diagnostic) = match claimed.get(*file) {
+            Some(component) => (
+                component.to_string(),
+                Diagnostic::warning(
+                    "W0509",
+                    format!("`{file}` in the source folder has the same output file as this component; it is not copied"),
+                    Span::default(),
+                )
+                .with_help("rename one of them: the component's module is written, the file is left out"),
+            ),
+            None if [RUNTIME_FILE, MANIFEST_FILE].contains(file) => (
+                file.to_string(),
+                Diagnostic::warning(
+                    "W0509",
+                    format!("`{file}` is a file the build writes itself; this file is not copied"),
+                    Span::default(),
+                )
+                .with_help("rename it"),
+            ),
+            None => continue,
+        };
+        collisions.diagnostics.entry(on).or_default().push(diagnostic);
+        collisions.not_copied.insert(file.to_string());
+    }
+    collisions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_relative_paths() {
+        for good in ["App.js", "ui/Card.js.map", "assets/a-1-2.webp", "..a", "a..b/c"] {
+            assert!(is_plain_relative(good), "{good}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "./a", "a/./b", "a//b", "a/", "a\\..\\b", "a\0b"] {
+            assert!(!is_plain_relative(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_component_wins_over_a_file_with_its_output_name() {
+        let found = collisions(["Foo.egh", "Foo.js", "Foo.css", "Foo.js.map", "Bar.js", "eghact-runtime.js", "lib/Foo.js"]);
+        assert_eq!(found.not_copied.iter().collect::<Vec<_>>(), ["Foo.css", "Foo.js", "Foo.js.map", "eghact-runtime.js"]);
+        assert_eq!(found.diagnostics["Foo.egh"].len(), 3);
+        assert_eq!(found.diagnostics["eghact-runtime.js"][0].code, "W0509");
+    }
+}

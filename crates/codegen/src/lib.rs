@@ -1,0 +1,274 @@
+//! Compiles one parsed component to an ES module, scoped CSS and a source map.
+//!
+//! Invariants: a component with errors produces no JavaScript (only diagnostics), and
+//! output bytes depend only on the inputs of [`compile`], never on the machine or time.
+//! Every module [`compile`] returns parses as an ES module and passes oxc's semantic checks
+//! (what `node --check` refuses): the stages check what they copy, and the finished module
+//! is checked again, a failure being the compiler's bug (E0290) and no output.
+
+pub mod css;
+mod js;
+mod script;
+mod sourcemap;
+mod template;
+mod unused_css;
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use eghact_semantics::assets::ComponentImages;
+use eghact_syntax as syntax;
+use eghact_syntax::diagnostics::{Diagnostic, LineIndex, Span};
+
+/// The runtime module's file name in the output folder.
+pub const RUNTIME_FILE: &str = "eghact-runtime.js";
+/// The runtime, written in JavaScript and shipped inside the binary.
+pub const RUNTIME_SOURCE: &str = include_str!("../runtime/runtime.js");
+
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// Import specifier of the runtime from this component's module, e.g. `./eghact-runtime.js`.
+    pub runtime_import: String,
+    /// How the source map names the source, relative to the output file; the path itself
+    /// when `None`.
+    pub source_map_source: Option<String>,
+    /// The images a build processed, by the specifier the component writes: their references
+    /// are rewritten (see `eghact_semantics::assets`); others are left as written.
+    pub images: ComponentImages,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        Self { runtime_import: format!("./{RUNTIME_FILE}"), source_map_source: None, images: ComponentImages::new() }
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CompileOutput {
+    pub js: String,
+    pub css: String,
+    pub map: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CompileOutput {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Whether an import specifier names the framework, which the runtime provides
+/// (LANGUAGE.md decision 7).
+pub fn is_framework_module(specifier: &str) -> bool {
+    script::FRAMEWORK_MODULES.contains(&specifier)
+}
+
+/// The class that scopes a component's styles: stable for a path, so rebuilding an
+/// unchanged project gives identical bytes.
+pub fn scope_class(path: &str) -> String {
+    let hash = blake3::hash(path.as_bytes());
+    format!("egh-{}", &hash.to_hex()[..8])
+}
+
+/// Compiles `source`. `path` is the file's path inside the project: it names the component
+/// and seeds its scope class.
+pub fn compile(path: &str, source: &str, options: &CompileOptions) -> CompileOutput {
+    compile_parsed(path, source, &syntax::parse(source), options)
+}
+
+/// [`compile`] for a component already parsed from `source`.
+pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
+    eghact_syntax::stack::ensure(|| compile_on_stack(path, source, parse, options))
+}
+
+fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
+    let mut diagnostics = parse.diagnostics.clone();
+    let component = &parse.component;
+    let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("Component").to_string();
+    let scope = scope_class(path);
+    let marks = sourcemap::marks_allowed(source);
+
+    let script = match &component.script {
+        Some(block) => script::compile_script(
+            &script::ScriptInput { source, block, runtime_import: &options.runtime_import, marks },
+            &mut diagnostics,
+        ),
+        None => script::Script::default(),
+    };
+    let empty = Vec::new();
+    let nodes = component.template.as_ref().map_or(&empty, |t| &t.nodes);
+    let render = template::compile_template(
+        &template::TemplateInput {
+            source,
+            scope_class: &scope,
+            declared: &script.declared,
+            state: &script.state,
+            derived: &script.reactive,
+            marks,
+            images: &options.images,
+        },
+        nodes,
+        &mut diagnostics,
+    );
+    let css = match &component.style {
+        Some(style) => {
+            let urls = options.images.iter().map(|(specifier, image)| (specifier.clone(), image.fallback_url().to_string()));
+            let scoped = css::scope_css(style.content.text(source), style.content.start, &scope, &urls.collect());
+            diagnostics.extend(scoped.diagnostics);
+            diagnostics.extend(unused_css::unused_selectors(&scoped.selectors, nodes, source));
+            scoped.code
+        }
+        None => String::new(),
+    };
+    // Stages report in their own order; readers want file order.
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return CompileOutput { diagnostics, ..CompileOutput::default() };
+    }
+
+    let mut module = sourcemap::Module::new(marks);
+    module.line(&format!("import * as $$ from {:?};", options.runtime_import), None);
+    for import in script.imports.lines() {
+        module.line(import, None);
+    }
+    if render.uses_assets {
+        module.line("const $$asset = (url) => new URL(url, import.meta.url).href;", None);
+    }
+    if !script.module.is_empty() {
+        module.line(script.module.trim_end(), None);
+    }
+    module.line("function $$instance($$self, $$props, $$invalidate) {", None);
+    for (line, origin) in &script.body {
+        module.line(line, *origin);
+    }
+    let mut stores: Vec<&String> = render.stores.iter().chain(&script.stores).collect::<HashSet<_>>().into_iter().collect();
+    stores.sort();
+    for store in stores {
+        let from = if script::is_route_store(store, &script.declared) { "$$.route" } else { &store[1..] };
+        module.line(&format!("let {store}; $$self.subscribe({from}, ($$v) => $$invalidate({store:?}, {store} = $$v));"), None);
+    }
+    // A signal's getter keeps its identity; what changed is what calling it returns.
+    for getter in &script.signals {
+        module.line(&format!("$$self.subscribe({getter}, () => $$invalidate({getter:?}, {getter}));"), None);
+    }
+    if !script.props.is_empty() {
+        let mut setters = String::from("$$self.set_prop = ($$name, $$value) => { switch ($$name) {");
+        let mut getters = String::from("$$self.get_prop = ($$name) => { switch ($$name) {");
+        for prop in &script.props {
+            let _ = write!(setters, " case {prop:?}: $$invalidate({prop:?}, {prop} = $$value); break;");
+            let _ = write!(getters, " case {prop:?}: return {prop};");
+        }
+        module.line(&(setters + " } };"), None);
+        module.line(&(getters + " } };"), None);
+    }
+    if !script.reactive.is_empty() {
+        module.line("$$self.reactive([", None);
+        for reactive in &script.reactive {
+            let deps: Vec<String> = reactive.deps.iter().map(|d| format!("{d:?}")).collect();
+            module.line(&format!("  [[{}], () => {{ {} }}],", deps.join(", "), reactive.code), None);
+        }
+        module.line("]);", None);
+    }
+    module.line("return ($$b) => {", None);
+    // Reserved at once (marks make it an overestimate): doubling a big module's code as it
+    // grows would hold the old and the new buffer at the same time.
+    module.code.reserve(render.lines.iter().map(|(line, _)| line.len() + 1).sum());
+    for (line, origin) in &render.lines {
+        module.line(line, *origin);
+    }
+    drop((render, script));
+    module.line("};", None);
+    module.line("}", None);
+    let css_url =
+        if css.is_empty() { "null".to_string() } else { format!("new URL({:?}, import.meta.url).href", format!("./{stem}.css")) };
+    module.line(&format!("export default $$.component($$instance, {{ name: {stem:?}, css: {css_url} }});"), None);
+    if let Some(error) = module_error(&module) {
+        diagnostics.push(error);
+        return CompileOutput { diagnostics, ..CompileOutput::default() };
+    }
+    let map = module.source_map(options.source_map_source.as_deref().unwrap_or(path), source);
+    let _ = write!(module.code, "//# sourceMappingURL={stem}.js.map\n");
+    // The code grew by doubling: up to half of it is spare capacity that a build would hold.
+    module.code.shrink_to_fit();
+    CompileOutput { js: module.code, css, map, diagnostics }
+}
+
+/// E0290 when the generated module is not valid JavaScript (parsed as an ES module, with oxc's
+/// semantic checks), pointing at the `.egh` code that the first error's place comes from.
+fn module_error(module: &sourcemap::Module) -> Option<Diagnostic> {
+    let allocator = oxc::allocator::Allocator::default();
+    let parsed = oxc::parser::Parser::new(&allocator, &module.code, oxc::span::SourceType::mjs()).parse();
+    let errors = if parsed.diagnostics.is_empty() { js::semantic_errors(&parsed.program) } else { parsed.diagnostics.into_vec() };
+    let error = errors.iter().find(|e| e.severity == oxc::diagnostics::Severity::Error);
+    if error.is_none() && !parsed.panicked {
+        return None;
+    }
+    let message = error.map_or_else(|| "the parser gave up".to_string(), |e| e.message.to_string());
+    let at = error.and_then(|e| e.labels.first()).map_or(0, |label| label.offset() as u32);
+    let (line, column) = LineIndex::new(&module.code).line_col(&module.code, at);
+    let origin = module.origin(at).unwrap_or(0);
+    Some(
+        Diagnostic::error(
+            "E0290",
+            format!("internal compiler error: the generated module is not valid JavaScript: {message} (module line {line}, column {column})"),
+            Span::new(origin, origin),
+        )
+        .with_label("the generated code from here is invalid")
+        .with_help("this is a bug in Eghact, not in the component; please report it with the component attached"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eghact_semantics::html;
+
+    /// The quoted names of `const NAME = new Set([...])` in the runtime.
+    fn runtime_set(name: &str) -> Vec<String> {
+        let source = RUNTIME_SOURCE;
+        let start = source.find(&format!("const {name} = new Set([")).unwrap_or_else(|| panic!("runtime.js has no {name}"));
+        let list = &source[start..];
+        let list = &list[list.find('[').unwrap() + 1..list.find(']').unwrap()];
+        list.split(',').map(|item| item.trim().trim_matches('\'').to_string()).filter(|item| !item.is_empty()).collect()
+    }
+
+    #[test]
+    fn the_runtime_checks_the_attributes_the_compiler_knows() {
+        assert_eq!(runtime_set("URL_ATTRIBUTES"), html::URL_ATTRIBUTES);
+        assert_eq!(runtime_set("URL_LIST_ATTRIBUTES"), html::URL_LIST_ATTRIBUTES);
+        assert_eq!(runtime_set("HTML_ATTRIBUTES"), html::HTML_ATTRIBUTES);
+    }
+
+    /// Generated code as the compiler would build it, with `.egh` origins per line.
+    fn module(lines: &[(&str, u32)]) -> sourcemap::Module {
+        let mut module = sourcemap::Module::new(false);
+        for &(line, origin) in lines {
+            module.line(line, Some(origin));
+        }
+        module
+    }
+
+    #[test]
+    fn a_valid_module_passes() {
+        assert_eq!(module_error(&module(&[("import * as $$ from './r.js';", 0), ("let a = 1;", 10)])), None);
+    }
+
+    #[test]
+    fn a_module_that_does_not_parse_is_e0290_at_its_origin() {
+        let error = module_error(&module(&[("let a = 1;", 10), ("let b = (;", 42)])).expect("an error");
+        assert_eq!((error.code.as_ref(), error.span), ("E0290", Span::new(42, 42)));
+        assert!(error.message.contains("module line 2"), "{}", error.message);
+        assert!(error.help.as_deref().is_some_and(|h| h.contains("please report")));
+    }
+
+    #[test]
+    fn a_module_that_breaks_a_semantic_rule_is_e0290() {
+        // What `node --check` refuses although it parses: a name declared twice, `await` in a
+        // plain function.
+        for (code, origin) in [("let a = 1;\nlet a = 2;", 7), ("function f() { await g(); }", 3)] {
+            let error = module_error(&module(&[(code, origin)])).expect("an error");
+            assert_eq!((error.code.as_ref(), error.span.start), ("E0290", origin), "{code}");
+        }
+    }
+}

@@ -1,0 +1,639 @@
+//! The `<script>` block of a component: TypeScript stripped by oxc's transformer, then the
+//! instance body with reactive assignments wrapped in `$$invalidate`, props read from
+//! `$$props`, imports hoisted to module level and `$:` statements ordered by dependency.
+
+use std::collections::HashSet;
+
+use oxc::allocator::Allocator;
+use oxc::ast::ast::*;
+use oxc::codegen::{Codegen, CodegenOptions};
+use oxc::parser::Parser;
+use oxc::semantic::SemanticBuilder;
+use oxc::span::{GetSpan, SourceType};
+use oxc::transformer::{TransformOptions, Transformer};
+
+use super::js::{Edits, FreeNames, Placement, rule_errors, syntax_errors};
+use super::sourcemap::{offset_of, token_starts};
+use eghact_semantics::{load_function, returned_keys};
+use eghact_syntax::ast::RawBlock;
+use eghact_syntax::diagnostics::{Diagnostic, LineIndex, Span};
+
+/// Import specifiers that name the framework (LANGUAGE.md decision 7).
+pub(super) const FRAMEWORK_MODULES: &[&str] = &["eghact", "@eghact/core", "eghact/store", "@eghact/store"];
+/// The magic store of route components: `$route.params.id` (the runtime's `route` store).
+pub const ROUTE_STORE: &str = "$route";
+
+/// Whether `name` is `$route` read from the runtime, i.e. the script has no `route` of its own.
+pub fn is_route_store(name: &str, declared: &HashSet<String>) -> bool {
+    name == ROUTE_STORE && !declared.contains("route")
+}
+
+/// Framework exports that real scripts use without importing them (`middleware` of
+/// `@eghact/store`): a free reference imports them from the runtime.
+const AMBIENT_EXPORTS: &[&str] = &["middleware"];
+
+#[derive(Debug, Default)]
+pub struct Script {
+    /// Import declarations, rewritten for the output folder, one per line.
+    pub imports: String,
+    /// The instance body, as JavaScript lines each with the `.egh` line it comes from.
+    pub body: Vec<(String, Option<u32>)>,
+    pub reactive: Vec<Reactive>,
+    pub props: Vec<String>,
+    /// Every top-level name of the script (imports, variables, functions, classes, implicit `$:` names).
+    pub declared: HashSet<String>,
+    /// Names whose assignment must update the component: top-level `let`s and implicit `$:` names.
+    pub state: HashSet<String>,
+    /// `$name` store reads of the script.
+    pub stores: HashSet<String>,
+    /// Getters destructured from a framework `createSignal` call (`let [mode, setMode] = …`):
+    /// the component subscribes to each so that code reading `mode()` re-runs.
+    pub signals: Vec<String>,
+    /// Module-level code after the imports: `export async function load(ctx)` of a route, which
+    /// the router calls before the component exists.
+    pub module: String,
+}
+
+#[derive(Debug)]
+pub struct Reactive {
+    pub deps: Vec<String>,
+    /// The name a `$: name = …` statement assigns.
+    pub assigns: Option<String>,
+    pub code: String,
+}
+
+pub struct ScriptInput<'s> {
+    pub source: &'s str,
+    pub block: &'s RawBlock,
+    /// Where framework imports point in the output (the runtime module).
+    pub runtime_import: &'s str,
+    /// Whether copied code carries position marks for the source map (see `sourcemap`).
+    pub marks: bool,
+}
+
+pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> Script {
+    let allocator = Allocator::default();
+    let content = input.block.content;
+    let typescript = input.block.is_typescript();
+    // Parsed in place, so oxc's spans and line numbers are those of the .egh file.
+    let padded = eghact_semantics::script_in_place(input.source, input.block);
+    let source_type = if typescript { SourceType::ts() } else { SourceType::mjs() };
+    let parsed = Parser::new(&allocator, &padded, source_type).parse();
+    if !parsed.diagnostics.is_empty() || parsed.panicked {
+        diagnostics.extend(syntax_errors(&parsed.diagnostics, 0, "E0202", content));
+        return Script::default();
+    }
+    // Code that parses can still break a rule of JavaScript (a name declared twice) or of where
+    // the compiler puts it; the tree is whole, so the analysis goes on for the other diagnostics.
+    let semantic = SemanticBuilder::new().with_check_syntax_error(true).build(&parsed.program);
+    let semantic_diagnostics = semantic.diagnostics.to_vec();
+    diagnostics.extend(rule_errors(&parsed.program, Placement::Script, || semantic_diagnostics, 0, "E0208", content));
+    if !typescript {
+        let positions = Positions::in_place(&padded, content.start, content.end, input.marks);
+        return analyze(&padded, parsed.program, &positions, input, diagnostics);
+    }
+    // TypeScript: strip types with oxc's transformer, then analyse the JavaScript it prints,
+    // keeping oxc's source map to find where in the .egh file each printed token comes from.
+    let scoping = semantic.semantic.into_scoping();
+    let mut program = parsed.program;
+    // Imports used only by the template look unused to TypeScript: keep every import that
+    // is not marked `type`, as Svelte's preprocessors do.
+    let mut options = TransformOptions::default();
+    options.typescript.only_remove_type_imports = true;
+    let transformed =
+        Transformer::new(&allocator, std::path::Path::new("component.ts"), &options).build_with_scoping(scoping, &mut program);
+    diagnostics.extend(syntax_errors(&transformed.diagnostics, 0, "E0202", content));
+    let printed = Codegen::new()
+        .with_options(CodegenOptions { source_map_path: Some("component.egh".into()), ..CodegenOptions::default() })
+        .build(&program);
+    let js = allocator.alloc_str(&printed.code);
+    let reparsed = Parser::new(&allocator, js, SourceType::mjs()).parse();
+    if !reparsed.diagnostics.is_empty() {
+        diagnostics.extend(syntax_errors(&reparsed.diagnostics, 0, "E0202", content));
+        return Script::default();
+    }
+    let positions = match &printed.map {
+        Some(map) => Positions::printed(js, &padded, map),
+        None => Positions::default(),
+    };
+    analyze(js, reparsed.program, &positions, input, diagnostics)
+}
+
+/// Where the analysed JavaScript comes from in the `.egh` file, at token starts: itself for a
+/// JavaScript script (parsed in place), oxc's source map for TypeScript printed by oxc.
+#[derive(Default)]
+struct Positions {
+    /// (offset in the analysed JavaScript, offset in the `.egh` file), sorted by the first.
+    tokens: Vec<(u32, u32)>,
+    identity: bool,
+}
+
+impl Positions {
+    /// `tokens`: whether to list the token starts (only marks need them; positions of an
+    /// in-place script are themselves).
+    fn in_place(js: &str, start: u32, end: u32, tokens: bool) -> Self {
+        let text = js.get(start as usize..end as usize).filter(|_| tokens).unwrap_or("");
+        let tokens = token_starts(text).map(|i| (start + i as u32, start + i as u32)).collect();
+        Self { tokens, identity: true }
+    }
+
+    fn printed(js: &str, egh: &str, map: &oxc_sourcemap::SourceMap<'_>) -> Self {
+        let (js_lines, egh_lines) = (LineIndex::new(js), LineIndex::new(egh));
+        let mut tokens: Vec<(u32, u32)> = map
+            .get_tokens()
+            .filter_map(|t| {
+                let from = offset_of(js, &js_lines, t.get_dst_line(), t.get_dst_col())?;
+                let to = offset_of(egh, &egh_lines, t.get_src_line(), t.get_src_col())?;
+                Some((from, to))
+            })
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup_by_key(|t| t.0);
+        Self { tokens, identity: false }
+    }
+
+    /// The `.egh` offset of JavaScript offset `at`: that of the token at or before it.
+    fn egh(&self, at: u32) -> u32 {
+        if self.identity {
+            return at;
+        }
+        match self.tokens.partition_point(|t| t.0 <= at) {
+            0 => self.tokens.first().map_or(0, |t| t.1),
+            i => self.tokens[i - 1].1,
+        }
+    }
+
+    /// A span of the analysed JavaScript in the `.egh` file (names keep their length).
+    fn span(&self, span: oxc::span::Span) -> Span {
+        let start = self.egh(span.start);
+        Span::new(start, start + span.size())
+    }
+
+    /// The `.egh` offset that JavaScript `[start, end)` (one line) comes from: its first token.
+    fn line_origin(&self, start: u32, end: u32) -> u32 {
+        let i = self.tokens.partition_point(|t| t.0 < start);
+        match self.tokens.get(i) {
+            Some(&(at, to)) if at < end && !self.identity => to,
+            _ => self.egh(start),
+        }
+    }
+}
+
+fn analyze<'a>(
+    js: &'a str,
+    program: Program<'a>,
+    positions: &Positions,
+    input: &ScriptInput<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Script {
+    let mut script = Script::default();
+    let mut edits = Edits::default();
+    let mut state_candidates = Vec::new();
+    // Local names of framework imports, with the name each imports (`sig` → `createSignal`).
+    let mut framework: Vec<(String, String)> = Vec::new();
+    let mut imported: HashSet<String> = HashSet::new();
+
+    // Pass 1: top-level declarations.
+    for statement in &program.body {
+        match statement {
+            Statement::ImportDeclaration(import) => {
+                if let Some(specifiers) = &import.specifiers {
+                    for specifier in specifiers {
+                        script.declared.insert(specifier.local().name.to_string());
+                        imported.insert(specifier.local().name.to_string());
+                        if let ImportDeclarationSpecifier::ImportSpecifier(named) = specifier {
+                            if FRAMEWORK_MODULES.contains(&import.source.value.as_str()) {
+                                framework.push((named.local.name.to_string(), named.imported.name().to_string()));
+                            }
+                        }
+                    }
+                }
+            }
+            Statement::VariableDeclaration(decl) => declare(decl, &mut script, &mut state_candidates),
+            Statement::FunctionDeclaration(f) => {
+                if let Some(id) = &f.id {
+                    script.declared.insert(id.name.to_string());
+                }
+            }
+            Statement::ClassDeclaration(c) => {
+                if let Some(id) = &c.id {
+                    script.declared.insert(id.name.to_string());
+                }
+            }
+            Statement::ExportDeclaration(export) => match &export.declaration {
+                Declaration::VariableDeclaration(decl) => {
+                    declare(decl, &mut script, &mut state_candidates);
+                    if decl.kind == VariableDeclarationKind::Let {
+                        for declarator in &decl.declarations {
+                            if let BindingPattern::BindingIdentifier(id) = &declarator.id {
+                                script.props.push(id.name.to_string());
+                            }
+                        }
+                    }
+                }
+                Declaration::FunctionDeclaration(f) => {
+                    if let Some(id) = &f.id {
+                        script.declared.insert(id.name.to_string());
+                    }
+                }
+                Declaration::ClassDeclaration(c) => {
+                    if let Some(id) = &c.id {
+                        script.declared.insert(id.name.to_string());
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    // Implicit declarations: `$: name = …` for a name declared nowhere.
+    let mut implicit = Vec::new();
+    for statement in &program.body {
+        if let Some(body) = reactive_body(statement) {
+            if let Some(name) = assigned_identifier(body) {
+                if !script.declared.contains(&name) && !implicit.contains(&name) {
+                    implicit.push(name);
+                }
+            }
+        }
+    }
+    script.declared.extend(implicit.iter().cloned());
+    for statement in &program.body {
+        if let Statement::VariableDeclaration(decl) = statement {
+            script.signals.extend(decl.declarations.iter().filter_map(|d| signal_getter(d, &framework)));
+        }
+    }
+    // A signal's getter is state even when declared with `const`: its reads must re-run.
+    script.state.extend(script.signals.iter().cloned());
+    script.state.extend(state_candidates);
+    script.state.extend(implicit.iter().cloned());
+    let load = program.body.iter().find(|s| load_function(s).is_some());
+    let loaded = match load.and_then(load_function) {
+        Some(load) => declare_loaded(load, &mut script, positions, diagnostics),
+        None => Vec::new(),
+    };
+    let mut stores: HashSet<String> = script.declared.iter().map(|n| format!("${n}")).collect();
+    if is_route_store(ROUTE_STORE, &script.declared) {
+        stores.insert(ROUTE_STORE.to_string());
+    }
+    if let Some(load) = load {
+        check_load_scope(load, &script, &imported, &stores, positions, diagnostics);
+    }
+    if input.marks {
+        for &(at, origin) in &positions.tokens {
+            edits.mark(at, origin);
+        }
+    }
+
+    // Pass 2: wrap writes to state, then emit statements.
+    let scan = FreeNames::of_statements(&program.body);
+    script.stores = scan.names.iter().filter(|n| stores.contains(*n)).cloned().collect();
+    for name in AMBIENT_EXPORTS.iter().filter(|n| scan.names.iter().any(|m| m == *n) && !script.declared.contains(**n)) {
+        script.imports.push_str(&format!("import {{ {name} }} from {:?};\n", input.runtime_import));
+    }
+    for write in &scan.writes {
+        if write.names.iter().any(|n| is_route_store(n, &script.declared)) {
+            diagnostics.push(route_write_error(positions.span(write.span)));
+        }
+        wrap_write(&mut edits, write, &script.state, &stores);
+    }
+    let mut reactive: Vec<(FreeNames, Vec<String>, String)> = Vec::new();
+    for statement in &program.body {
+        let (start, end) = (statement.span().start, statement.span().end);
+        match statement {
+            Statement::ImportDeclaration(import) => {
+                let specifier = import.source.value.as_str();
+                let rewritten = rewrite_import(specifier, input.runtime_import);
+                if import.import_kind.is_type() {
+                    continue;
+                }
+                edits.wrap(import.source.span.start, import.source.span.end, String::new(), String::new());
+                let text = edits.apply(js, start, import.source.span.start);
+                script.imports.push_str(&text);
+                script.imports.push_str(&format!("{rewritten:?}"));
+                script.imports.push_str(&edits.apply(js, import.source.span.end, end));
+                script.imports.push('\n');
+            }
+            Statement::ExportDeclaration(_) if load_function(statement).is_some() => {
+                script.module.push_str(&edits.apply(js, start, end));
+                script.module.push('\n');
+            }
+            Statement::ExportDeclaration(export) => {
+                let declaration = &export.declaration;
+                let decl_start = declaration.span().start;
+                if let Declaration::VariableDeclaration(decl) = declaration {
+                    if decl.kind == VariableDeclarationKind::Let {
+                        props_from_declaration(&mut edits, decl, positions, diagnostics);
+                    }
+                }
+                edits.remove(start, decl_start);
+                push_lines(&mut script.body, &edits.apply(js, start, end), js, positions, start);
+            }
+            Statement::ExportNamedDeclaration(_) | Statement::ExportFromDeclaration(_) => {
+                diagnostics.push(
+                    Diagnostic::error("E0203", "`export { … }` is not supported in a component script", script_span(input))
+                        .with_help("declare props with `export let name`"),
+                );
+            }
+            Statement::ExportDefaultDeclaration(_) => {
+                diagnostics.push(
+                    Diagnostic::error("E0201", "Options-API components (`export default { … }`) are not supported", script_span(input))
+                        .with_help("declare state with `let count = 0`, props with `export let title`, and import components with `import Child from './Child.egh'`"),
+                );
+            }
+            Statement::ExportAllDeclaration(_) => {
+                diagnostics.push(Diagnostic::error(
+                    "E0203",
+                    "`export * from` is not supported in a component script",
+                    script_span(input),
+                ));
+            }
+            _ => match reactive_body(statement) {
+                Some(body) => {
+                    let names = FreeNames::of_statement(body);
+                    let assigned = assigned_identifier(body).into_iter().collect();
+                    let code = edits.apply(js, body.span().start, body.span().end);
+                    reactive.push((names, assigned, code));
+                }
+                None => push_lines(&mut script.body, &edits.apply(js, start, end), js, positions, start),
+            },
+        }
+    }
+    for name in &implicit {
+        script.body.push((format!("let {name};"), None));
+    }
+    // What `load` returns arrives as props; these lines come first so the script can use them.
+    let loaded: Vec<(String, Option<u32>)> =
+        loaded.into_iter().map(|name| (format!("let {name} = $$props.{name};"), None)).collect();
+    script.body.splice(0..0, loaded);
+    script.reactive = order_reactive(reactive, &script, diagnostics, input);
+    script
+}
+
+fn script_span(input: &ScriptInput<'_>) -> Span {
+    let start = input.block.span.start;
+    Span::new(start, start + "<script".len() as u32)
+}
+
+fn declare(decl: &VariableDeclaration<'_>, script: &mut Script, state: &mut Vec<String>) {
+    let mut names = Vec::new();
+    for declarator in &decl.declarations {
+        collect_binding_names(&declarator.id, &mut names);
+    }
+    if decl.kind == VariableDeclarationKind::Let {
+        state.extend(names.iter().cloned());
+    }
+    script.declared.extend(names);
+}
+
+pub fn collect_binding_names(pattern: &BindingPattern<'_>, out: &mut Vec<String>) {
+    match pattern {
+        BindingPattern::BindingIdentifier(id) => out.push(id.name.to_string()),
+        BindingPattern::ObjectPattern(object) => {
+            for property in &object.properties {
+                collect_binding_names(&property.value, out);
+            }
+            if let Some(rest) = &object.rest {
+                collect_binding_names(&rest.argument, out);
+            }
+        }
+        BindingPattern::ArrayPattern(array) => {
+            for element in array.elements.iter().flatten() {
+                collect_binding_names(element, out);
+            }
+            if let Some(rest) = &array.rest {
+                collect_binding_names(&rest.argument, out);
+            }
+        }
+        BindingPattern::AssignmentPattern(assign) => collect_binding_names(&assign.left, out),
+    }
+}
+
+/// Declares the keys of the objects `load` returns that the script does not declare, as props
+/// (the router passes what `load` returns as props); returns them.
+fn declare_loaded(
+    f: &Function<'_>,
+    script: &mut Script,
+    positions: &Positions,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let mut added = Vec::new();
+    for (key, span) in returned_keys(f) {
+        if script.props.contains(&key) || added.contains(&key) || key == "load" {
+            continue;
+        }
+        if script.declared.contains(&key) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "W0201",
+                    format!("`load` returns `{key}`, but the script declares its own `{key}`"),
+                    positions.span(span),
+                )
+                .with_help(format!("declare it `export let {key}` to receive the loaded value")),
+            );
+            continue;
+        }
+        script.declared.insert(key.clone());
+        script.state.insert(key.clone());
+        script.props.push(key.clone());
+        added.push(key);
+    }
+    added
+}
+
+/// `load` runs before the component exists: it may use imports, globals and its argument,
+/// never the instance's variables.
+fn check_load_scope(
+    load: &Statement<'_>,
+    script: &Script,
+    imported: &HashSet<String>,
+    stores: &HashSet<String>,
+    positions: &Positions,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let free = FreeNames::of_statement(load);
+    for (name, &span) in free.names.iter().zip(&free.first_uses) {
+        let instance = (script.declared.contains(name) && !imported.contains(name) && name != "load") || stores.contains(name);
+        if instance {
+            diagnostics.push(
+                Diagnostic::error(
+                    "E0206",
+                    format!("`load` cannot use `{name}`: it runs before the component is created"),
+                    positions.span(span),
+                )
+                .with_help(
+                    "`load` may use imports and its argument `{ params, fetch, url, route }`; move what it needs inside it",
+                ),
+            );
+        }
+    }
+}
+
+pub fn route_write_error(span: Span) -> Diagnostic {
+    Diagnostic::error("E0207", "`$route` is read-only", span).with_help("navigate with `goto(url)` from 'eghact' or with a link")
+}
+
+/// `mode` in `let [mode, setMode] = createSignal(…)`, when `createSignal` is the framework's.
+fn signal_getter(declarator: &VariableDeclarator<'_>, framework: &[(String, String)]) -> Option<String> {
+    let Some(Expression::CallExpression(call)) = declarator.init.as_ref().map(|e| e.get_inner_expression()) else { return None };
+    let Expression::Identifier(callee) = &call.callee else { return None };
+    if !framework.iter().any(|(local, imported)| local == callee.name.as_str() && imported == "createSignal") {
+        return None;
+    }
+    let BindingPattern::ArrayPattern(array) = &declarator.id else { return None };
+    match array.elements.first() {
+        Some(Some(BindingPattern::BindingIdentifier(getter))) => Some(getter.name.to_string()),
+        _ => None,
+    }
+}
+
+/// The statement labelled `$:`, if this is one.
+fn reactive_body<'s, 'a>(statement: &'s Statement<'a>) -> Option<&'s Statement<'a>> {
+    match statement {
+        Statement::LabeledStatement(labeled) if labeled.label.name == "$" => Some(&labeled.body),
+        _ => None,
+    }
+}
+
+/// `name` in `name = expr;`.
+fn assigned_identifier(statement: &Statement<'_>) -> Option<String> {
+    let Statement::ExpressionStatement(expr) = statement else { return None };
+    let Expression::AssignmentExpression(assign) = &expr.expression else { return None };
+    match &assign.left {
+        AssignmentTarget::AssignmentTargetIdentifier(id) => Some(id.name.to_string()),
+        _ => None,
+    }
+}
+
+/// Wraps an assignment so the runtime learns which state it changed; `$store` writes also
+/// set the store.
+fn wrap_write(edits: &mut Edits, write: &super::js::Write, state: &HashSet<String>, stores: &HashSet<String>) {
+    let changed: Vec<&String> = write.names.iter().filter(|n| state.contains(*n)).collect();
+    wrap_invalidate(edits, write.span, &changed);
+    for name in write.names.iter().filter(|n| stores.contains(*n)) {
+        wrap_store_set(edits, write.span, name);
+    }
+}
+
+pub fn wrap_invalidate(edits: &mut Edits, span: oxc::span::Span, names: &[&String]) {
+    if !names.is_empty() {
+        edits.wrap(span.start, span.end, format!("$$invalidate({}, ", names_literal(names)), ")".into());
+    }
+}
+
+/// `$count += 1` updates the local copy, then sets the store `count` to it.
+pub fn wrap_store_set(edits: &mut Edits, span: oxc::span::Span, dollar_name: &str) {
+    let store = &dollar_name[1..];
+    edits.wrap(span.start, span.end, format!("(($$v) => ({store}.set({dollar_name}), $$v))("), ")".into());
+}
+
+/// `"a"` for one name, `["a","b"]` for several.
+pub fn names_literal(names: &[&String]) -> String {
+    match names {
+        [one] => format!("{one:?}"),
+        _ => format!("[{}]", names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(",")),
+    }
+}
+
+/// `export let x: T = d` becomes `let x = $$props.x === undefined ? (d) : $$props.x`.
+fn props_from_declaration(
+    edits: &mut Edits,
+    decl: &VariableDeclaration<'_>,
+    positions: &Positions,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for declarator in &decl.declarations {
+        let BindingPattern::BindingIdentifier(id) = &declarator.id else {
+            diagnostics.push(Diagnostic::error(
+                "E0204",
+                "a prop must be a plain name: `export let name = default`",
+                positions.span(declarator.span),
+            ));
+            continue;
+        };
+        let name = id.name.as_str();
+        match &declarator.init {
+            Some(init) => edits.wrap(
+                init.span().start,
+                init.span().end,
+                format!("$$props.{name} === undefined ? ("),
+                format!(") : $$props.{name}"),
+            ),
+            None => edits.insert(id.span.end, format!(" = $$props.{name}")),
+        }
+    }
+}
+
+fn rewrite_import(specifier: &str, runtime_import: &str) -> String {
+    if FRAMEWORK_MODULES.contains(&specifier) {
+        return runtime_import.to_string();
+    }
+    for (from, to) in [(".egh", ".js"), (".ts", ".js")] {
+        if let Some(stem) = specifier.strip_suffix(from) {
+            if specifier.starts_with('.') {
+                return format!("{stem}{to}");
+            }
+        }
+    }
+    specifier.to_string()
+}
+
+/// Adds the lines of `text`, the edited JavaScript `[start, …)` of `js`, each with the `.egh`
+/// offset its start comes from (edits never add or remove line breaks).
+fn push_lines(body: &mut Vec<(String, Option<u32>)>, text: &str, js: &str, positions: &Positions, start: u32) {
+    let mut line_start = start;
+    for line in text.split('\n') {
+        let line_end =
+            js.get(line_start as usize..).and_then(|rest| rest.find('\n')).map_or(js.len() as u32, |i| line_start + i as u32);
+        body.push((line.to_string(), Some(positions.line_origin(line_start, line_end))));
+        line_start = line_end + 1;
+    }
+}
+
+/// Orders `$:` statements so that each runs after those that assign what it reads
+/// (source order otherwise); a cycle is reported and keeps source order.
+fn order_reactive(
+    statements: Vec<(FreeNames, Vec<String>, String)>,
+    script: &Script,
+    diagnostics: &mut Vec<Diagnostic>,
+    input: &ScriptInput<'_>,
+) -> Vec<Reactive> {
+    let count = statements.len();
+    let deps: Vec<Vec<String>> = statements
+        .iter()
+        .map(|(names, assigned, _)| {
+            names
+                .names
+                .iter()
+                .filter(|n| !assigned.contains(n) && (script.state.contains(*n) || n.starts_with('$')))
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; count];
+    let mut order = Vec::with_capacity(count);
+    while order.len() < count {
+        let next = (0..count)
+            .find(|&i| !done[i] && (0..count).all(|j| done[j] || j == i || !statements[j].1.iter().any(|a| deps[i].contains(a))));
+        let i = match next {
+            Some(i) => i,
+            None => {
+                diagnostics.push(
+                    Diagnostic::error("E0205", "cyclic `$:` statements: each depends on another's result", script_span(input))
+                        .with_help("break the cycle; reactive statements run once per update in dependency order"),
+                );
+                (0..count).find(|&i| !done[i]).unwrap_or(0)
+            }
+        };
+        done[i] = true;
+        order.push(i);
+    }
+    let mut statements: Vec<Option<(FreeNames, Vec<String>, String)>> = statements.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| {
+            let (_, assigned, code) = statements[i].take()?;
+            Some(Reactive { deps: deps[i].clone(), assigns: assigned.into_iter().next(), code })
+        })
+        .collect()
+}

@@ -1,0 +1,147 @@
+//! Builds: on save (what the saved text affects) and on request (`eghact/buildFile`,
+//! `eghact/buildWorkspace`), into the output folder through the engine's cache. They run on a
+//! builder of their own, brought up to the editor's texts before each build, so that edits and
+//! requests never wait for a build. Progress goes
+//! out as `$/progress` and as the notifications `eghact/buildStarted`, `eghact/buildProgress`
+//! and `eghact/buildCompleted`, which the VS Code extension's status bar reads.
+
+use std::sync::PoisonError;
+
+use eghact_builder::offload::OffloadMode;
+use eghact_builder::{BuildEvent, CacheState};
+use serde_json::{Value, json};
+use tower_lsp_server::ls_types::notification::Notification;
+
+use crate::progress::Progress;
+use crate::server::Shared;
+use crate::session::open_builder;
+
+macro_rules! notification {
+    ($name:ident, $method:literal) => {
+        pub enum $name {}
+        impl Notification for $name {
+            type Params = Value;
+            const METHOD: &'static str = $method;
+        }
+    };
+}
+notification!(BuildStarted, "eghact/buildStarted");
+notification!(BuildProgress, "eghact/buildProgress");
+notification!(BuildCompleted, "eghact/buildCompleted");
+
+/// What a build covers besides what changed since the last one.
+pub enum Scope {
+    /// Only what changed (a save: the saved buffer is already the database's text).
+    Changed,
+    /// This component (a project path) and its importers, changed or not.
+    File(String),
+    /// Every component, compared with the build record and its outputs on disk.
+    Workspace,
+}
+
+/// Runs a build, reporting progress while it runs; answers its summary (also sent as
+/// `eghact/buildCompleted`).
+pub async fn run(shared: &Shared, scope: Scope) -> Value {
+    let client = &shared.client;
+    let enabled = shared.session().as_ref().is_some_and(|s| s.work_done_progress);
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<BuildEvent>();
+    let (session, builds) = (shared.session.clone(), shared.builds.clone());
+    let build = tokio::task::spawn_blocking(move || {
+        let mut warnings = Vec::new();
+        // One build at a time; the editing session is locked only to copy what changed.
+        let mut builds = builds.lock().unwrap_or_else(PoisonError::into_inner);
+        let changes = {
+            let session = session.lock().unwrap_or_else(PoisonError::into_inner);
+            let session = session.as_ref().ok_or("no workspace")?;
+            if builds.is_none() {
+                let settings = &session.build_settings;
+                let mut builder = open_builder(&session.builder.project().root, Some(settings.gpu))?;
+                if settings.remote_mode != Some(OffloadMode::Never) {
+                    warnings.extend(eghact_remote::attach(&mut builder, settings.remote_endpoint.clone(), settings.remote_mode));
+                }
+                *builds = Some(builder);
+            }
+            let builder = builds.as_ref().ok_or("no builder")?;
+            session.changes_since(builder.host())
+        };
+        let builder = builds.as_mut().ok_or("no builder")?;
+        builder.apply(changes);
+        // A cold workspace build may go to a remote cluster; an edit's build never does.
+        builder.pause_offload(!matches!(scope, Scope::Workspace));
+        match scope {
+            Scope::Changed => {}
+            Scope::File(path) => builder.touch([path]),
+            Scope::Workspace => builder.resync(),
+        }
+        let report = builder.build(&|event| {
+            let _ = sender.send(event);
+        });
+        report.map(|report| (report, warnings)).map_err(|e| e.to_string())
+    });
+    let mut progress = None;
+    let mut last_percentage = None;
+    while let Some(event) = events.recv().await {
+        match event {
+            BuildEvent::Started { total, remote } => {
+                client.send_notification::<BuildStarted>(json!({ "total": total, "remote": remote })).await;
+                progress = Some(Progress::begin(client, enabled, "Building").await);
+            }
+            BuildEvent::Compiled { path, done, total, cache } => {
+                // A notification per percent: a workspace build of 10,000 components would
+                // otherwise flood the editor.
+                let percentage = done * 100 / total.max(1);
+                if last_percentage == Some(percentage) && done != total {
+                    continue;
+                }
+                last_percentage = Some(percentage);
+                let cache = match cache {
+                    CacheState::Unchanged => "unchanged",
+                    CacheState::Hit(_) => "hit",
+                    CacheState::Remote => "remote",
+                    CacheState::Miss => "compiled",
+                };
+                let params = json!({ "path": path, "done": done, "total": total, "cache": cache });
+                client.send_notification::<BuildProgress>(params).await;
+                if let Some(progress) = &mut progress {
+                    progress.report(done, total, Some(path)).await;
+                }
+            }
+            BuildEvent::Remote(remote) => {
+                client.send_notification::<BuildProgress>(json!({ "remote": remote })).await;
+                if let Some(progress) = &progress {
+                    let message = format!(
+                        "remote: {} queued, {} running, {}/{} actions done",
+                        remote.queued, remote.executing, remote.done, remote.actions
+                    );
+                    progress.message(message).await;
+                }
+            }
+            BuildEvent::Image { .. } | BuildEvent::Finished => {}
+        }
+    }
+    let summary = match build.await {
+        Ok(Ok((report, warnings))) => {
+            for warning in warnings.iter().chain(&report.warnings) {
+                client.log_message(tower_lsp_server::ls_types::MessageType::WARNING, warning).await;
+            }
+            let hits = report.files.iter().filter(|f| matches!(f.cache, CacheState::Hit(_))).count();
+            json!({
+                "files": report.files.len(),
+                "compiled": report.count_state(CacheState::Miss),
+                "remote": report.count_state(CacheState::Remote),
+                "cacheHits": hits,
+                "unchanged": report.count_state(CacheState::Unchanged),
+                "errors": report.count(true),
+                "warnings": report.count(false),
+                "ms": report.phases.total_ms,
+            })
+        }
+        Ok(Err(error)) => json!({ "error": error }),
+        Err(error) => json!({ "error": format!("the build failed: {error}") }),
+    };
+    client.send_notification::<BuildCompleted>(summary.clone()).await;
+    if let Some(progress) = progress {
+        progress.end(summary.to_string()).await;
+    }
+    summary
+}

@@ -1,0 +1,262 @@
+//! Remote cache tiers for the engine: a REAPI v2 client ([`reapi`]: Capabilities, CAS,
+//! ByteStream, ActionCache over tonic) and a Bazel HTTP cache client ([`http`]), both behind
+//! [`RemoteCache`], which implements the engine's `CacheTier`. Remote execution: the client side
+//! ([`execute`]: Execute and WaitExecution) and a Remote Workers API bot ([`worker`]) that runs
+//! any REAPI action.
+//!
+//! Invariants:
+//! - A remote problem never fails a build: every failure is a `CacheError` (the engine turns it
+//!   into a warning and a miss), nothing here panics on network or server data, and a tier that
+//!   keeps failing switches itself off for the rest of the build.
+//! - An entry read from a server is verified blob by blob against the digests it was stored
+//!   under, so a remote hit restores exactly the bytes a local compile wrote.
+//! - Cache keys become REAPI Action digests in one documented way ([`action`]), so other tools
+//!   and, later, remote workers compute the same names.
+
+pub mod action;
+mod endpoint;
+pub mod execute;
+pub mod executor;
+pub mod http;
+pub mod reapi;
+mod retry;
+mod tier;
+pub mod worker;
+
+use std::time::Duration;
+
+pub use endpoint::{Endpoint, Protocol};
+pub use executor::{ExecutorOptions, RemoteExecutor};
+pub use retry::RetryPolicy;
+pub use tier::RemoteCache;
+
+/// How the clients talk to a server. The defaults suit a cache on the same network.
+#[derive(Clone, Debug)]
+pub struct RemoteOptions {
+    /// Store local compiles remotely (`[remote] upload`); reading never needs permission.
+    pub upload: bool,
+    /// Bound on opening a connection, so an unreachable server costs seconds, not minutes.
+    pub connect_timeout: Duration,
+    /// Deadline of one call (one attempt): a cache lookup slower than this is worth less than a compile.
+    pub deadline: Duration,
+    pub retry: RetryPolicy,
+    /// Failed operations in a row after which the tier switches itself off for the build.
+    pub max_failures: u32,
+    /// Sent in `RequestMetadata.tool_details.tool_version`.
+    pub tool_version: String,
+    /// Sent in `RequestMetadata.tool_invocation_id`: one per `eghact` run, so server logs group a build.
+    pub invocation_id: String,
+}
+
+impl Default for RemoteOptions {
+    fn default() -> Self {
+        Self {
+            upload: true,
+            connect_timeout: Duration::from_secs(5),
+            deadline: Duration::from_secs(20),
+            retry: RetryPolicy::default(),
+            max_failures: 3,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            invocation_id: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+/// Everything that can go wrong talking to a remote cache.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    #[error("invalid remote endpoint {url:?}: {reason}")]
+    Endpoint { url: String, reason: String },
+    #[error("cannot start the remote cache's runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The causes are part of the message (tonic's own says only "transport error"), so a
+    /// certificate the client does not trust is named in the warning a build prints.
+    #[error("cannot connect: {}", causes(.0))]
+    Connect(tonic::transport::Error),
+    #[error("cannot use the CA certificates in {}: {reason}", path.display())]
+    Ca { path: std::path::PathBuf, reason: String },
+    #[error("{call}: {code:?}: {message}")]
+    Grpc { call: &'static str, code: tonic::Code, message: String },
+    #[error("{call}: {source}")]
+    Http { call: &'static str, source: reqwest::Error },
+    #[error("{call}: HTTP status {status}")]
+    HttpStatus { call: &'static str, status: u16 },
+    #[error("the server offers neither BLAKE3 nor SHA-256 digests")]
+    NoDigestFunction,
+    #[error("blob {hash} came back with other contents")]
+    Corrupt { hash: String },
+    #[error("blob {hash}: {message}")]
+    Blob { hash: String, message: String },
+    #[error("not an ActionResult: {0}")]
+    Decode(#[from] prost::DecodeError),
+    /// The action could not be run to the end: the status of an ExecuteResponse or a failed
+    /// Operation (a worker that died for good, a timeout, missing inputs). Not a transport failure.
+    #[error("remote execution failed: {code:?}: {message}")]
+    Execution { code: tonic::Code, message: String },
+    /// The server answered with something this client cannot use.
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    /// A remote worker's local failure: its work directory, a command it could not start.
+    #[error("{what}: {source}")]
+    Io { what: String, source: std::io::Error },
+    /// A worker that must isolate its actions cannot (see `worker::Isolation`).
+    #[error("actions cannot be isolated here: {0} (for development only: --allow-unisolated)")]
+    Isolation(String),
+    #[error("switched off for the rest of this build after {failures} failures in a row, last: {last}")]
+    Disabled { failures: u32, last: Box<RemoteError> },
+}
+
+/// `error` and its sources, outermost first; a source that only repeats the error it wraps
+/// (an io::Error around a rustls error) is said once.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
+impl RemoteError {
+    pub(crate) fn grpc(call: &'static str, status: tonic::Status) -> Self {
+        RemoteError::Grpc { call, code: status.code(), message: status.message().to_string() }
+    }
+
+    /// Whether trying the same call again may succeed: the server was briefly away, slow or
+    /// overloaded. Every call this crate makes is idempotent (content-addressed writes,
+    /// whole-value cache updates), so "safe to retry" is only a question of the failure.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RemoteError::Grpc { code, .. } => {
+                matches!(code, tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::ResourceExhausted)
+            }
+            RemoteError::Http { source, .. } => source.is_timeout() || source.is_connect() || source.is_request(),
+            RemoteError::HttpStatus { status, .. } => matches!(status, 408 | 429 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+}
+
+/// The endpoint a project's settings name: `endpoint` (a `--remote-endpoint` flag or an
+/// editor's setting) first, then `EGHACT_REMOTE_ENDPOINT`, then `[remote] endpoint`, with the
+/// instance and the token of `[remote]`, and the CA of `EGHACT_REMOTE_CA`, else of `[remote]
+/// ca_cert` (relative to the project `root`). `Ok(None)` when none is configured.
+pub fn configured_endpoint(
+    settings: &eghact_builder::project::RemoteSettings,
+    root: &std::path::Path,
+    endpoint: Option<String>,
+) -> Result<Option<Endpoint>, RemoteError> {
+    let from_env = std::env::var("EGHACT_REMOTE_ENDPOINT").ok().filter(|url| !url.trim().is_empty());
+    let Some(url) = endpoint.or(from_env).or_else(|| settings.endpoint.clone()) else { return Ok(None) };
+    let token_var = settings.token_env.as_deref().unwrap_or("EGHACT_REMOTE_TOKEN");
+    let endpoint = Endpoint::parse(&url)?
+        .with_instance(settings.instance.clone().unwrap_or_default())
+        .with_token(std::env::var(token_var).ok())
+        .with_ca(ca_from_env().or_else(|| settings.ca_cert.as_ref().map(|path| root.join(path))));
+    Ok(Some(endpoint))
+}
+
+/// `EGHACT_REMOTE_CA`, when set and not empty: a path as given, relative to the working folder.
+pub fn ca_from_env() -> Option<std::path::PathBuf> {
+    std::env::var_os("EGHACT_REMOTE_CA").filter(|path| !path.is_empty()).map(Into::into)
+}
+
+/// The remote cache tier at `endpoint`. An error (a server that cannot be reached) is for the
+/// caller to report once before it builds locally: a remote cache only ever speeds a build up.
+pub fn cache_tier(
+    endpoint: &Endpoint,
+    settings: &eghact_builder::project::RemoteSettings,
+    tool_version: &str,
+) -> Result<RemoteCache, String> {
+    let options = RemoteOptions { upload: settings.upload, tool_version: tool_version.to_string(), ..RemoteOptions::default() };
+    RemoteCache::connect(endpoint, &options).map_err(|error| format!("remote cache {endpoint} unavailable: {error}"))
+}
+
+/// Remote execution at `endpoint`, for a policy that may use it: `Ok(None)` for an HTTP cache
+/// (which cannot execute) or a policy of `never`; an error when the server cannot execute.
+pub fn executor(
+    endpoint: &Endpoint,
+    settings: &eghact_builder::project::RemoteSettings,
+    policy: &eghact_builder::offload::OffloadPolicy,
+    tool_version: &str,
+) -> Result<Option<RemoteExecutor>, String> {
+    if policy.mode == eghact_builder::offload::OffloadMode::Never || endpoint.protocol != Protocol::Grpc {
+        return Ok(None);
+    }
+    let options = ExecutorOptions {
+        remote: RemoteOptions { tool_version: tool_version.to_string(), ..RemoteOptions::default() },
+        queue_timeout: Duration::from_secs(settings.queue_timeout_secs),
+        execution_timeout: Duration::from_secs(600),
+    };
+    RemoteExecutor::connect(endpoint, &options)
+        .map(Some)
+        .map_err(|error| format!("remote execution on {endpoint} unavailable: {error}"))
+}
+
+/// The remote cache tier a project's settings ask for (see [`configured_endpoint`]);
+/// `Ok(None)` when none is configured.
+pub fn configured_tier(
+    settings: &eghact_builder::project::RemoteSettings,
+    root: &std::path::Path,
+    endpoint: Option<String>,
+    tool_version: &str,
+) -> Result<Option<RemoteCache>, String> {
+    let Some(endpoint) = configured_endpoint(settings, root, endpoint).map_err(|error| error.to_string())? else {
+        return Ok(None);
+    };
+    cache_tier(&endpoint, settings, tool_version).map(Some)
+}
+
+/// Gives `builder` the remote tiers its project's settings ask for (`endpoint` and `mode` are
+/// the flags or editor settings that take precedence): a remote cache, and remote execution
+/// where the endpoint and the policy allow it. Returns the problems to report; the build goes
+/// on locally after any of them.
+pub fn attach(
+    builder: &mut eghact_builder::Builder,
+    endpoint: Option<String>,
+    mode: Option<eghact_builder::offload::OffloadMode>,
+) -> Vec<String> {
+    use eghact_builder::offload::{Offload, OffloadMode};
+    let settings = builder.project().config.remote.clone();
+    let version = builder.options().compiler_version.clone();
+    let endpoint = match configured_endpoint(&settings, &builder.project().root, endpoint) {
+        Ok(Some(endpoint)) => endpoint,
+        Ok(None) => return Vec::new(),
+        Err(error) => return vec![format!("{error}; building locally")],
+    };
+    match cache_tier(&endpoint, &settings, &version) {
+        Ok(tier) => builder.add_tier(Box::new(tier)),
+        Err(error) => return vec![format!("{error}; building locally")],
+    }
+    let policy = settings.policy(mode);
+    match executor(&endpoint, &settings, &policy, &version) {
+        Ok(Some(executor)) => builder.offload(Offload { offloader: std::sync::Arc::new(executor), policy }),
+        Ok(None) => {}
+        // Asked for explicitly, its absence is worth a warning; in `auto` a cache-only server is normal.
+        Err(error) if policy.mode == OffloadMode::Always => return vec![format!("{error}; compiling locally")],
+        Err(_) => {}
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configured_ca_is_relative_to_the_project_root() {
+        if ca_from_env().is_some() {
+            return; // EGHACT_REMOTE_CA would take precedence (tests/remote_cache.rs covers that).
+        }
+        let root = std::path::Path::new("/projects/shop");
+        for (ca_cert, expected) in [("certs/ca.pem", "/projects/shop/certs/ca.pem"), ("/etc/ssl/corp.pem", "/etc/ssl/corp.pem")] {
+            let settings = eghact_builder::project::RemoteSettings { ca_cert: Some(ca_cert.into()), ..Default::default() };
+            let endpoint = configured_endpoint(&settings, root, Some("grpcs://cache.example.com".into())).unwrap().unwrap();
+            assert_eq!(endpoint.ca.as_deref(), Some(std::path::Path::new(expected)));
+        }
+    }
+}

@@ -1,0 +1,560 @@
+//! Checks of one component that need names and types: unknown identifiers in the script and
+//! the template (with "did you mean" suggestions).
+
+use std::collections::HashSet;
+
+use oxc::allocator::Allocator;
+use oxc::ast::ast::*;
+use oxc::semantic::Scoping;
+use oxc::span::GetSpan;
+
+use std::collections::HashMap;
+
+use oxc::ast_visit::{Visit, walk};
+
+use super::Type;
+use super::globals::is_global;
+use super::infer::Infer;
+use super::program::{Role, VirtualProgram};
+use crate::Signature;
+use eghact_syntax::ast::{AttrValue, AttributeKind, Component, ElementKind, ValuePart, walk_elements};
+use eghact_syntax::diagnostics::{Diagnostic, Span};
+
+/// Names the runtime provides to every component without an import: the current route
+/// store and the middlewares of `@eghact/store` (LANGUAGE.md).
+const AMBIENT: &[&str] = &["$route", "middleware"];
+
+/// The diagnostics of names and types. `children` are the signatures of the components the
+/// script imports, by local name. A script or template expression with syntax errors is left
+/// to the compiler, which reports them.
+pub fn check_component(
+    source: &str,
+    component: &Component,
+    children: &HashMap<String, Signature>,
+    imported_types: HashMap<String, Type>,
+) -> Vec<Diagnostic> {
+    eghact_syntax::stack::ensure(|| check_on_stack(source, component, children, imported_types))
+}
+
+fn check_on_stack(
+    source: &str,
+    component: &Component,
+    children: &HashMap<String, Signature>,
+    imported_types: HashMap<String, Type>,
+) -> Vec<Diagnostic> {
+    let program = VirtualProgram::new(source, component);
+    let allocator = Allocator::default();
+    let Some(parsed) = program.parse(&allocator, true) else { return Vec::new() };
+    let semantic = super::program::semantic(&parsed);
+    let scoping = semantic.scoping();
+    let implicit = implicit_declarations(&parsed, scoping);
+    let root = scoping.root_scope_id();
+
+    let mut diagnostics = Vec::new();
+    for (name, references) in scoping.root_unresolved_references() {
+        let name = name.as_str();
+        let known = is_global(name)
+            || implicit.contains(name)
+            || name.starts_with("$$")
+            || AMBIENT.contains(&name)
+            // `$store` reads the store `store` declared in the script.
+            || name.strip_prefix('$').is_some_and(|store| scoping.get_binding(root, store.into()).is_some() || implicit.contains(store));
+        if known {
+            continue;
+        }
+        for &reference_id in references.iter() {
+            let reference = scoping.get_reference(reference_id);
+            if !reference.is_value() {
+                continue;
+            }
+            let node = semantic.nodes().get_node(reference.node_id());
+            let span = node.kind().span();
+            let (Some(start), Some(end)) = (program.original(span.start), program.original(span.end)) else { continue };
+            let mut visible: Vec<&str> = Vec::new();
+            for scope in scoping.scope_ancestors(node.scope_id()) {
+                visible.extend(scoping.get_bindings(scope).keys().map(|k| k.as_str()));
+            }
+            visible.extend(implicit.iter().map(String::as_str));
+            let mut diagnostic = Diagnostic::error("E0601", format!("cannot find name `{name}`"), Span::new(start, end))
+                .with_label("not declared in the script, the template or the browser");
+            if let Some(suggestion) = closest(name, visible.into_iter().chain(super::globals::GLOBALS.iter().copied())) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+            }
+            diagnostics.push(diagnostic);
+        }
+    }
+    diagnostics.extend(local_lifecycle_functions(&parsed, &program));
+    diagnostics.extend(unused_declarations(&parsed, &semantic, &program));
+    let infer = Infer::new(source, &semantic, &program, &parsed, imported_types);
+    let mut types = TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics };
+    types.roles();
+    types.static_props(component);
+    types.visit_program(&parsed);
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    diagnostics
+}
+
+struct TypeChecks<'c, 's, 'a> {
+    source: &'c str,
+    program: &'c VirtualProgram,
+    infer: &'c Infer<'s, 'a>,
+    children: &'c HashMap<String, Signature>,
+    diagnostics: &'c mut Vec<Diagnostic>,
+}
+
+impl<'a> TypeChecks<'_, '_, 'a> {
+    /// The `.egh` span of a program span, when it was copied from the file.
+    fn span(&self, span: oxc::span::Span) -> Option<Span> {
+        Some(Span::new(self.program.original(span.start)?, self.program.original(span.end)?))
+    }
+
+    /// Checks that depend on what a template expression is for.
+    fn roles(&mut self) {
+        let mut roles: Vec<(&u32, &Role)> = self.program.roles.iter().collect();
+        roles.sort_by_key(|(start, _)| **start);
+        for (start, role) in roles {
+            let Some(expression) = self.infer.expression_at(*start) else { continue };
+            let Some(span) = self.span(expression.span()) else { continue };
+            let text = span.text(self.source).trim();
+            let ty = self.infer.expression(expression);
+            match role {
+                Role::EachList if ty.iterated().is_err() => self.diagnostics.push(
+                    Diagnostic::error("E0602", format!("`{{#each}}` needs a list, but `{text}` is `{ty}`"), span)
+                        .with_label(format!("type `{ty}`"))
+                        .with_help("iterate over an array (or anything iterable), e.g. `Object.entries(…)` for an object"),
+                ),
+                Role::Handler { event } if ty.is_callable() == Some(false) => self.diagnostics.push(
+                    Diagnostic::error("E0603", format!("the handler of `@{event}` is not a function: `{text}` is `{ty}`"), span)
+                        .with_label("not callable")
+                        .with_help(format!("pass a function (`@{event}={{() => …}}`) or statements (`@{event}=\"count += 1\"`)")),
+                ),
+                Role::Prop { component, name } => {
+                    let Some(prop) = self.children.get(component).and_then(|s| s.prop(name)) else { continue };
+                    let Some(expected) = prop.ty.as_deref().map(super::annotation::from_text) else { continue };
+                    if !ty.assignable_to(&expected) {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "E0604",
+                                format!("`{component}` expects `{name}` of type `{expected}`, not `{ty}`"),
+                                span,
+                            )
+                            .with_label(format!("type `{ty}`"))
+                            .with_help(format!(
+                                "`{name}` is declared `export let {name}: {}` in `{component}`",
+                                prop.ty.as_deref().unwrap_or("")
+                            )),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl TypeChecks<'_, '_, '_> {
+    /// `<Child tone="warn">`: a static text value is a string literal.
+    fn static_props(&mut self, component: &Component) {
+        let Some(template) = &component.template else { return };
+        let mut found = Vec::new();
+        walk_elements(&template.nodes, &mut |element| {
+            if element.kind != ElementKind::Component {
+                return;
+            }
+            for attribute in &element.attributes {
+                let AttributeKind::Plain { name, value: AttrValue::Text(parts) } = &attribute.kind else { continue };
+                let [ValuePart::Text(text)] = parts.as_slice() else { continue };
+                found.push((element.name.text.clone(), name.text.clone(), text.value.clone(), text.span));
+            }
+        });
+        for (component, name, value, span) in found {
+            let ty = Type::Literal(super::Literal::String(value));
+            self.prop_type(&component, &name, &ty, span);
+        }
+    }
+
+    /// E0604 when `ty` cannot be passed as `name` of `component`.
+    fn prop_type(&mut self, component: &str, name: &str, ty: &Type, span: Span) {
+        let Some(prop) = self.children.get(component).and_then(|s| s.prop(name)) else { return };
+        let Some(expected) = prop.ty.as_deref().map(super::annotation::from_text) else { return };
+        if !ty.assignable_to(&expected) {
+            self.diagnostics.push(
+                Diagnostic::error("E0604", format!("`{component}` expects `{name}` of type `{expected}`, not `{ty}`"), span)
+                    .with_label(format!("type `{ty}`"))
+                    .with_help(format!(
+                        "`{name}` is declared `export let {name}: {}` in `{component}`",
+                        prop.ty.as_deref().unwrap_or("")
+                    )),
+            );
+        }
+    }
+}
+
+impl<'a> Visit<'a> for TypeChecks<'_, '_, 'a> {
+    fn visit_binary_expression(&mut self, binary: &BinaryExpression<'a>) {
+        use BinaryOperator::*;
+        let operator = binary.operator.as_str();
+        match binary.operator {
+            Subtraction | Multiplication | Division | Remainder | Exponential => {
+                for operand in [&binary.left, &binary.right] {
+                    let ty = self.infer.expression(operand);
+                    if ty.is_numeric() == Some(false) {
+                        if let Some(span) = self.span(operand.span()) {
+                            self.diagnostics.push(
+                                Diagnostic::error("E0605", format!("`{operator}` needs numbers, but this is `{ty}`"), span)
+                                    .with_label(format!("type `{ty}`"))
+                                    .with_help("convert it first, e.g. `Number(value)`, or use `+` to join strings"),
+                            );
+                        }
+                    }
+                }
+            }
+            Equality | Inequality | StrictEquality | StrictInequality => {
+                let (left, right) = (self.infer.expression(&binary.left), self.infer.expression(&binary.right));
+                // Comparing with `null` or `undefined` is how code checks for them: never reported.
+                let nullish = |t: &Type| t.members().iter().any(|m| matches!(m, Type::Null | Type::Undefined | Type::Void));
+                if !nullish(&left) && !nullish(&right) && !left.overlaps(&right) {
+                    if let Some(span) = self.span(binary.span) {
+                        let always = if matches!(binary.operator, Equality | StrictEquality) { "false" } else { "true" };
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "E0606",
+                                format!("this comparison is always {always}: `{left}` and `{right}` have nothing in common"),
+                                span,
+                            )
+                            .with_label(format!("`{left}` {operator} `{right}`"))
+                            .with_help("compare values of the same type; convert one side first if needed"),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        walk::walk_binary_expression(self, binary);
+    }
+}
+
+/// A top-level `function onMount() {…}` is a local function that nothing calls, not the
+/// lifecycle hook (LANGUAGE.md decision 7): a hint, since the code is valid.
+fn local_lifecycle_functions(ast: &Program<'_>, program: &VirtualProgram) -> Vec<Diagnostic> {
+    const HOOKS: &[&str] = &["onMount", "onDestroy", "beforeUpdate", "afterUpdate"];
+    let mut hints = Vec::new();
+    for statement in &ast.body {
+        let Statement::FunctionDeclaration(function) = statement else { continue };
+        let Some(id) = function.id.as_ref().filter(|id| HOOKS.contains(&id.name.as_str())) else { continue };
+        let (Some(start), Some(end)) = (program.original(id.span.start), program.original(id.span.end)) else { continue };
+        let name = id.name.as_str();
+        hints.push(
+            Diagnostic::hint(
+                "H0201",
+                format!("`{name}` here is a local function, not the lifecycle hook"),
+                Span::new(start, end),
+            )
+            .with_label("declared here; nothing calls it")
+            .with_help(format!(
+                "to run code at that point, `import {{ {name} }} from 'eghact'` and call `{name}(() => {{ … }})`"
+            )),
+        );
+    }
+    hints
+}
+
+/// Props and state (`let`) of the script that nothing reads, in the script or the template.
+/// Names starting with `_` are meant to be unused; a store read as `$name` is used.
+fn unused_declarations(ast: &Program<'_>, semantic: &oxc::semantic::Semantic<'_>, program: &VirtualProgram) -> Vec<Diagnostic> {
+    let scoping = semantic.scoping();
+    let unresolved = scoping.root_unresolved_references();
+    let mut warnings = Vec::new();
+    for statement in &ast.body {
+        let (declaration, prop) = match statement {
+            Statement::VariableDeclaration(decl) => (decl, false),
+            Statement::ExportDeclaration(export) => match &export.declaration {
+                Declaration::VariableDeclaration(decl) => (decl, true),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if declaration.kind != VariableDeclarationKind::Let {
+            continue;
+        }
+        for declarator in &declaration.declarations {
+            for id in declarator.id.get_binding_identifiers() {
+                let name = id.name.as_str();
+                let Some(symbol) = id.symbol_id.get() else { continue };
+                let read = scoping.get_resolved_reference_ids(symbol).iter().any(|r| scoping.get_reference(*r).is_read());
+                if read || name.starts_with('_') || unresolved.contains_key(format!("${name}").as_str()) {
+                    continue;
+                }
+                let (Some(start), Some(end)) = (program.original(id.span.start), program.original(id.span.end)) else { continue };
+                let span = Span::new(start, end);
+                warnings.push(match prop {
+                    true => Diagnostic::warning("W0601", format!("the prop `{name}` is never used"), span)
+                        .with_label("declared with `export let`, read nowhere")
+                        .with_help("use it in the script or the template, or remove it from the component's props"),
+                    false => Diagnostic::warning("W0602", format!("`{name}` is never read"), span)
+                        .with_label("assigned, never read")
+                        .with_help(format!("remove it, or rename it `_{name}` if it is meant to be unused")),
+                });
+            }
+        }
+    }
+    warnings
+}
+
+/// Names declared without a declaration: `$: name = …` at the top level when nothing else
+/// declares `name`, and the keys of what a route's `load` returns.
+fn implicit_declarations(program: &Program<'_>, scoping: &Scoping) -> HashSet<String> {
+    let mut names = reactive_names(program, scoping);
+    if let Some(load) = program.body.iter().find_map(crate::load_function) {
+        names.extend(crate::returned_keys(load).into_iter().map(|(key, _)| key));
+    }
+    names
+}
+
+/// The names top-level `$: name = …` statements declare (destructuring targets included): those
+/// nothing else declares.
+pub(super) fn reactive_names(program: &Program<'_>, scoping: &Scoping) -> HashSet<String> {
+    let root = scoping.root_scope_id();
+    let mut names = HashSet::new();
+    for assignment in super::program::reactive_assignments(program) {
+        match &assignment.left {
+            AssignmentTarget::AssignmentTargetIdentifier(id) if scoping.get_binding(root, id.name).is_none() => {
+                names.insert(id.name.to_string());
+            }
+            AssignmentTarget::ObjectAssignmentTarget(_) | AssignmentTarget::ArrayAssignmentTarget(_) => {
+                // `$: ({ a, b } = obj)`: every identifier target is declared.
+                let mut targets = Vec::new();
+                collect_targets(&assignment.left, &mut targets);
+                names.extend(targets.into_iter().filter(|t| scoping.get_binding(root, t.as_str().into()).is_none()));
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+fn collect_targets(target: &AssignmentTarget<'_>, out: &mut Vec<String>) {
+    match target {
+        AssignmentTarget::AssignmentTargetIdentifier(id) => out.push(id.name.to_string()),
+        AssignmentTarget::ObjectAssignmentTarget(object) => {
+            for property in &object.properties {
+                match property {
+                    AssignmentTargetProperty::AssignmentTargetPropertyIdentifier(p) => out.push(p.binding.name.to_string()),
+                    AssignmentTargetProperty::AssignmentTargetPropertyProperty(p) => collect_maybe_default(&p.binding, out),
+                }
+            }
+        }
+        AssignmentTarget::ArrayAssignmentTarget(array) => {
+            for element in array.elements.iter().flatten() {
+                collect_maybe_default(element, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect_maybe_default(target: &AssignmentTargetMaybeDefault<'_>, out: &mut Vec<String>) {
+    match target {
+        AssignmentTargetMaybeDefault::AssignmentTargetWithDefault(d) => collect_targets(&d.binding, out),
+        other => {
+            if let Some(target) = other.as_assignment_target() {
+                collect_targets(target, out);
+            }
+        }
+    }
+}
+
+/// The candidate closest to `name` by edit distance, if close enough to be a typo.
+fn closest<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, c.len(), *c))
+        .map(|(_, c)| c)
+}
+
+/// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eghact_syntax as syntax;
+
+    fn codes(source: &str) -> Vec<(String, String)> {
+        let parse = syntax::parse(source);
+        check_component(source, &parse.component, &HashMap::new(), HashMap::new())
+            .into_iter()
+            .map(|d| (d.span.text(source).to_string(), d.help.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn unknown_names_with_suggestions() {
+        let source = "<script>let count = 0; $: doubled = count * 2; const store = null;</script>\n<template>{#each items as item}<p @click=\"cuont++\">{item} {doubled} {$store} {Math.max(1, 2)} {event}</p>{/each}<input on:input={(e) => e.target} /></template>";
+        assert_eq!(
+            codes(source),
+            [("items".to_string(), String::new()), ("cuont".to_string(), "did you mean `count`?".to_string())]
+        );
+    }
+
+    #[test]
+    fn template_bindings_are_scoped() {
+        let source = "<template>{#each [1] as n, i}{n}{i}{/each}{n}<Child let:row>{row}</Child>{row}{#await p then value}{value}{/await}</template><script>import Child from './Child.egh'; let p;</script>";
+        let names: Vec<String> = codes(source).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["n", "row"]);
+    }
+
+    #[test]
+    fn ambient_names_load_keys_and_types_are_not_values() {
+        let source = "<script lang=\"ts\">import { createStore } from '@eghact/store';\nlet x: HTMLFooElement | null = null;\nexport async function load() { return { user: 1 }; }\nconst s = createStore(0, { middleware: [middleware.logger()] });</script><template>{$route.params.id}{x}{user}{$s}</template>";
+        assert!(codes(source).is_empty(), "{:?}", codes(source));
+    }
+}
+
+#[cfg(test)]
+mod type_tests {
+    use super::*;
+    use eghact_syntax as syntax;
+
+    fn found(source: &str, children: &HashMap<String, Signature>) -> Vec<(String, String)> {
+        let parse = syntax::parse(source);
+        check_component(source, &parse.component, children, HashMap::new())
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.span.text(source).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn certain_type_errors_are_reported() {
+        let source = r#"<script lang="ts">
+let count = 0;
+let label = 'x';
+const total: number = 3;
+let flags = { a: true };
+</script>
+<template>
+{#each count as n}{n}{/each}
+{#each flags as f}{f}{/each}
+<button @click={count}>+</button>
+<p>{label - 1} {total * 2} {count === 'a'} {label === 'x'}</p>
+</template>"#;
+        assert_eq!(
+            found(source, &HashMap::new()),
+            [
+                ("E0602".to_string(), "count".to_string()),
+                ("E0602".to_string(), "flags".to_string()),
+                ("E0603".to_string(), "count".to_string()),
+                ("E0605".to_string(), "label".to_string()),
+                ("E0606".to_string(), "count === 'a'".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn uncertain_code_is_left_alone() {
+        // JavaScript `let`s that are reassigned, unions, unknown calls, nullable lists.
+        let source = r#"<script>
+let value = '';
+value = 5;
+let items = null;
+function load() { items = [1]; }
+let maybe = Math.random() > 0.5 ? 1 : 'a';
+</script>
+<template>
+{value * 2} {maybe * 2} {maybe === 'a'}
+{#each items as i}{i * 2}{/each}
+<button @click={load}>load</button>
+<p>{fetch('/x') === null} {[1, 2].length - 1} {new Date() - 1}</p>
+</template>"#;
+        assert_eq!(found(source, &HashMap::new()), []);
+    }
+
+    #[test]
+    fn props_are_checked_against_the_child_signature() {
+        let outline = crate::outline(
+            "<script lang=\"ts\">export let size: 'sm' | 'lg' = 'sm'; export let count: number = 0; export let row: Row;</script>",
+            &syntax::parse("<script lang=\"ts\">export let size: 'sm' | 'lg' = 'sm'; export let count: number = 0; export let row: Row;</script>").component,
+        );
+        let children = HashMap::from([("Child".to_string(), outline.signature)]);
+        let source = "<script>import Child from './Child.egh'; let n = 1;</script><template><Child size=\"xl\" count={'3'} row={{}} /><Child size={'lg'} count={n} /></template>";
+        assert_eq!(found(source, &children), [("E0604".to_string(), "xl".to_string()), ("E0604".to_string(), "'3'".to_string())]);
+    }
+}
+
+#[cfg(test)]
+mod unused_tests {
+    use super::*;
+    use eghact_syntax as syntax;
+
+    #[test]
+    fn unused_props_and_state() {
+        let source = "<script>export let used = 1; export let spare = 2; let shown = 0; let hidden = 0; let _quiet = 0; let count = 0; let store = null;\nfunction bump() { hidden = 1; count += 1; }\n</script><template><p @click={bump}>{used}{shown}{$store}</p></template>";
+        let parse = syntax::parse(source);
+        let found: Vec<(String, String)> = check_component(source, &parse.component, &HashMap::new(), HashMap::new())
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.span.text(source).to_string()))
+            .collect();
+        assert_eq!(found, [("W0601".to_string(), "spare".to_string()), ("W0602".to_string(), "hidden".to_string())]);
+    }
+}
+
+#[cfg(test)]
+mod narrowing_tests {
+    use super::*;
+    use eghact_syntax as syntax;
+
+    fn found(source: &str) -> Vec<(String, String)> {
+        let parse = syntax::parse(source);
+        check_component(source, &parse.component, &HashMap::new(), HashMap::new())
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.span.text(source).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn conditions_narrow_in_their_branches() {
+        let source = r#"<script lang="ts">
+export let value: string | number = 0;
+export let items: number[] | null = null;
+export let mode: 'a' | 'b' = 'a';
+</script>
+<template>
+{#if typeof value === 'string'}{value * 2}{:else}{value * 2}{/if}
+{#if items}{#each items as n}{n * 2}{/each}{/if}
+{#if mode === 'a'}{mode === 'b'}{:else}{mode === 'b'}{/if}
+<p>{typeof value === 'number' ? value * 2 : value.length}</p>
+</template>"#;
+        assert_eq!(
+            found(source),
+            [("E0605".to_string(), "value".to_string()), ("E0606".to_string(), "mode === 'b'".to_string()),]
+        );
+    }
+
+    #[test]
+    fn reassigned_script_variables_are_not_narrowed() {
+        let source = "<script lang=\"ts\">\nlet value: string | number = 0;\nfunction go() { if (typeof value === 'string') { value = 1; return value * 2; } }\n</script><template><button @click={go}>{value}</button></template>";
+        assert!(found(source).is_empty(), "{:?}", found(source));
+    }
+}
