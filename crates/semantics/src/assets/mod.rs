@@ -18,21 +18,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use references::{ImageReference, image_references, srcset_urls};
-
-/// File extensions of the images a build processes; other references are left alone.
-pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "gif"];
+pub use references::{IMAGE_EXTENSIONS, ImageReference, image_references, is_image_specifier, srcset_urls};
 
 /// The folder of processed images inside the output folder.
 pub const ASSETS_DIR: &str = "assets";
-
-/// Whether `specifier` is a path relative to the component (`./`, `../`) that names an image.
-/// An absolute path (`/logo.png`) is the site's, not the project's, and is left alone.
-pub fn is_image_specifier(specifier: &str) -> bool {
-    let relative = specifier.starts_with("./") || specifier.starts_with("../");
-    let extension = specifier.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase());
-    relative && extension.is_some_and(|ext| IMAGE_EXTENSIONS.contains(&ext.as_str()))
-}
 
 /// An output format of processed images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

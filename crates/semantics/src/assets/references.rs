@@ -4,10 +4,20 @@
 
 use std::ops::Range;
 
-use super::is_image_specifier;
 use eghact_syntax::ast::{AttrValue, AttributeKind, Component, ElementKind, ValuePart, walk_elements};
 use eghact_syntax::css;
 use eghact_syntax::diagnostics::Span;
+
+/// File extensions of the images a build processes; other references are left alone.
+pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "gif"];
+
+/// Whether `specifier` is a path relative to the component (`./`, `../`) that names an image.
+/// An absolute path (`/logo.png`) is the site's, not the project's, and is left alone.
+pub fn is_image_specifier(specifier: &str) -> bool {
+    let relative = specifier.starts_with("./") || specifier.starts_with("../");
+    let extension = specifier.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase());
+    relative && extension.is_some_and(|ext| IMAGE_EXTENSIONS.contains(&ext.as_str()))
+}
 
 /// One reference to an image of the project.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
