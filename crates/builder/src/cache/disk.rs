@@ -24,18 +24,12 @@ use std::time::{Duration, SystemTime};
 use filetime::FileTime;
 use serde::Serialize;
 
-use super::{CacheEntry, CacheError, CacheKey, CacheTier, Tier};
+use super::{CacheEntry, CacheError, CacheKey, CacheTier, DiskLimits, Tier};
 use crate::project::{read_regular_file, write_creating_folder};
 
 const TEMP_PREFIX: &str = ".tmp-";
 /// A temporary file this old belongs to a writer that died; no live write takes this long.
 const STALE_TEMP: Duration = Duration::from_secs(60 * 60);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DiskLimits {
-    pub max_bytes: u64,
-    pub max_age: Duration,
-}
 
 pub struct DiskCache {
     dir: PathBuf,

@@ -13,7 +13,7 @@
 
 use std::io::Read as _;
 
-use super::{CacheError, CacheKey};
+use super::{CacheError, CacheKey, DecodeError};
 
 const MAGIC: &[u8; 4] = b"EGHC";
 /// 2: the header holds the key, and the checksum covers it.
@@ -27,27 +27,6 @@ const ZSTD_LEVEL: i32 = 1;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CacheEntry {
     pub files: Vec<(String, Vec<u8>)>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    #[error("not a cache entry")]
-    Magic,
-    #[error("unsupported format version {0}")]
-    Version(u16),
-    #[error("truncated")]
-    Truncated,
-    #[error("checksum mismatch")]
-    Checksum,
-    /// An intact entry, of another key.
-    #[error("written for key {0}")]
-    OtherKey(CacheKey),
-    #[error("cannot decompress: {0}")]
-    Decompress(String),
-    #[error("a file name is not UTF-8")]
-    Name,
-    #[error("bytes after the last file")]
-    Trailing,
 }
 
 impl CacheEntry {

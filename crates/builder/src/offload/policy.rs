@@ -1,0 +1,110 @@
+//! The offload vocabulary: where compiles may run, the policy that decides, the job an
+//! offloader is given and what it returns.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{CacheEntry, CacheKey};
+
+/// Where the compiles of a build may run (`--remote`, `[remote] execute`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffloadMode {
+    /// Remote when the predicted local time exceeds the predicted remote time.
+    #[default]
+    Auto,
+    /// Every miss that can go remote goes, whatever the prediction.
+    Always,
+    /// Everything compiles here.
+    Never,
+}
+
+/// When a build sends work away, and in what pieces.
+#[derive(Clone, Copy, Debug)]
+pub struct OffloadPolicy {
+    pub mode: OffloadMode,
+    /// In `auto`, builds with fewer misses stay local (an editor's one-file edit always does).
+    pub min_components: usize,
+    /// Components per action: fewer actions cost fewer round trips, more let more workers help.
+    pub batch_size: usize,
+}
+
+impl Default for OffloadPolicy {
+    fn default() -> Self {
+        Self { mode: OffloadMode::Auto, min_components: 200, batch_size: 250 }
+    }
+}
+
+/// An offloader with the policy that decides when to use it.
+#[derive(Clone)]
+pub struct Offload {
+    pub offloader: Arc<dyn Offloader>,
+    pub policy: OffloadPolicy,
+}
+
+/// What a remote cluster is asked to compile.
+pub struct OffloadJob {
+    /// Every text file of the project the compiles may read, relative to the project root,
+    /// with the text this build sees (an editor's unsaved buffers included), and the
+    /// project's `eghact.toml` when it has one.
+    pub files: Vec<(String, Arc<str>)>,
+    /// The environment variables the keys name, with their values here.
+    pub env: Vec<(String, String)>,
+    /// Components (relative to the project root) with the key each must compile under, in
+    /// batches of the policy's size.
+    pub batches: Vec<Vec<(String, CacheKey)>>,
+}
+
+/// What came back: entries for some of the keys, and the problems met on the way.
+#[derive(Default)]
+pub struct OffloadResult {
+    pub entries: Vec<(CacheKey, CacheEntry)>,
+    pub warnings: Vec<String>,
+}
+
+/// The state of the actions of a remote compile, for a progress bar or an editor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RemoteProgress {
+    pub actions: usize,
+    pub queued: usize,
+    pub executing: usize,
+    pub done: usize,
+    /// Of `done`, those answered from the server's action cache.
+    pub cached: usize,
+}
+
+pub trait Offloader: Send + Sync {
+    /// Predicted cost in milliseconds of sending `job` and getting its results, the
+    /// compiles excluded: round trips, queueing, transfers.
+    fn overhead_ms(&self, job: &OffloadJob) -> f64;
+    /// How many actions the cluster runs at once (its workers), as far as it is known.
+    fn parallelism(&self) -> usize;
+    /// Compiles the batches; `on_progress` follows the actions.
+    fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(RemoteProgress) + Sync)) -> OffloadResult;
+}
+
+/// Compile time assumed per byte of source for a component without recorded history.
+const MS_PER_SOURCE_BYTE: f64 = 0.000_1;
+
+impl OffloadPolicy {
+    /// Whether `misses` (with their predicted compile times in ms) should go remote.
+    pub fn decide(&self, predicted_ms: &[f64], threads: usize, offloader: &dyn Offloader, job: &OffloadJob) -> bool {
+        match self.mode {
+            OffloadMode::Never => false,
+            OffloadMode::Always => !predicted_ms.is_empty(),
+            OffloadMode::Auto if predicted_ms.len() < self.min_components => false,
+            OffloadMode::Auto => {
+                let total: f64 = predicted_ms.iter().sum();
+                let local = total / threads.max(1) as f64;
+                let remote = offloader.overhead_ms(job) + total / offloader.parallelism().max(1) as f64;
+                remote < local
+            }
+        }
+    }
+}
+
+/// Predicted compile time of a component: its last compile, else its size.
+pub(crate) fn predicted_ms(recorded: Option<f64>, source_bytes: usize) -> f64 {
+    recorded.unwrap_or(source_bytes as f64 * MS_PER_SOURCE_BYTE)
+}
