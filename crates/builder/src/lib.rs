@@ -572,12 +572,12 @@ impl Builder {
             }
         }
         self.prune_images();
-        self.add_cycle_diagnostics(&mut report);
+        self.add_project_diagnostics(&mut report);
         let collisions = self.collisions();
         self.add_collision_diagnostics(&collisions, &mut report);
         if full {
             // Pages come and go only with files, and a full build covers every component.
-            self.write_route_manifest(&mut report)?;
+            self.write_route_manifest()?;
         }
         report.skipped = self.skipped(&report);
         if self.options.write {
@@ -646,17 +646,16 @@ impl Builder {
         self.state.components.iter().map(|(path, state)| (path.clone(), component_targets(&state.imports).collect())).collect()
     }
 
-    /// E0502 on every member of an import cycle that this report covers.
-    fn add_cycle_diagnostics(&self, report: &mut BuildReport) {
-        for cycle in &self.cycles {
-            for member in cycle {
-                let (Some(file), Some(build)) = (self.host.file(member), report.files.iter_mut().find(|f| f.path == *member))
-                else {
-                    continue;
-                };
-                build.diagnostics.push(db::cycle_diagnostic(db::outline(self.host.db(), file), cycle));
-                build.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-            }
+    /// What each component of this report gets from the rest of the project
+    /// (`db::project_diagnostics`: its import cycle, its route's name), with the cycles this
+    /// build found from its record.
+    fn add_project_diagnostics(&self, report: &mut BuildReport) {
+        let db = self.host.db();
+        for build in &mut report.files {
+            let Some(file) = self.host.file(&build.path) else { continue };
+            let cycle = self.cycles.iter().find(|cycle| cycle.contains(&build.path));
+            let project = db::project_diagnostics(db, file, cycle.map(Vec::as_slice));
+            build.diagnostics = db::with_project_diagnostics(std::mem::take(&mut build.diagnostics), project);
         }
     }
 
@@ -682,22 +681,15 @@ impl Builder {
     }
 
     /// The manifest the runtime's router reads, when the project has pages under
-    /// `src/routes/`, and the diagnostics of their file names.
-    fn write_route_manifest(&self, report: &mut BuildReport) -> Result<(), ProjectError> {
-        let sources: Vec<PathBuf> = self.host.files().keys().map(|p| layout_relative(&self.project, p)).collect();
+    /// `src/routes/` (the diagnostics of their names are `db::project_diagnostics`).
+    fn write_route_manifest(&self) -> Result<(), ProjectError> {
         let output = self.project.output().file(eghact_semantics::routes::MANIFEST_FILE)?;
-        let Some(manifest) = eghact_semantics::routes::for_sources(&sources) else {
+        let Some(manifest) = db::route_manifest(self.host.db()) else {
             if self.options.write {
                 output.remove();
             }
             return Ok(());
         };
-        for (path, diagnostic) in manifest.diagnostics {
-            let path = slash_path(&self.project.config.src.join(path));
-            if let Some(file) = report.files.iter_mut().find(|f| f.path == path) {
-                file.diagnostics.push(diagnostic);
-            }
-        }
         if self.options.write {
             output.write(manifest.js.as_bytes())?;
         }
@@ -923,32 +915,33 @@ impl Handles {
     }
 }
 
-/// A cache lookup, and a compile on a miss (with the component's processed `images`), stored
-/// in the cache when `store` is set (a check reads the cache but writes nothing).
+/// A cache lookup, and on a miss [`compile`] (with the component's processed `images`): a
+/// check reads the cache but writes nothing.
 fn run(
     db: &Database,
     cache: &TieredCache,
     plan: Plan,
-    store: bool,
+    write: bool,
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (Outcome, Arc<CacheEntry>) {
     match lookup(cache, plan) {
         Lookup::Hit(outcome, entry) => (outcome, entry),
-        Lookup::Miss(plan) => compile(db, cache, plan, store, images),
+        Lookup::Miss(plan) => compile(db, cache, plan, write, images),
     }
 }
 
-/// A compile (of a miss), stored in the cache when `store` is set.
+/// A miss: compiled and stored in the cache when the build writes (`write`); only checked,
+/// without generating code, when it does not (`eghact check`), which stores nothing.
 fn compile(
     db: &Database,
     cache: &TieredCache,
     plan: Plan,
-    store: bool,
+    write: bool,
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (Outcome, Arc<CacheEntry>) {
     let started = Instant::now();
     let (entry, diagnostics) = match plan.file {
-        Some(file) => {
+        Some(file) if write => {
             let (output, diagnostics) = db::build_component(db, file, images);
             let files = vec![
                 ("js".to_string(), output.js.into_bytes()),
@@ -958,9 +951,10 @@ fn compile(
             ];
             (Arc::new(CacheEntry::new(files)), diagnostics)
         }
+        Some(file) => (Arc::new(CacheEntry::new(Vec::new())), db::check_component(db, file, &images)),
         None => (Arc::new(CacheEntry::new(Vec::new())), Vec::new()),
     };
-    if store {
+    if write {
         cache.put(&plan.key, &entry);
     }
     (Outcome { plan, cache: CacheState::Miss, diagnostics, compile_ms: Some(ms(started)), written: None }, entry)
