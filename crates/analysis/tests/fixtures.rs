@@ -35,6 +35,7 @@ fn main() {
     Suite::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
         .folder("check/invalid", invalid)
         .folder("check/valid", annotated)
+        .folder("check/rules", annotated)
         .run()
 }
 
