@@ -4,6 +4,12 @@
 //! - `selection/`: for each `$0` cursor, the selection ranges from the cursor outwards, each
 //!   strictly inside the next (`.selection`).
 //!
+//! - `completion/`, `hover/`, `rename/`: a project written as one text (`//- src/Path.egh`
+//!   lines start files; without them the text is `src/App.egh`) with one `$0` cursor, asked
+//!   of the database at the cursor: the completion items (`.completion`: the word they
+//!   replace, then one item per line, `label (Kind) detail`, with its docs' first line and its
+//!   import edit under it), the hover (`.hover`: the text it is about, then its Markdown), and
+//!   a rename to `renamed` (`.rename`: every file it changes, as it reads after the edits).
 //!
 //! Add a case by adding a file; `UPDATE_EXPECT=1 cargo test -p eghact-ide --test fixtures`
 //! writes new snapshots, then review the diff.
@@ -11,17 +17,23 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use eghact_ide::format;
+use eghact_analysis::db::SourceFile;
+use eghact_ide::refactor::{self, FileEdit};
+use eghact_ide::{completion, format, hover, names};
 use eghact_semantics::types;
 use eghact_syntax as syntax;
 use eghact_syntax::diagnostics::LineIndex;
-use eghact_test_support::{CURSOR, Failed, Suite, cursors, read, snapshot};
+use eghact_test_support::project::Project;
+use eghact_test_support::{CURSOR, Failed, Suite, cursors, read, snapshot, snippet_files};
 
 fn main() {
     Suite::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
         .folder("format", format_fixture)
         .folder("tokens", tokens)
         .folder("selection", selection)
+        .folder("completion", completion_fixture)
+        .folder("hover", hover_fixture)
+        .folder("rename", rename_fixture)
         .run()
 }
 
@@ -86,5 +98,110 @@ fn selection(path: &Path) -> Result<(), Failed> {
         }
     }
     snapshot(&path.with_extension("selection"), &actual);
+    Ok(())
+}
+
+/// The project of a fixture with one cursor: the database, the file with the cursor, and the
+/// cursor's offset in it.
+struct AtCursor {
+    project: Project,
+    file: SourceFile,
+    offset: u32,
+}
+
+impl AtCursor {
+    fn new(path: &Path) -> Result<Self, Failed> {
+        let marked = read(path)?;
+        let mut at = None;
+        for (file, text) in snippet_files(&marked) {
+            let (_, offsets) = cursors(&text);
+            match (offsets.as_slice(), &at) {
+                ([], _) => {}
+                ([offset], None) => at = Some((file, *offset)),
+                _ => return Err(format!("a fixture has one {CURSOR} cursor").into()),
+            }
+        }
+        let (file, offset) = at.ok_or_else(|| format!("no {CURSOR} cursor"))?;
+        let project = Project::new(&marked.replace(CURSOR, ""));
+        let file = project.file(&file).ok_or("the cursor's file is not in the project")?;
+        Ok(Self { project, file, offset })
+    }
+
+    fn text(&self) -> &str {
+        self.file.text(&self.project.db)
+    }
+
+    /// `line:column` of `offset` in the cursor's file.
+    fn position(&self, offset: u32) -> String {
+        let (line, column) = LineIndex::new(self.text()).line_col(self.text(), offset);
+        format!("{line}:{column}")
+    }
+}
+
+fn completion_fixture(path: &Path) -> Result<(), Failed> {
+    let at = AtCursor::new(path)?;
+    let completions = completion::completions(&at.project.db, at.file, at.offset).ok_or("no completions")?;
+    let mut actual = match completions.word {
+        Some(word) => format!("word {:?} at {}\n", word.text(at.text()), at.position(word.start)),
+        None => "word: the editor's own\n".to_string(),
+    };
+    for item in &completions.items {
+        let detail = item.detail.as_deref().map_or(String::new(), |d| format!(" {d}"));
+        let _ = writeln!(actual, "{} ({:?}){detail}", item.label, item.kind);
+        if let Some(docs) = item.docs.as_deref().and_then(|d| d.lines().next()) {
+            let _ = writeln!(actual, "    docs: {docs}");
+        }
+        if let Some(edit) = &item.edit {
+            let _ =
+                writeln!(actual, "    edit at {}-{}: {:?}", at.position(edit.span.start), at.position(edit.span.end), edit.text);
+        }
+    }
+    snapshot(&path.with_extension("completion"), &actual);
+    Ok(())
+}
+
+fn hover_fixture(path: &Path) -> Result<(), Failed> {
+    let at = AtCursor::new(path)?;
+    let hover = hover::hover(&at.project.db, at.file, at.offset).ok_or("no hover")?;
+    let actual = format!("hover on {:?} at {}\n{}\n", hover.span.text(at.text()), at.position(hover.span.start), hover.markdown);
+    snapshot(&path.with_extension("hover"), &actual);
+    Ok(())
+}
+
+/// The edits an editor's rename makes: a prop's (its declaration, its uses and the attributes
+/// that pass it in every importer), else a script name's with its uses in the file.
+fn rename_edits(at: &AtCursor, new_name: &str) -> Option<Vec<FileEdit>> {
+    let db = &at.project.db;
+    if let Some(prop) = refactor::prop_at(db, at.file, at.offset) {
+        return Some(refactor::rename_prop(db, &prop, new_name));
+    }
+    let (declaration, uses) = names::references_at(db, at.file, at.offset)?;
+    let path = at.file.path(db);
+    Some(
+        std::iter::once(declaration)
+            .chain(uses)
+            .map(|span| FileEdit { path: path.clone(), span, text: new_name.into() })
+            .collect(),
+    )
+}
+
+fn rename_fixture(path: &Path) -> Result<(), Failed> {
+    let at = AtCursor::new(path)?;
+    let mut edits = rename_edits(&at, "renamed").ok_or("nothing to rename")?;
+    // Applied from the end of each file, so earlier spans stay valid.
+    edits.sort_by(|a, b| (&a.path, b.span.start).cmp(&(&b.path, a.span.start)));
+    let mut actual = String::new();
+    for (path, _) in &at.project.files {
+        let mut text = at.project.text(path).to_string();
+        let mine: Vec<&FileEdit> = edits.iter().filter(|e| e.path == *path).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        for edit in mine {
+            text.replace_range(edit.span.start as usize..edit.span.end as usize, &edit.text);
+        }
+        let _ = write!(actual, "---- {path} ----\n{text}");
+    }
+    snapshot(&path.with_extension("rename"), &actual);
     Ok(())
 }
