@@ -210,6 +210,7 @@ pub fn executor(
         remote: RemoteOptions { tool_version: tool_version.to_string(), ..RemoteOptions::default() },
         queue_timeout: Duration::from_secs(settings.queue_timeout_secs),
         execution_timeout: Duration::from_secs(600),
+        workers: settings.workers,
     };
     RemoteExecutor::connect(endpoint, &options)
         .map(Some)
