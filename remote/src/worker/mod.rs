@@ -109,10 +109,6 @@ impl Default for WorkerStatus {
 }
 
 impl WorkerStatus {
-    pub fn slots(&self) -> Slots {
-        *self.0.borrow()
-    }
-
     /// Resolves once `condition` holds for the slots.
     pub async fn wait_for(&self, condition: impl FnMut(&Slots) -> bool) {
         // The sender lives in `self`, so the channel cannot close while this waits.
@@ -419,14 +415,14 @@ impl Worker {
             match reply {
                 Ok(updated) => return Sync::Updated(updated),
                 Err(error) if !error.is_transient() => return Sync::Lost(error),
-                // Once per outage: the backoff retries every few seconds while the server is away.
-                Err(error) if failures == 0 => {
-                    failures += 1;
-                    tracing::warn!(bot = %session.bot_id, %error, "the server is away; trying again");
-                }
                 Err(error) => {
                     failures += 1;
-                    tracing::debug!(bot = %session.bot_id, %error, failures, "the server is still away");
+                    // At warn once per outage: the backoff retries every few seconds while the server is away.
+                    if failures == 1 {
+                        tracing::warn!(bot = %session.bot_id, %error, "the server is away; trying again");
+                    } else {
+                        tracing::debug!(bot = %session.bot_id, %error, failures, "the server is still away");
+                    }
                 }
             }
             tokio::select! {
