@@ -16,6 +16,7 @@ use eghact_builder::{BuildError, BuildEvent, BuildOptions, BuildReport, Builder,
 use eghact_semantics::assets::ImageProcessor;
 use eghact_syntax::diagnostics::{LineIndex, render};
 
+mod logging;
 mod summary;
 
 // Compiling allocates many small, short-lived values; mimalloc serves them faster than the
@@ -140,6 +141,7 @@ enum Gpu {
 enum RemoteAction {
     /// Run actions for a REAPI server's Bots service (BuildGrid's Remote Workers API) until
     /// interrupted: any command, each in a fresh folder, without network where the system allows.
+    /// Logs go to standard error, filtered by RUST_LOG (`info` when unset).
     Worker {
         /// The server: grpc:// or grpcs://. A bearer token is read from EGHACT_REMOTE_TOKEN, a PEM CA
         /// bundle for a private CA from EGHACT_REMOTE_CA.
@@ -187,6 +189,9 @@ enum RemoteAction {
         /// Bytes of all input files of one action.
         #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
         max_input_bytes: u64,
+        /// Log lines as text for people, or as JSON objects for log collectors.
+        #[arg(long, value_enum, default_value_t = logging::LogFormat::Text)]
+        log_format: logging::LogFormat,
     },
 }
 
@@ -281,9 +286,11 @@ fn run() -> anyhow::Result<ExitCode> {
                     max_input_entries,
                     max_input_depth,
                     max_input_bytes,
+                    log_format,
                     ..
                 },
         } => {
+            logging::init(log_format, logging::LevelFilter::INFO)?;
             let endpoint = eghact_remote::Endpoint::parse(&server)?
                 .with_instance(instance)
                 .with_token(std::env::var("EGHACT_REMOTE_TOKEN").ok())
@@ -306,6 +313,7 @@ fn run() -> anyhow::Result<ExitCode> {
                     max_input_bytes,
                 },
                 options: eghact_remote::RemoteOptions { tool_version: compiler_version(), ..Default::default() },
+                status: Default::default(),
             };
             worker(&endpoint, options)
         }
@@ -315,11 +323,12 @@ fn run() -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `eghact remote worker`: runs until SIGINT or SIGTERM, then says BOT_TERMINATING.
+/// `eghact remote worker`: runs until SIGINT or SIGTERM, then says BOT_TERMINATING. Its
+/// failure is a log event, so that a collector reading JSON lines sees it.
 fn worker(endpoint: &eghact_remote::Endpoint, options: eghact_remote::worker::WorkerOptions) -> anyhow::Result<ExitCode> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the worker's runtime")?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let shutdown = async move {
             tokio::select! {
@@ -327,10 +336,14 @@ fn worker(endpoint: &eghact_remote::Endpoint, options: eghact_remote::worker::Wo
                 _ = terminate.recv() => {}
             }
         };
-        eprintln!("eghact worker: serving {endpoint} with {} slot(s) as {}", options.capacity.max(1), options.bot_id);
         eghact_remote::worker::run_worker(endpoint, options, shutdown).await?;
-        anyhow::Ok(ExitCode::SUCCESS)
-    })
+        anyhow::Ok(())
+    });
+    if let Err(error) = served {
+        tracing::error!(error = format!("{error:#}"), "the worker stopped");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open(dir: &Path, user: UserPlaces) -> anyhow::Result<Project> {

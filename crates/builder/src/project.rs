@@ -132,6 +132,9 @@ pub struct RemoteSettings {
     pub batch_size: usize,
     /// Seconds an action may wait for a worker before its components are compiled here.
     pub queue_timeout_secs: u64,
+    /// How many actions the cluster runs at once (its workers' slots together), for `auto`'s
+    /// prediction; REAPI does not tell. Unset, the executor goes by what it has seen run at once.
+    pub workers: Option<usize>,
 }
 
 impl Default for RemoteSettings {
@@ -147,6 +150,7 @@ impl Default for RemoteSettings {
             min_components: policy.min_components,
             batch_size: policy.batch_size,
             queue_timeout_secs: 10,
+            workers: None,
         }
     }
 }
@@ -803,6 +807,9 @@ mod tests {
         );
         fs::write(&config, "[remote]\nupload = false\n").unwrap();
         assert!(!Project::open(dir.path()).unwrap().config.remote.upload);
+        assert_eq!(Project::open(dir.path()).unwrap().config.remote.workers, None);
+        fs::write(&config, "[remote]\nworkers = 8\n").unwrap();
+        assert_eq!(Project::open(dir.path()).unwrap().config.remote.workers, Some(8));
         fs::write(&config, "[remote]\nurl = \"x\"\n").unwrap();
         assert!(Project::open(dir.path()).is_err(), "unknown keys are refused");
     }
