@@ -502,7 +502,8 @@ impl Builder {
                             let images = images_of(&plan);
                             // Already looked up (and counted as a miss) when looked up first.
                             let compile_or_run = if looked_up_first { compile } else { run };
-                            finish(compile_or_run(db, cache, plan, write, images))
+                            let miss = if write { Miss::Build } else { Miss::Check };
+                            finish(compile_or_run(db, cache, plan, miss, images))
                         }
                     },
                 )
@@ -915,33 +916,42 @@ impl Handles {
     }
 }
 
-/// A cache lookup, and on a miss [`compile`] (with the component's processed `images`): a
-/// check reads the cache but writes nothing.
+/// A cache lookup, and on a miss [`compile`] (with the component's processed `images`).
 fn run(
     db: &Database,
     cache: &TieredCache,
     plan: Plan,
-    write: bool,
+    miss: Miss,
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (Outcome, Arc<CacheEntry>) {
     match lookup(cache, plan) {
         Lookup::Hit(outcome, entry) => (outcome, entry),
-        Lookup::Miss(plan) => compile(db, cache, plan, write, images),
+        Lookup::Miss(plan) => compile(db, cache, plan, miss, images),
     }
 }
 
-/// A miss: compiled and stored in the cache when the build writes (`write`); only checked,
-/// without generating code, when it does not (`eghact check`), which stores nothing.
+/// What a component that no cache holds costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Miss {
+    /// Compiled, and stored in the cache (a build).
+    Build,
+    /// Compiled for another machine's build, which stores it (`compile-batch`).
+    Batch,
+    /// Checked without generating code, and nothing stored (`eghact check`).
+    Check,
+}
+
+/// A miss, handled as `miss` says.
 fn compile(
     db: &Database,
     cache: &TieredCache,
     plan: Plan,
-    write: bool,
+    miss: Miss,
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (Outcome, Arc<CacheEntry>) {
     let started = Instant::now();
     let (entry, diagnostics) = match plan.file {
-        Some(file) if write => {
+        Some(file) if miss != Miss::Check => {
             let (output, diagnostics) = db::build_component(db, file, images);
             let files = vec![
                 ("js".to_string(), output.js.into_bytes()),
@@ -954,7 +964,7 @@ fn compile(
         Some(file) => (Arc::new(CacheEntry::new(Vec::new())), db::check_component(db, file, &images)),
         None => (Arc::new(CacheEntry::new(Vec::new())), Vec::new()),
     };
-    if write {
+    if miss == Miss::Build {
         cache.put(&plan.key, &entry);
     }
     (Outcome { plan, cache: CacheState::Miss, diagnostics, compile_ms: Some(ms(started)), written: None }, entry)

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{BuildEvent, BuildOptions, Builder, Handles, Imported, Plan, compile, entry_diagnostics};
+use super::{BuildEvent, BuildOptions, Builder, Handles, Imported, Miss, Plan, compile, entry_diagnostics};
 use crate::cache::{CacheEntry, CacheError, CacheKey};
 use crate::project::{CONFIG_FILE, Project, ProjectError};
 use eghact_analysis::db;
@@ -165,7 +165,7 @@ impl Builder {
                         _ if plan.imports.iter().any(|(_, i)| matches!(i, Imported::Image(_))) => {
                             Err("references images, which are processed where the build runs".into())
                         }
-                        _ => Ok((key, compile(db, cache, plan, false, BTreeMap::new()).1)),
+                        _ => Ok((key, compile(db, cache, plan, Miss::Batch, BTreeMap::new()).1)),
                     };
                     BatchOutput { path, result }
                 },
