@@ -1,6 +1,7 @@
 //! Where this executable's `tracing` events go: standard error, filtered by `RUST_LOG`, as text
-//! for people or as JSON lines for log collectors. One function, so that every long-running mode
-//! (the remote worker today) sets up its logs the same way; libraries only emit events.
+//! for people or as JSON lines for log collectors. One function, so that every command and the
+//! remote worker set up their logs the same way (`--verbose`, `--log-format`, `RUST_LOG`);
+//! libraries only emit events.
 
 use std::io::IsTerminal as _;
 

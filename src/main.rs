@@ -29,6 +29,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Logs on standard error: -v what each build does, -vv each cache and file decision,
+    /// -vvv everything. `RUST_LOG` (e.g. `eghact_builder=debug`) takes precedence.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Logs as text for people, or as JSON objects (one per line) for log collectors.
+    #[arg(long, value_enum, default_value_t = logging::LogFormat::Text, global = true)]
+    log_format: logging::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -189,9 +196,6 @@ enum RemoteAction {
         /// Bytes of all input files of one action.
         #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
         max_input_bytes: u64,
-        /// Log lines as text for people, or as JSON objects for log collectors.
-        #[arg(long, value_enum, default_value_t = logging::LogFormat::Text)]
-        log_format: logging::LogFormat,
     },
 }
 
@@ -254,6 +258,17 @@ fn broken_rule(error: &anyhow::Error) -> Option<&ProjectError> {
 
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    // A daemon says what it does by default; a command prints its results and logs only
+    // warnings unless asked.
+    let quiet =
+        if matches!(cli.command, Command::Remote { .. }) { logging::LevelFilter::INFO } else { logging::LevelFilter::WARN };
+    let level = match cli.verbose {
+        0 => quiet,
+        1 => quiet.max(logging::LevelFilter::INFO),
+        2 => logging::LevelFilter::DEBUG,
+        _ => logging::LevelFilter::TRACE,
+    };
+    logging::init(cli.log_format, level)?;
     let threads = match &cli.command {
         Command::Build { threads, .. } => *threads,
         _ => None,
@@ -286,11 +301,9 @@ fn run() -> anyhow::Result<ExitCode> {
                     max_input_entries,
                     max_input_depth,
                     max_input_bytes,
-                    log_format,
                     ..
                 },
         } => {
-            logging::init(log_format, logging::LevelFilter::INFO)?;
             let endpoint = eghact_remote::Endpoint::parse(&server)?
                 .with_instance(instance)
                 .with_token(std::env::var("EGHACT_REMOTE_TOKEN").ok())
