@@ -11,7 +11,6 @@
 //!   tier.
 
 pub mod cache;
-mod host;
 mod images;
 pub mod offload;
 pub mod output;
@@ -29,7 +28,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use host::{FileChange, Host};
+// The owner of the database lives in `ide` (the editor holds one without a builder).
+pub use eghact_ide::{AnalysisHost as Host, FileChange};
 use images::ImageInput;
 use offload::{Offload, RemoteProgress};
 pub use state::{BuildState, ImageOutput, ImageState, Imported, OutputVariant, Stamp};
