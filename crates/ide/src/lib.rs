@@ -16,6 +16,8 @@ mod selection;
 mod symbols;
 
 pub use analysis::{Analysis, Cancellable, Cancelled, Depth, InlayHint, InlayKind, Target};
+/// Which files are components, and the glob of the files a project watches.
+pub use eghact_analysis::paths::{COMPONENT_EXTENSION, is_component, text_files_glob};
 pub use host::{AnalysisHost, FileChange};
 pub use selection::selection_ranges;
 pub use symbols::{Symbol, SymbolKind, document_symbols, folding_ranges, tag_pair_at};
