@@ -9,7 +9,7 @@ use tower_lsp_server::ls_types::{CodeAction, CodeActionKind, CodeActionOrCommand
 use super::rename::workspace_edit;
 use crate::state::Snapshot;
 
-super::document_request!(CodeActionHandler, CodeActionRequest, CodeActionResponse, |params| text_document.uri);
+super::document_request! { CodeActionHandler, CodeActionRequest, CodeActionResponse, |params| text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: CodeActionParams) -> Cancellable<Option<CodeActionResponse>> {
     let positions = snap.positions(path);

@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::state::Snapshot;
 
-super::document_request!(CompletionHandler, Completion, CompletionResponse, |params| text_document_position.text_document.uri);
+super::document_request! { CompletionHandler, Completion, CompletionResponse, |params| text_document_position.text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: CompletionParams) -> Cancellable<Option<CompletionResponse>> {
     let positions = snap.positions(path);

@@ -7,9 +7,7 @@ use tower_lsp_server::ls_types::{GotoDefinitionParams, GotoDefinitionResponse, L
 
 use crate::state::Snapshot;
 
-super::document_request!(DefinitionHandler, GotoDefinition, GotoDefinitionResponse, |params| text_document_position_params
-    .text_document
-    .uri);
+super::document_request! { DefinitionHandler, GotoDefinition, GotoDefinitionResponse, |params| text_document_position_params.text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: GotoDefinitionParams) -> Cancellable<Option<GotoDefinitionResponse>> {
     let offset = snap.positions(path).offset(params.text_document_position_params.position);

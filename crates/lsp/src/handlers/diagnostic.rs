@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{self as lsp, DocumentDiagnosticParams};
 
 use crate::state::Snapshot;
 
-super::document_request!(DiagnosticHandler, DocumentDiagnosticRequest, Vec<lsp::Diagnostic>, |params| text_document.uri);
+super::document_request! { DiagnosticHandler, DocumentDiagnosticRequest, Vec<lsp::Diagnostic>, |params| text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, _: DocumentDiagnosticParams) -> Cancellable<Option<Vec<lsp::Diagnostic>>> {
     of(snap, path, Depth::Full)

@@ -7,9 +7,7 @@ use tower_lsp_server::ls_types::{DocumentHighlight, DocumentHighlightKind, Docum
 
 use crate::state::Snapshot;
 
-super::document_request!(DocumentHighlightHandler, DocumentHighlightRequest, Vec<DocumentHighlight>, |params| {
-    text_document_position_params.text_document.uri
-});
+super::document_request! { DocumentHighlightHandler, DocumentHighlightRequest, Vec<DocumentHighlight>, |params| text_document_position_params.text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: DocumentHighlightParams) -> Cancellable<Option<Vec<DocumentHighlight>>> {
     let positions = snap.positions(path);

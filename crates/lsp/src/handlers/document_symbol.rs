@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{self as lsp, DocumentSymbol, DocumentSymbolPara
 use crate::convert::Positions;
 use crate::state::Snapshot;
 
-super::document_request!(DocumentSymbolHandler, DocumentSymbolRequest, DocumentSymbolResponse, |params| text_document.uri);
+super::document_request! { DocumentSymbolHandler, DocumentSymbolRequest, DocumentSymbolResponse, |params| text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, _: DocumentSymbolParams) -> Cancellable<Option<DocumentSymbolResponse>> {
     let positions = snap.positions(path);

@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{FoldingRange, FoldingRangeParams};
 
 use crate::state::Snapshot;
 
-super::document_request!(FoldingRangeHandler, FoldingRangeRequest, Vec<FoldingRange>, |params| text_document.uri);
+super::document_request! { FoldingRangeHandler, FoldingRangeRequest, Vec<FoldingRange>, |params| text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, _: FoldingRangeParams) -> Cancellable<Option<Vec<FoldingRange>>> {
     let positions = snap.positions(path);

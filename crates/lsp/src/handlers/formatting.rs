@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{DocumentFormattingParams, Range, TextEdit};
 
 use crate::state::Snapshot;
 
-super::document_request!(FormattingHandler, Formatting, Vec<TextEdit>, |params| text_document.uri);
+super::document_request! { FormattingHandler, Formatting, Vec<TextEdit>, |params| text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, _: DocumentFormattingParams) -> Cancellable<Option<Vec<TextEdit>>> {
     let Some(formatted) = snap.analysis.format(path)? else { return Ok(None) };

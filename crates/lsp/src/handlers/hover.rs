@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupConten
 
 use crate::state::Snapshot;
 
-super::document_request!(HoverHandler, HoverRequest, Hover, |params| text_document_position_params.text_document.uri);
+super::document_request! { HoverHandler, HoverRequest, Hover, |params| text_document_position_params.text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: HoverParams) -> Cancellable<Option<Hover>> {
     let positions = snap.positions(path);

@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{InlayHint, InlayHintKind, InlayHintLabel, Inlay
 
 use crate::state::Snapshot;
 
-super::document_request!(InlayHintHandler, InlayHintRequest, Vec<InlayHint>, |params| text_document.uri);
+super::document_request! { InlayHintHandler, InlayHintRequest, Vec<InlayHint>, |params| text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: InlayHintParams) -> Cancellable<Option<Vec<InlayHint>>> {
     let positions = snap.positions(path);

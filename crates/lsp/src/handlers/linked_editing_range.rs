@@ -7,9 +7,7 @@ use tower_lsp_server::ls_types::{LinkedEditingRangeParams, LinkedEditingRanges};
 
 use crate::state::Snapshot;
 
-super::document_request!(LinkedEditingRangeHandler, LinkedEditingRange, LinkedEditingRanges, |params| {
-    text_document_position_params.text_document.uri
-});
+super::document_request! { LinkedEditingRangeHandler, LinkedEditingRange, LinkedEditingRanges, |params| text_document_position_params.text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: LinkedEditingRangeParams) -> Cancellable<Option<LinkedEditingRanges>> {
     let positions = snap.positions(path);

@@ -6,7 +6,7 @@ use tower_lsp_server::ls_types::{PrepareRenameResponse, TextDocumentPositionPara
 
 use crate::state::Snapshot;
 
-super::document_request!(PrepareRenameHandler, PrepareRenameRequest, PrepareRenameResponse, |params| text_document.uri);
+super::document_request! { PrepareRenameHandler, PrepareRenameRequest, PrepareRenameResponse, |params| text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: TextDocumentPositionParams) -> Cancellable<Option<PrepareRenameResponse>> {
     let positions = snap.positions(path);

@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{Location, ReferenceParams};
 
 use crate::state::Snapshot;
 
-super::document_request!(ReferencesHandler, References, Vec<Location>, |params| text_document_position.text_document.uri);
+super::document_request! { ReferencesHandler, References, Vec<Location>, |params| text_document_position.text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: ReferenceParams) -> Cancellable<Option<Vec<Location>>> {
     let positions = snap.positions(path);

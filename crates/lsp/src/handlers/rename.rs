@@ -10,7 +10,7 @@ use tower_lsp_server::ls_types::{RenameParams, TextEdit, WorkspaceEdit};
 
 use crate::state::Snapshot;
 
-super::document_request!(RenameHandler, Rename, WorkspaceEdit, |params| text_document_position.text_document.uri);
+super::document_request! { RenameHandler, Rename, WorkspaceEdit, |params| text_document_position.text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: RenameParams) -> Cancellable<Option<WorkspaceEdit>> {
     let offset = snap.positions(path).offset(params.text_document_position.position);

@@ -8,7 +8,7 @@ use tower_lsp_server::ls_types::{Range, SelectionRange, SelectionRangeParams};
 
 use crate::state::Snapshot;
 
-super::document_request!(SelectionRangeHandler, SelectionRangeRequest, Vec<SelectionRange>, |params| text_document.uri);
+super::document_request! { SelectionRangeHandler, SelectionRangeRequest, Vec<SelectionRange>, |params| text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: SelectionRangeParams) -> Cancellable<Option<Vec<SelectionRange>>> {
     let positions = snap.positions(path);

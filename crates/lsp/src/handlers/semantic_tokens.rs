@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::state::Snapshot;
 
-super::document_request!(SemanticTokensHandler, SemanticTokensFullRequest, SemanticTokensResult, |params| text_document.uri);
+super::document_request! { SemanticTokensHandler, SemanticTokensFullRequest, SemanticTokensResult, |params| text_document.uri }
 
 /// The protocol's name for an engine token kind: a standard type where one fits (themes colour
 /// those), else a name of our own that the VS Code extension declares with a super type.

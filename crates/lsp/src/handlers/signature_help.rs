@@ -9,9 +9,7 @@ use tower_lsp_server::ls_types::{
 use crate::convert::Positions;
 use crate::state::Snapshot;
 
-super::document_request!(SignatureHelpHandler, SignatureHelpRequest, SignatureHelp, |params| text_document_position_params
-    .text_document
-    .uri);
+super::document_request! { SignatureHelpHandler, SignatureHelpRequest, SignatureHelp, |params| text_document_position_params.text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: SignatureHelpParams) -> Cancellable<Option<SignatureHelp>> {
     let offset = snap.positions(path).offset(params.text_document_position_params.position);

@@ -8,9 +8,7 @@ use tower_lsp_server::ls_types::{GotoDefinitionParams, GotoDefinitionResponse};
 use super::definition::location;
 use crate::state::Snapshot;
 
-super::document_request!(TypeDefinitionHandler, GotoTypeDefinition, GotoDefinitionResponse, |params| {
-    text_document_position_params.text_document.uri
-});
+super::document_request! { TypeDefinitionHandler, GotoTypeDefinition, GotoDefinitionResponse, |params| text_document_position_params.text_document.uri }
 
 fn run(snap: &Snapshot, path: &str, params: GotoDefinitionParams) -> Cancellable<Option<GotoDefinitionResponse>> {
     let offset = snap.positions(path).offset(params.text_document_position_params.position);
