@@ -83,11 +83,7 @@ impl Layout {
     }
 }
 
-/// Whether the database holds the text of the file at `path`: components, and script modules
-/// whose types components import.
-pub fn has_text(path: &str) -> bool {
-    [".egh", ".ts", ".mts", ".cts", ".js", ".mjs"].iter().any(|ext| path.ends_with(ext))
-}
+pub use crate::paths::has_text;
 
 #[salsa::db]
 #[derive(Clone, Default)]

@@ -11,7 +11,6 @@
 //!   tier.
 
 pub mod cache;
-mod host;
 mod images;
 pub mod offload;
 pub mod output;
@@ -29,7 +28,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use host::{FileChange, Host};
+// The owner of the database lives in `ide` (the editor holds one without a builder).
+pub use eghact_ide::{AnalysisHost as Host, FileChange};
 use images::ImageInput;
 use offload::{Offload, RemoteProgress};
 pub use state::{BuildState, ImageOutput, ImageState, Imported, OutputVariant, Stamp};
@@ -41,7 +41,7 @@ use crate::cache::{
 use crate::output::{OutputFolder, collisions, component_outputs};
 pub use crate::project::WORK_DIR;
 use crate::project::{PathDiagnostic, Project, ProjectError};
-use eghact_analysis::db::{self, Database, Layout, Resolution, SourceFile};
+use eghact_analysis::db::{self, Database, Resolution, SourceFile};
 use eghact_analysis::paths::slash_path;
 use eghact_codegen::{RUNTIME_FILE, RUNTIME_SOURCE};
 use eghact_semantics::assets::{ImageAsset, ImageProcessor};
@@ -246,7 +246,7 @@ pub struct Builder {
 
 impl Builder {
     pub fn open(project: Project, options: BuildOptions) -> Self {
-        let layout = Layout { src: slash_path(&project.config.src), src_from_out: slash_path(&project.src_from_out()) };
+        let layout = project.layout();
         let config = cache_config(&project);
         let mut warnings = Vec::new();
         let mut tiers: Vec<Box<dyn CacheTier>> = Vec::new();
@@ -322,61 +322,21 @@ impl Builder {
     /// Reads the whole source folder into the database.
     pub fn load(&mut self) -> Result<Vec<String>, ProjectError> {
         let started = Instant::now();
-        let src = self.project.src_dir();
-        let mut changes = Vec::new();
-        let mut present = BTreeSet::new();
-        let sources = self.project.source_files()?;
-        self.path_diagnostics.extend(sources.skipped);
-        for relative in sources.files {
-            let path = slash_path(&self.project.config.src.join(&relative));
-            changes.push(read_change(&src.join(&relative), &path)?);
-            present.insert(path);
-        }
-        changes.extend(
-            self.host.files().keys().filter(|p| !present.contains(*p)).map(|path| FileChange::Remove { path: path.clone() }),
-        );
+        let read = read_sources(&self.project, self.host.files())?;
+        self.path_diagnostics.extend(read.problems);
         self.load_ms += ms(started);
-        Ok(self.apply(changes))
+        Ok(self.apply(read.changes))
     }
 
     /// Re-reads `paths` (relative to the project root): a file that is gone is removed. Files
     /// without text in the database (images, other assets) count as changed whenever they
     /// are named: the database cannot tell, their stamps and digests will.
     pub fn refresh(&mut self, paths: impl IntoIterator<Item = String>) -> Result<Vec<String>, ProjectError> {
-        let mut changes = Vec::new();
-        let mut assets = Vec::new();
-        for path in paths {
-            let on_disk = self.project.root.join(&path);
-            // A link out of the project, a name that is not UTF-8: as if the file were gone.
-            let problem = self.project.source_problem(&on_disk);
-            let admitted = problem.is_none();
-            self.path_diagnostics.extend(problem);
-            if admitted && on_disk.is_file() {
-                if !db::has_text(&path) && self.host.files().contains_key(&path) {
-                    assets.push(path.clone());
-                }
-                changes.push(read_change(&on_disk, &path)?);
-            } else if admitted && on_disk.is_dir() {
-                // A folder appeared or was renamed: take in everything under it.
-                for entry in walkdir::WalkDir::new(&on_disk).into_iter().flatten().filter(|e| e.file_type().is_file()) {
-                    if let Ok(relative) = entry.path().strip_prefix(&self.project.root) {
-                        changes.push(read_change(entry.path(), &slash_path(relative))?);
-                    }
-                }
-            } else {
-                let prefix = format!("{path}/");
-                changes.extend(
-                    self.host
-                        .files()
-                        .keys()
-                        .filter(|p| **p == path || p.starts_with(&prefix))
-                        .map(|p| FileChange::Remove { path: p.clone() }),
-                );
-            }
-        }
-        let mut changed = self.apply(changes);
-        self.dirty.extend(assets.iter().cloned());
-        changed.extend(assets);
+        let read = read_paths(&self.project, self.host.files(), paths)?;
+        self.path_diagnostics.extend(read.problems);
+        let mut changed = self.apply(read.changes);
+        self.dirty.extend(read.assets.iter().cloned());
+        changed.extend(read.assets);
         changed.sort();
         changed.dedup();
         Ok(changed)
@@ -1062,6 +1022,68 @@ fn resolved_imports(db: &Database, file: SourceFile) -> Vec<(String, Imported)> 
         Some((specifier.clone(), imported))
     });
     imports.chain(images).collect()
+}
+
+/// What the source folder holds compared with what a database holds (`known`, by path).
+#[derive(Debug, Default)]
+pub struct SourceRead {
+    pub changes: Vec<FileChange>,
+    /// Known files without text (assets) that were named: changed as far as anyone can tell.
+    pub assets: Vec<String>,
+    /// Files left out (a link out of the project, a name that is not UTF-8).
+    pub problems: Vec<PathDiagnostic>,
+}
+
+/// The changes that make `known` what the whole source folder holds.
+pub fn read_sources(project: &Project, known: &BTreeMap<String, SourceFile>) -> Result<SourceRead, ProjectError> {
+    let src = project.src_dir();
+    let mut read = SourceRead::default();
+    let mut present = BTreeSet::new();
+    let sources = project.source_files()?;
+    read.problems.extend(sources.skipped);
+    for relative in sources.files {
+        let path = slash_path(&project.config.src.join(&relative));
+        read.changes.push(read_change(&src.join(&relative), &path)?);
+        present.insert(path);
+    }
+    read.changes.extend(known.keys().filter(|p| !present.contains(*p)).map(|path| FileChange::Remove { path: path.clone() }));
+    Ok(read)
+}
+
+/// The changes that make the files at `paths` (relative to the project root, files or folders)
+/// in `known` what the disk holds: a file that is gone is removed.
+pub fn read_paths(
+    project: &Project,
+    known: &BTreeMap<String, SourceFile>,
+    paths: impl IntoIterator<Item = String>,
+) -> Result<SourceRead, ProjectError> {
+    let mut read = SourceRead::default();
+    for path in paths {
+        let on_disk = project.root.join(&path);
+        // A link out of the project, a name that is not UTF-8: as if the file were gone.
+        let problem = project.source_problem(&on_disk);
+        let admitted = problem.is_none();
+        read.problems.extend(problem);
+        if admitted && on_disk.is_file() {
+            if !db::has_text(&path) && known.contains_key(&path) {
+                read.assets.push(path.clone());
+            }
+            read.changes.push(read_change(&on_disk, &path)?);
+        } else if admitted && on_disk.is_dir() {
+            // A folder appeared or was renamed: take in everything under it.
+            for entry in walkdir::WalkDir::new(&on_disk).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+                if let Ok(relative) = entry.path().strip_prefix(&project.root) {
+                    read.changes.push(read_change(entry.path(), &slash_path(relative))?);
+                }
+            }
+        } else {
+            let prefix = format!("{path}/");
+            read.changes.extend(
+                known.keys().filter(|p| **p == path || p.starts_with(&prefix)).map(|p| FileChange::Remove { path: p.clone() }),
+            );
+        }
+    }
+    Ok(read)
 }
 
 fn read_change(on_disk: &Path, path: &str) -> Result<FileChange, ProjectError> {

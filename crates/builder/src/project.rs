@@ -354,6 +354,11 @@ impl Project {
         OutputFolder::new(self.places.out.path.clone(), self.places.out.physical.clone())
     }
 
+    /// How the database sees this project's folders.
+    pub fn layout(&self) -> eghact_analysis::db::Layout {
+        eghact_analysis::db::Layout { src: slash_path(&self.config.src), src_from_out: slash_path(&self.src_from_out()) }
+    }
+
     /// The source folder as seen from the output folder (`../src` for `dist`).
     pub fn src_from_out(&self) -> PathBuf {
         relative_to(&self.out_dir(), &self.src_dir())

@@ -1,22 +1,23 @@
-//! Completion: the engine's items (`db::completions`: names and members in code; tags,
-//! components with their imports, attributes, props, events, modifiers and block keywords in
-//! markup) in the protocol's terms.
+//! `textDocument/completion`: the engine's items (names and members in code; tags, components
+//! with their imports, attributes, props, events, modifiers and block keywords in markup).
 
+use eghact_ide::Cancellable;
 use eghact_ide::completion::CompletionKind;
+use tower_lsp_server::ls_types::request::Completion;
 use tower_lsp_server::ls_types::{
-    CompletionItem, CompletionItemKind, CompletionResponse, CompletionTextEdit, Documentation, MarkupContent, MarkupKind,
-    Position, TextEdit,
+    CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, CompletionTextEdit, Documentation, MarkupContent,
+    MarkupKind, TextEdit,
 };
 
-use crate::convert;
-use crate::session::Snapshot;
+use crate::state::Snapshot;
 
-pub fn completion(snap: &Snapshot, path: &str, position: Position) -> Option<CompletionResponse> {
-    let file = snap.file(path)?;
-    let text = snap.text(path);
-    let offset = convert::offset(text, position, snap.encoding);
-    let completions = eghact_ide::completion::completions(&snap.db, file, offset).unwrap_or_default();
-    let word = completions.word.map(|word| convert::range(text, word, snap.encoding));
+super::document_request! { CompletionHandler, Completion, CompletionResponse, |params| text_document_position.text_document.uri }
+
+fn run(snap: &Snapshot, path: &str, params: CompletionParams) -> Cancellable<Option<CompletionResponse>> {
+    let positions = snap.positions(path);
+    let offset = positions.offset(params.text_document_position.position);
+    let Some(completions) = snap.analysis.completion(path, offset)? else { return Ok(None) };
+    let word = completions.word.map(|word| positions.range(word));
     let items = completions
         .items
         .into_iter()
@@ -33,12 +34,12 @@ pub fn completion(snap: &Snapshot, path: &str, position: Position) -> Option<Com
             text_edit: word.map(|range| CompletionTextEdit::Edit(TextEdit { range, new_text: item.label.clone() })),
             additional_text_edits: item
                 .edit
-                .map(|edit| vec![TextEdit { range: convert::range(text, edit.span, snap.encoding), new_text: edit.text }]),
+                .map(|edit| vec![TextEdit { range: positions.range(edit.span), new_text: edit.text }]),
             label: item.label,
             ..CompletionItem::default()
         })
         .collect();
-    Some(CompletionResponse::Array(items))
+    Ok(Some(CompletionResponse::Array(items)))
 }
 
 fn kind(kind: CompletionKind) -> CompletionItemKind {

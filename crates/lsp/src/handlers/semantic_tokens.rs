@@ -1,12 +1,18 @@
-//! Semantic tokens: what a TextMate grammar cannot tell: component tags from elements, props,
+//! `textDocument/semanticTokens/full`: what a TextMate grammar cannot tell: component tags from elements, props,
 //! state (the `reactive` modifier: top-level `let`, props, `$:` names, stores), functions and
 //! parameters, resolved by the engine's checker.
 
+use eghact_ide::Cancellable;
 use eghact_semantics::{TokenKind, TokenModifier};
-use tower_lsp_server::ls_types::{SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend};
+use tower_lsp_server::ls_types::request::SemanticTokensFullRequest;
+use tower_lsp_server::ls_types::{
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend, SemanticTokensParams,
+    SemanticTokensResult,
+};
 
-use crate::convert::{self, Positions};
-use crate::session::Snapshot;
+use crate::state::Snapshot;
+
+super::document_request! { SemanticTokensHandler, SemanticTokensFullRequest, SemanticTokensResult, |params| text_document.uri }
 
 /// The protocol's name for an engine token kind: a standard type where one fits (themes colour
 /// those), else a name of our own that the VS Code extension declares with a super type.
@@ -46,17 +52,16 @@ pub fn legend() -> SemanticTokensLegend {
     }
 }
 
-pub fn semantic_tokens(snap: &Snapshot, path: &str) -> Option<SemanticTokens> {
-    let file = snap.file(path).filter(|_| path.ends_with(".egh"))?;
-    let text = file.text(&snap.db);
-    let positions = Positions::new(text, snap.encoding);
+fn run(snap: &Snapshot, path: &str, _: SemanticTokensParams) -> Cancellable<Option<SemanticTokensResult>> {
+    let Some(tokens) = snap.analysis.semantic_tokens(path)? else { return Ok(None) };
+    let (text, positions) = (snap.text(path), snap.positions(path));
     let types = types();
     let modifier_bits = TokenModifier::ALL;
     let (mut line, mut start) = (0, 0);
     let mut data = Vec::new();
-    for token in eghact_ide::names::semantic_tokens(&snap.db, file) {
+    for token in tokens {
         let at = positions.position(token.span.start);
-        let length = convert::units(token.span.text(text), snap.encoding);
+        let length = positions.units(token.span.text(text));
         let token_type = types.iter().position(|t| *t == protocol_type(token.kind)).unwrap_or_default() as u32;
         let modifiers =
             token.modifiers.iter().filter_map(|m| modifier_bits.iter().position(|b| *b == m)).fold(0, |bits, i| bits | 1 << i);
@@ -65,5 +70,5 @@ pub fn semantic_tokens(snap: &Snapshot, path: &str) -> Option<SemanticTokens> {
         data.push(SemanticToken { delta_line, delta_start, length, token_type, token_modifiers_bitset: modifiers });
         (line, start) = (at.line, at.character);
     }
-    Some(SemanticTokens { result_id: None, data })
+    Ok(Some(SemanticTokensResult::Tokens(SemanticTokens { result_id: None, data })))
 }

@@ -1,5 +1,6 @@
 //! The owner of the database: it turns file changes into input writes, one revision per
-//! batch of changes.
+//! batch of changes, and hands out [`Analysis`] snapshots that answer an editor's requests.
+//! Builds hold one too (`eghact_builder::Builder`).
 //!
 //! Invariant: memory follows the files that exist. Salsa frees neither inputs nor memos, so a
 //! removed file's input is emptied, the memos that grow with its text are computed again on
@@ -12,6 +13,8 @@ use std::sync::Arc;
 use salsa::Setter;
 
 use eghact_analysis::db::{self, Database, Layout, SourceFile, Workspace};
+
+use crate::Analysis;
 
 /// A change to one file of the source folder. Paths are relative to the project root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +29,7 @@ pub enum FileChange {
     },
 }
 
-pub struct Host {
+pub struct AnalysisHost {
     db: Database,
     workspace: Workspace,
     files: BTreeMap<String, SourceFile>,
@@ -34,10 +37,17 @@ pub struct Host {
     removed: HashMap<String, SourceFile>,
 }
 
-impl Host {
+impl AnalysisHost {
     pub fn new(db: Database, layout: Layout) -> Self {
         let workspace = Workspace::builder(Arc::default(), layout).layout_durability(salsa::Durability::HIGH).new(&db);
         Self { db, workspace, files: BTreeMap::new(), removed: HashMap::new() }
+    }
+
+    /// The workspace as it is now, for requests to read on other threads. A later
+    /// [`AnalysisHost::apply`] cancels what a snapshot is computing (its methods answer
+    /// `Err(Cancelled)`), so a snapshot is dropped soon after it is taken.
+    pub fn analysis(&self) -> Analysis {
+        Analysis::new(self.db.clone())
     }
 
     pub fn db(&self) -> &Database {

@@ -1,30 +1,79 @@
-//! The server's state: the engine's database of the workspace (through a `Builder`, which
-//! reads the source folder), the documents the editor has open, and how the client counts
-//! columns; and the snapshots that requests read. Builds run on a builder of their own
-//! (`build.rs`), so that an edit never waits for one.
+//! The session: the engine's analysis of the workspace (an `AnalysisHost`, fed from the source
+//! folder and the editor's buffers), the documents the editor has open, how the client counts
+//! columns, and what the handlers and background tasks share; and the snapshots that requests
+//! read. Builds create their own builder when asked (`build.rs`); the session never builds.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use eghact_analysis::db::{Database, SourceFile, Workspace};
+use eghact_analysis::db::Database;
 use eghact_analysis::paths::slash_path;
 use eghact_builder::offload::OffloadMode;
 use eghact_builder::project::Project;
-use eghact_builder::{BuildOptions, Builder, FileChange, Host, compiler_version};
-use eghact_gpu::{Backend, ImagePipeline};
-use eghact_semantics::assets::ImageProcessor;
+use eghact_builder::{Builder, FileChange, SourceRead, read_paths, read_sources};
+use eghact_gpu::Backend;
+use eghact_ide::{Analysis, AnalysisHost, Depth};
+use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::Uri;
 
-use crate::convert::Encoding;
+use crate::convert::{Encoding, Positions};
+
+/// What the server's handlers and its background tasks (indexing, the file watcher, builds)
+/// share.
+#[derive(Clone)]
+pub struct Shared {
+    pub client: Client,
+    pub session: Arc<Mutex<Option<Session>>>,
+    /// The builder that editor builds run on (created by the first build).
+    pub builds: Arc<Mutex<Option<Builder>>>,
+    /// Counts writes to the session; a snapshot knows the write it follows.
+    pub writes: Arc<AtomicU64>,
+    /// The write that each path's published diagnostics follow, so that diagnostics of an
+    /// older text never replace newer ones.
+    pub published: Arc<tokio::sync::Mutex<HashMap<String, (u64, Depth)>>>,
+}
+
+impl Shared {
+    pub fn new(client: Client) -> Self {
+        Self { client, session: Arc::default(), builds: Arc::default(), writes: Arc::default(), published: Arc::default() }
+    }
+
+    pub fn session(&self) -> MutexGuard<'_, Option<Session>> {
+        // A request that panicked leaves the session as it was; the server goes on.
+        self.session.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn snapshot(&self) -> Option<Snapshot> {
+        self.session().as_ref().map(Session::snapshot)
+    }
+
+    /// A snapshot with the write it follows.
+    pub fn versioned_snapshot(&self) -> Option<(Snapshot, u64)> {
+        self.session().as_ref().map(|s| (s.snapshot(), self.writes.load(Ordering::SeqCst)))
+    }
+
+    /// Applies `write` to the session and counts it; its answer, or `None` without a session.
+    pub fn write<T>(&self, write: impl FnOnce(&mut Session) -> T) -> Option<T> {
+        let mut guard = self.session();
+        let session = guard.as_mut()?;
+        let answer = write(session);
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        Some(answer)
+    }
+}
 
 pub struct Session {
-    pub builder: Builder,
+    pub host: AnalysisHost,
+    pub project: Project,
     /// Which documents belong to the workspace.
     paths: Arc<DocumentPaths>,
     pub encoding: Encoding,
     /// Open documents by project path: their version.
     pub open: HashMap<String, i32>,
+    /// Paths whose text changed since the build's builder last took them (`build.rs`).
+    pub unbuilt: BTreeSet<String>,
     /// The client registers file watchers for the server (`workspace/didChangeWatchedFiles`).
     pub client_watches_files: bool,
     /// The client shows `$/progress` of work the server starts.
@@ -63,18 +112,22 @@ impl BuildSettings {
 
 impl Session {
     /// A session on the project at `root` (an `eghact.toml` there is read; without one the
-    /// defaults apply). Files under the source folder are read at once.
+    /// defaults apply). Files under the source folder are read at once; nothing is written.
     pub fn new(root: &Path, encoding: Encoding) -> Result<Self, String> {
-        // This builder never builds: it writes nothing and keeps no compiled outputs.
-        let mut builder = open_builder(root, None)?;
+        let project = Project::open(root).map_err(|e| e.to_string())?;
+        let mut host = AnalysisHost::new(Database::default(), project.layout());
         // A workspace without a source folder is still served: files come as they are opened.
-        let _ = builder.load();
-        let paths = Arc::new(DocumentPaths::new(builder.project()));
+        if let Ok(read) = read_sources(&project, host.files()) {
+            host.apply(read.changes);
+        }
+        let paths = Arc::new(DocumentPaths::new(&project));
         Ok(Self {
-            builder,
+            host,
+            project,
             paths,
             encoding,
             open: HashMap::new(),
+            unbuilt: BTreeSet::new(),
             client_watches_files: false,
             work_done_progress: false,
             build_settings: BuildSettings::default(),
@@ -86,49 +139,36 @@ impl Session {
         self.paths.path_of(uri)
     }
 
-    pub fn file(&self, path: &str) -> Option<SourceFile> {
-        self.builder.host().file(path)
-    }
-
     pub fn text(&self, path: &str) -> &str {
-        self.file(path).map_or("", |f| f.text(self.builder.host().db()).as_str())
-    }
-
-    /// What `built` (a build's host) lacks to hold the texts of this session: the editor's
-    /// buffers, saved or not, and the files on disk it has not open.
-    pub fn changes_since(&self, built: &Host) -> Vec<FileChange> {
-        let (db, built_db) = (self.builder.host().db(), built.db());
-        let mut changes: Vec<FileChange> = self
-            .builder
-            .host()
-            .files()
-            .iter()
-            .filter(|(path, file)| built.file(path).is_none_or(|b| b.text(built_db) != file.text(db)))
-            .map(|(path, file)| FileChange::Write { path: path.clone(), text: file.text(db).clone() })
-            .collect();
-        let gone = built.files().keys().filter(|path| self.file(path).is_none());
-        changes.extend(gone.map(|path| FileChange::Remove { path: path.clone() }));
-        changes
+        self.host.file(path).map_or("", |f| f.text(self.host.db()).as_str())
     }
 
     /// The workspace as it is now, for a request to read on another thread.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            db: self.builder.host().db().clone(),
+            analysis: self.host.analysis(),
             paths: self.paths.clone(),
             encoding: self.encoding,
             open: Arc::new(self.open.clone()),
         }
     }
 
+    /// Applies `changes`; whether anything changed.
+    fn apply(&mut self, changes: Vec<FileChange>) -> Vec<String> {
+        let changed = self.host.apply(changes);
+        self.unbuilt.extend(changed.iter().cloned());
+        changed
+    }
+
     pub fn set_text(&mut self, path: &str, text: String) {
-        self.builder.apply(vec![FileChange::Write { path: path.to_string(), text }]);
+        self.apply(vec![FileChange::Write { path: path.to_string(), text }]);
     }
 
     /// Back to what the disk holds (a document closed without saving, a file changed
     /// outside the editor); whether anything changed.
     pub fn reload(&mut self, paths: &[String]) -> bool {
-        self.builder.refresh(paths.iter().cloned()).is_ok_and(|changed| !changed.is_empty())
+        let read = read_paths(&self.project, self.host.files(), paths.iter().cloned());
+        read.is_ok_and(|SourceRead { changes, assets, .. }| !self.apply(changes).is_empty() || !assets.is_empty())
     }
 
     /// The whole source folder read again (the watcher lost events); open documents keep
@@ -136,34 +176,20 @@ impl Session {
     pub fn reload_all(&mut self) -> bool {
         let buffers: Vec<FileChange> =
             self.open.keys().map(|path| FileChange::Write { path: path.clone(), text: self.text(path).to_string() }).collect();
-        let loaded = self.builder.load();
-        let restored = self.builder.apply(buffers);
+        let Ok(read) = read_sources(&self.project, self.host.files()) else { return true };
+        let loaded = self.apply(read.changes);
+        let restored = self.apply(buffers);
         // Reading the disk replaced the buffers, and putting them back restores them.
-        loaded.is_err() || loaded.is_ok_and(|changed| changed.iter().any(|path| !restored.contains(path)))
+        loaded.iter().any(|path| !restored.contains(path))
     }
-}
-
-/// A builder on the project at `root`: one that writes outputs, keeps recent cache entries in
-/// memory and processes images on `gpu` (builds), or one that only reads (the editing session).
-pub fn open_builder(root: &Path, gpu: Option<Backend>) -> Result<Builder, String> {
-    let project = Project::open(root).map_err(|e| e.to_string())?;
-    let write = gpu.is_some();
-    // The pipeline creates its GPU device with the first batch of images, not here.
-    let image_processor = gpu.map(|backend| Arc::new(ImagePipeline::new(backend)) as Arc<dyn ImageProcessor>);
-    // The same version as this executable's `compile-batch`, which remote workers run.
-    let options = BuildOptions { compiler_version: compiler_version(), write, memory_cache: write, image_processor };
-    let mut builder = Builder::open(project, options);
-    // Saves rebuild often; the build record is written at shutdown.
-    builder.defer_save(true);
-    Ok(builder)
 }
 
 /// A read-only view of the workspace at one revision. It holds its own handle on the
 /// database, so a request runs without the session's lock; a write to the session cancels
-/// the queries a snapshot is running (they unwind with `salsa::Cancelled`), so a snapshot
-/// must be dropped soon after it is taken and never kept while waiting for the session.
+/// the queries a snapshot is running (the façade answers `Cancelled`), so a snapshot must be
+/// dropped soon after it is taken and never kept while waiting for the session.
 pub struct Snapshot {
-    pub db: Database,
+    pub analysis: Analysis,
     paths: Arc<DocumentPaths>,
     pub encoding: Encoding,
     /// Open documents by project path: their version.
@@ -171,12 +197,13 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn file(&self, path: &str) -> Option<SourceFile> {
-        Workspace::get(&self.db).files(&self.db).get(path).copied()
+    pub fn text(&self, path: &str) -> &str {
+        self.analysis.text(path)
     }
 
-    pub fn text(&self, path: &str) -> &str {
-        self.file(path).map_or("", |f| f.text(&self.db).as_str())
+    /// The position mapper of the file at `path`.
+    pub fn positions(&self, path: &str) -> Positions<'_> {
+        Positions::new(self.text(path), self.encoding)
     }
 
     pub fn path_of(&self, uri: &Uri) -> Option<String> {
