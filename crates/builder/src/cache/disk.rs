@@ -124,10 +124,12 @@ impl DiskStats {
 }
 
 impl DiskCache {
-    /// Creates `dir` and the store if needed; replaces a store SQLite cannot read.
+    /// Creates `dir` and the store if needed; replaces a store SQLite finds damaged.
     pub fn open(dir: impl Into<PathBuf>, limits: DiskLimits) -> Result<Self, CacheError> {
         let dir = dir.into();
         fs::create_dir_all(&dir).map_err(|source| CacheError::Write { path: dir.clone(), source })?;
+        // Without links on the way, so that SQLite can refuse one at the store's own name.
+        let dir = fs::canonicalize(&dir).map_err(|source| CacheError::Read { path: dir.clone(), source })?;
         let writer = open_store(&dir.join(STORE_FILE))?;
         Ok(Self { dir, limits, written_since_gc: AtomicU64::new(0), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
     }
@@ -380,8 +382,8 @@ fn create_tables(db: &mut Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// Refuses anything but regular files at the store's three paths (SQLite would open a FIFO
-/// or a device, and follow a link in the folder's name).
+/// Refuses anything but regular files at the store's three paths: SQLite would open a FIFO or
+/// a device, and it reports a link only as an open that failed.
 fn check_store_files(path: &Path) -> Result<(), CacheError> {
     for file in store_files(path) {
         match fs::symlink_metadata(&file) {
@@ -399,8 +401,12 @@ fn check_store_files(path: &Path) -> Result<(), CacheError> {
 
 /// Opens the store's file, creating it if needed; `check_store_files` comes first.
 fn connect(path: &Path) -> rusqlite::Result<Connection> {
-    // No URI flag: the path is a file name, never options.
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    // No URI flag: the path is a file name, never options. No link: one planted after the
+    // check is refused by SQLite too, and it opens every file with O_NOFOLLOW.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_NOFOLLOW;
     let db = Connection::open_with_flags(path, flags)?;
     db.busy_timeout(BUSY_TIMEOUT)?;
     // The file is untrusted: SQLite's hardening for such files, and no temporary file
