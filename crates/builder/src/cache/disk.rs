@@ -70,6 +70,9 @@ pub struct DiskCache {
     writer: Mutex<Connection>,
     /// Idle connections for lookups, one per lookup in flight: reads run in parallel.
     readers: Mutex<Vec<Connection>>,
+    /// Counts the times this handle replaced a damaged store: a connection to the old one that
+    /// was in use meanwhile is dropped when it comes back, not pooled.
+    store_generation: AtomicU64,
 }
 
 /// Summary of stored entries.
@@ -131,7 +134,14 @@ impl DiskCache {
         // Without links on the way, so that SQLite can refuse one at the store's own name.
         let dir = fs::canonicalize(&dir).map_err(|source| CacheError::Read { path: dir.clone(), source })?;
         let writer = open_store(&dir.join(STORE_FILE))?;
-        Ok(Self { dir, limits, written_since_gc: AtomicU64::new(0), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+        Ok(Self {
+            dir,
+            limits,
+            written_since_gc: AtomicU64::new(0),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            store_generation: AtomicU64::new(0),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -249,32 +259,43 @@ impl DiskCache {
 
     /// Runs `query` on an idle read connection (a new one when none is idle).
     fn read<T>(&self, query: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, CacheError> {
+        let generation = self.store_generation.load(Ordering::Acquire);
         let idle = lock(&self.readers).pop();
         let db = match idle {
             Some(db) => db,
             None => {
                 check_store_files(&self.store_path())?;
-                connect(&self.store_path())
-                    .map_err(|error| self.failed(error, |path, source| CacheError::Read { path, source }))?
+                connect(&self.store_path()).map_err(|error| self.failed(error, generation, read_error))?
             }
         };
         let result = query(&db);
-        lock(&self.readers).push(db);
-        result.map_err(|error| self.failed(error, |path, source| CacheError::Read { path, source }))
+        let mut idle = lock(&self.readers);
+        if self.store_generation.load(Ordering::Acquire) == generation {
+            idle.push(db);
+        }
+        drop(idle);
+        result.map_err(|error| self.failed(error, generation, read_error))
     }
 
     /// Runs `statements` on the write connection.
     fn write<T>(&self, statements: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, CacheError> {
-        let result = statements(&mut lock(&self.writer));
-        result.map_err(|error| self.failed(error, |path, source| CacheError::Write { path, source }))
+        let mut writer = lock(&self.writer);
+        let generation = self.store_generation.load(Ordering::Acquire);
+        let result = statements(&mut writer);
+        drop(writer);
+        result.map_err(|error| self.failed(error, generation, write_error))
     }
 
-    /// The error to report for a failed statement; a store found damaged is replaced first.
-    fn failed(&self, error: rusqlite::Error, kind: fn(PathBuf, std::io::Error) -> CacheError) -> CacheError {
+    /// The error to report for a statement that failed on a connection to the store of
+    /// `generation`; a store found damaged is replaced first, unless another thread did.
+    fn failed(&self, error: rusqlite::Error, generation: u64, kind: fn(PathBuf, std::io::Error) -> CacheError) -> CacheError {
         let path = self.store_path();
-        if is_damaged(&error) {
-            let mut writer = lock(&self.writer);
-            lock(&self.readers).clear();
+        let mut writer = lock(&self.writer);
+        if is_damaged(&error) && self.store_generation.load(Ordering::Acquire) == generation {
+            let mut idle = lock(&self.readers);
+            idle.clear();
+            self.store_generation.fetch_add(1, Ordering::AcqRel);
+            drop(idle);
             match remove_store(&path).and_then(|()| open_store(&path)) {
                 Ok(fresh) => *writer = fresh,
                 Err(reset) => return reset,
@@ -380,6 +401,14 @@ fn create_tables(db: &mut Connection) -> rusqlite::Result<()> {
             Some(format!("a cache store of layout {other}, this eghact reads layout {STORE_VERSION}")),
         )),
     }
+}
+
+fn read_error(path: PathBuf, source: std::io::Error) -> CacheError {
+    CacheError::Read { path, source }
+}
+
+fn write_error(path: PathBuf, source: std::io::Error) -> CacheError {
+    CacheError::Write { path, source }
 }
 
 /// Refuses anything but regular files at the store's three paths: SQLite would open a FIFO or
