@@ -115,6 +115,7 @@ fn a_damaged_store_reads_as_misses_and_starts_over() {
         }
         cache.take_warnings();
         cache.put(&keys[0], &outputs());
+        cache.flush();
         let fresh = TieredCache::new(vec![Box::new(DiskCache::open(&config.dir, config.disk_limits()).unwrap())]);
         assert_eq!(fresh.get(&keys[0]).map(|hit| hit.entry), Some(outputs()), "{damage}: the store works again");
         assert!(fresh.take_warnings().is_empty(), "{damage}");
@@ -130,6 +131,7 @@ fn stats_gc_and_clear() {
     for key in &keys {
         disk.put(key, &outputs()).unwrap();
     }
+    assert!(disk.flush().is_empty());
     let sql = "UPDATE entries SET last_used = last_used - 3600000 WHERE key = ?1";
     tamper(&disk).execute(sql, [&keys[0].as_bytes()[..]]).unwrap();
 
@@ -153,6 +155,7 @@ fn an_entry_copied_over_another_keys_entry_is_a_miss_and_is_removed() {
     disk.put(&app, &outputs()).unwrap();
     disk.put(&counter, &Arc::new(CacheEntry::new(vec![("js".into(), b"export default function Counter() {}".to_vec())])))
         .unwrap();
+    assert!(disk.flush().is_empty());
     let sql = "UPDATE entries SET data = (SELECT data FROM entries WHERE key = ?2) WHERE key = ?1";
     tamper(&disk).execute(sql, [&app.as_bytes()[..], &counter.as_bytes()[..]]).unwrap();
 

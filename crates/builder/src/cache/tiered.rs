@@ -261,6 +261,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let disk = DiskCache::open(dir.path(), LIMITS).unwrap();
         disk.put(&key(1), &entry("a")).unwrap();
+        assert!(disk.flush().is_empty());
         let store = rusqlite::Connection::open(disk.store_path()).unwrap();
         store.execute("UPDATE entries SET data = ?1", [&b"garbage"[..]]).unwrap();
         let remote = Remote { inner: MemoryCache::new(1 << 20), writable: true };
