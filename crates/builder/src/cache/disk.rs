@@ -5,9 +5,12 @@
 //! - A row holds a key, its entry encoded as everywhere else (bound to the key, checksummed),
 //!   the entry's size and its last use. A read decodes the entry for the key it asked for, so
 //!   a row that fails (damaged, or another key's entry) is a reported miss and is deleted.
-//! - A crash undoes the transactions it interrupted, never leaves a torn row (write-ahead
-//!   log). A store SQLite finds damaged (a disk fault, a planted file) is a reported miss and
-//!   is replaced by an empty one; the rows that were intact go with it.
+//! - Puts are written 64 to a transaction (a transaction costs more than a row), and at
+//!   `flush`, which a build calls at its end; lookups read a chunk of keys per transaction.
+//! - A crash undoes the transactions it interrupted and loses the puts not yet written, never
+//!   leaves a torn row (write-ahead log). Nothing is synced: a power cut may damage the store,
+//!   and a store SQLite finds damaged (a disk fault, a planted file) is a reported miss and is
+//!   replaced by an empty one; the rows that were intact go with it.
 //! - Nothing reaches out of the folder: the store's three files must be regular files or
 //!   absent (a link, FIFO or device planted there makes the tier unavailable, and SQLite opens
 //!   them without following a link), temporary tables stay in memory, `gc` deletes rows only,
@@ -66,7 +69,7 @@ pub struct DiskCache {
     dir: PathBuf,
     limits: DiskLimits,
     /// Bytes this handle wrote since its last `gc`; past a sixteenth of the size bound, the
-    /// next `put` runs `gc`, so the store stays near its bound without a separate command.
+    /// batch that crosses it runs `gc`, so the store stays near its bound without a command.
     written_since_gc: AtomicU64,
     /// Every write of this handle goes through one connection: SQLite lets one writer in at a
     /// time, and this lock is cheaper than its retry sleeps. Other processes wait on SQLite.
