@@ -6,8 +6,9 @@
 //! - The cache can make a build faster, never wrong and never fail: a damaged, vanished or
 //!   unreadable entry is a miss, and every tier problem during a build becomes a
 //!   [`CacheWarning`] for the caller to show. Nothing here prints.
-//! - An entry is immutable once written and only ever replaced whole, so readers need no locks,
-//!   across threads or processes; every read verifies the entry's checksum.
+//! - An entry is immutable once written and only ever replaced whole (the disk tier's store
+//!   does it in one SQLite transaction, safe across threads and processes); every read verifies
+//!   the entry's checksum and that it was written for the key asked for.
 
 mod disk;
 mod entry;
@@ -33,7 +34,7 @@ pub const DEFAULT_DIR: &str = ".eghact/cache";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CacheConfig {
-    /// The disk tier's folder; it may be shared by several projects and processes.
+    /// The disk tier's folder, holding its store; it may be shared by several projects and processes.
     pub dir: PathBuf,
     /// Bound of the disk tier, enforced by least-recent-use eviction.
     pub max_bytes: u64,
