@@ -9,6 +9,7 @@ mod build;
 mod convert;
 mod handlers;
 mod indexing;
+mod log;
 mod progress;
 mod publish;
 pub mod server;

@@ -31,6 +31,7 @@ pub struct Server {
 
 impl Server {
     pub fn new(client: Client) -> Self {
+        crate::log::to_client(client.clone());
         Self { shared: Shared::new(client), fault: std::env::var("EGHACT_LSP_FAULT").ok() }
     }
 
@@ -44,27 +45,32 @@ impl Server {
         let Some(snap) = self.shared.snapshot() else { return Ok(None) };
         let Some(path) = snap.path_of(H::uri(&params)) else { return Ok(None) };
         let fault = self.fault.as_deref() == Some(H::METHOD);
-        run(move || {
+        let started = std::time::Instant::now();
+        let answer = run(move || {
             if fault {
                 panic!("fault injected into {} (EGHACT_LSP_FAULT)", H::METHOD);
             }
             H::run(&snap, &path, params)
         })
-        .await
+        .await;
+        log_answer(H::METHOD, started, &answer);
+        answer
     }
 
     /// Runs handler `H` on a snapshot of the workspace.
     async fn workspace<H: WorkspaceRequest>(&self, params: H::Params) -> Result<Option<H::Result>> {
         let Some(snap) = self.shared.snapshot() else { return Ok(None) };
         let fault = self.fault.as_deref() == Some(H::METHOD);
-        run(move || {
+        let started = std::time::Instant::now();
+        let answer = run(move || {
             if fault {
                 panic!("fault injected into {} (EGHACT_LSP_FAULT)", H::METHOD);
             }
             H::run(&snap, params)
         })
-        .await
-        .map(Some)
+        .await;
+        log_answer(H::METHOD, started, &answer);
+        answer.map(Some)
     }
 
     /// A document's new text; its diagnostics, and its importers' when its signature changed.
@@ -359,5 +365,18 @@ impl Server {
         let path = self.session().as_ref().and_then(|s| s.path_of(&params.uri));
         let path = path.ok_or_else(|| Error::invalid_params(format!("{} is not in the workspace", params.uri.as_str())))?;
         Ok(build::run(&self.shared, build::Scope::File(path)).await)
+    }
+}
+
+/// What the log says of an answered request: its time at debug level, a failure at warn (a
+/// cancelled one, which the client asks again, at debug).
+fn log_answer<T>(method: &str, started: std::time::Instant, answer: &Result<T>) {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match answer {
+        Ok(_) => tracing::debug!(method, ms, "answered"),
+        Err(error) if error.code == tower_lsp_server::jsonrpc::ErrorCode::ContentModified => {
+            tracing::debug!(method, ms, "cancelled by a newer edit")
+        }
+        Err(error) => tracing::warn!(method, ms, "failed: {}", error.message),
     }
 }
