@@ -26,7 +26,7 @@ while IFS= read -r -d '' file; do
   cp "$file" "$seeds/egh/$i.egh"
   # The style blocks alone seed the scoper.
   awk '/<style[^>]*>/{on=1; sub(/.*<style[^>]*>/, "")} /<\/style>/{sub(/<\/style>.*/, ""); print; on=0} on' "$file" > "$seeds/css/$i.css"
-done < <(find crates/builder/tests/fixtures examples tests -name '*.egh' -print0 | sort -z)
+done < <(find crates/*/tests/fixtures examples tests -name '*.egh' -print0 | sort -z)
 
 for target in "${targets[@]}"; do
   case $target in

@@ -16,6 +16,7 @@ use eghact_builder::{BuildError, BuildEvent, BuildOptions, BuildReport, Builder,
 use eghact_semantics::assets::ImageProcessor;
 use eghact_syntax::diagnostics::{LineIndex, render};
 
+mod logging;
 mod summary;
 
 // Compiling allocates many small, short-lived values; mimalloc serves them faster than the
@@ -28,6 +29,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Logs on standard error: -v what each build does, -vv each cache and file decision,
+    /// -vvv everything. `RUST_LOG` (e.g. `eghact_builder=debug`) takes precedence.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Logs as text for people, or as JSON objects (one per line) for log collectors.
+    #[arg(long, value_enum, default_value_t = logging::LogFormat::Text, global = true)]
+    log_format: logging::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -140,6 +148,7 @@ enum Gpu {
 enum RemoteAction {
     /// Run actions for a REAPI server's Bots service (BuildGrid's Remote Workers API) until
     /// interrupted: any command, each in a fresh folder, without network where the system allows.
+    /// Logs go to standard error, filtered by RUST_LOG (`info` when unset).
     Worker {
         /// The server: grpc:// or grpcs://. A bearer token is read from EGHACT_REMOTE_TOKEN, a PEM CA
         /// bundle for a private CA from EGHACT_REMOTE_CA.
@@ -249,6 +258,17 @@ fn broken_rule(error: &anyhow::Error) -> Option<&ProjectError> {
 
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    // A daemon says what it does by default; a command prints its results and logs only
+    // warnings unless asked.
+    let quiet =
+        if matches!(cli.command, Command::Remote { .. }) { logging::LevelFilter::INFO } else { logging::LevelFilter::WARN };
+    let level = match cli.verbose {
+        0 => quiet,
+        1 => quiet.max(logging::LevelFilter::INFO),
+        2 => logging::LevelFilter::DEBUG,
+        _ => logging::LevelFilter::TRACE,
+    };
+    logging::init(cli.log_format, level)?;
     let threads = match &cli.command {
         Command::Build { threads, .. } => *threads,
         _ => None,
@@ -306,6 +326,7 @@ fn run() -> anyhow::Result<ExitCode> {
                     max_input_bytes,
                 },
                 options: eghact_remote::RemoteOptions { tool_version: compiler_version(), ..Default::default() },
+                status: Default::default(),
             };
             worker(&endpoint, options)
         }
@@ -315,11 +336,12 @@ fn run() -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `eghact remote worker`: runs until SIGINT or SIGTERM, then says BOT_TERMINATING.
+/// `eghact remote worker`: runs until SIGINT or SIGTERM, then says BOT_TERMINATING. Its
+/// failure is a log event, so that a collector reading JSON lines sees it.
 fn worker(endpoint: &eghact_remote::Endpoint, options: eghact_remote::worker::WorkerOptions) -> anyhow::Result<ExitCode> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the worker's runtime")?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let shutdown = async move {
             tokio::select! {
@@ -327,10 +349,14 @@ fn worker(endpoint: &eghact_remote::Endpoint, options: eghact_remote::worker::Wo
                 _ = terminate.recv() => {}
             }
         };
-        eprintln!("eghact worker: serving {endpoint} with {} slot(s) as {}", options.capacity.max(1), options.bot_id);
         eghact_remote::worker::run_worker(endpoint, options, shutdown).await?;
-        anyhow::Ok(ExitCode::SUCCESS)
-    })
+        anyhow::Ok(())
+    });
+    if let Err(error) = served {
+        tracing::error!(error = format!("{error:#}"), "the worker stopped");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open(dir: &Path, user: UserPlaces) -> anyhow::Result<Project> {

@@ -255,24 +255,23 @@ fn links_out_of_the_project_are_skipped_with_a_warning() {
     assert!(!dir.path().join("dist/shadow").exists());
 }
 
-/// A link planted in the cache folder (as an entry or as a shard folder) is not followed: what it
-/// points to outside stays.
+/// A link planted in the cache folder where the old layout kept entries (as an entry or as a
+/// shard folder) is not followed: what it points to outside stays.
 #[cfg(unix)]
 #[test]
 fn cache_clear_leaves_what_a_planted_link_points_to() {
     let dir = project(&[("src/Card.egh", "<template><p>card</p></template>")]);
     assert!(eghact(&["build"], dir.path()).status.success());
     let cache = dir.path().join(".eghact/cache");
-    // A shard name the build did not use, and a file named as an entry of that shard outside.
-    let shard = (0..=255u8).map(|b| format!("{b:02x}")).find(|s| !cache.join(s).exists()).unwrap();
-    let name = shard.clone() + &"0".repeat(62);
+    // A shard folder that is a link, and a file named as an entry of that shard outside.
+    let name = "ab".to_string() + &"0".repeat(62);
     let outside = tempfile::tempdir().unwrap();
     let victim = outside.path().join(&name);
     fs::write(&victim, "precious").unwrap();
-    std::os::unix::fs::symlink(outside.path(), cache.join(&shard)).unwrap();
-    let real_shard = fs::read_dir(&cache).unwrap().flatten().find(|e| e.file_type().unwrap().is_dir()).unwrap().path();
-    let entry_name = real_shard.file_name().unwrap().to_str().unwrap().to_string() + &"1".repeat(62);
-    std::os::unix::fs::symlink(&victim, real_shard.join(entry_name)).unwrap();
+    std::os::unix::fs::symlink(outside.path(), cache.join("ab")).unwrap();
+    // A real shard folder holding a link named as an entry.
+    fs::create_dir(cache.join("cd")).unwrap();
+    std::os::unix::fs::symlink(&victim, cache.join("cd").join("cd".to_string() + &"1".repeat(62))).unwrap();
     for command in ["gc", "clear"] {
         let output = eghact(&["cache", command], dir.path());
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

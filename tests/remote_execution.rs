@@ -9,8 +9,9 @@ mod generator;
 mod remote_common;
 
 use std::fs;
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use common::outputs;
@@ -45,17 +46,26 @@ impl Worker {
     }
 }
 
-impl Drop for Worker {
+impl Worker {
     /// SIGTERM first, so that the worker says BOT_TERMINATING: a session left open would be
-    /// given the next test's actions until it expires.
-    fn drop(&mut self) {
+    /// given the next test's actions until it expires. Then SIGKILL after 5 s.
+    fn terminate(&mut self) -> Option<ExitStatus> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return Some(status);
+        }
         let _ = Command::new("kill").arg(self.child.id().to_string()).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline && self.child.try_wait().is_ok_and(|status| status.is_none()) {
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.wait().ok()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.terminate();
     }
 }
 
@@ -210,4 +220,87 @@ fn a_server_gone_mid_build_falls_back_to_local_work() {
     assert!(stderr.contains("compiling them here") || stderr.contains("compiling here"), "{stderr}");
     assert_eq!(states(&summary), ["miss"], "{summary}");
     assert_eq!(outputs(&dir), local_outputs(tmp.path(), run, 300));
+}
+
+/// The lines a process writes to its standard error, as it writes them.
+fn stderr_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let (send, lines) = std::sync::mpsc::channel();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
+fn json_line(line: &str) -> Value {
+    let event: Value = serde_json::from_str(line).unwrap_or_else(|error| panic!("not a JSON line ({error}): {line}"));
+    for field in ["timestamp", "level", "target", "message"] {
+        assert!(event[field].is_string(), "no {field}: {line}");
+    }
+    event
+}
+
+#[test]
+fn the_worker_logs_json_lines_for_collectors() {
+    let _serial = one_at_a_time();
+    let server = reapi_url();
+    service(&server);
+    let tmp = tempfile::tempdir().unwrap();
+    let bot = format!("test-{}-logs", run_id());
+    let child = Command::new(env!("CARGO_BIN_EXE_eghact"))
+        .args(["remote", "worker", "--server", &server, "--bot-id", &bot, "--log-format", "json", "--work-dir"])
+        .arg(tmp.path())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut worker = Worker { child, work_dir: tmp.path().to_path_buf() };
+    let lines = stderr_lines(&mut worker.child);
+    let mut events = Vec::new();
+    while !events.iter().any(|event: &Value| event["message"] == "registered") {
+        let line = lines.recv_timeout(Duration::from_secs(60)).expect("the worker registers its slot");
+        events.push(json_line(&line));
+    }
+    let status = worker.terminate().expect("the worker ends");
+    events.extend(lines.iter().map(|line| json_line(&line)));
+    assert!(status.success(), "{status:?}: {events:?}");
+    let event = |message: &str| {
+        events.iter().find(|event| event["message"] == message).unwrap_or_else(|| panic!("no {message:?} in {events:?}"))
+    };
+    let serving = event("serving");
+    assert_eq!(
+        (serving["level"].as_str(), serving["bot"].as_str(), serving["slots"].as_u64()),
+        (Some("INFO"), Some(&*bot), Some(1))
+    );
+    assert_eq!(event("registered")["bot"], format!("{bot}-0"));
+    event("shutting down: running leases go back to the server");
+}
+
+#[test]
+fn a_worker_that_cannot_serve_says_why_in_its_log_format_and_rust_log_filters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |rust_log: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_eghact"));
+        command
+            .args(["remote", "worker", "--server", "grpc://127.0.0.1:1", "--allow-unisolated", "--log-format", "json"])
+            .arg("--work-dir")
+            .arg(tmp.path());
+        match rust_log {
+            Some(filter) => command.env("RUST_LOG", filter),
+            None => command.env_remove("RUST_LOG"),
+        };
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let stderr = run(None);
+    let last = json_line(stderr.lines().last().unwrap_or_default());
+    assert_eq!((last["level"].as_str(), last["message"].as_str()), (Some("ERROR"), Some("the worker stopped")), "{stderr}");
+    assert!(last["error"].as_str().is_some_and(|error| error.contains("cannot connect")), "{stderr}");
+    assert_eq!(run(Some("off")), "");
 }

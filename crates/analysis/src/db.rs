@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use eghact_codegen::{self as codegen, CompileOptions, CompileOutput, RUNTIME_FILE};
 use eghact_semantics::assets::ImageAsset;
-use eghact_semantics::types;
 use eghact_semantics::{self as semantics, Outline, Signature};
+use eghact_semantics::{routes, types};
 use eghact_syntax::diagnostics::{Diagnostic, Span};
 use eghact_syntax::{self as syntax, Parse};
 
@@ -83,11 +83,7 @@ impl Layout {
     }
 }
 
-/// Whether the database holds the text of the file at `path`: components, and script modules
-/// whose types components import.
-pub fn has_text(path: &str) -> bool {
-    [".egh", ".ts", ".mts", ".cts", ".js", ".mjs"].iter().any(|ext| path.ends_with(ext))
-}
+pub use crate::paths::has_text;
 
 #[salsa::db]
 #[derive(Clone, Default)]
@@ -107,7 +103,7 @@ impl Database {
 
 /// Computes again the queries of `file` whose memos grow with its text, once `file` was
 /// emptied because it was removed: salsa frees no memo until its query runs again (or its LRU
-/// evicts it), so without this a removed file's tree and outputs would stay in memory. The
+/// evicts it), so without this a removed file's tree would stay in memory. The
 /// replaced memos are freed at the next revision, or by `trigger_lru_eviction` (the host calls
 /// it). Queries that read the whole project (`diagnostics`, through `import_graph`) are left
 /// alone: they hold diagnostics only.
@@ -115,13 +111,12 @@ pub fn release(db: &dyn salsa::Database, file: SourceFile) {
     debug_assert!(file.text(db).is_empty(), "only an emptied file is released");
     parse(db, file);
     outline(db, file);
-    compile(db, file);
     check(db, file);
     module_types(db, file);
 }
 
 /// Trees are large: only the 256 most recently used are kept (the rest are parsed again
-/// when asked for), so memory stays bounded on big projects. Same for compiled outputs.
+/// when asked for), so memory stays bounded on big projects.
 #[salsa::tracked(returns(ref), no_eq, lru = 256)]
 pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> Parse {
     syntax::parse(file.text(db))
@@ -396,31 +391,27 @@ pub fn cycle_of(db: &dyn salsa::Database, file: SourceFile) -> Option<Vec<String
     import_graph(db).cycles.iter().find(|c| c.contains(path)).cloned()
 }
 
-#[salsa::tracked(returns(ref), lru = 256)]
-pub fn compile(db: &dyn salsa::Database, file: SourceFile) -> CompileOutput {
-    let path = file.path(db);
-    let options = Workspace::get(db).layout(db).compile_options(path);
-    codegen::compile_parsed(path, file.text(db), parse(db, file), &options)
-}
-
-/// The diagnostics of a component that depend on it and on the signatures and existence
-/// of what it imports: the compiler's, unresolved imports, and its use of imported
-/// components. A build caches them under the component's key.
+/// The diagnostics of a component that its cache key covers (its text, and the signatures
+/// and existence of what it imports): the compiler's, names and types, unresolved imports
+/// and images, and its use of imported components. The compiler's stages run without
+/// generating code (`codegen::check_parsed`).
 #[salsa::tracked(returns(ref))]
 pub fn check(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
-    let mut diagnostics = compile(db, file).diagnostics.clone();
-    diagnostics.extend(import_diagnostics(db, file, parse(db, file)));
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    diagnostics
+    let path = file.path(db);
+    let parse = parse(db, file);
+    let options = Workspace::get(db).layout(db).compile_options(path);
+    let compiler = codegen::check_parsed(path, file.text(db), parse, &options);
+    keyed_diagnostics(db, file, compiler, import_diagnostics(db, file, parse), &BTreeMap::new())
 }
 
-/// What a build needs of one component: its outputs and the diagnostics of [`check`],
-/// computed without keeping the tree or the outputs in the database (a cold build of a
-/// large project would otherwise hold all of them at once).
+/// What a build needs of one component: its outputs and the diagnostics of [`check`] (the
+/// compiler's from the compile itself, which reports what `check_parsed` does), computed
+/// without keeping the tree or the outputs in the database (a cold build of a large project
+/// would otherwise hold all of them at once).
 ///
 /// `images` holds what the build's image processor made of each image specifier (none
 /// without a processor): the compiler rewrites the references to processed images, and an
-/// image that could not be processed is an error on each of its references.
+/// image that could not be processed is E0508 on each of its references.
 pub fn build_component(
     db: &dyn salsa::Database,
     file: SourceFile,
@@ -444,18 +435,58 @@ pub fn build_component(
     // lowers the peak memory of a big component.
     let checked = import_diagnostics(db, file, &parse);
     let output = codegen::compile_parsed(path, text, &parse, &options);
-    let mut diagnostics = output.diagnostics.clone();
+    let diagnostics = keyed_diagnostics(db, file, output.diagnostics.clone(), checked, &failed);
+    (output, diagnostics)
+}
+
+/// The one assembly of the diagnostics [`check`] and [`build_component`] report: the
+/// compiler's, the checker's (`import_diagnostics`), and E0508 on each reference to an image
+/// the build's processor could not process (`failed`: specifier → why), in file order.
+fn keyed_diagnostics(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    compiler: Vec<Diagnostic>,
+    checked: Vec<Diagnostic>,
+    failed: &BTreeMap<String, String>,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = compiler;
     diagnostics.extend(checked);
-    for reference in &outline(db, file).images {
-        if let Some(error) = failed.get(&reference.specifier) {
-            diagnostics.push(
+    diagnostics.extend(image_failures(db, file, failed));
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    diagnostics
+}
+
+/// [`check`] in a build that processed the component's `images` (by specifier: what the
+/// compiler is told, or why the image could not be processed): what [`build_component`]
+/// reports, without compiling.
+pub fn check_component(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    images: &BTreeMap<String, Result<ImageAsset, String>>,
+) -> Vec<Diagnostic> {
+    let failed: BTreeMap<String, String> =
+        images.iter().filter_map(|(specifier, image)| Some((specifier.clone(), image.as_ref().err()?.clone()))).collect();
+    let mut diagnostics = check(db, file).clone();
+    if !failed.is_empty() {
+        diagnostics.extend(image_failures(db, file, &failed));
+        diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    }
+    diagnostics
+}
+
+/// E0508 on each reference of `file` to an image in `failed` (specifier → why).
+fn image_failures(db: &dyn salsa::Database, file: SourceFile, failed: &BTreeMap<String, String>) -> Vec<Diagnostic> {
+    outline(db, file)
+        .images
+        .iter()
+        .filter_map(|reference| {
+            let error = failed.get(&reference.specifier)?;
+            Some(
                 Diagnostic::error("E0508", format!("cannot process image `{}`: {error}", reference.specifier), reference.span)
                     .with_help("save the file again as a PNG, JPEG, WebP or GIF image, or remove the reference"),
-            );
-        }
-    }
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    (output, diagnostics)
+            )
+        })
+        .collect()
 }
 
 /// What [`check`] adds to the compiler's diagnostics: names and types, unresolved imports,
@@ -530,16 +561,45 @@ pub fn imported_components(db: &dyn salsa::Database, file: SourceFile) -> BTreeM
         .collect()
 }
 
-/// Every diagnostic of a component: [`check`] plus the import cycle it is part of, which
-/// depends on the whole import graph.
+/// Every diagnostic of a component: what the command line, watch builds, remote batches and
+/// the editor all report. [`check`] (what the component's cache key covers) with
+/// [`project_diagnostics`] (what depends on the whole project).
 #[salsa::tracked(returns(ref))]
 pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
-    let mut diagnostics = check(db, file).clone();
-    if let Some(cycle) = cycle_of(db, file) {
-        diagnostics.push(cycle_diagnostic(outline(db, file), cycle));
-        diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    with_project_diagnostics(check(db, file).clone(), project_diagnostics(db, file, cycle_of(db, file).as_deref()))
+}
+
+/// The diagnostics of a component that depend on the rest of the project, not on its key:
+/// E0502 when it is a member of the import `cycle`, and E0505/E0506 on a route file whose
+/// name is no route or whose URL another page has. A build passes the cycles it found in its
+/// record (the same graph, without parsing every file); the editor passes [`cycle_of`].
+pub fn project_diagnostics(db: &dyn salsa::Database, file: SourceFile, cycle: Option<&[String]>) -> Vec<Diagnostic> {
+    let mut diagnostics: Vec<Diagnostic> = cycle.map(|cycle| cycle_diagnostic(outline(db, file), cycle)).into_iter().collect();
+    if let Some(manifest) = route_manifest(db) {
+        let path = file.path(db);
+        let in_src = Workspace::get(db).layout(db).in_src(path);
+        diagnostics.extend(manifest.diagnostics.iter().filter(|(route, _)| route == in_src).map(|(_, d)| d.clone()));
     }
     diagnostics
+}
+
+/// A component's diagnostics: those of its key and those of the project, in file order.
+pub fn with_project_diagnostics(mut keyed: Vec<Diagnostic>, project: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if !project.is_empty() {
+        keyed.extend(project);
+        keyed.sort_by_key(|d| (d.span.start, d.span.end));
+    }
+    keyed
+}
+
+/// The route manifest of the project's pages (the `.egh` files under `src/routes/`) with the
+/// diagnostics of their names, by path inside the source folder; `None` without pages.
+#[salsa::tracked(returns(ref))]
+pub fn route_manifest(db: &dyn salsa::Database) -> Option<routes::Manifest> {
+    let workspace = Workspace::get(db);
+    let layout = workspace.layout(db);
+    let sources: Vec<std::path::PathBuf> = workspace.files(db).keys().map(|path| layout.in_src(path).into()).collect();
+    routes::for_sources(&sources)
 }
 
 /// E0502 for a member of `cycle`, on its first import.

@@ -16,17 +16,18 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::cache::{CacheEntry, CacheKey, CacheKeyBuilder, CacheTier, Digest, DiskCache, KeyInputs, MemoryCache, TieredCache};
-use crate::host::{FileChange, Host};
 use crate::images::{self, ImageInput};
 use crate::offload::Offload;
 use crate::output::{OutputFolder, collisions, component_outputs};
 use crate::project::cache_config;
 use crate::project::{PathDiagnostic, Project, ProjectError};
 use crate::report::{BuildError, BuildEvent, BuildReport, CacheState, FileBuild, Skipped};
+use crate::sources::{read_paths, read_sources};
 use crate::state::{BuildState, Imported, Stamp};
-use eghact_analysis::db::{self, Database, Layout, Resolution, SourceFile};
+use eghact_analysis::db::{self, Database, Resolution, SourceFile};
 use eghact_analysis::paths::slash_path;
 use eghact_codegen::{RUNTIME_FILE, RUNTIME_SOURCE};
+use eghact_ide::{AnalysisHost as Host, FileChange};
 use eghact_semantics::assets::{ImageAsset, ImageProcessor};
 use eghact_syntax::diagnostics::Diagnostic;
 
@@ -81,7 +82,7 @@ pub struct Builder {
 
 impl Builder {
     pub fn open(project: Project, options: BuildOptions) -> Self {
-        let layout = Layout { src: slash_path(&project.config.src), src_from_out: slash_path(&project.src_from_out()) };
+        let layout = project.layout();
         let config = cache_config(&project);
         let mut warnings = Vec::new();
         let mut tiers: Vec<Box<dyn CacheTier>> = Vec::new();
@@ -157,61 +158,21 @@ impl Builder {
     /// Reads the whole source folder into the database.
     pub fn load(&mut self) -> Result<Vec<String>, ProjectError> {
         let started = Instant::now();
-        let src = self.project.src_dir();
-        let mut changes = Vec::new();
-        let mut present = BTreeSet::new();
-        let sources = self.project.source_files()?;
-        self.path_diagnostics.extend(sources.skipped);
-        for relative in sources.files {
-            let path = slash_path(&self.project.config.src.join(&relative));
-            changes.push(read_change(&src.join(&relative), &path)?);
-            present.insert(path);
-        }
-        changes.extend(
-            self.host.files().keys().filter(|p| !present.contains(*p)).map(|path| FileChange::Remove { path: path.clone() }),
-        );
+        let read = read_sources(&self.project, self.host.files())?;
+        self.path_diagnostics.extend(read.problems);
         self.load_ms += ms(started);
-        Ok(self.apply(changes))
+        Ok(self.apply(read.changes))
     }
 
     /// Re-reads `paths` (relative to the project root): a file that is gone is removed. Files
     /// without text in the database (images, other assets) count as changed whenever they
     /// are named: the database cannot tell, their stamps and digests will.
     pub fn refresh(&mut self, paths: impl IntoIterator<Item = String>) -> Result<Vec<String>, ProjectError> {
-        let mut changes = Vec::new();
-        let mut assets = Vec::new();
-        for path in paths {
-            let on_disk = self.project.root.join(&path);
-            // A link out of the project, a name that is not UTF-8: as if the file were gone.
-            let problem = self.project.source_problem(&on_disk);
-            let admitted = problem.is_none();
-            self.path_diagnostics.extend(problem);
-            if admitted && on_disk.is_file() {
-                if !db::has_text(&path) && self.host.files().contains_key(&path) {
-                    assets.push(path.clone());
-                }
-                changes.push(read_change(&on_disk, &path)?);
-            } else if admitted && on_disk.is_dir() {
-                // A folder appeared or was renamed: take in everything under it.
-                for entry in walkdir::WalkDir::new(&on_disk).into_iter().flatten().filter(|e| e.file_type().is_file()) {
-                    if let Ok(relative) = entry.path().strip_prefix(&self.project.root) {
-                        changes.push(read_change(entry.path(), &slash_path(relative))?);
-                    }
-                }
-            } else {
-                let prefix = format!("{path}/");
-                changes.extend(
-                    self.host
-                        .files()
-                        .keys()
-                        .filter(|p| **p == path || p.starts_with(&prefix))
-                        .map(|p| FileChange::Remove { path: p.clone() }),
-                );
-            }
-        }
-        let mut changed = self.apply(changes);
-        self.dirty.extend(assets.iter().cloned());
-        changed.extend(assets);
+        let read = read_paths(&self.project, self.host.files(), paths)?;
+        self.path_diagnostics.extend(read.problems);
+        let mut changed = self.apply(read.changes);
+        self.dirty.extend(read.assets.iter().cloned());
+        changed.extend(read.assets);
         changed.sort();
         changed.dedup();
         Ok(changed)
@@ -337,7 +298,8 @@ impl Builder {
                             let images = images_of(&plan);
                             // Already looked up (and counted as a miss) when looked up first.
                             let compile_or_run = if looked_up_first { compile } else { run };
-                            finish(compile_or_run(db, cache, plan, write, images))
+                            let miss = if write { Miss::Build } else { Miss::Check };
+                            finish(compile_or_run(db, cache, plan, miss, images))
                         }
                     },
                 )
@@ -407,12 +369,12 @@ impl Builder {
             }
         }
         self.prune_images();
-        self.add_cycle_diagnostics(&mut report);
+        self.add_project_diagnostics(&mut report);
         let collisions = self.collisions();
         self.add_collision_diagnostics(&collisions, &mut report);
         if full {
             // Pages come and go only with files, and a full build covers every component.
-            self.write_route_manifest(&mut report)?;
+            self.write_route_manifest()?;
         }
         report.skipped = self.skipped(&report);
         if self.options.write {
@@ -481,17 +443,16 @@ impl Builder {
         self.state.components.iter().map(|(path, state)| (path.clone(), component_targets(&state.imports).collect())).collect()
     }
 
-    /// E0502 on every member of an import cycle that this report covers.
-    fn add_cycle_diagnostics(&self, report: &mut BuildReport) {
-        for cycle in &self.cycles {
-            for member in cycle {
-                let (Some(file), Some(build)) = (self.host.file(member), report.files.iter_mut().find(|f| f.path == *member))
-                else {
-                    continue;
-                };
-                build.diagnostics.push(db::cycle_diagnostic(db::outline(self.host.db(), file), cycle));
-                build.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-            }
+    /// What each component of this report gets from the rest of the project
+    /// (`db::project_diagnostics`: its import cycle, its route's name), with the cycles this
+    /// build found from its record.
+    fn add_project_diagnostics(&self, report: &mut BuildReport) {
+        let db = self.host.db();
+        for build in &mut report.files {
+            let Some(file) = self.host.file(&build.path) else { continue };
+            let cycle = self.cycles.iter().find(|cycle| cycle.contains(&build.path));
+            let project = db::project_diagnostics(db, file, cycle.map(Vec::as_slice));
+            build.diagnostics = db::with_project_diagnostics(std::mem::take(&mut build.diagnostics), project);
         }
     }
 
@@ -517,22 +478,15 @@ impl Builder {
     }
 
     /// The manifest the runtime's router reads, when the project has pages under
-    /// `src/routes/`, and the diagnostics of their file names.
-    fn write_route_manifest(&self, report: &mut BuildReport) -> Result<(), ProjectError> {
-        let sources: Vec<PathBuf> = self.host.files().keys().map(|p| layout_relative(&self.project, p)).collect();
+    /// `src/routes/` (the diagnostics of their names are `db::project_diagnostics`).
+    fn write_route_manifest(&self) -> Result<(), ProjectError> {
         let output = self.project.output().file(eghact_semantics::routes::MANIFEST_FILE)?;
-        let Some(manifest) = eghact_semantics::routes::for_sources(&sources) else {
+        let Some(manifest) = db::route_manifest(self.host.db()) else {
             if self.options.write {
                 output.remove();
             }
             return Ok(());
         };
-        for (path, diagnostic) in manifest.diagnostics {
-            let path = slash_path(&self.project.config.src.join(path));
-            if let Some(file) = report.files.iter_mut().find(|f| f.path == path) {
-                file.diagnostics.push(diagnostic);
-            }
-        }
         if self.options.write {
             output.write(manifest.js.as_bytes())?;
         }
@@ -758,32 +712,42 @@ impl Handles {
     }
 }
 
-/// A cache lookup, and a compile on a miss (with the component's processed `images`), stored
-/// in the cache when `store` is set (a check reads the cache but writes nothing).
+/// A cache lookup, and on a miss [`compile`] (with the component's processed `images`).
 fn run(
     db: &Database,
     cache: &TieredCache,
     plan: Plan,
-    store: bool,
+    miss: Miss,
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (Outcome, Arc<CacheEntry>) {
     match lookup(cache, plan) {
         Lookup::Hit(outcome, entry) => (outcome, entry),
-        Lookup::Miss(plan) => compile(db, cache, plan, store, images),
+        Lookup::Miss(plan) => compile(db, cache, plan, miss, images),
     }
 }
 
-/// A compile (of a miss), stored in the cache when `store` is set.
+/// What a component that no cache holds costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Miss {
+    /// Compiled, and stored in the cache (a build).
+    Build,
+    /// Compiled for another machine's build, which stores it (`compile-batch`).
+    Batch,
+    /// Checked without generating code, and nothing stored (`eghact check`).
+    Check,
+}
+
+/// A miss, handled as `miss` says.
 pub(crate) fn compile(
     db: &Database,
     cache: &TieredCache,
     plan: Plan,
-    store: bool,
+    miss: Miss,
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (Outcome, Arc<CacheEntry>) {
     let started = Instant::now();
     let (entry, diagnostics) = match plan.file {
-        Some(file) => {
+        Some(file) if miss != Miss::Check => {
             let (output, diagnostics) = db::build_component(db, file, images);
             let files = vec![
                 ("js".to_string(), output.js.into_bytes()),
@@ -793,9 +757,10 @@ pub(crate) fn compile(
             ];
             (Arc::new(CacheEntry::new(files)), diagnostics)
         }
+        Some(file) => (Arc::new(CacheEntry::new(Vec::new())), db::check_component(db, file, &images)),
         None => (Arc::new(CacheEntry::new(Vec::new())), Vec::new()),
     };
-    if store {
+    if miss == Miss::Build {
         cache.put(&plan.key, &entry);
     }
     (Outcome { plan, cache: CacheState::Miss, diagnostics, compile_ms: Some(ms(started)), written: None }, entry)
@@ -893,15 +858,6 @@ fn resolved_imports(db: &Database, file: SourceFile) -> Vec<(String, Imported)> 
         Some((specifier.clone(), imported))
     });
     imports.chain(images).collect()
-}
-
-fn read_change(on_disk: &Path, path: &str) -> Result<FileChange, ProjectError> {
-    let text = if db::has_text(path) {
-        fs::read_to_string(on_disk).map_err(|source| ProjectError::Read { path: on_disk.to_path_buf(), source })?
-    } else {
-        String::new()
-    };
-    Ok(FileChange::Write { path: path.to_string(), text })
 }
 
 /// `path` (relative to the project root) relative to the source folder.

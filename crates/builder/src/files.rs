@@ -39,20 +39,6 @@ pub(crate) fn rule(rendered: &str, diagnostic: &Diagnostic) -> ProjectError {
     ProjectError::Rule { code: diagnostic.code.clone(), rendered: rendered.trim_end().to_string() }
 }
 
-/// Writes a file, creating its folder only when it is missing: a build writes thousands of
-/// files into a few folders, and asking for the folder before each costs two system calls.
-pub(crate) fn write_creating_folder(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    match fs::write(path, bytes) {
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(folder) = path.parent() {
-                fs::create_dir_all(folder)?;
-            }
-            fs::write(path, bytes)
-        }
-        result => result,
-    }
-}
-
 /// Reads a file the build keeps for itself (cache entries, the build record, its outputs)
 /// without blocking and without following a symbolic link at `path`: anything but a regular file
 /// is refused, since opening or reading a FIFO, socket or device can wait forever (or never end).

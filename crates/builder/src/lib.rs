@@ -13,21 +13,23 @@
 mod builder;
 pub mod cache;
 mod files;
-mod host;
 mod images;
 pub mod offload;
 pub mod output;
 pub mod project;
 mod report;
 mod runtime;
+mod sources;
 mod state;
 mod version;
 pub mod watch;
 
 pub use builder::{BuildOptions, Builder};
-pub use host::{FileChange, Host};
+// The owner of the database lives in `ide` (the editor holds one without a builder).
+pub use eghact_ide::{AnalysisHost as Host, FileChange};
 pub use project::{WORK_DIR, cache_config};
 pub use report::{BuildError, BuildEvent, BuildReport, CacheState, FileBuild, ImageBuild, Phases, Skipped};
 pub use runtime::{peak_memory_kib, start_rayon};
+pub use sources::{SourceRead, read_paths, read_sources};
 pub use state::{BuildState, ImageOutput, ImageState, Imported, OutputVariant, Stamp};
 pub use version::compiler_version;

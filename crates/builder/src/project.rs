@@ -18,8 +18,8 @@ use serde::Deserialize;
 
 use crate::cache::CacheConfig;
 use crate::files::rule;
+pub(crate) use crate::files::write_atomic_with_mode;
 pub use crate::files::{ProjectError, read_regular_file, write_atomic};
-pub(crate) use crate::files::{write_atomic_with_mode, write_creating_folder};
 use crate::offload::{OffloadMode, OffloadPolicy};
 use crate::output::OutputFolder;
 use eghact_analysis::paths::{relative_to, slash_path};
@@ -108,6 +108,9 @@ pub struct RemoteSettings {
     pub batch_size: usize,
     /// Seconds an action may wait for a worker before its components are compiled here.
     pub queue_timeout_secs: u64,
+    /// How many actions the cluster runs at once (its workers' slots together), for `auto`'s
+    /// prediction; REAPI does not tell. Unset, the executor goes by what it has seen run at once.
+    pub workers: Option<usize>,
 }
 
 impl Default for RemoteSettings {
@@ -123,6 +126,7 @@ impl Default for RemoteSettings {
             min_components: policy.min_components,
             batch_size: policy.batch_size,
             queue_timeout_secs: 10,
+            workers: None,
         }
     }
 }
@@ -324,6 +328,11 @@ impl Project {
     /// The output folder, the only way to name a file in it.
     pub fn output(&self) -> OutputFolder {
         OutputFolder::new(self.places.out.path.clone(), self.places.out.physical.clone())
+    }
+
+    /// How the database sees this project's folders.
+    pub fn layout(&self) -> eghact_analysis::db::Layout {
+        eghact_analysis::db::Layout { src: slash_path(&self.config.src), src_from_out: slash_path(&self.src_from_out()) }
     }
 
     /// The source folder as seen from the output folder (`../src` for `dist`).
@@ -701,6 +710,9 @@ mod tests {
         );
         fs::write(&config, "[remote]\nupload = false\n").unwrap();
         assert!(!Project::open(dir.path()).unwrap().config.remote.upload);
+        assert_eq!(Project::open(dir.path()).unwrap().config.remote.workers, None);
+        fs::write(&config, "[remote]\nworkers = 8\n").unwrap();
+        assert_eq!(Project::open(dir.path()).unwrap().config.remote.workers, Some(8));
         fs::write(&config, "[remote]\nurl = \"x\"\n").unwrap();
         assert!(Project::open(dir.path()).is_err(), "unknown keys are refused");
     }

@@ -1,5 +1,6 @@
-//! Threads and processes hammering one disk cache folder with puts, gets, gc and clear never
-//! read a damaged or wrong entry and never fail: the lock-free layout holds.
+//! Threads and processes hammering one disk cache store with puts, gets, gc and clear never
+//! read a damaged or wrong entry and never fail, and a process killed in the middle of its
+//! writes leaves a store that reads: SQLite's locks and log hold.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -14,6 +15,8 @@ const OPS: u32 = 400;
 const LIMITS: DiskLimits = DiskLimits { max_bytes: 256 * 1024, max_age: Duration::from_secs(3600) };
 /// Set in the child processes to the folder they share.
 const CHILD_DIR: &str = "EGHACT_CACHE_HAMMER_DIR";
+/// Set in the child process that writes until it is killed.
+const KILLED_CHILD_DIR: &str = "EGHACT_CACHE_KILLED_DIR";
 
 /// Random (so incompressible) outputs of 1 to 64 KiB: a torn write could not go unseen.
 fn expected(k: u8) -> CacheEntry {
@@ -92,5 +95,47 @@ fn processes_share_a_folder() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "a child process failed: {}\n{stdout}", output.status);
         assert!(stdout.contains("hits: "), "the child did not run the test:\n{stdout}");
+    }
+}
+
+/// A process killed (SIGKILL) in the middle of its writes leaves a store where every entry it
+/// finished is intact and nothing is an error.
+#[cfg(unix)]
+#[test]
+fn a_process_killed_while_writing_leaves_a_readable_store() {
+    use std::io::BufRead as _;
+    let roomy = DiskLimits { max_bytes: 1 << 30, ..LIMITS };
+    let key = |k: u8| CacheKey::from([k; 32]);
+    if let Some(dir) = std::env::var_os(KILLED_CHILD_DIR) {
+        let cache = DiskCache::open(Path::new(&dir), roomy).unwrap();
+        // Bounded, so that a child whose parent died stops on its own.
+        for round in 0..100 {
+            for k in 0..KEYS {
+                cache.put(&key(k), &Arc::new(expected(k))).unwrap();
+            }
+            if round == 0 {
+                assert!(cache.flush().is_empty());
+                println!("every key written");
+            }
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "a_process_killed_while_writing_leaves_a_readable_store", "--nocapture", "--test-threads=1"])
+        .env(KILLED_CHILD_DIR, dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let written = stdout.lines().map_while(Result::ok).any(|line| line.contains("every key written"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(written, "the child did not write");
+
+    let cache = DiskCache::open(dir.path(), roomy).unwrap();
+    for k in 0..KEYS {
+        let entry = cache.get(&key(k)).unwrap_or_else(|error| panic!("key {k}: {error}")).expect("a finished put stays");
+        assert!(*entry == expected(k), "wrong entry for key {k}");
     }
 }

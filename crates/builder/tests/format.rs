@@ -1,4 +1,4 @@
-//! Properties of the formatter over every component the repository has (the engine's fixtures,
+//! Properties of the formatter over every component the repository has (the crates' fixtures,
 //! one file per `//- path` of a project fixture, the examples and the browser fixtures): it is
 //! idempotent and the formatted file compiles to the same module as the original.
 
@@ -15,7 +15,8 @@ use eghact_syntax as syntax;
 fn components() -> Vec<(String, String)> {
     let root = &Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut found = Vec::new();
-    for folder in ["crates/builder/tests/fixtures", "examples", "tests/browser/fixtures"] {
+    let fixtures = ["syntax", "codegen", "analysis", "ide"].map(|krate| format!("crates/{krate}/tests/fixtures"));
+    for folder in fixtures.iter().map(String::as_str).chain(["examples", "tests/browser/fixtures"]) {
         for entry in walkdir::WalkDir::new(root.join(folder)).sort_by_file_name() {
             let entry = entry.expect("readable folder");
             if entry.path().extension().is_none_or(|e| e != "egh") {

@@ -17,13 +17,17 @@ use proptest::prelude::*;
 
 fn corpus() -> Vec<String> {
     let mut corpus = Vec::new();
-    for folder in ["parse", "compile", "format", "tokens"] {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(folder);
-        for entry in fs::read_dir(dir).unwrap().flatten() {
-            if entry.path().extension().is_some_and(|e| e == "egh") {
-                corpus.push(fs::read_to_string(entry.path()).unwrap());
-            }
-        }
+    // The single-file fixtures of the crates that own them.
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for folder in [
+        "syntax/tests/fixtures/parse",
+        "codegen/tests/fixtures/compile",
+        "ide/tests/fixtures/format",
+        "ide/tests/fixtures/tokens",
+    ] {
+        let files = eghact_test_support::fixture_files(&crates.join(folder));
+        assert!(!files.is_empty(), "no fixtures in {folder}");
+        corpus.extend(files.iter().map(|path| fs::read_to_string(path).unwrap()));
     }
     corpus.sort();
     corpus

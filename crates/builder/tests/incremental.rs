@@ -140,7 +140,6 @@ fn a_body_edit_reruns_only_the_edited_file() {
     fixture.check_all();
     fixture.assert_executed(expect![[r#"
         check(src/Card.egh)
-        compile(src/Card.egh)
         outline(src/Card.egh)
         parse(src/Card.egh)"#]]);
 }
@@ -157,7 +156,6 @@ fn a_signature_edit_rechecks_exactly_the_importers() {
     fixture.assert_executed(expect![[r#"
         check(src/App.egh)
         check(src/Card.egh)
-        compile(src/Card.egh)
         image_specifiers(src/Card.egh)
         import_specifiers(src/Card.egh)
         outline(src/Card.egh)
@@ -175,7 +173,6 @@ fn an_added_import_resolves_and_checks_the_importer() {
     fixture.check_all();
     fixture.assert_executed(expect![[r#"
         check(src/lib/Badge.egh)
-        compile(src/lib/Badge.egh)
         file_at(path src/lib/format.ts)
         image_specifiers(src/lib/Badge.egh)
         import_graph(…)
@@ -201,7 +198,8 @@ fn a_deleted_file_reports_its_importers() {
         file_at(path src/lib/Badge.egh)
         file_at(…)
         import_graph(…)
-        resolve(src/App.egh)"#]]);
+        resolve(src/App.egh)
+        route_manifest(…)"#]]);
     assert_eq!(diagnostics["src/App.egh"], ["E0501"]);
 }
 
@@ -214,7 +212,6 @@ fn a_renamed_file_is_a_removal_and_an_addition() {
     fixture.assert_executed(expect![[r#"
         check(src/App.egh)
         check(src/lib/Pill.egh)
-        compile(src/lib/Pill.egh)
         cycle_of(src/App.egh)
         cycle_of(src/Card.egh)
         cycle_of(src/lib/Pill.egh)
@@ -230,7 +227,8 @@ fn a_renamed_file_is_a_removal_and_an_addition() {
         parse(src/lib/Pill.egh)
         resolve(src/App.egh)
         resolve(src/lib/Pill.egh)
-        resolve_images(src/lib/Pill.egh)"#]]);
+        resolve_images(src/lib/Pill.egh)
+        route_manifest(…)"#]]);
     assert_eq!(diagnostics["src/App.egh"], ["E0501"]);
     assert!(diagnostics["src/lib/Pill.egh"].is_empty());
 }

@@ -69,8 +69,8 @@ impl Offloader for InProcess {
         100.0
     }
 
-    fn parallelism(&self) -> usize {
-        64
+    fn parallelism(&self) -> Option<usize> {
+        Some(64)
     }
 
     fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(RemoteProgress) + Sync)) -> OffloadResult {

@@ -82,10 +82,25 @@ pub fn compile_parsed(path: &str, source: &str, parse: &syntax::Parse, options: 
     eghact_syntax::stack::ensure(|| compile_on_stack(path, source, parse, options))
 }
 
-fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
+/// The diagnostics [`compile_parsed`] reports for the same input, found by the stages that
+/// analyse the component; no module, map or stylesheet is assembled, and nothing is parsed
+/// again. What an editor and `eghact check` ask for.
+pub fn check_parsed(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> Vec<Diagnostic> {
+    eghact_syntax::stack::ensure(|| analyse(path, source, parse, options).diagnostics)
+}
+
+/// What the analysing stages make of a component: the script and template as the module
+/// needs them, the scoped stylesheet, and every diagnostic, in file order.
+struct Analysed {
+    script: script::Script,
+    render: template::RenderFunction,
+    css: String,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> Analysed {
     let mut diagnostics = parse.diagnostics.clone();
     let component = &parse.component;
-    let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("Component").to_string();
     let scope = scope_class(path);
     let marks = sourcemap::marks_allowed(source);
 
@@ -123,9 +138,16 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
     };
     // Stages report in their own order; readers want file order.
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    Analysed { script, render, css, diagnostics }
+}
+
+fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
+    let Analysed { script, render, css, mut diagnostics } = analyse(path, source, parse, options);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput { diagnostics, ..CompileOutput::default() };
     }
+    let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("Component").to_string();
+    let marks = sourcemap::marks_allowed(source);
 
     let mut module = sourcemap::Module::new(marks);
     module.line(&format!("import * as $$ from {:?};", options.runtime_import), None);

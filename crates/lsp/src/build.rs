@@ -1,20 +1,24 @@
 //! Builds: on save (what the saved text affects) and on request (`eghact/buildFile`,
 //! `eghact/buildWorkspace`), into the output folder through the engine's cache. They run on a
-//! builder of their own, brought up to the editor's texts before each build, so that edits and
-//! requests never wait for a build. Progress goes
+//! builder of their own, created from the project by the first build (it reads the source
+//! folder itself) and given, before each build, only the texts the session changed since
+//! (`Session::unbuilt`), so that edits and requests never wait for a build. Progress goes
 //! out as `$/progress` and as the notifications `eghact/buildStarted`, `eghact/buildProgress`
 //! and `eghact/buildCompleted`, which the VS Code extension's status bar reads.
 
-use std::sync::PoisonError;
+use std::path::Path;
+use std::sync::{Arc, PoisonError};
 
 use eghact_builder::offload::OffloadMode;
-use eghact_builder::{BuildEvent, CacheState};
+use eghact_builder::project::Project;
+use eghact_builder::{BuildEvent, BuildOptions, Builder, CacheState, FileChange, compiler_version};
+use eghact_gpu::{Backend, ImagePipeline};
+use eghact_semantics::assets::ImageProcessor;
 use serde_json::{Value, json};
 use tower_lsp_server::ls_types::notification::Notification;
 
 use crate::progress::Progress;
-use crate::server::Shared;
-use crate::session::open_builder;
+use crate::state::Shared;
 
 macro_rules! notification {
     ($name:ident, $method:literal) => {
@@ -51,18 +55,29 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
         // One build at a time; the editing session is locked only to copy what changed.
         let mut builds = builds.lock().unwrap_or_else(PoisonError::into_inner);
         let changes = {
-            let session = session.lock().unwrap_or_else(PoisonError::into_inner);
-            let session = session.as_ref().ok_or("no workspace")?;
+            let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
+            let session = session.as_mut().ok_or("no workspace")?;
+            let mut changed = std::mem::take(&mut session.unbuilt);
             if builds.is_none() {
                 let settings = &session.build_settings;
-                let mut builder = open_builder(&session.builder.project().root, Some(settings.gpu))?;
+                let mut builder = open_builder(&session.project.root, settings.gpu)?;
                 if settings.remote_mode != Some(OffloadMode::Never) {
                     warnings.extend(eghact_remote::attach(&mut builder, settings.remote_endpoint.clone(), settings.remote_mode));
                 }
+                // The disk as it is, then the editor's buffers, saved or not.
+                builder.load().map_err(|e| e.to_string())?;
+                changed.extend(session.open.keys().cloned());
                 *builds = Some(builder);
             }
-            let builder = builds.as_ref().ok_or("no builder")?;
-            session.changes_since(builder.host())
+            let text = |path: &String| session.host.file(path).map(|f| f.text(session.host.db()).clone());
+            let changes: Vec<FileChange> = changed
+                .into_iter()
+                .map(|path| match text(&path) {
+                    Some(text) => FileChange::Write { path, text },
+                    None => FileChange::Remove { path },
+                })
+                .collect();
+            changes
         };
         let builder = builds.as_mut().ok_or("no builder")?;
         builder.apply(changes);
@@ -144,4 +159,18 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
         progress.end(summary.to_string()).await;
     }
     summary
+}
+
+/// A builder on the project at `root` that writes outputs, keeps recent cache entries in memory
+/// and processes images on `gpu`.
+fn open_builder(root: &Path, gpu: Backend) -> Result<Builder, String> {
+    let project = Project::open(root).map_err(|e| e.to_string())?;
+    // The pipeline creates its GPU device with the first batch of images, not here.
+    let image_processor = Some(Arc::new(ImagePipeline::new(gpu)) as Arc<dyn ImageProcessor>);
+    // The same version as this executable's `compile-batch`, which remote workers run.
+    let options = BuildOptions { compiler_version: compiler_version(), write: true, memory_cache: true, image_processor };
+    let mut builder = Builder::open(project, options);
+    // Saves rebuild often; the build record is written at shutdown.
+    builder.defer_save(true);
+    Ok(builder)
 }

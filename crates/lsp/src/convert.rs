@@ -1,5 +1,7 @@
-//! Positions and paths between the protocol and the engine: LSP positions count UTF-16 code
-//! units by default (UTF-8 bytes when the client offers it); the engine counts bytes.
+//! Positions between the protocol and the engine: LSP positions count UTF-16 code units by
+//! default (UTF-8 bytes when the client offers it); the engine counts bytes. [`Positions`] is
+//! the one mapper, over the engine's `LineIndex`: each conversion costs a binary search and a
+//! bounded scan, whatever the length of the line.
 
 use eghact_syntax::diagnostics::{Diagnostic, LineIndex, Severity, Span};
 use tower_lsp_server::ls_types::{self as lsp, Position, Range};
@@ -11,15 +13,7 @@ pub enum Encoding {
     Utf8,
 }
 
-/// The LSP position of byte `offset` in `text` (clamped to the text, and to a char boundary).
-pub fn position(text: &str, offset: u32, encoding: Encoding) -> Position {
-    let offset = (offset as usize).min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Position { line: before.matches('\n').count() as u32, character: units(&before[line_start..], encoding) }
-}
-
-/// Positions of many offsets of one text: lines are found by binary search, not by a scan.
+/// The positions of one text, in the client's encoding.
 pub struct Positions<'t> {
     text: &'t str,
     lines: LineIndex,
@@ -31,15 +25,71 @@ impl<'t> Positions<'t> {
         Self { text, lines: LineIndex::new(text), encoding }
     }
 
+    /// The LSP position of byte `offset` (clamped to the text, and to a char boundary).
     pub fn position(&self, offset: u32) -> Position {
-        let offset = floor_char_boundary(self.text, (offset as usize).min(self.text.len()));
-        let line = self.lines.line_of(offset as u32);
-        let start = self.lines.line_start(line) as usize;
-        Position { line: line as u32, character: units(&self.text[start..offset], self.encoding) }
+        let offset = floor_char_boundary(self.text, (offset as usize).min(self.text.len())) as u32;
+        let (line, character) = match self.encoding {
+            Encoding::Utf16 => self.lines.utf16_line_col(self.text, offset),
+            Encoding::Utf8 => {
+                let line = self.lines.line_of(offset);
+                (line as u32, offset - self.lines.line_start(line))
+            }
+        };
+        Position { line, character }
+    }
+
+    /// The byte offset of an LSP position; past the end of a line means the line's end, past
+    /// the last line the text's end.
+    pub fn offset(&self, position: Position) -> u32 {
+        let line = position.line as usize;
+        if line >= self.lines.line_count() {
+            return self.text.len() as u32;
+        }
+        let start = self.lines.line_start(line);
+        let end = if line + 1 < self.lines.line_count() { self.lines.line_start(line + 1) - 1 } else { self.text.len() as u32 };
+        let at = match self.encoding {
+            Encoding::Utf16 => self.lines.utf16_offset(self.text, position.line, position.character).unwrap_or(end),
+            Encoding::Utf8 => start.saturating_add(position.character).min(end),
+        };
+        ceil_char_boundary(self.text, at as usize) as u32
+    }
+
+    pub fn range(&self, span: Span) -> Range {
+        Range { start: self.position(span.start), end: self.position(span.end) }
+    }
+
+    /// The byte span of an LSP range.
+    pub fn span(&self, range: Range) -> Span {
+        Span::new(self.offset(range.start), self.offset(range.end))
+    }
+
+    /// The length of `text` in the client's units.
+    pub fn units(&self, text: &str) -> u32 {
+        units(text, self.encoding)
+    }
+
+    pub fn diagnostic(&self, diagnostic: &Diagnostic) -> lsp::Diagnostic {
+        let mut message = diagnostic.message.clone();
+        if let Some(help) = &diagnostic.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        lsp::Diagnostic {
+            range: self.range(diagnostic.span),
+            severity: Some(match diagnostic.severity {
+                Severity::Error => lsp::DiagnosticSeverity::ERROR,
+                Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+                Severity::Hint => lsp::DiagnosticSeverity::HINT,
+            }),
+            code: Some(lsp::NumberOrString::String(diagnostic.code.to_string())),
+            source: Some("eghact".into()),
+            message,
+            ..lsp::Diagnostic::default()
+        }
     }
 }
 
-/// The length of `text` in the client's units.
+/// The length of `text` in `encoding`'s units (a signature's label, which is no document).
 pub fn units(text: &str, encoding: Encoding) -> u32 {
     match encoding {
         Encoding::Utf16 => text.encode_utf16().count() as u32,
@@ -47,61 +97,17 @@ pub fn units(text: &str, encoding: Encoding) -> u32 {
     }
 }
 
-/// The byte offset of an LSP position; past the end of a line means the line's end.
-pub fn offset(text: &str, position: Position, encoding: Encoding) -> u32 {
-    let mut line_start = 0;
-    for _ in 0..position.line {
-        match text[line_start..].find('\n') {
-            Some(i) => line_start += i + 1,
-            None => return text.len() as u32,
-        }
-    }
-    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
-    let mut units = 0;
-    for (i, c) in text[line_start..line_end].char_indices() {
-        if units >= position.character {
-            return (line_start + i) as u32;
-        }
-        units += match encoding {
-            Encoding::Utf16 => c.len_utf16() as u32,
-            Encoding::Utf8 => c.len_utf8() as u32,
-        };
-    }
-    line_end as u32
-}
-
-pub fn range(text: &str, span: Span, encoding: Encoding) -> Range {
-    Range { start: position(text, span.start, encoding), end: position(text, span.end, encoding) }
-}
-
-/// The byte span of an LSP range.
-pub fn span(text: &str, range: Range, encoding: Encoding) -> Span {
-    Span::new(offset(text, range.start, encoding), offset(text, range.end, encoding))
-}
-
-pub fn diagnostic(text: &str, diagnostic: &Diagnostic, encoding: Encoding) -> lsp::Diagnostic {
-    let mut message = diagnostic.message.clone();
-    if let Some(help) = &diagnostic.help {
-        message.push_str("\nhelp: ");
-        message.push_str(help);
-    }
-    lsp::Diagnostic {
-        range: range(text, diagnostic.span, encoding),
-        severity: Some(match diagnostic.severity {
-            Severity::Error => lsp::DiagnosticSeverity::ERROR,
-            Severity::Warning => lsp::DiagnosticSeverity::WARNING,
-            Severity::Hint => lsp::DiagnosticSeverity::HINT,
-        }),
-        code: Some(lsp::NumberOrString::String(diagnostic.code.to_string())),
-        source: Some("eghact".into()),
-        message,
-        ..lsp::Diagnostic::default()
-    }
-}
-
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while !text.is_char_boundary(offset) {
         offset -= 1;
+    }
+    offset
+}
+
+fn ceil_char_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset += 1;
     }
     offset
 }
@@ -114,14 +120,17 @@ mod tests {
     fn utf16_and_utf8_columns_round_trip() {
         let text = "a\n😀b é\nlast";
         let b = text.find('b').unwrap() as u32;
-        assert_eq!(position(text, b, Encoding::Utf16), Position { line: 1, character: 2 });
-        assert_eq!(position(text, b, Encoding::Utf8), Position { line: 1, character: 4 });
-        for encoding in [Encoding::Utf16, Encoding::Utf8] {
+        let (utf16, utf8) = (Positions::new(text, Encoding::Utf16), Positions::new(text, Encoding::Utf8));
+        assert_eq!(utf16.position(b), Position { line: 1, character: 2 });
+        assert_eq!(utf8.position(b), Position { line: 1, character: 4 });
+        for positions in [&utf16, &utf8] {
             for at in [0, 2, b, text.len() as u32] {
-                assert_eq!(offset(text, position(text, at, encoding), encoding), at);
+                assert_eq!(positions.offset(positions.position(at)), at);
             }
         }
-        assert_eq!(offset(text, Position { line: 9, character: 0 }, Encoding::Utf16), text.len() as u32);
-        assert_eq!(offset(text, Position { line: 0, character: 99 }, Encoding::Utf16), 1);
+        assert_eq!(utf16.offset(Position { line: 9, character: 0 }), text.len() as u32);
+        assert_eq!(utf16.offset(Position { line: 0, character: 99 }), 1);
+        assert_eq!(utf8.offset(Position { line: 1, character: 2 }), b, "inside 😀: the next char");
+        assert_eq!(utf16.offset(Position { line: 1, character: 1 }), b, "inside 😀: the next char");
     }
 }

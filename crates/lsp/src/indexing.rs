@@ -7,13 +7,15 @@
 
 use std::time::Duration;
 
-use eghact_analysis::db;
 use eghact_builder::watch::SourceWatcher;
+use eghact_ide::Depth;
 use tower_lsp_server::jsonrpc::ErrorCode;
 use tower_lsp_server::ls_types::MessageType;
 
 use crate::progress::Progress;
-use crate::server::{Shared, run};
+use crate::publish;
+use crate::state::Shared;
+use crate::task::run;
 
 /// Components checked per snapshot: small enough that an edit waits little for a chunk to
 /// notice its cancellation, large enough that taking snapshots costs nothing.
@@ -21,8 +23,7 @@ const CHUNK: usize = 64;
 
 pub async fn index(shared: Shared, progress_enabled: bool) {
     let Some(snap) = shared.snapshot() else { return };
-    let components: Vec<String> =
-        db::Workspace::get(&snap.db).files(&snap.db).keys().filter(|p| p.ends_with(".egh")).cloned().collect();
+    let components = snap.analysis.components();
     drop(snap);
     let total = components.len();
     let mut progress = Progress::begin(&shared.client, progress_enabled, "Indexing").await;
@@ -32,8 +33,12 @@ pub async fn index(shared: Shared, progress_enabled: bool) {
         let Some(snap) = shared.snapshot() else { return };
         let chunk = components[done..(done + CHUNK).min(total)].to_vec();
         let checked = run(move || {
-            let files = chunk.iter().filter_map(|path| snap.file(path));
-            files.map(|file| db::diagnostics(&snap.db, file).iter().filter(|d| d.is_error()).count()).sum::<usize>()
+            let mut errors = 0;
+            for path in &chunk {
+                let diagnostics = snap.analysis.diagnostics(path, Depth::Full)?.unwrap_or_default();
+                errors += diagnostics.iter().filter(|d| d.is_error()).count();
+            }
+            Ok(errors)
         })
         .await;
         match checked {
@@ -55,8 +60,7 @@ pub async fn index(shared: Shared, progress_enabled: bool) {
 /// Watches the source folder when the client cannot (it did not offer
 /// `workspace/didChangeWatchedFiles`), so that a `git checkout` reaches the server.
 pub fn watch(shared: Shared) {
-    let Some((root, src)) = shared.session().as_ref().map(|s| (s.builder.project().root.clone(), s.builder.project().src_dir()))
-    else {
+    let Some((root, src)) = shared.session().as_ref().map(|s| (s.project.root.clone(), s.project.src_dir())) else {
         return;
     };
     let watcher = match SourceWatcher::new(&root, &src, Duration::from_millis(50)) {
@@ -79,7 +83,7 @@ pub fn watch(shared: Shared) {
     });
     tokio::spawn(async move {
         while let Some(batch) = batches.recv().await {
-            shared.files_changed((!batch.rescan).then_some(batch.paths)).await;
+            publish::files_changed(&shared, (!batch.rescan).then_some(batch.paths)).await;
         }
     });
 }

@@ -1,26 +1,18 @@
 //! The Eghact language server as a library: `main.rs` runs it over stdio; the framing decoder
 //! ([`transport::Decoder`]) is public so that fuzz targets can drive it directly.
+//!
+//! Protocol only: `server.rs` dispatches to `handlers/` (one file per request), which call the
+//! `ide` façade; `state.rs` is the session, `task.rs` runs work off the runtime, `publish.rs`
+//! pushes diagnostics after writes. No module imports one that imports it back.
 
 mod build;
-mod code_action;
-mod completion;
 mod convert;
-mod definition;
-mod diagnostics;
-mod folding;
-mod formatting;
-mod hover;
+mod handlers;
 mod indexing;
-mod inlay_hints;
-mod linked_editing;
+mod log;
 mod progress;
-mod references;
-mod rename;
-mod selection_range;
-mod semantic_tokens;
+mod publish;
 pub mod server;
-mod session;
-mod signature_help;
-mod symbols;
+mod state;
+mod task;
 pub mod transport;
-mod workspace_symbols;

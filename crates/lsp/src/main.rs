@@ -1,5 +1,5 @@
 //! `eghact-lsp --stdio`: the Eghact language server. It only translates between the Language
-//! Server Protocol and the engine; everything it knows comes from `eghact_engine`.
+//! Server Protocol and the engine; everything it knows of components comes from the engine crates (`eghact_ide`, `eghact_analysis`, `eghact_builder`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,32 +1,26 @@
-//! The protocol side: capabilities, document sync, and dispatch of requests to the feature
-//! modules.
+//! The protocol side: capabilities, document sync, and one dispatch of requests to their
+//! handlers (`handlers/`).
 //!
 //! Concurrency, as in rust-analyzer: writes (document changes) take the session's lock,
-//! apply the change and take a [`Snapshot`]; requests take a snapshot under the lock and run
-//! on the blocking pool without it, so a slow request never holds up an edit or another
-//! request. A write cancels the queries that older snapshots run: their requests answer
-//! `ContentModified`, and diagnostics computed for an older text are computed again.
+//! apply the change and take a snapshot; requests take a snapshot under the lock and run
+//! on the blocking pool without it (`task.rs`), so a slow request never holds up an edit or
+//! another request. A write cancels the queries that older snapshots run: their requests
+//! answer `ContentModified`, and diagnostics computed for an older text are computed again.
 //! A request that panics answers an internal error and the server goes on.
 
-use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 
-use eghact_analysis::db;
-use eghact_builder::Builder;
 use serde_json::Value;
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
-use crate::convert::{self, Encoding};
-use crate::diagnostics::Depth;
-use crate::session::{self, BuildSettings, Session, Snapshot};
-use crate::{
-    build, code_action, completion, definition, diagnostics, folding, formatting, hover, indexing, inlay_hints, linked_editing,
-    references, rename, selection_range, semantic_tokens, signature_help, symbols, workspace_symbols,
-};
+use crate::convert::{Encoding, Positions};
+use crate::handlers::{self, DocumentRequest, WorkspaceRequest};
+use crate::publish;
+use crate::state::{self, BuildSettings, Session, Shared};
+use crate::task::run;
+use crate::{build, indexing};
 
 pub struct Server {
     shared: Shared,
@@ -35,176 +29,62 @@ pub struct Server {
     fault: Option<String>,
 }
 
-/// What the server's handlers and its background tasks (indexing, the file watcher) share.
-#[derive(Clone)]
-pub struct Shared {
-    pub client: Client,
-    pub session: Arc<Mutex<Option<Session>>>,
-    /// The builder that builds run on (created by the first build).
-    pub builds: Arc<Mutex<Option<Builder>>>,
-    /// Counts writes to the session; a snapshot knows the write it follows.
-    writes: Arc<AtomicU64>,
-    /// The write that each path's published diagnostics follow, so that diagnostics of an
-    /// older text never replace newer ones.
-    published: Arc<tokio::sync::Mutex<HashMap<String, (u64, Depth)>>>,
-}
-
-/// What to publish diagnostics for, worked out on a snapshot (it may read the import graph).
-type Affected = Arc<dyn Fn(&Snapshot) -> Vec<String> + Send + Sync>;
-
-impl Shared {
-    pub fn session(&self) -> MutexGuard<'_, Option<Session>> {
-        // A request that panicked leaves the session as it was; the server goes on.
-        self.session.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub fn snapshot(&self) -> Option<Snapshot> {
-        self.session().as_ref().map(Session::snapshot)
-    }
-
-    /// Applies `write` to the session, then publishes the diagnostics of the paths that
-    /// the returned function names.
-    async fn write(&self, write: impl FnOnce(&mut Session) -> Option<Affected>) {
-        let affected = {
-            let mut guard = self.session();
-            let Some(session) = guard.as_mut() else { return };
-            let affected = write(session);
-            self.writes.fetch_add(1, Ordering::SeqCst);
-            affected
-        };
-        if let Some(affected) = affected {
-            self.publish(affected).await;
-        }
-    }
-
-    /// Changes on disk (`paths` relative to the root, or everything for `None`) to files the
-    /// editor has not open (an open document's buffer wins), then, if the workspace changed,
-    /// the diagnostics of the open documents.
-    pub async fn files_changed(&self, paths: Option<Vec<String>>) {
-        self.write(|session| {
-            let changed = match paths {
-                Some(paths) => {
-                    let paths: Vec<String> = paths.into_iter().filter(|p| !session.open.contains_key(p)).collect();
-                    session.reload(&paths)
-                }
-                None => session.reload_all(),
-            };
-            changed.then(|| Arc::new(|snap: &Snapshot| snap.open.keys().cloned().collect()) as Affected)
-        })
-        .await;
-    }
-
-    /// Computes and publishes diagnostics on a fresh snapshot: first without import cycles
-    /// (fast), then, for the paths where cycles change the answer, with them. When a newer
-    /// write cancels the computation, it starts again on a newer snapshot, so that nothing is
-    /// left unpublished.
-    async fn publish(&self, affected: Affected) {
-        let mut first: HashMap<String, Vec<Diagnostic>> = HashMap::new();
-        let mut depth = Depth::Component;
-        loop {
-            let Some((snap, write)) = self.session().as_ref().map(|s| (s.snapshot(), self.writes.load(Ordering::SeqCst))) else {
-                return;
-            };
-            let affected = affected.clone();
-            let batches = match run(move || diagnostics::collect(&snap, &affected(&snap), depth)).await {
-                Ok(batches) => batches,
-                Err(error) if error.code == ErrorCode::ContentModified => {
-                    // Start over: what was published came from an older text.
-                    first.clear();
-                    depth = Depth::Component;
-                    continue;
-                }
-                Err(error) => {
-                    self.client.log_message(MessageType::ERROR, format!("diagnostics: {}", error.message)).await;
-                    return;
-                }
-            };
-            let mut published = self.published.lock().await;
-            for (path, uri, diagnostics, version) in batches {
-                if depth == Depth::Full && first.get(&path) == Some(&diagnostics) {
-                    continue;
-                }
-                // Tasks cancelled and run again may end on the same snapshot: publish once.
-                let last = published.entry(path.clone()).or_insert((0, Depth::Component));
-                if *last < (write, depth) {
-                    *last = (write, depth);
-                    if depth == Depth::Component {
-                        first.insert(path, diagnostics.clone());
-                    }
-                    self.client.publish_diagnostics(uri, diagnostics, version).await;
-                }
-            }
-            drop(published);
-            match depth {
-                Depth::Component => depth = Depth::Full,
-                Depth::Full => return,
-            }
-        }
-    }
-}
-
 impl Server {
     pub fn new(client: Client) -> Self {
-        let shared =
-            Shared { client, session: Arc::default(), builds: Arc::default(), writes: Arc::default(), published: Arc::default() };
-        Self { shared, fault: std::env::var("EGHACT_LSP_FAULT").ok() }
+        crate::log::to_client(client.clone());
+        Self { shared: Shared::new(client), fault: std::env::var("EGHACT_LSP_FAULT").ok() }
     }
 
-    fn session(&self) -> MutexGuard<'_, Option<Session>> {
+    fn session(&self) -> std::sync::MutexGuard<'_, Option<Session>> {
         self.shared.session()
     }
 
-    /// Runs `f` on a snapshot and the project path of `uri`, off the async runtime.
-    async fn read<T: Send + 'static>(
-        &self,
-        method: &'static str,
-        uri: &Uri,
-        f: impl FnOnce(&Snapshot, &str) -> Option<T> + Send + 'static,
-    ) -> Result<Option<T>> {
+    /// Runs handler `H` on a snapshot and the project path of its document, off the async
+    /// runtime; nothing for a document outside the workspace.
+    async fn document<H: DocumentRequest>(&self, params: H::Params) -> Result<Option<H::Result>> {
         let Some(snap) = self.shared.snapshot() else { return Ok(None) };
-        let Some(path) = snap.path_of(uri) else { return Ok(None) };
-        let fault = self.fault.as_deref() == Some(method);
-        run(move || {
+        let Some(path) = snap.path_of(H::uri(&params)) else { return Ok(None) };
+        let fault = self.fault.as_deref() == Some(H::METHOD);
+        let started = std::time::Instant::now();
+        let answer = run(move || {
             if fault {
-                panic!("fault injected into {method} (EGHACT_LSP_FAULT)");
+                panic!("fault injected into {} (EGHACT_LSP_FAULT)", H::METHOD);
             }
-            f(&snap, &path)
+            H::run(&snap, &path, params)
         })
-        .await
+        .await;
+        log_answer(H::METHOD, started, &answer);
+        answer
+    }
+
+    /// Runs handler `H` on a snapshot of the workspace.
+    async fn workspace<H: WorkspaceRequest>(&self, params: H::Params) -> Result<Option<H::Result>> {
+        let Some(snap) = self.shared.snapshot() else { return Ok(None) };
+        let fault = self.fault.as_deref() == Some(H::METHOD);
+        let started = std::time::Instant::now();
+        let answer = run(move || {
+            if fault {
+                panic!("fault injected into {} (EGHACT_LSP_FAULT)", H::METHOD);
+            }
+            H::run(&snap, params)
+        })
+        .await;
+        log_answer(H::METHOD, started, &answer);
+        answer.map(Some)
     }
 
     /// A document's new text; its diagnostics, and its importers' when its signature changed.
-    async fn changed(&self, uri: &Uri, version: i32, edit: impl FnOnce(&str) -> String) {
-        self.shared
-            .write(|session| {
-                let path = session.path_of(uri)?;
-                // Usually known already: the diagnostics of the last text needed it.
-                let before = session.file(&path).map(|f| db::signature(session.builder.host().db(), f).clone());
-                let text = edit(session.text(&path));
-                session.set_text(&path, text);
-                session.open.insert(path.clone(), version);
-                Some(Arc::new(move |snap: &Snapshot| diagnostics::affected(snap, &path, before.as_ref())))
-            })
-            .await;
-    }
-}
-
-/// Runs `f` on the blocking pool. A panic becomes an internal error, and a query cancelled
-/// by a newer write becomes `ContentModified` (the client asks again if it still cares).
-pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    let outcome = tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(f))).await;
-    match outcome {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(payload)) if payload.is::<salsa::Cancelled>() => Err(Error::content_modified()),
-        Ok(Err(payload)) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(Error { message: format!("internal error: {message}").into(), ..Error::internal_error() })
-        }
-        Err(join) => Err(Error { message: format!("internal error: {join}").into(), ..Error::internal_error() }),
+    async fn changed(&self, uri: &Uri, version: i32, edit: impl FnOnce(&str, Encoding) -> String) {
+        publish::write(&self.shared, |session| {
+            let path = session.path_of(uri)?;
+            // Usually known already: the diagnostics of the last text needed it.
+            let before = session.host.analysis().signature(&path).ok().flatten();
+            let text = edit(session.text(&path), session.encoding);
+            session.set_text(&path, text);
+            session.open.insert(path.clone(), version);
+            Some(publish::affected(path, before))
+        })
+        .await;
     }
 }
 
@@ -212,7 +92,7 @@ impl LanguageServer for Server {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encodings = params.capabilities.general.as_ref().and_then(|g| g.position_encodings.clone()).unwrap_or_default();
         let encoding = if encodings.contains(&PositionEncodingKind::UTF8) { Encoding::Utf8 } else { Encoding::Utf16 };
-        let root = session::root_of(&params)
+        let root = state::root_of(&params)
             .or_else(|| std::env::current_dir().ok())
             .ok_or_else(|| Error::invalid_params("no workspace folder and no current directory"))?;
         let mut session = Session::new(&root, encoding).map_err(Error::invalid_params)?;
@@ -258,7 +138,7 @@ impl LanguageServer for Server {
                 selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
                 document_formatting_provider: Some(OneOf::Left(true)),
                 semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
-                    legend: semantic_tokens::legend(),
+                    legend: handlers::semantic_tokens::legend(),
                     full: Some(SemanticTokensFullOptions::Bool(true)),
                     range: None,
                     work_done_progress_options: WorkDoneProgressOptions::default(),
@@ -278,7 +158,10 @@ impl LanguageServer for Server {
                         will_rename: Some(FileOperationRegistrationOptions {
                             filters: vec![FileOperationFilter {
                                 scheme: Some("file".into()),
-                                pattern: FileOperationPattern { glob: "**/*.egh".into(), ..FileOperationPattern::default() },
+                                pattern: FileOperationPattern {
+                                    glob: format!("**/*.{}", eghact_ide::COMPONENT_EXTENSION),
+                                    ..FileOperationPattern::default()
+                                },
                             }],
                         }),
                         ..WorkspaceFileOperationsServerCapabilities::default()
@@ -303,7 +186,7 @@ impl LanguageServer for Server {
         if client_watches_files {
             // Files changed outside the editor (a `git checkout`, a generator) reach the
             // server through the client's watcher.
-            let watcher = FileSystemWatcher { glob_pattern: GlobPattern::String("**/*.{egh,ts,js}".into()), kind: None };
+            let watcher = FileSystemWatcher { glob_pattern: GlobPattern::String(eghact_ide::text_files_glob()), kind: None };
             let options = DidChangeWatchedFilesRegistrationOptions { watchers: vec![watcher] };
             let registration = Registration {
                 id: "eghact-watched-files".into(),
@@ -323,21 +206,7 @@ impl LanguageServer for Server {
             let Some(session) = guard.as_ref() else { return };
             params.changes.iter().filter_map(|c| session.path_of(&c.uri)).collect()
         };
-        self.shared.files_changed(Some(paths)).await;
-    }
-
-    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
-        let items = self.read("textDocument/diagnostic", &params.text_document.uri, diagnostics::of).await?.unwrap_or_default();
-        Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
-            related_documents: None,
-            full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
-        })))
-    }
-
-    async fn workspace_diagnostic(&self, params: WorkspaceDiagnosticParams) -> Result<WorkspaceDiagnosticReportResult> {
-        let Some(snap) = self.shared.snapshot() else { return Ok(WorkspaceDiagnosticReport::default().into()) };
-        let report = run(move || diagnostics::workspace(&snap, &params.previous_result_ids)).await?;
-        Ok(WorkspaceDiagnosticReportResult::Report(report))
+        publish::files_changed(&self.shared, Some(paths)).await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -358,19 +227,18 @@ impl LanguageServer for Server {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let document = params.text_document;
-        self.changed(&document.uri, document.version, |_| document.text.clone()).await;
+        self.changed(&document.uri, document.version, |_, _| document.text.clone()).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        let encoding = self.session().as_ref().map_or(Encoding::Utf16, |s| s.encoding);
         let changes = params.content_changes;
-        self.changed(&params.text_document.uri, params.text_document.version, |text| {
+        self.changed(&params.text_document.uri, params.text_document.version, |text, encoding| {
             let mut text = text.to_string();
             for change in changes {
                 match change.range {
                     Some(range) => {
-                        let start = convert::offset(&text, range.start, encoding) as usize;
-                        let end = (convert::offset(&text, range.end, encoding) as usize).max(start);
+                        let span = Positions::new(&text, encoding).span(range);
+                        let (start, end) = (span.start as usize, (span.end as usize).max(span.start as usize));
                         text.replace_range(start..end, &change.text);
                     }
                     None => text = change.text,
@@ -382,144 +250,105 @@ impl LanguageServer for Server {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        self.shared
-            .write(|session| {
-                let path = session.path_of(&params.text_document.uri)?;
-                let before = session.file(&path).map(|f| db::signature(session.builder.host().db(), f).clone());
-                session.open.remove(&path);
-                session.reload(std::slice::from_ref(&path));
-                // Back to the text on disk, or gone: its importers see that signature.
-                Some(Arc::new(move |snap: &Snapshot| diagnostics::affected(snap, &path, before.as_ref())))
-            })
-            .await;
+        publish::write(&self.shared, |session| {
+            let path = session.path_of(&params.text_document.uri)?;
+            let before = session.host.analysis().signature(&path).ok().flatten();
+            session.open.remove(&path);
+            session.reload(std::slice::from_ref(&path));
+            // Back to the text on disk, or gone: its importers see that signature.
+            Some(publish::affected(path, before))
+        })
+        .await;
+    }
+
+    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        let items = self.document::<handlers::diagnostic::DiagnosticHandler>(params).await?.unwrap_or_default();
+        Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+            related_documents: None,
+            full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
+        })))
+    }
+
+    async fn workspace_diagnostic(&self, params: WorkspaceDiagnosticParams) -> Result<WorkspaceDiagnosticReportResult> {
+        let report = self.workspace::<handlers::workspace_diagnostic::WorkspaceDiagnosticHandler>(params).await?;
+        Ok(WorkspaceDiagnosticReportResult::Report(report.unwrap_or_default()))
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let at = params.text_document_position_params;
-        self.read("textDocument/hover", &at.text_document.uri, move |snap, path| hover::hover(snap, path, at.position)).await
+        self.document::<handlers::hover::HoverHandler>(params).await
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let at = params.text_document_position;
-        self.read("textDocument/completion", &at.text_document.uri, move |snap, path| {
-            completion::completion(snap, path, at.position)
-        })
-        .await
+        self.document::<handlers::completion::CompletionHandler>(params).await
     }
 
     async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
-        let at = params.text_document_position_params;
-        self.read("textDocument/signatureHelp", &at.text_document.uri, move |snap, path| {
-            signature_help::signature_help(snap, path, at.position)
-        })
-        .await
+        self.document::<handlers::signature_help::SignatureHelpHandler>(params).await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        let at = params.text_document_position;
-        let include = params.context.include_declaration;
-        self.read("textDocument/references", &at.text_document.uri, move |snap, path| {
-            references::references(snap, path, at.position, include)
-        })
-        .await
+        self.document::<handlers::references::ReferencesHandler>(params).await
     }
 
     async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
-        let at = params.text_document_position_params;
-        self.read("textDocument/documentHighlight", &at.text_document.uri, move |snap, path| {
-            references::highlight(snap, path, at.position)
-        })
-        .await
+        self.document::<handlers::document_highlight::DocumentHighlightHandler>(params).await
     }
 
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
-        let uri = params.text_document.uri;
-        self.read("textDocument/prepareRename", &uri, move |snap, path| rename::prepare(snap, path, params.position)).await
+        self.document::<handlers::prepare_rename::PrepareRenameHandler>(params).await
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        let at = params.text_document_position;
-        let new_name = params.new_name;
-        self.read("textDocument/rename", &at.text_document.uri, move |snap, path| {
-            rename::rename(snap, path, at.position, &new_name)
-        })
-        .await
+        self.document::<handlers::rename::RenameHandler>(params).await
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
-        let Some(snap) = self.shared.snapshot() else { return Ok(None) };
-        let symbols = run(move || workspace_symbols::workspace_symbols(&snap, &params.query)).await?;
-        Ok(Some(WorkspaceSymbolResponse::Nested(symbols)))
+        let symbols = self.workspace::<handlers::workspace_symbol::WorkspaceSymbolHandler>(params).await?;
+        Ok(symbols.map(WorkspaceSymbolResponse::Nested))
     }
 
     async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
-        let Some(snap) = self.shared.snapshot() else { return Ok(None) };
-        run(move || rename::will_rename_files(&snap, &params.files)).await
+        Ok(self.workspace::<handlers::will_rename_files::WillRenameFilesHandler>(params).await?.flatten())
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        self.read("textDocument/documentSymbol", &params.text_document.uri, symbols::document_symbols).await
+        self.document::<handlers::document_symbol::DocumentSymbolHandler>(params).await
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        self.read("textDocument/foldingRange", &params.text_document.uri, folding::folding_ranges).await
+        self.document::<handlers::folding_range::FoldingRangeHandler>(params).await
     }
 
     async fn selection_range(&self, params: SelectionRangeParams) -> Result<Option<Vec<SelectionRange>>> {
-        let positions = params.positions;
-        self.read("textDocument/selectionRange", &params.text_document.uri, move |snap, path| {
-            selection_range::selection_ranges(snap, path, &positions)
-        })
-        .await
+        self.document::<handlers::selection_range::SelectionRangeHandler>(params).await
     }
 
     async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
-        let tokens = self.read("textDocument/semanticTokens/full", &params.text_document.uri, semantic_tokens::semantic_tokens);
-        Ok(tokens.await?.map(SemanticTokensResult::Tokens))
+        self.document::<handlers::semantic_tokens::SemanticTokensHandler>(params).await
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        self.read("textDocument/formatting", &params.text_document.uri, formatting::formatting).await
+        self.document::<handlers::formatting::FormattingHandler>(params).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let range = params.range;
-        self.read("textDocument/codeAction", &params.text_document.uri, move |snap, path| {
-            code_action::code_actions(snap, path, range)
-        })
-        .await
+        self.document::<handlers::code_action::CodeActionHandler>(params).await
     }
 
     async fn linked_editing_range(&self, params: LinkedEditingRangeParams) -> Result<Option<LinkedEditingRanges>> {
-        let at = params.text_document_position_params;
-        self.read("textDocument/linkedEditingRange", &at.text_document.uri, move |snap, path| {
-            linked_editing::linked_editing(snap, path, at.position)
-        })
-        .await
+        self.document::<handlers::linked_editing_range::LinkedEditingRangeHandler>(params).await
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        let range = params.range;
-        self.read("textDocument/inlayHint", &params.text_document.uri, move |snap, path| {
-            inlay_hints::inlay_hints(snap, path, range)
-        })
-        .await
+        self.document::<handlers::inlay_hint::InlayHintHandler>(params).await
     }
 
     async fn goto_type_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        let at = params.text_document_position_params;
-        self.read("textDocument/typeDefinition", &at.text_document.uri, move |snap, path| {
-            definition::type_definition(snap, path, at.position)
-        })
-        .await
+        self.document::<handlers::type_definition::TypeDefinitionHandler>(params).await
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        let at = params.text_document_position_params;
-        self.read("textDocument/definition", &at.text_document.uri, move |snap, path| {
-            definition::definition(snap, path, at.position)
-        })
-        .await
+        self.document::<handlers::definition::DefinitionHandler>(params).await
     }
 }
 
@@ -536,5 +365,18 @@ impl Server {
         let path = self.session().as_ref().and_then(|s| s.path_of(&params.uri));
         let path = path.ok_or_else(|| Error::invalid_params(format!("{} is not in the workspace", params.uri.as_str())))?;
         Ok(build::run(&self.shared, build::Scope::File(path)).await)
+    }
+}
+
+/// What the log says of an answered request: its time at debug level, a failure at warn (a
+/// cancelled one, which the client asks again, at debug).
+fn log_answer<T>(method: &str, started: std::time::Instant, answer: &Result<T>) {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match answer {
+        Ok(_) => tracing::debug!(method, ms, "answered"),
+        Err(error) if error.code == tower_lsp_server::jsonrpc::ErrorCode::ContentModified => {
+            tracing::debug!(method, ms, "cancelled by a newer edit")
+        }
+        Err(error) => tracing::warn!(method, ms, "failed: {}", error.message),
     }
 }

@@ -45,6 +45,9 @@ pub struct Executed {
     pub cached: bool,
     /// `ExecuteResponse.message`: something the server wants a person to read (a warning).
     pub message: String,
+    /// The result came through WaitExecution: a stream broke and the operation was followed
+    /// again by its name, not executed a second time.
+    pub resumed: bool,
 }
 
 impl ReapiClient {
@@ -91,6 +94,7 @@ impl ReapiClient {
             // the per-call one.
             let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
             let mut client = ExecutionClient::new(self.channel());
+            let resuming = operation.is_some();
             let (call, opened) = match &operation {
                 None => {
                     let request = ExecuteRequest {
@@ -103,6 +107,7 @@ impl ReapiClient {
                     ("Execute", client.execute(self.request_with_deadline(request, remaining)).await)
                 }
                 Some(name) => {
+                    tracing::debug!(operation = %name, failures, "following the operation again with WaitExecution");
                     let request = WaitExecutionRequest { name: name.clone() };
                     ("WaitExecution", client.wait_execution(self.request_with_deadline(request, remaining)).await)
                 }
@@ -121,7 +126,7 @@ impl ReapiClient {
                                     operation = Some(update.name.clone());
                                 }
                                 if let Some(done) = observe(&update, &mut stages, on_stage)? {
-                                    return Ok(done);
+                                    return Ok(Executed { resumed: resuming, ..done });
                                 }
                             }
                             Ok(None) => {
@@ -226,7 +231,7 @@ fn observe(
     }
     let result = response.result.ok_or_else(|| RemoteError::Protocol("an ExecuteResponse without a result".into()))?;
     stages.reach(Stage::Completed, on_stage);
-    Ok(Some(Executed { result, cached: response.cached_result, message: response.message }))
+    Ok(Some(Executed { result, cached: response.cached_result, message: response.message, resumed: false }))
 }
 
 /// The message in `any` when it holds a `name` (the last part of its type URL); `None` for another type.

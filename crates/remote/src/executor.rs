@@ -11,9 +11,15 @@
 //! Invariants: nothing here fails a build. A batch that cannot be sent, waits too long for a
 //! worker, fails on the worker or comes back incomplete is reported once as a warning, and the
 //! engine compiles what is missing locally.
+//!
+//! REAPI does not say how many workers a cluster has, so the capacity the offload policy asks
+//! for ([`Offloader::parallelism`]) is `[remote] workers` when configured, else what the
+//! executor saw: the most of its actions EXECUTING at once in its last job where some had to
+//! wait for others ([`Capacity`]).
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use bazel_remote_apis::build::bazel::remote::execution::v2::{
@@ -46,6 +52,7 @@ pub struct RemoteExecutor {
     round_trip_ms: f64,
     queue_timeout: Duration,
     execution_timeout: Duration,
+    capacity: Mutex<Capacity>,
 }
 
 /// What the executor needs besides the endpoint.
@@ -56,6 +63,8 @@ pub struct ExecutorOptions {
     pub queue_timeout: Duration,
     /// Bound on one action from submission to result.
     pub execution_timeout: Duration,
+    /// How many actions the cluster runs at once, when the user knows (`[remote] workers`).
+    pub workers: Option<usize>,
 }
 
 impl RemoteExecutor {
@@ -89,6 +98,7 @@ impl RemoteExecutor {
             round_trip_ms,
             queue_timeout: options.queue_timeout,
             execution_timeout: options.execution_timeout,
+            capacity: Mutex::new(Capacity { configured: options.workers, ..Capacity::default() }),
         })
     }
 
@@ -114,6 +124,9 @@ impl RemoteExecutor {
         let tracker = Tracker {
             progress: Mutex::new(RemoteProgress { actions: actions.len(), queued: actions.len(), ..RemoteProgress::default() }),
             on_progress,
+            most_executing: AtomicUsize::new(0),
+            started: AtomicUsize::new(0),
+            waited_out: AtomicBool::new(false),
         };
         tracker.update(|_| {});
         let runs = job.batches.iter().zip(&actions).map(|(batch, (digest, _, _))| self.run_batch(batch, digest, &tracker));
@@ -127,6 +140,8 @@ impl RemoteExecutor {
                 Err(warning) => result.warnings.push(warning),
             }
         }
+        let seen = tracker.concurrency();
+        self.capacity.lock().unwrap_or_else(PoisonError::into_inner).record(seen);
         Ok(result)
     }
 
@@ -141,12 +156,13 @@ impl RemoteExecutor {
         let describe = |problem: String| {
             format!("remote batch of {} components ({}): {problem}; compiling them here", batch.len(), batch[0].0)
         };
-        let executing = std::sync::atomic::AtomicBool::new(false);
+        let executing = AtomicBool::new(false);
         let mut stage = Stage::Queued;
         let on_stage = |next: Stage| {
             let previous = std::mem::replace(&mut stage, next);
             if next == Stage::Executing {
-                executing.store(true, std::sync::atomic::Ordering::Relaxed);
+                executing.store(true, Ordering::Relaxed);
+                tracker.started.fetch_add(1, Ordering::Relaxed);
             }
             tracker.update(|p| {
                 match previous {
@@ -164,13 +180,14 @@ impl RemoteExecutor {
         // No worker within the queue timeout: the batch is compiled here instead.
         let waiting = async {
             tokio::time::sleep(self.queue_timeout).await;
-            if executing.load(std::sync::atomic::Ordering::Relaxed) {
+            if executing.load(Ordering::Relaxed) {
                 std::future::pending::<()>().await;
             }
         };
         let executed = tokio::select! {
             executed = self.client.execute(action, false, self.execution_timeout, on_stage) => executed,
             () = waiting => {
+                tracker.waited_out.store(true, Ordering::Relaxed);
                 tracker.update(|p| p.queued -= 1);
                 return Err(describe(format!("no worker took it within {} s", self.queue_timeout.as_secs())));
             }
@@ -234,10 +251,8 @@ impl Offloader for RemoteExecutor {
         self.round_trip_ms * (3 + job.batches.len()) as f64 + ASSUMED_QUEUE_MS + bytes as f64 / ASSUMED_BYTES_PER_MS
     }
 
-    fn parallelism(&self) -> usize {
-        // REAPI does not say how many workers there are; a cluster is assumed to take every
-        // batch at once, which the batch size bounds.
-        usize::MAX
+    fn parallelism(&self) -> Option<usize> {
+        self.capacity.lock().unwrap_or_else(PoisonError::into_inner).parallelism()
     }
 
     fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(RemoteProgress) + Sync)) -> OffloadResult {
@@ -251,20 +266,82 @@ impl Offloader for RemoteExecutor {
     }
 }
 
-/// The actions' progress, shared by the batches, and where it goes.
+/// The actions' progress, shared by the batches, and where it goes; and how many ran at once.
 struct Tracker<'a> {
     progress: Mutex<RemoteProgress>,
     on_progress: &'a (dyn Fn(RemoteProgress) + Sync),
+    most_executing: AtomicUsize,
+    /// Actions that reached EXECUTING (an ActionCache hit never does).
+    started: AtomicUsize,
+    /// An action gave up waiting for a worker.
+    waited_out: AtomicBool,
 }
 
 impl Tracker<'_> {
     fn update(&self, change: impl FnOnce(&mut RemoteProgress)) {
         let snapshot = {
-            let mut progress = self.progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut progress = self.progress.lock().unwrap_or_else(PoisonError::into_inner);
             change(&mut progress);
             *progress
         };
+        self.most_executing.fetch_max(snapshot.executing, Ordering::Relaxed);
         (self.on_progress)(snapshot);
+    }
+
+    fn concurrency(&self) -> Concurrency {
+        Concurrency {
+            most_executing: self.most_executing.load(Ordering::Relaxed),
+            started: self.started.load(Ordering::Relaxed),
+            waited_out: self.waited_out.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// How a job's actions ran.
+#[derive(Clone, Copy, Debug)]
+struct Concurrency {
+    /// The most EXECUTING at once.
+    most_executing: usize,
+    /// Those that ever reached EXECUTING.
+    started: usize,
+    /// Whether an action gave up waiting for a worker (the queue timeout).
+    waited_out: bool,
+}
+
+impl Concurrency {
+    /// Some actions waited for others, or for a worker that never came: the cluster ran as many
+    /// of them at once as it could (or would give this client).
+    fn full(self) -> bool {
+        self.most_executing < self.started || self.waited_out
+    }
+}
+
+/// What the executor knows of how many actions its cluster runs at once.
+#[derive(Debug, Default)]
+struct Capacity {
+    /// `[remote] workers`.
+    configured: Option<usize>,
+    /// The most actions seen executing at once: the cluster runs at least that many.
+    most: usize,
+    /// The most actions executing at once in the last job that filled the cluster, raised by
+    /// any later job that ran more at once without filling it. `None` until a job filled it:
+    /// a job whose actions all ran at once says only that the cluster takes at least that many.
+    filled: Option<usize>,
+}
+
+impl Capacity {
+    fn record(&mut self, job: Concurrency) {
+        self.most = self.most.max(job.most_executing);
+        self.filled =
+            if job.full() { Some(job.most_executing) } else { self.filled.map(|filled| filled.max(job.most_executing)) };
+    }
+
+    /// The configured size (or more, when more were seen at once), else what filled it.
+    fn parallelism(&self) -> Option<usize> {
+        match self.configured {
+            Some(configured) => Some(configured.max(self.most)),
+            None => self.filled,
+        }
     }
 }
 
@@ -388,6 +465,28 @@ mod tests {
             .unwrap();
         assert!(bin.files[0].is_executable);
         assert_eq!(tree.blobs.len(), 4);
+    }
+
+    #[test]
+    fn capacity_is_the_configured_size_else_what_a_full_cluster_ran_at_once() {
+        let job = |most_executing, started, waited_out| Concurrency { most_executing, started, waited_out };
+        let mut seen = Capacity::default();
+        assert_eq!(seen.parallelism(), None);
+        seen.record(job(4, 4, false));
+        assert_eq!(seen.parallelism(), None, "all of a job at once: at least 4, maybe more");
+        seen.record(job(3, 10, false));
+        assert_eq!(seen.parallelism(), Some(3), "10 actions, never more than 3 at once");
+        seen.record(job(5, 5, false));
+        assert_eq!(seen.parallelism(), Some(5), "more at once than seen before");
+        seen.record(job(0, 0, true));
+        assert_eq!(seen.parallelism(), Some(0), "no worker took an action");
+
+        let mut configured = Capacity { configured: Some(8), ..Capacity::default() };
+        assert_eq!(configured.parallelism(), Some(8));
+        configured.record(job(3, 10, false));
+        assert_eq!(configured.parallelism(), Some(8), "a busy cluster does not shrink its configured size");
+        configured.record(job(12, 12, false));
+        assert_eq!(configured.parallelism(), Some(12), "more at once than configured");
     }
 
     #[test]

@@ -150,19 +150,38 @@ pub fn configured_endpoint(
     root: &std::path::Path,
     endpoint: Option<String>,
 ) -> Result<Option<Endpoint>, RemoteError> {
-    let from_env = std::env::var("EGHACT_REMOTE_ENDPOINT").ok().filter(|url| !url.trim().is_empty());
-    let Some(url) = endpoint.or(from_env).or_else(|| settings.endpoint.clone()) else { return Ok(None) };
-    let token_var = settings.token_env.as_deref().unwrap_or("EGHACT_REMOTE_TOKEN");
-    let endpoint = Endpoint::parse(&url)?
-        .with_instance(settings.instance.clone().unwrap_or_default())
-        .with_token(std::env::var(token_var).ok())
-        .with_ca(ca_from_env().or_else(|| settings.ca_cert.as_ref().map(|path| root.join(path))));
-    Ok(Some(endpoint))
+    endpoint_in(settings, root, endpoint, &|name| std::env::var_os(name))
 }
 
 /// `EGHACT_REMOTE_CA`, when set and not empty: a path as given, relative to the working folder.
 pub fn ca_from_env() -> Option<std::path::PathBuf> {
-    std::env::var_os("EGHACT_REMOTE_CA").filter(|path| !path.is_empty()).map(Into::into)
+    ca_in(&|name| std::env::var_os(name))
+}
+
+/// A variable of the environment the settings are read in, by name.
+type Environment<'a> = &'a dyn Fn(&str) -> Option<std::ffi::OsString>;
+
+/// [`configured_endpoint`] in the environment `env`, so that what it reads from the process's
+/// environment is an argument (tests give their own).
+fn endpoint_in(
+    settings: &eghact_builder::project::RemoteSettings,
+    root: &std::path::Path,
+    endpoint: Option<String>,
+    env: Environment<'_>,
+) -> Result<Option<Endpoint>, RemoteError> {
+    let text = |name: &str| env(name).and_then(|value| value.into_string().ok());
+    let from_env = text("EGHACT_REMOTE_ENDPOINT").filter(|url| !url.trim().is_empty());
+    let Some(url) = endpoint.or(from_env).or_else(|| settings.endpoint.clone()) else { return Ok(None) };
+    let token_var = settings.token_env.as_deref().unwrap_or("EGHACT_REMOTE_TOKEN");
+    let endpoint = Endpoint::parse(&url)?
+        .with_instance(settings.instance.clone().unwrap_or_default())
+        .with_token(text(token_var))
+        .with_ca(ca_in(env).or_else(|| settings.ca_cert.as_ref().map(|path| root.join(path))));
+    Ok(Some(endpoint))
+}
+
+fn ca_in(env: Environment<'_>) -> Option<std::path::PathBuf> {
+    env("EGHACT_REMOTE_CA").filter(|path| !path.is_empty()).map(Into::into)
 }
 
 /// The remote cache tier at `endpoint`. An error (a server that cannot be reached) is for the
@@ -191,6 +210,7 @@ pub fn executor(
         remote: RemoteOptions { tool_version: tool_version.to_string(), ..RemoteOptions::default() },
         queue_timeout: Duration::from_secs(settings.queue_timeout_secs),
         execution_timeout: Duration::from_secs(600),
+        workers: settings.workers,
     };
     RemoteExecutor::connect(endpoint, &options)
         .map(Some)
@@ -247,16 +267,27 @@ pub fn attach(
 mod tests {
     use super::*;
 
+    use std::ffi::OsString;
+    use std::path::{Path, PathBuf};
+
+    /// The CA of the endpoint that `[remote] ca_cert` and the environment `variables` give.
+    fn ca_of(ca_cert: &str, variables: &[(&str, &str)]) -> Option<PathBuf> {
+        let settings = eghact_builder::project::RemoteSettings { ca_cert: Some(ca_cert.into()), ..Default::default() };
+        let env = |name: &str| variables.iter().find(|(variable, _)| *variable == name).map(|(_, value)| OsString::from(value));
+        let endpoint = endpoint_in(&settings, Path::new("/projects/shop"), Some("grpcs://cache.example.com".into()), &env);
+        endpoint.unwrap().unwrap().ca
+    }
+
     #[test]
     fn a_configured_ca_is_relative_to_the_project_root() {
-        if ca_from_env().is_some() {
-            return; // EGHACT_REMOTE_CA would take precedence (tests/remote_cache.rs covers that).
-        }
-        let root = std::path::Path::new("/projects/shop");
         for (ca_cert, expected) in [("certs/ca.pem", "/projects/shop/certs/ca.pem"), ("/etc/ssl/corp.pem", "/etc/ssl/corp.pem")] {
-            let settings = eghact_builder::project::RemoteSettings { ca_cert: Some(ca_cert.into()), ..Default::default() };
-            let endpoint = configured_endpoint(&settings, root, Some("grpcs://cache.example.com".into())).unwrap().unwrap();
-            assert_eq!(endpoint.ca.as_deref(), Some(std::path::Path::new(expected)));
+            assert_eq!(ca_of(ca_cert, &[]), Some(PathBuf::from(expected)));
         }
+    }
+
+    #[test]
+    fn eghact_remote_ca_takes_precedence_as_given_unless_empty() {
+        assert_eq!(ca_of("certs/ca.pem", &[("EGHACT_REMOTE_CA", "ci/ca.pem")]), Some(PathBuf::from("ci/ca.pem")));
+        assert_eq!(ca_of("certs/ca.pem", &[("EGHACT_REMOTE_CA", "")]), Some(PathBuf::from("/projects/shop/certs/ca.pem")));
     }
 }

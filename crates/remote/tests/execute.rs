@@ -219,10 +219,12 @@ async fn a_command_past_its_timeout_is_killed() {
 async fn the_worker_ends_soon_after_shutdown() {
     bounded(async {
         let worker = TestWorker::start("shutdown", 2);
-        // Let both slots register and start their long polls.
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        let both_polling = worker.status.wait_for(|slots| slots.registered == 2 && slots.polling == 2);
+        tokio::time::timeout(EXECUTE_LIMIT, both_polling).await.expect("both slots register and wait for work");
+        // Shut down just as the long polls began: the server holds each for at least 3.2 s (80 %
+        // of the shortest deadline, 4 s), so a worker that waited for them would take that long.
         let took = worker.shut_down();
-        assert!(took < Duration::from_secs(5), "{took:?}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
     })
     .await;
 }
@@ -240,14 +242,23 @@ async fn an_execute_stream_that_breaks_is_followed_with_wait_execution() {
             Spec { script: "sleep 3; echo late", env: &[], inputs: &[], output_paths: &[], timeout: None },
         )
         .await;
-        let (stages, on_stage) = recorder();
+        let (stages, mut record) = recorder();
+        // The connection is cut at the first stage the client hears: the operation then has a
+        // name to follow, and the action (3 s) is still running.
+        let first_stage = Arc::new(tokio::sync::Notify::new());
+        let heard = first_stage.clone();
+        let on_stage = move |stage| {
+            record(stage);
+            heard.notify_one();
+        };
         let execute = client.execute(&action, true, EXECUTE_LIMIT, on_stage);
         let breaker = async {
-            tokio::time::sleep(Duration::from_millis(1500)).await;
+            first_stage.notified().await;
             proxy.drop_connections();
         };
         let (executed, ()) = tokio::join!(execute, breaker);
         let executed = executed.unwrap();
+        assert!(executed.resumed, "the result came through WaitExecution, not a second Execute: {executed:?}");
         assert_eq!(blob(&client, executed.result.stdout_digest.as_ref().unwrap()).await, b"late\n");
         assert_eq!(stages.lock().unwrap().last(), Some(&Stage::Completed));
         worker.shut_down();

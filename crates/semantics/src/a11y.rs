@@ -1,4 +1,5 @@
 //! Accessibility basics of a template: warnings, since the markup works for mouse users.
+//! Cases: `crates/analysis/tests/fixtures/check/rules/accessibility.egh`.
 
 use eghact_syntax::ast::{AttributeKind, Component, Element, ElementKind, walk_elements};
 use eghact_syntax::diagnostics::Diagnostic;
@@ -45,21 +46,4 @@ pub fn a11y(component: &Component) -> Vec<Diagnostic> {
 
 fn has_spread(element: &Element) -> bool {
     element.attributes.iter().any(|a| matches!(a.kind, AttributeKind::Spread(_)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use eghact_syntax as syntax;
-
-    fn codes(source: &str) -> Vec<String> {
-        a11y(&syntax::parse(source).component).into_iter().map(|d| d.code.to_string()).collect()
-    }
-
-    #[test]
-    fn images_and_click_only_elements() {
-        assert_eq!(codes("<template><img src=\"a.png\"><img src=\"b.png\" alt=\"\"></template>"), ["W0404"]);
-        assert_eq!(codes("<template><div @click={f}>x</div></template>"), ["W0405"]);
-        assert!(codes("<template><div @click={f} @keydown={f} role=\"button\" tabindex=\"0\">x</div><button @click={f}>b</button><div role=\"presentation\" @click={f}></div><div {...rest} @click={f}></div></template>").is_empty());
-    }
 }

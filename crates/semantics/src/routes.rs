@@ -25,7 +25,7 @@ const ERROR: &str = "_error";
 
 /// The generated manifest, and problems with route file names (each with the route file it
 /// belongs to, as given).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Manifest {
     pub js: String,
     pub diagnostics: Vec<(String, Diagnostic)>,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{Builder, Handles, Plan, compile, entry_diagnostics};
+use super::{Builder, Handles, Miss, Plan, compile, entry_diagnostics};
 use crate::cache::{CacheEntry, CacheKey};
 use crate::offload::{BatchOutput, Offload, OffloadJob, predicted_ms};
 use crate::project::{CONFIG_FILE, ProjectError};
@@ -43,7 +43,7 @@ impl Builder {
                         _ if plan.imports.iter().any(|(_, i)| matches!(i, Imported::Image(_))) => {
                             Err("references images, which are processed where the build runs".into())
                         }
-                        _ => Ok((key, compile(db, cache, plan, false, BTreeMap::new()).1)),
+                        _ => Ok((key, compile(db, cache, plan, Miss::Batch, BTreeMap::new()).1)),
                     };
                     BatchOutput { path, result }
                 },

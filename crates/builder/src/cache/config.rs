@@ -8,7 +8,7 @@ pub const DEFAULT_DIR: &str = ".eghact/cache";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CacheConfig {
-    /// The disk tier's folder; it may be shared by several projects and processes.
+    /// The disk tier's folder, holding its store; it may be shared by several projects and processes.
     pub dir: PathBuf,
     /// Bound of the disk tier, enforced by least-recent-use eviction.
     pub max_bytes: u64,

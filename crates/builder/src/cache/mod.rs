@@ -6,8 +6,9 @@
 //! - The cache can make a build faster, never wrong and never fail: a damaged, vanished or
 //!   unreadable entry is a miss, and every tier problem during a build becomes a
 //!   [`CacheWarning`] for the caller to show. Nothing here prints.
-//! - An entry is immutable once written and only ever replaced whole, so readers need no locks,
-//!   across threads or processes; every read verifies the entry's checksum.
+//! - An entry is immutable once written and only ever replaced whole (the disk tier's store
+//!   does it in one SQLite transaction, safe across threads and processes); every read verifies
+//!   the entry's checksum and that it was written for the key asked for.
 
 mod config;
 mod disk;

@@ -170,7 +170,6 @@ impl TieredCache {
 
 #[cfg(test)]
 mod tests {
-    use std::fs;
 
     use super::*;
     use crate::cache::{DiskLimits, MemoryCache};
@@ -262,7 +261,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let disk = DiskCache::open(dir.path(), LIMITS).unwrap();
         disk.put(&key(1), &entry("a")).unwrap();
-        fs::write(disk.path(&key(1)), b"garbage").unwrap();
+        assert!(disk.flush().is_empty());
+        let store = rusqlite::Connection::open(disk.store_path()).unwrap();
+        store.execute("UPDATE entries SET data = ?1", [&b"garbage"[..]]).unwrap();
         let remote = Remote { inner: MemoryCache::new(1 << 20), writable: true };
         remote.inner.put(&key(1), &entry("from remote")).unwrap();
         let cache = TieredCache::new(vec![Box::new(MemoryCache::new(1 << 20)), Box::new(disk), Box::new(remote)]);

@@ -78,8 +78,9 @@ pub trait Offloader: Send + Sync {
     /// Predicted cost in milliseconds of sending `job` and getting its results, the
     /// compiles excluded: round trips, queueing, transfers.
     fn overhead_ms(&self, job: &OffloadJob) -> f64;
-    /// How many actions the cluster runs at once (its workers), as far as it is known.
-    fn parallelism(&self) -> usize;
+    /// How many of a job's actions the cluster runs at once, as far as it is known (its
+    /// configured size, or what it was seen to run); `None` when unknown.
+    fn parallelism(&self) -> Option<usize>;
     /// Compiles the batches; `on_progress` follows the actions.
     fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(RemoteProgress) + Sync)) -> OffloadResult;
 }
@@ -88,7 +89,11 @@ pub trait Offloader: Send + Sync {
 const MS_PER_SOURCE_BYTE: f64 = 0.000_1;
 
 impl OffloadPolicy {
-    /// Whether `misses` (with their predicted compile times in ms) should go remote.
+    /// Whether `misses` (with their predicted compile times in ms) should go remote. In `auto`,
+    /// an action is assumed to compile its batch as fast as this machine would (both spread a
+    /// batch over their cores), and the job's actions to run as many at once as the offloader's
+    /// [`Offloader::parallelism`] says (every batch at once when it does not know), never more
+    /// than there are batches: a cluster that runs one action at a time is never worth its overhead.
     pub fn decide(&self, predicted_ms: &[f64], threads: usize, offloader: &dyn Offloader, job: &OffloadJob) -> bool {
         match self.mode {
             OffloadMode::Never => false,
@@ -97,7 +102,9 @@ impl OffloadPolicy {
             OffloadMode::Auto => {
                 let total: f64 = predicted_ms.iter().sum();
                 let local = total / threads.max(1) as f64;
-                let remote = offloader.overhead_ms(job) + total / offloader.parallelism().max(1) as f64;
+                let batches = job.batches.len().max(1);
+                let at_once = offloader.parallelism().unwrap_or(batches).clamp(1, batches);
+                let remote = offloader.overhead_ms(job) + local / at_once as f64;
                 remote < local
             }
         }
@@ -107,4 +114,47 @@ impl OffloadPolicy {
 /// Predicted compile time of a component: its last compile, else its size.
 pub(crate) fn predicted_ms(recorded: Option<f64>, source_bytes: usize) -> f64 {
     recorded.unwrap_or(source_bytes as f64 * MS_PER_SOURCE_BYTE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An offloader that only answers the policy's questions.
+    struct Cluster {
+        parallelism: Option<usize>,
+    }
+
+    impl Offloader for Cluster {
+        fn overhead_ms(&self, _: &OffloadJob) -> f64 {
+            500.0
+        }
+
+        fn parallelism(&self) -> Option<usize> {
+            self.parallelism
+        }
+
+        fn compile(&self, _: &OffloadJob, _: &(dyn Fn(RemoteProgress) + Sync)) -> OffloadResult {
+            OffloadResult::default()
+        }
+    }
+
+    #[test]
+    fn auto_goes_remote_only_when_the_clusters_capacity_pays_for_the_overhead() {
+        let policy = OffloadPolicy { mode: OffloadMode::Auto, min_components: 0, batch_size: 250 };
+        // 2,000 components of 4 ms in 8 batches: 2 s here on 4 threads.
+        let predicted = vec![4.0; 2000];
+        let job = OffloadJob { files: Vec::new(), env: Vec::new(), batches: vec![Vec::new(); 8] };
+        let remote = |parallelism| policy.decide(&predicted, 4, &Cluster { parallelism }, &job);
+        // One action at a time is this machine's speed plus the overhead; two halve the compile
+        // time (1 s + 0.5 s of overhead < 2 s); more than the 8 batches cannot help.
+        assert!(!remote(Some(1)));
+        assert!(!remote(Some(0)), "no worker seen is one at the most");
+        assert!(remote(Some(2)));
+        assert!(remote(Some(64)));
+        assert!(remote(None), "unknown: every batch at once");
+        // One batch runs on one worker, whatever the cluster's size.
+        let one_batch = OffloadJob { batches: vec![Vec::new()], ..job };
+        assert!(!policy.decide(&predicted, 4, &Cluster { parallelism: Some(64) }, &one_batch));
+    }
 }

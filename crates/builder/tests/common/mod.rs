@@ -27,24 +27,7 @@ pub fn writes(snippet: &str) -> Vec<FileChange> {
     snippet_files(snippet).into_iter().map(|(path, text)| FileChange::Write { path, text }).collect()
 }
 
-/// The files of a snippet: `//- path` lines start files; without them, `src/App.egh`.
-pub fn snippet_files(snippet: &str) -> Vec<(String, String)> {
-    if !snippet.trim_start().starts_with("//- ") {
-        return vec![("src/App.egh".to_string(), snippet.to_string())];
-    }
-    let mut files: Vec<(String, String)> = Vec::new();
-    for line in snippet.split_inclusive('\n') {
-        match line.strip_prefix("//- ") {
-            Some(path) => files.push((path.trim().to_string(), String::new())),
-            None => {
-                if let Some((_, text)) = files.last_mut() {
-                    text.push_str(line);
-                }
-            }
-        }
-    }
-    files
-}
+pub use eghact_test_support::snippet_files;
 
 /// Writes the files of a multi-file snippet under `root`.
 pub fn write_snippet(root: &Path, snippet: &str) {

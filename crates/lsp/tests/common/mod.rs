@@ -30,7 +30,7 @@ impl Client {
     }
 
     pub fn start_with_env(env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_eghact-lsp"))
+        let mut child = Command::new(server_binary())
             .arg("--stdio")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
@@ -207,6 +207,15 @@ impl Client {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// The `eghact-lsp` binary Cargo built: this crate's, or, for the root package's tests that
+/// share this client, the one beside the `eghact` binary in the same target folder.
+pub fn server_binary() -> std::path::PathBuf {
+    let beside_eghact = || option_env!("CARGO_BIN_EXE_eghact").map(|cli| Path::new(cli).with_file_name("eghact-lsp"));
+    let binary = option_env!("CARGO_BIN_EXE_eghact-lsp").map(Into::into).or_else(beside_eghact).expect("a Cargo test binary");
+    assert!(binary.is_file(), "{} is not built: run `cargo build -p eghact-lsp` (or `cargo test --workspace`)", binary.display());
+    binary
 }
 
 pub fn uri(path: &Path) -> String {

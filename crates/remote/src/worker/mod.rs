@@ -12,7 +12,9 @@
 //! so an action's work never delays them.
 //!
 //! `inputs` materialises input roots (and keeps fetched inputs), `sandbox` runs commands,
-//! `outputs` collects and uploads what they made.
+//! `outputs` collects and uploads what they made. The worker reports through `tracing` events
+//! (startup and leases at info, retries at warn, failures at error, each with its bot id); the
+//! binary that runs it chooses where they go. [`WorkerStatus`] tells its owner what the slots do.
 
 mod inputs;
 mod outputs;
@@ -22,7 +24,7 @@ use std::future::Future;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bazel_remote_apis::build::bazel::remote::execution::v2::{Action, ActionResult, Command, Digest, ExecutedActionMetadata};
 use googleapis_tonic_google_devtools_remoteworkers_v1test2::google::devtools::remoteworkers::v1test2 as bots;
@@ -69,6 +71,8 @@ pub struct WorkerOptions {
     pub isolation: Isolation,
     pub limits: Limits,
     pub options: RemoteOptions,
+    /// What the slots are doing, for whoever runs the worker.
+    pub status: WorkerStatus,
 }
 
 impl WorkerOptions {
@@ -81,7 +85,68 @@ impl WorkerOptions {
             isolation: Isolation::default(),
             limits: Limits::default(),
             options: RemoteOptions::default(),
+            status: WorkerStatus::default(),
         }
+    }
+}
+
+/// A running worker's slots: how many hold a session at the server, and of those how many are
+/// waiting on it in UpdateBotSession (a long poll for work, or the report of a finished lease).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Slots {
+    pub registered: usize,
+    pub polling: usize,
+}
+
+/// A handle on a worker's [`Slots`], given in [`WorkerOptions`]; its clones watch the same worker.
+#[derive(Clone, Debug)]
+pub struct WorkerStatus(Arc<watch::Sender<Slots>>);
+
+impl Default for WorkerStatus {
+    fn default() -> Self {
+        Self(Arc::new(watch::Sender::new(Slots::default())))
+    }
+}
+
+impl WorkerStatus {
+    /// Resolves once `condition` holds for the slots.
+    pub async fn wait_for(&self, condition: impl FnMut(&Slots) -> bool) {
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = self.0.subscribe().wait_for(condition).await;
+    }
+
+    /// Counts one slot in `state` until the guard is dropped.
+    fn enter(&self, state: SlotState) -> InState<'_> {
+        self.0.send_modify(|slots| *state.count(slots) += 1);
+        InState { status: self, state }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum SlotState {
+    Registered,
+    Polling,
+}
+
+impl SlotState {
+    fn count(self, slots: &mut Slots) -> &mut usize {
+        match self {
+            SlotState::Registered => &mut slots.registered,
+            SlotState::Polling => &mut slots.polling,
+        }
+    }
+}
+
+/// A slot counted in a [`SlotState`], for as long as this lives.
+struct InState<'a> {
+    status: &'a WorkerStatus,
+    state: SlotState,
+}
+
+impl Drop for InState<'_> {
+    fn drop(&mut self) {
+        let state = self.state;
+        self.status.0.send_modify(|slots| *state.count(slots) -= 1);
     }
 }
 
@@ -134,10 +199,19 @@ pub async fn run_worker(
     let sandbox = Sandbox::probe(options.isolation, &work_dir).await?;
     let client = ReapiClient::connect(endpoint, &options.options).await?;
     let inputs = Arc::new(InputCache::open(&work_dir)?);
-    let worker = Arc::new(Worker { client, work_dir, sandbox, inputs, limits: options.limits });
+    let capacity = options.capacity.max(1);
+    tracing::info!(
+        %endpoint,
+        bot = %options.bot_id,
+        slots = capacity,
+        isolated = !matches!(sandbox, Sandbox::None),
+        work_dir = %work_dir.display(),
+        "serving"
+    );
+    let worker = Arc::new(Worker { client, work_dir, sandbox, inputs, limits: options.limits, status: options.status });
     let (stop, stopping) = watch::channel(false);
     let mut slots = JoinSet::new();
-    for slot in 0..options.capacity.max(1) {
+    for slot in 0..capacity {
         slots.spawn(worker.clone().run_slot(format!("{}-{slot}", options.bot_id), stopping.clone()));
     }
     tokio::pin!(shutdown);
@@ -145,6 +219,7 @@ pub async fn run_worker(
     loop {
         tokio::select! {
             () = &mut shutdown, if !*stop.borrow() => {
+                tracing::info!("shutting down: running leases go back to the server");
                 let _ = stop.send(true);
             }
             joined = slots.join_next() => match joined {
@@ -165,10 +240,6 @@ pub async fn run_worker(
     failure.map_or(Ok(()), Err)
 }
 
-fn warn(message: impl std::fmt::Display) {
-    eprintln!("eghact worker: {message}");
-}
-
 /// Resolves once the worker is asked to stop (or its owner is gone).
 fn stopped(stopping: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
     let mut stopping = stopping.clone();
@@ -183,6 +254,7 @@ struct Worker {
     sandbox: Sandbox,
     inputs: Arc<InputCache>,
     limits: Limits,
+    status: WorkerStatus,
 }
 
 /// How an UpdateBotSession round ended.
@@ -222,6 +294,8 @@ impl Worker {
         let mut backoff = Backoff::new(&self.client);
         'session: loop {
             let Some(mut session) = self.create_session(&bot_id, &stopping).await? else { return Ok(()) };
+            tracing::info!(bot = %bot_id, session = %session.name, "registered");
+            let _registered = self.status.enter(SlotState::Registered);
             loop {
                 if *stopping.borrow() {
                     self.terminate(session).await;
@@ -240,7 +314,7 @@ impl Worker {
                     }
                     Sync::Stopped => {}
                     Sync::Lost(error) => {
-                        warn(format!("{bot_id}: the server dropped the session ({error}); starting a new one"));
+                        tracing::warn!(bot = %bot_id, %error, "the server dropped the session; starting a new one");
                         backoff.wait().await;
                         continue 'session;
                     }
@@ -292,7 +366,7 @@ impl Worker {
                     if !error.is_transient() {
                         return Err(error);
                     }
-                    warn(format!("{bot_id}: {error}; trying again"));
+                    tracing::warn!(bot = %bot_id, %error, "cannot register; trying again");
                 }
             }
             tokio::select! {
@@ -330,7 +404,9 @@ impl Worker {
     /// long poll: BuildGrid holds the call while the session has room for a lease and nothing
     /// changed, and answers at once otherwise.
     async fn sync(&self, session: &bots::BotSession, stopping: &watch::Receiver<bool>) -> Sync {
+        let _polling = self.status.enter(SlotState::Polling);
         let mut backoff = Backoff::new(&self.client);
+        let mut failures = 0;
         loop {
             let reply = tokio::select! {
                 reply = self.update(session, poll_deadline(session), None) => reply,
@@ -339,7 +415,15 @@ impl Worker {
             match reply {
                 Ok(updated) => return Sync::Updated(updated),
                 Err(error) if !error.is_transient() => return Sync::Lost(error),
-                Err(_) => {}
+                Err(error) => {
+                    failures += 1;
+                    // At warn once per outage: the backoff retries every few seconds while the server is away.
+                    if failures == 1 {
+                        tracing::warn!(bot = %session.bot_id, %error, "the server is away; trying again");
+                    } else {
+                        tracing::debug!(bot = %session.bot_id, %error, failures, "the server is still away");
+                    }
+                }
             }
             tokio::select! {
                 () = backoff.wait() => {}
@@ -364,7 +448,7 @@ impl Worker {
                 }
                 Ok(_) => return,
                 Err(error) => {
-                    warn(format!("{}: could not report BOT_TERMINATING: {error}", session.bot_id));
+                    tracing::error!(bot = %session.bot_id, %error, "could not report BOT_TERMINATING");
                     return;
                 }
             }
@@ -390,7 +474,7 @@ impl Worker {
                 Ok(updated) if holds(&updated, &lease.id) => *session = updated,
                 Ok(_) => return None,
                 Err(error) => {
-                    warn(format!("{bot_id}: could not accept lease {}: {error}", lease.id));
+                    tracing::error!(bot = %bot_id, lease = %lease.id, %error, "could not accept the lease");
                     return None;
                 }
             }
@@ -417,6 +501,7 @@ impl Worker {
             *session = latest.clone();
         }
         let Some((result, status)) = outcome else {
+            tracing::info!(bot = %bot_id, lease = %lease.id, "lease given back: the worker is shutting down");
             give_back(&mut lease, "the worker is shutting down");
             return Some(lease);
         };
@@ -453,15 +538,18 @@ impl Worker {
                     }
                 }
                 // Cancelled (the client went away, another worker finished it): stop the command.
-                Ok(_) => return,
+                Ok(_) => {
+                    tracing::info!(bot = %bot_id, lease = %lease.id, "lease cancelled by the server");
+                    return;
+                }
                 Err(error) if error.is_transient() => {
                     failures += 1;
                     if failures == 3 {
-                        warn(format!("{bot_id}: heartbeats fail ({error}); the lease may be requeued"));
+                        tracing::warn!(bot = %bot_id, lease = %lease.id, %error, "heartbeats fail; the lease may be requeued");
                     }
                 }
                 Err(error) => {
-                    warn(format!("{bot_id}: lease {} lost: {error}", lease.id));
+                    tracing::error!(bot = %bot_id, lease = %lease.id, %error, "lease lost");
                     return;
                 }
             }
@@ -475,6 +563,8 @@ impl Worker {
         lease: &bots::Lease,
         progress: &Mutex<ExecutedActionMetadata>,
     ) -> (Option<ActionResult>, Status) {
+        tracing::info!(bot = %bot_id, lease = %lease.id, "running a lease");
+        let started = Instant::now();
         let folders = LeaseFolders::new(self.work_dir.join(format!("{bot_id}-{}", uuid::Uuid::new_v4())));
         let mut dir = LeaseDir { folders, armed: true };
         let outcome = match self.action_of(lease).await {
@@ -483,9 +573,18 @@ impl Worker {
         };
         dir.armed = false;
         remove_tree(dir.folders.path().to_path_buf()).await;
+        let elapsed_ms = started.elapsed().as_millis();
         match outcome {
-            Ok((result, status)) => (Some(result), status),
-            Err(failure) => (None, Status { code: failure.code as i32, message: failure.message, details: Vec::new() }),
+            Ok((result, status)) => {
+                let status_code = tonic::Code::from_i32(status.code);
+                tracing::info!(bot = %bot_id, lease = %lease.id, exit_code = result.exit_code, status = ?status_code, elapsed_ms, "lease done");
+                (Some(result), status)
+            }
+            Err(failure) => {
+                let (code, message) = (failure.code, failure.message);
+                tracing::warn!(bot = %bot_id, lease = %lease.id, ?code, %message, elapsed_ms, "lease failed");
+                (None, Status { code: code as i32, message, details: Vec::new() })
+            }
         }
     }
 
@@ -595,7 +694,7 @@ impl Drop for LeaseDir {
         if self.armed
             && let Err(message) = remove_tree_now(self.folders.path())
         {
-            warn(message);
+            tracing::error!("{message}");
         }
     }
 }
@@ -603,8 +702,8 @@ impl Drop for LeaseDir {
 async fn remove_tree(root: PathBuf) {
     match tokio::task::spawn_blocking(move || remove_tree_now(&root)).await {
         Ok(Ok(())) => {}
-        Ok(Err(message)) => warn(message),
-        Err(error) => warn(format!("cleaning up failed: {error}")),
+        Ok(Err(message)) => tracing::error!("{message}"),
+        Err(error) => tracing::error!(%error, "cleaning up failed"),
     }
 }
 

@@ -24,7 +24,7 @@ use std::time::Duration;
 use bazel_remote_apis::build::bazel::remote::execution::v2::Command;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::{LeaseFailure, Limits, warn};
+use super::{LeaseFailure, Limits};
 use crate::RemoteError;
 
 /// How the worker isolates actions.
@@ -106,7 +106,7 @@ impl Sandbox {
         if isolation.required {
             return Err(RemoteError::Isolation(why));
         }
-        warn(format!("{why}: actions run without isolation (--allow-unisolated)"));
+        tracing::warn!(reason = %why, "actions run without isolation (--allow-unisolated)");
         Ok(Sandbox::None)
     }
 

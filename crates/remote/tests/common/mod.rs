@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use eghact_remote::worker::{WorkerOptions, run_worker};
+use eghact_remote::worker::{WorkerOptions, WorkerStatus, run_worker};
 use eghact_remote::{Endpoint, RemoteError, RemoteOptions, RetryPolicy};
 
 pub fn reapi_url() -> String {
@@ -140,6 +140,8 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
 /// A worker on a thread and runtime of its own, so that it is shut down properly (BOT_TERMINATING)
 /// even when its test panics: a session left open would be given other tests' work until it expires.
 pub struct TestWorker {
+    /// What its slots are doing.
+    pub status: WorkerStatus,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), RemoteError>>>,
     dir: tempfile::TempDir,
@@ -157,13 +159,14 @@ impl TestWorker {
     pub fn start_with(options: WorkerOptions, dir: tempfile::TempDir) -> Self {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let endpoint = service(&reapi_url());
+        let status = options.status.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             runtime.block_on(run_worker(&endpoint, options, async {
                 let _ = stopped.await;
             }))
         });
-        Self { stop: Some(stop), thread: Some(thread), dir }
+        Self { status, stop: Some(stop), thread: Some(thread), dir }
     }
 
     pub fn stop(&mut self) -> Option<Result<(), RemoteError>> {
