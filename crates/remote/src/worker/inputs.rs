@@ -19,8 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bazel_remote_apis::build::bazel::remote::execution::v2::{Digest, Directory};
 use prost::Message as _;
 
-use super::{LeaseFailure, Limits, Worker, chunks, distinct, missing};
+use super::failure::{LeaseFailure, missing};
+use super::limits::{Limits, chunks, distinct};
 use crate::RemoteError;
+use crate::reapi::ReapiClient;
 
 /// Most links followed while resolving one symlink's target (Linux's own limit).
 const MAX_LINK_HOPS: usize = 40;
@@ -188,10 +190,16 @@ pub(super) fn create_dirs_beneath(root: &Path, relative: &Path) -> Result<PathBu
     Ok(path)
 }
 
-impl Worker {
+impl InputCache {
     /// Fetches and checks the input tree, then materialises it under `root` (which must not exist).
-    pub(super) async fn fetch_inputs(&self, input_root: &Digest, root: &Path) -> Result<(), LeaseFailure> {
-        let plan = self.plan_inputs(input_root).await?;
+    pub(super) async fn fetch(
+        self: &std::sync::Arc<Self>,
+        client: &ReapiClient,
+        limits: &Limits,
+        input_root: &Digest,
+        root: &Path,
+    ) -> Result<(), LeaseFailure> {
+        let plan = plan_inputs(client, limits, input_root).await?;
         let (root_path, directories) = (root.to_path_buf(), plan.directories.clone());
         blocking(move || {
             std::fs::create_dir(&root_path).map_err(|e| LeaseFailure::io(format!("create {}", root_path.display()), e))?;
@@ -202,7 +210,7 @@ impl Worker {
             Ok(())
         })
         .await?;
-        self.place_files(root, plan.files).await?;
+        self.place_files(client, root, plan.files).await?;
         let (root_path, links) = (root.to_path_buf(), plan.links);
         blocking(move || {
             for (path, target) in links {
@@ -214,37 +222,16 @@ impl Worker {
         .await
     }
 
-    /// Every Directory of the tree, level by level (each distinct digest fetched once), checked.
-    async fn plan_inputs(&self, input_root: &Digest) -> Result<InputPlan, LeaseFailure> {
-        let mut plan = InputPlan::default();
-        let mut bytes = 0;
-        let mut level = vec![(PathBuf::new(), input_root.clone())];
-        let mut depth = 0;
-        while !level.is_empty() {
-            let wanted: Vec<Digest> = distinct(level.iter().map(|(_, digest)| digest));
-            let found = self.client.read(&wanted).await.map_err(LeaseFailure::remote)?;
-            let mut next = Vec::new();
-            for (path, digest) in level {
-                let data = match found.get(&digest.hash) {
-                    Some(data) => data.as_slice(),
-                    None if digest.size_bytes == 0 => &[],
-                    None => return Err(missing("an input directory", &digest)),
-                };
-                let directory = Directory::decode(data).map_err(|e| invalid(format!("input directory {}: {e}", digest.hash)))?;
-                next.extend(plan.add(&path, directory, depth, &self.limits, &mut bytes)?);
-            }
-            level = next;
-            depth += 1;
-        }
-        plan.check_links()?;
-        Ok(plan)
-    }
-
     /// Writes the files: kept ones copied from the worker's cache, the rest fetched in chunks.
-    async fn place_files(&self, root: &Path, files: Vec<(PathBuf, Digest, bool)>) -> Result<(), LeaseFailure> {
+    async fn place_files(
+        self: &std::sync::Arc<Self>,
+        client: &ReapiClient,
+        root: &Path,
+        files: Vec<(PathBuf, Digest, bool)>,
+    ) -> Result<(), LeaseFailure> {
         let places: Vec<(Digest, PathBuf, bool)> =
             files.into_iter().map(|(path, digest, executable)| (digest, root.join(path), executable)).collect();
-        let placed = self.inputs.place(places.clone()).await;
+        let placed = self.place(places.clone()).await;
         let mut wanted: HashMap<String, (Digest, Vec<(PathBuf, bool)>)> = HashMap::new();
         for ((digest, path, executable), placed) in places.into_iter().zip(placed.into_iter().chain(std::iter::repeat(false))) {
             if !placed {
@@ -254,7 +241,7 @@ impl Worker {
         let wanted: Vec<(Digest, Vec<(PathBuf, bool)>)> = wanted.into_values().collect();
         for chunk in chunks(wanted, |(digest, _)| usize::try_from(digest.size_bytes).unwrap_or(usize::MAX)) {
             let digests: Vec<Digest> = chunk.iter().map(|(digest, _)| digest.clone()).filter(|d| d.size_bytes > 0).collect();
-            let mut found = self.client.read(&digests).await.map_err(LeaseFailure::remote)?;
+            let mut found = client.read(&digests).await.map_err(LeaseFailure::remote)?;
             let mut writes = Vec::with_capacity(chunk.len());
             for (digest, places) in chunk {
                 let data = match found.remove(&digest.hash) {
@@ -264,7 +251,7 @@ impl Worker {
                 };
                 writes.push((digest, data, places));
             }
-            let inputs = self.inputs.clone();
+            let inputs = self.clone();
             blocking(move || {
                 for (digest, data, places) in writes {
                     for executable in [false, true] {
@@ -282,6 +269,32 @@ impl Worker {
         }
         Ok(())
     }
+}
+
+/// Every Directory of the tree, level by level (each distinct digest fetched once), checked.
+async fn plan_inputs(client: &ReapiClient, limits: &Limits, input_root: &Digest) -> Result<InputPlan, LeaseFailure> {
+    let mut plan = InputPlan::default();
+    let mut bytes = 0;
+    let mut level = vec![(PathBuf::new(), input_root.clone())];
+    let mut depth = 0;
+    while !level.is_empty() {
+        let wanted: Vec<Digest> = distinct(level.iter().map(|(_, digest)| digest));
+        let found = client.read(&wanted).await.map_err(LeaseFailure::remote)?;
+        let mut next = Vec::new();
+        for (path, digest) in level {
+            let data = match found.get(&digest.hash) {
+                Some(data) => data.as_slice(),
+                None if digest.size_bytes == 0 => &[],
+                None => return Err(missing("an input directory", &digest)),
+            };
+            let directory = Directory::decode(data).map_err(|e| invalid(format!("input directory {}: {e}", digest.hash)))?;
+            next.extend(plan.add(&path, directory, depth, limits, &mut bytes)?);
+        }
+        level = next;
+        depth += 1;
+    }
+    plan.check_links()?;
+    Ok(plan)
 }
 
 /// Runs file work off the runtime's threads, so heartbeats never wait behind it.

@@ -16,12 +16,13 @@
 //! (startup and leases at info, retries at warn, failures at error, each with its bot id); the
 //! binary that runs it chooses where they go. [`WorkerStatus`] tells its owner what the slots do.
 
+mod failure;
 mod inputs;
+mod limits;
 mod outputs;
 mod sandbox;
 
 use std::future::Future;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -35,10 +36,12 @@ use tokio::task::JoinSet;
 
 use crate::reapi::ReapiClient;
 use crate::{Endpoint, RemoteError, RemoteOptions};
+use failure::{LeaseFailure, missing};
 use inputs::InputCache;
+pub use limits::Limits;
 use outputs::Outputs;
 pub use sandbox::Isolation;
-use sandbox::{LeaseFolders, Sandbox};
+use sandbox::{LeaseFolders, Sandbox, remove_tree, remove_tree_now};
 
 /// Bounds on the deadline of a long poll for work. BuildGrid holds the call for 80 % of
 /// min(deadline, keepalive) and assigns nothing below 3 s, so anything under 4 s would never get
@@ -56,8 +59,6 @@ const MIN_HEARTBEAT: Duration = Duration::from_secs(1);
 const MAX_HEARTBEAT: Duration = Duration::from_secs(10);
 /// Longest wait between attempts while the server is away.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-/// Input or output bytes held in memory at once while fetching or uploading.
-const TRANSFER_CHUNK: usize = 64 << 20;
 const TYPE_PREFIX: &str = "type.googleapis.com/";
 
 pub struct WorkerOptions {
@@ -150,39 +151,6 @@ impl Drop for InState<'_> {
     }
 }
 
-/// What one action may use; past a limit the lease fails (RESOURCE_EXHAUSTED, or
-/// DEADLINE_EXCEEDED for time) and the server does not retry it. The defaults leave room for the
-/// compile batches of a large project.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// The timeout of an Action that sets none, and the longest one may set.
-    pub action_timeout: Duration,
-    /// Bytes of stdout and of stderr kept (each); the rest is drained and dropped, with a note.
-    pub max_log_bytes: u64,
-    /// Bytes of all output files together.
-    pub max_output_bytes: u64,
-    /// Files, folders and symlinks of the input root together (a Directory reused at many
-    /// paths counts at each).
-    pub max_input_entries: usize,
-    /// Folders nested in the input root.
-    pub max_input_depth: usize,
-    /// Bytes of all input files together.
-    pub max_input_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            action_timeout: Duration::from_secs(600),
-            max_log_bytes: 16 << 20,
-            max_output_bytes: 4 << 30,
-            max_input_entries: 1_000_000,
-            max_input_depth: 128,
-            max_input_bytes: 16 << 30,
-        }
-    }
-}
-
 /// Runs until `shutdown` resolves; then gives running leases back to the server (which requeues
 /// them) and sends BOT_TERMINATING. An error is a failure that retrying cannot fix (no Bots
 /// service, no permission, an unusable work directory); a server that is away is waited for.
@@ -264,29 +232,6 @@ enum Sync {
     Stopped,
     /// The server no longer accepts this session (expired, replaced): start a new one.
     Lost(RemoteError),
-}
-
-/// A failure that ends a lease without a result, with the status the server gets. Retryable
-/// codes (`UNAVAILABLE`, `INTERNAL`) make BuildGrid requeue the action.
-#[derive(Debug)]
-struct LeaseFailure {
-    code: tonic::Code,
-    message: String,
-}
-
-impl LeaseFailure {
-    fn new(code: tonic::Code, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
-    }
-
-    fn io(what: impl std::fmt::Display, error: std::io::Error) -> Self {
-        Self::new(tonic::Code::Internal, format!("{what}: {error}"))
-    }
-
-    fn remote(error: RemoteError) -> Self {
-        let code = if error.is_transient() { tonic::Code::Unavailable } else { tonic::Code::Internal };
-        Self::new(code, error.to_string())
-    }
 }
 
 impl Worker {
@@ -640,7 +585,7 @@ impl Worker {
             std::fs::create_dir(lease.join("tmp")).map_err(|e| LeaseFailure::io(format!("create {}", lease.display()), e))
         })
         .await?;
-        self.fetch_inputs(&input_root, &root).await?;
+        self.inputs.fetch(&self.client, &self.limits, &input_root, &root).await?;
         phase(|m| m.input_fetch_completed_timestamp = Some(now()));
 
         // The working directory and the outputs' folders, never through an input's symlink.
@@ -663,7 +608,7 @@ impl Worker {
         phase(|m| m.execution_completed_timestamp = Some(now()));
 
         phase(|m| m.output_upload_start_timestamp = Some(now()));
-        let mut result = self.upload_outputs(&outputs, folders, &working).await?;
+        let mut result = outputs.upload(&self.client, self.limits.max_output_bytes, folders, &working).await?;
         result.exit_code = run.exit_code;
         phase(|m| m.output_upload_completed_timestamp = Some(now()));
         let mut metadata = progress.lock().map(|metadata| metadata.clone()).unwrap_or_default();
@@ -697,66 +642,6 @@ impl Drop for LeaseDir {
             tracing::error!("{message}");
         }
     }
-}
-
-async fn remove_tree(root: PathBuf) {
-    match tokio::task::spawn_blocking(move || remove_tree_now(&root)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(message)) => tracing::error!("{message}"),
-        Err(error) => tracing::error!(%error, "cleaning up failed"),
-    }
-}
-
-/// Removes a directory, also when the command left read-only directories in it.
-fn remove_tree_now(root: &Path) -> Result<(), String> {
-    if std::fs::remove_dir_all(root).is_ok() || !root.exists() {
-        return Ok(());
-    }
-    fn writable(path: &Path) {
-        if let Ok(metadata) = std::fs::symlink_metadata(path)
-            && metadata.is_dir()
-        {
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
-            for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
-                writable(&entry.path());
-            }
-        }
-    }
-    writable(root);
-    std::fs::remove_dir_all(root).map_err(|error| format!("cannot remove {}: {error}", root.display()))
-}
-
-fn missing(what: &str, digest: &Digest) -> LeaseFailure {
-    // REAPI: a missing input is FAILED_PRECONDITION, so the client uploads it and tries again.
-    LeaseFailure::new(tonic::Code::FailedPrecondition, format!("{what} ({}/{}) is not in CAS", digest.hash, digest.size_bytes))
-}
-
-fn distinct<'a>(digests: impl Iterator<Item = &'a Digest>) -> Vec<Digest> {
-    let mut seen = Vec::new();
-    for digest in digests {
-        if !seen.contains(digest) {
-            seen.push(digest.clone());
-        }
-    }
-    seen
-}
-
-/// Groups items into runs of at most [`TRANSFER_CHUNK`] bytes (one larger item alone).
-fn chunks<T>(items: Vec<T>, size: impl Fn(&T) -> usize) -> Vec<Vec<T>> {
-    let mut chunks: Vec<Vec<T>> = Vec::new();
-    let mut used = usize::MAX;
-    for item in items {
-        let bytes = size(&item);
-        if used.saturating_add(bytes) > TRANSFER_CHUNK {
-            chunks.push(Vec::new());
-            used = 0;
-        }
-        used = used.saturating_add(bytes);
-        if let Some(chunk) = chunks.last_mut() {
-            chunk.push(item);
-        }
-    }
-    chunks
 }
 
 fn action_timeout(action: &Action) -> Option<Duration> {
@@ -848,12 +733,5 @@ mod tests {
         assert_eq!(poll_deadline(&expiring_in(Duration::from_secs(120))), LONG_POLL);
         assert_eq!(poll_deadline(&expiring_in(Duration::from_secs(2))), MIN_POLL);
         assert_eq!(poll_deadline(&bots::BotSession::default()), LONG_POLL);
-    }
-
-    #[test]
-    fn transfers_are_chunked() {
-        let sizes = vec![TRANSFER_CHUNK / 2, TRANSFER_CHUNK / 2, 1, TRANSFER_CHUNK * 2, 5];
-        let grouped = chunks(sizes, |size| *size);
-        assert_eq!(grouped.len(), 4, "{:?}", grouped.iter().map(Vec::len).collect::<Vec<_>>());
     }
 }

@@ -18,10 +18,12 @@ use bazel_remote_apis::build::bazel::remote::execution::v2::{
 };
 use prost::Message as _;
 
+use super::failure::LeaseFailure;
 use super::inputs::blocking;
+use super::limits::chunks;
 use super::sandbox::LeaseFolders;
-use super::{LeaseFailure, Worker, chunks};
 use crate::action::DigestFunction;
+use crate::reapi::ReapiClient;
 
 /// Which list of the Command an output came from (symlinks are reported per list).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,19 +174,20 @@ impl Budget {
     }
 }
 
-impl Worker {
+impl Outputs {
     /// Uploads the outputs that exist (a missing output is not an error in REAPI), stdout and
     /// stderr, and returns the ActionResult that names them.
-    pub(super) async fn upload_outputs(
+    pub(super) async fn upload(
         &self,
-        outputs: &Outputs,
+        client: &ReapiClient,
+        max_output_bytes: u64,
         folders: &LeaseFolders,
         working: &Path,
     ) -> Result<ActionResult, LeaseFailure> {
-        let function = self.client.digest_function();
+        let function = client.digest_function();
         let (root, working_relative) = (folders.root(), working.strip_prefix(folders.root()).unwrap_or(working).to_path_buf());
-        let paths: Vec<(String, OutputKind)> = outputs.paths.clone();
-        let limit = self.limits.max_output_bytes;
+        let paths: Vec<(String, OutputKind)> = self.paths.clone();
+        let limit = max_output_bytes;
         let (stdout, stderr) = (folders.stdout(), folders.stderr());
         let (result, upload) = blocking(move || {
             let mut budget = Budget { left: limit, limit };
@@ -243,65 +246,65 @@ impl Worker {
             Ok((result, upload))
         })
         .await?;
-        self.upload(upload).await?;
+        send(client, upload).await?;
         Ok(result)
     }
+}
 
-    /// Uploads what CAS lacks, reading files only then and holding a bounded amount at once.
-    async fn upload(&self, upload: Upload) -> Result<(), LeaseFailure> {
-        let mut sources: HashMap<String, Source> = HashMap::new();
-        let mut digests = Vec::new();
-        for (digest, data) in upload.memory {
-            if digest.size_bytes > 0 && !sources.contains_key(&digest.hash) {
-                sources.insert(digest.hash.clone(), Source::Memory(data));
-                digests.push(digest);
-            }
+/// Uploads what CAS lacks, reading files only then and holding a bounded amount at once.
+async fn send(client: &ReapiClient, upload: Upload) -> Result<(), LeaseFailure> {
+    let mut sources: HashMap<String, Source> = HashMap::new();
+    let mut digests = Vec::new();
+    for (digest, data) in upload.memory {
+        if digest.size_bytes > 0 && !sources.contains_key(&digest.hash) {
+            sources.insert(digest.hash.clone(), Source::Memory(data));
+            digests.push(digest);
         }
-        for (digest, path) in upload.files {
-            if digest.size_bytes > 0 && !sources.contains_key(&digest.hash) {
-                sources.insert(digest.hash.clone(), Source::File(path));
-                digests.push(digest);
-            }
-        }
-        let missing = self.client.find_missing(&digests).await.map_err(LeaseFailure::remote)?;
-        let function = self.client.digest_function();
-        for chunk in chunks(missing, |digest| usize::try_from(digest.size_bytes).unwrap_or(usize::MAX)) {
-            let mut wanted = Vec::with_capacity(chunk.len());
-            for digest in chunk {
-                // `None`: the server named a blob we did not ask about.
-                if let Some(source) = sources.remove(&digest.hash) {
-                    wanted.push((digest, source));
-                }
-            }
-            let blobs = blocking(move || {
-                let mut blobs = Vec::with_capacity(wanted.len());
-                for (digest, source) in wanted {
-                    let data = match source {
-                        Source::Memory(data) => data,
-                        Source::File(path) => {
-                            let mut data = Vec::new();
-                            open_no_follow(&path)
-                                .and_then(|mut file| file.read_to_end(&mut data))
-                                .map_err(|e| LeaseFailure::io(format!("read {}", path.display()), e))?;
-                            if function.digest(&data) != digest {
-                                return Err(LeaseFailure::new(
-                                    tonic::Code::Internal,
-                                    format!("{} changed while uploading", path.display()),
-                                ));
-                            }
-                            data
-                        }
-                    };
-                    blobs.push((digest, data));
-                }
-                Ok(blobs)
-            })
-            .await?;
-            let borrowed: Vec<(Digest, &[u8])> = blobs.iter().map(|(digest, data)| (digest.clone(), data.as_slice())).collect();
-            self.client.upload(&borrowed).await.map_err(LeaseFailure::remote)?;
-        }
-        Ok(())
     }
+    for (digest, path) in upload.files {
+        if digest.size_bytes > 0 && !sources.contains_key(&digest.hash) {
+            sources.insert(digest.hash.clone(), Source::File(path));
+            digests.push(digest);
+        }
+    }
+    let missing = client.find_missing(&digests).await.map_err(LeaseFailure::remote)?;
+    let function = client.digest_function();
+    for chunk in chunks(missing, |digest| usize::try_from(digest.size_bytes).unwrap_or(usize::MAX)) {
+        let mut wanted = Vec::with_capacity(chunk.len());
+        for digest in chunk {
+            // `None`: the server named a blob we did not ask about.
+            if let Some(source) = sources.remove(&digest.hash) {
+                wanted.push((digest, source));
+            }
+        }
+        let blobs = blocking(move || {
+            let mut blobs = Vec::with_capacity(wanted.len());
+            for (digest, source) in wanted {
+                let data = match source {
+                    Source::Memory(data) => data,
+                    Source::File(path) => {
+                        let mut data = Vec::new();
+                        open_no_follow(&path)
+                            .and_then(|mut file| file.read_to_end(&mut data))
+                            .map_err(|e| LeaseFailure::io(format!("read {}", path.display()), e))?;
+                        if function.digest(&data) != digest {
+                            return Err(LeaseFailure::new(
+                                tonic::Code::Internal,
+                                format!("{} changed while uploading", path.display()),
+                            ));
+                        }
+                        data
+                    }
+                };
+                blobs.push((digest, data));
+            }
+            Ok(blobs)
+        })
+        .await?;
+        let borrowed: Vec<(Digest, &[u8])> = blobs.iter().map(|(digest, data)| (digest.clone(), data.as_slice())).collect();
+        client.upload(&borrowed).await.map_err(LeaseFailure::remote)?;
+    }
+    Ok(())
 }
 
 struct WalkedTree {

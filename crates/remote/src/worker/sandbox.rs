@@ -16,6 +16,7 @@
 //! each, so a command cannot fill the worker's memory or disk through them.
 
 use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -24,7 +25,8 @@ use std::time::Duration;
 use bazel_remote_apis::build::bazel::remote::execution::v2::Command;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::{LeaseFailure, Limits};
+use super::failure::LeaseFailure;
+use super::limits::Limits;
 use crate::RemoteError;
 
 /// How the worker isolates actions.
@@ -133,7 +135,7 @@ impl Sandbox {
                 }
             }
         };
-        let _ = tokio::task::spawn_blocking(move || super::remove_tree_now(&lease)).await;
+        let _ = tokio::task::spawn_blocking(move || remove_tree_now(&lease)).await;
         outcome
     }
 
@@ -335,6 +337,33 @@ impl Drop for ProcessGroup {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+pub(super) async fn remove_tree(root: PathBuf) {
+    match tokio::task::spawn_blocking(move || remove_tree_now(&root)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => tracing::error!("{message}"),
+        Err(error) => tracing::error!(%error, "cleaning up failed"),
+    }
+}
+
+/// Removes a directory, also when the command left read-only directories in it.
+pub(super) fn remove_tree_now(root: &Path) -> Result<(), String> {
+    if std::fs::remove_dir_all(root).is_ok() || !root.exists() {
+        return Ok(());
+    }
+    fn writable(path: &Path) {
+        if let Ok(metadata) = std::fs::symlink_metadata(path)
+            && metadata.is_dir()
+        {
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+            for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                writable(&entry.path());
+            }
+        }
+    }
+    writable(root);
+    std::fs::remove_dir_all(root).map_err(|error| format!("cannot remove {}: {error}", root.display()))
 }
 
 #[cfg(test)]
