@@ -11,8 +11,9 @@
 //! Heartbeats run on a task of their own and the lease's file and hash work on blocking threads,
 //! so an action's work never delays them.
 //!
-//! `inputs` materialises input roots (and keeps fetched inputs), `sandbox` runs commands,
-//! `outputs` collects and uploads what they made. The worker reports through `tracing` events
+//! `inputs` materialises input roots (and keeps fetched inputs), `sandbox` runs commands (and
+//! removes lease folders), `outputs` collects and uploads what they made, `limits` bounds what an
+//! action uses, `failure` is how a lease ends without a result; none of them names this file. The worker reports through `tracing` events
 //! (startup and leases at info, retries at warn, failures at error, each with its bot id); the
 //! binary that runs it chooses where they go. [`WorkerStatus`] tells its owner what the slots do.
 
