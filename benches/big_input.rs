@@ -111,7 +111,7 @@ fn measure(case: &Case, n: usize, tmp: &Path) -> Result<Figures, String> {
     if summary["totals"]["errors"].as_u64() != Some(0) {
         return Err(format!("{} at {n}: the build reported errors", case.name));
     }
-    let peak_mib = summary["peak_memory_kib"].as_f64().unwrap_or(f64::NAN) / 1024.0;
+    let peak_mib = summary["peakMemoryKib"].as_f64().unwrap_or(f64::NAN) / 1024.0;
     for dir in [check_dir, build_dir] {
         let _ = std::fs::remove_dir_all(dir);
     }

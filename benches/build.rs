@@ -83,11 +83,11 @@ fn fresh_copy(project: &Path, parent: &Path, cache: bool) -> Result<PathBuf, Str
 
 fn describe(label: &str, run: &Run) {
     let totals = &run.summary["totals"];
-    let peak = run.summary["peak_memory_kib"].as_u64().map_or("?".to_string(), |k| format!("{:.0} MiB", k as f64 / 1024.0));
+    let peak = run.summary["peakMemoryKib"].as_u64().map_or("?".to_string(), |k| format!("{:.0} MiB", k as f64 / 1024.0));
     println!(
         "  {label:<38} {:>9.1} ms wall ({:>8.1} ms in build; {} compiled, {} hits, {} unchanged; peak {peak})",
         run.wall_ms,
-        run.summary["phases"]["total_ms"].as_f64().unwrap_or(f64::NAN),
+        run.summary["phases"]["totalMs"].as_f64().unwrap_or(f64::NAN),
         totals["misses"],
         totals["hits"],
         totals["unchanged"],

@@ -544,6 +544,7 @@ fn json_report(builder: &Builder, report: &BuildReport) -> serde_json::Value {
         }))
         .collect();
     serde_json::json!({
+        "version": 1,
         "files": report.files.len(),
         "errors": report.count(true),
         "warnings": report.count(false),
@@ -552,22 +553,23 @@ fn json_report(builder: &Builder, report: &BuildReport) -> serde_json::Value {
     })
 }
 
+/// `value` as the JSON a tool reads: its fields and `"version": 1` (docs/schemas/cache.schema.json).
+fn print_versioned(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut json = serde_json::to_value(value)?;
+    if let Some(fields) = json.as_object_mut() {
+        fields.insert("version".into(), 1.into());
+    }
+    println!("{}", serde_json::to_string_pretty(&json)?);
+    Ok(())
+}
+
 fn cache(project: &Project, action: CacheAction) -> anyhow::Result<ExitCode> {
     let config: CacheConfig = eghact_builder::cache_config(project);
     let disk = DiskCache::open(&config.dir, config.disk_limits())?;
     match action {
-        CacheAction::Stats => {
-            let stats = disk.stats()?;
-            println!("{}", serde_json::to_string_pretty(&stats)?);
-        }
-        CacheAction::Gc => {
-            let report = disk.gc()?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        }
-        CacheAction::Clear => {
-            let report = disk.clear()?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        }
+        CacheAction::Stats => print_versioned(&disk.stats()?)?,
+        CacheAction::Gc => print_versioned(&disk.gc()?)?,
+        CacheAction::Clear => print_versioned(&disk.clear()?)?,
     }
     Ok(ExitCode::SUCCESS)
 }

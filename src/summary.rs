@@ -1,7 +1,7 @@
 //! The `--summary FILE` report: per file its cache state, key and key inputs, and for a
 //! rebuilt file what changed since the last build; per image its cache state, key, written
 //! variants or error; totals, hit rates per tier, time per phase and a histogram of compile
-//! times.
+//! times. Its shape is docs/schemas/summary.schema.json.
 
 use eghact_builder::{BuildReport, CacheState, peak_memory_kib};
 use serde_json::{Value, json};
@@ -18,21 +18,22 @@ pub fn summary(report: &BuildReport) -> Value {
         histogram[BUCKETS_MS.iter().position(|bound| ms <= *bound).unwrap_or(BUCKETS_MS.len())] += 1;
     }
     let buckets: Vec<Value> =
-        histogram.iter().enumerate().map(|(i, n)| json!({ "le_ms": BUCKETS_MS.get(i), "count": n })).collect();
+        histogram.iter().enumerate().map(|(i, n)| json!({ "leMs": BUCKETS_MS.get(i), "count": n })).collect();
     let tiers: Vec<Value> = report
         .tiers
         .iter()
-        .map(|t| json!({ "tier": t.tier, "hits": t.hits, "misses": t.misses, "hit_rate": t.hit_rate() }))
+        .map(|t| json!({ "tier": t.tier, "hits": t.hits, "misses": t.misses, "hitRate": t.hit_rate() }))
         .collect();
     let image_count = |state| report.images.iter().filter(|i| i.cache == state).count();
     json!({
+        "version": 1,
         "totals": {
             "components": report.files.len(),
             "unchanged": count(CacheState::Unchanged),
             "hits": hits,
             "misses": count(CacheState::Miss),
             "remote": count(CacheState::Remote),
-            "hit_rate": (lookups > 0).then(|| hits as f64 / lookups as f64),
+            "hitRate": (lookups > 0).then(|| hits as f64 / lookups as f64),
             "copied": report.copied,
             "images": {
                 "total": report.images.len(),
@@ -46,10 +47,10 @@ pub fn summary(report: &BuildReport) -> Value {
         },
         "tiers": tiers,
         "phases": report.phases,
-        "compile_time_histogram": buckets,
+        "compileTimeHistogram": buckets,
         "files": report.files,
         "images": report.images,
-        "cache_warnings": report.warnings,
-        "peak_memory_kib": peak_memory_kib(),
+        "cacheWarnings": report.warnings,
+        "peakMemoryKib": peak_memory_kib(),
     })
 }

@@ -148,17 +148,15 @@ fn the_summary_explains_every_rebuild() {
     assert_eq!(cold["totals"]["misses"], 2);
     assert_eq!(cold["files"][0]["state"], "miss");
     assert!(cold["files"][0]["key"].as_str().is_some_and(|k| k.len() == 64));
-    assert!(cold["phases"]["total_ms"].as_f64().is_some());
+    assert!(cold["phases"]["totalMs"].as_f64().is_some());
     assert!(
-        cold["compile_time_histogram"]
-            .as_array()
-            .is_some_and(|b| b.iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>() == 2)
+        cold["compileTimeHistogram"].as_array().is_some_and(|b| b.iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>() == 2)
     );
 
     fs::write(dir.path().join("src/B.egh"), "<script>export let n = 1;</script><template><p>{n}</p></template>").unwrap();
     let edited = summary(dir.path(), &[]);
     let changes: Vec<_> = edited["files"].as_array().unwrap().iter().map(|f| (f["path"].clone(), f["changes"].clone())).collect();
-    assert_eq!(changes[0].1, serde_json::json!([{ "input": "import_signature", "name": "src/B.egh" }]));
+    assert_eq!(changes[0].1, serde_json::json!([{ "input": "importSignature", "name": "src/B.egh" }]));
     assert_eq!(changes[1].1, serde_json::json!([{ "input": "source" }]));
 
     // A variable named in the config is part of every key.
@@ -328,4 +326,25 @@ fn bad_assets_settings_are_a_clear_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("eghact.toml") && stderr.contains("quality must be between 1 and 100"), "{stderr}");
+}
+
+#[test]
+fn verbose_logs_say_what_a_check_did_and_rust_log_filters_them() {
+    let dir = project(&[("src/App.egh", "<template><p>ok</p></template>")]);
+    let quiet = eghact(&["check"], dir.path());
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("check finished"), "{}", String::from_utf8_lossy(&quiet.stderr));
+    let verbose = eghact(&["check", "-v"], dir.path());
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    assert!(stderr.contains("check finished") && stderr.contains("components=1"), "{stderr}");
+    let json = eghact(&["check", "-v", "--log-format", "json"], dir.path());
+    let line = String::from_utf8_lossy(&json.stderr).lines().find(|l| l.contains("check finished")).map(str::to_string);
+    let event: serde_json::Value = serde_json::from_str(&line.expect("a JSON log line")).expect("JSON");
+    assert_eq!((event["level"].as_str(), event["components"].as_u64()), (Some("INFO"), Some(1)), "{event}");
+    let filtered = Command::new(env!("CARGO_BIN_EXE_eghact"))
+        .args(["check", "-v"])
+        .arg(dir.path())
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run eghact");
+    assert!(!String::from_utf8_lossy(&filtered.stderr).contains("check finished"));
 }

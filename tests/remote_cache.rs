@@ -97,7 +97,7 @@ fn second_checkout_hits_everything(first: (&str, &[&str], &[(&str, &str)]), seco
     assert_eq!(warm["totals"]["misses"], 0);
     assert_eq!(tier(&warm, "remote"), (COMPONENTS as u64, 0), "100 % remote hits");
     assert!(warm["files"].as_array().unwrap().iter().all(|f| f["state"] == "hit" && f["tier"] == "remote"));
-    assert!(warm["cache_warnings"].as_array().unwrap().is_empty(), "{}", warm["cache_warnings"]);
+    assert!(warm["cacheWarnings"].as_array().unwrap().is_empty(), "{}", warm["cacheWarnings"]);
     let (built, restored) = (outputs(a.path()), outputs(b.path()));
     assert!(built.len() > COMPONENTS);
     assert!(built == restored, "byte-identical outputs");

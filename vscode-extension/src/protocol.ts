@@ -18,7 +18,7 @@ export interface BuildStarted {
 }
 
 /** How a component was obtained in a build. */
-export type CacheState = 'unchanged' | 'hit' | 'remote' | 'compiled';
+export type CacheState = 'unchanged' | 'hit' | 'miss' | 'remote';
 
 /** The actions of a remote compile: how many wait for a worker, run, are done. */
 export interface RemoteProgress {
@@ -44,13 +44,19 @@ export type BuildProgress = FileProgressParams | { remote: RemoteProgress };
 
 /** What a finished build reports (`eghact/buildCompleted`, and the answer to the build requests). */
 export interface BuildSummary {
+  /** The version of this shape (docs/schemas/lsp-build-completed.schema.json). */
+  version: 1;
   files: number;
-  compiled: number;
-  cacheHits: number;
   unchanged: number;
+  /** Taken from a cache tier. */
+  hits: number;
+  /** Compiled here. */
+  misses: number;
+  /** Compiled on remote workers. */
+  remote: number;
   errors: number;
   warnings: number;
-  ms: number;
+  elapsedMs: number;
 }
 
 /** A build that could not run at all (no workspace, an I/O error…). */

@@ -167,11 +167,11 @@ export function view(state: StatusState): StatusView {
   }
   const errors = plural(result.errors, 'error');
   const tooltip =
-    `Last build: ${result.files} components (${result.compiled} compiled, ${result.cacheHits} from the cache, ` +
-    `${result.unchanged} unchanged), ${errors}, ${plural(result.warnings, 'warning')}, ${duration(result.ms)}.\n` +
+    `Last build: ${result.files} components (${result.misses} compiled, ${result.hits} from the cache, ` +
+    `${result.unchanged} unchanged), ${errors}, ${plural(result.warnings, 'warning')}, ${duration(result.elapsedMs)}.\n` +
     'Click to show the output.';
   return {
-    text: `${result.errors > 0 ? '$(error)' : '$(check)'} Eghact: ${errors} · ${cachedPercent(result.files, result.compiled)} cached · ${duration(result.ms)}`,
+    text: `${result.errors > 0 ? '$(error)' : '$(check)'} Eghact: ${errors} · ${cachedPercent(result.files, result.misses)} cached · ${duration(result.elapsedMs)}`,
     tooltip,
     severity: result.errors > 0 ? 'error' : result.warnings > 0 ? 'warning' : 'none',
   };

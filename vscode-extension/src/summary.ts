@@ -19,12 +19,12 @@ export function buildReport(last: FinishedBuild | undefined): string {
     return lines.join('\n');
   }
   lines.push(
-    `${plural(result.errors, 'error')}, ${plural(result.warnings, 'warning')}, ${duration(result.ms)}; ` +
-      `${cachedPercent(result.files, result.compiled)} of the components came from the cache or were unchanged.`,
+    `${plural(result.errors, 'error')}, ${plural(result.warnings, 'warning')}, ${duration(result.elapsedMs)}; ` +
+      `${cachedPercent(result.files, result.misses)} of the components came from the cache or were unchanged.`,
     '',
     '| components | compiled | from the cache | unchanged | errors | warnings | time |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${result.files} | ${result.compiled} | ${result.cacheHits} | ${result.unchanged} | ${result.errors} | ${result.warnings} | ${duration(result.ms)} |`,
+    `| ${result.files} | ${result.misses} | ${result.hits} | ${result.unchanged} | ${result.errors} | ${result.warnings} | ${duration(result.elapsedMs)} |`,
     '',
   );
   if (last.files.length > 0) {

@@ -392,6 +392,25 @@ impl Builder {
         report.tiers = self.cache.counters();
         report.phases.write_ms = ms(write_started);
         report.phases.total_ms = report.phases.load_ms + ms(started);
+        let phases = &report.phases;
+        tracing::info!(
+            components = report.files.len(),
+            unchanged = report.count_state(CacheState::Unchanged),
+            misses = report.count_state(CacheState::Miss),
+            remote = report.count_state(CacheState::Remote),
+            errors = report.count(true),
+            total_ms = phases.total_ms,
+            "{} finished",
+            if self.options.write { "build" } else { "check" }
+        );
+        tracing::debug!(
+            load_ms = phases.load_ms,
+            plan_ms = phases.plan_ms,
+            images_ms = phases.images_ms,
+            compile_ms = phases.compile_ms,
+            write_ms = phases.write_ms,
+            "phases"
+        );
         on_event(BuildEvent::Finished);
         Ok(report)
     }

@@ -21,6 +21,7 @@ pub enum CacheState {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FileBuild {
     /// Relative to the project root.
     pub path: String,
@@ -37,6 +38,7 @@ pub struct FileBuild {
 
 /// One image the build needed: how it was obtained and what it wrote.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImageBuild {
     /// Relative to the project root.
     pub path: String,
@@ -51,6 +53,7 @@ pub struct ImageBuild {
 }
 
 #[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Phases {
     /// Reading and hashing sources.
     pub load_ms: f64,

@@ -85,6 +85,7 @@ impl SourceWatcher {
         }
         batch.paths.sort();
         batch.paths.dedup();
+        tracing::debug!(paths = ?batch.paths, rescan = batch.rescan, "changes seen");
         batch
     }
 }

@@ -113,7 +113,7 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
                     CacheState::Unchanged => "unchanged",
                     CacheState::Hit(_) => "hit",
                     CacheState::Remote => "remote",
-                    CacheState::Miss => "compiled",
+                    CacheState::Miss => "miss",
                 };
                 let params = json!({ "path": path, "done": done, "total": total, "cache": cache });
                 client.send_notification::<BuildProgress>(params).await;
@@ -141,18 +141,19 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
             }
             let hits = report.files.iter().filter(|f| matches!(f.cache, CacheState::Hit(_))).count();
             json!({
+                "version": 1,
                 "files": report.files.len(),
-                "compiled": report.count_state(CacheState::Miss),
-                "remote": report.count_state(CacheState::Remote),
-                "cacheHits": hits,
                 "unchanged": report.count_state(CacheState::Unchanged),
+                "hits": hits,
+                "misses": report.count_state(CacheState::Miss),
+                "remote": report.count_state(CacheState::Remote),
                 "errors": report.count(true),
                 "warnings": report.count(false),
-                "ms": report.phases.total_ms,
+                "elapsedMs": report.phases.total_ms,
             })
         }
-        Ok(Err(error)) => json!({ "error": error }),
-        Err(error) => json!({ "error": format!("the build failed: {error}") }),
+        Ok(Err(error)) => json!({ "version": 1, "error": error }),
+        Err(error) => json!({ "version": 1, "error": format!("the build failed: {error}") }),
     };
     client.send_notification::<BuildCompleted>(summary.clone()).await;
     if let Some(progress) = progress {

@@ -10,7 +10,7 @@ import type { InitializeParams } from 'vscode-languageserver-protocol/node';
 
 const connection = createProtocolConnection(process.stdin, process.stdout);
 let initialize: InitializeParams | undefined;
-let nextBuild: unknown = { files: 2, compiled: 1, cacheHits: 1, unchanged: 0, errors: 0, warnings: 0, ms: 42 };
+let nextBuild: unknown = { version: 1, files: 2, unchanged: 0, hits: 1, misses: 1, remote: 0, errors: 0, warnings: 0, elapsedMs: 42 };
 
 connection.onRequest('initialize', (params: InitializeParams) => {
   initialize = params;

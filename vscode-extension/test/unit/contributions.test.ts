@@ -30,7 +30,7 @@ describe('semantic tokens', () => {
   const declaredModifiers = new Set(manifest.contributes.semanticTokenModifiers.map((m: { id: string }) => m.id));
 
   test("every token type in the server's legend is standard or declared with a standard super type", () => {
-    const types = wireNames('../lsp/src/semantic_tokens.rs', /TokenKind::\w+(?:\s*\|\s*TokenKind::\w+)*\s*=>\s*"(\w+)"/g);
+    const types = wireNames('../crates/lsp/src/handlers/semantic_tokens.rs', /TokenKind::\w+(?:\s*\|\s*TokenKind::\w+)*\s*=>\s*"(\w+)"/g);
     assert.ok(types.includes('component') && types.includes('variable'), `read the legend: ${types}`);
     for (const type of types) {
       assert.ok(standardTypes.has(type) || declaredTypes.has(type), `${type} is neither standard nor declared`);

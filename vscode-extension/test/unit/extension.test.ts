@@ -118,7 +118,7 @@ describe('the extension with a fake server', () => {
   test('a build with errors offers the Problems panel; a failed build shows its error', async () => {
     const { session, item } = await activate();
     await until('the server to run', () => session.running !== undefined);
-    await session.running!.sendRequest('test/nextBuild', { files: 2, compiled: 2, cacheHits: 0, unchanged: 0, errors: 2, warnings: 0, ms: 5 });
+    await session.running!.sendRequest('test/nextBuild', { version: 1, files: 2, unchanged: 0, hits: 0, misses: 2, remote: 0, errors: 2, warnings: 0, elapsedMs: 5 });
     vscode.recorded.answers.push('Show Problems');
     await vscode.commands.executeCommand('eghact.buildWorkspace');
     assert.deepEqual(vscode.recorded.messages, [{ level: 'warning', text: 'Eghact: the build found 2 errors.', actions: ['Show Problems'] }]);

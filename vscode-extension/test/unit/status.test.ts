@@ -5,7 +5,7 @@ import type { StatusEvent, StatusState } from '../../src/status';
 import { cachedPercent, duration, initialStatus, reduce, view } from '../../src/status';
 
 const at = new Date(0);
-const summary = { files: 40, compiled: 4, cacheHits: 6, unchanged: 30, errors: 0, warnings: 0, ms: 340 };
+const summary = { version: 1 as const, files: 40, unchanged: 30, hits: 6, misses: 4, remote: 0, errors: 0, warnings: 0, elapsedMs: 340 };
 
 function run(...events: StatusEvent[]): StatusState {
   return events.reduce(reduce, initialStatus);
@@ -82,7 +82,7 @@ describe('status reducer and view', () => {
     const state = run(
       ready,
       { type: 'buildStarted', params: { total: 40 } },
-      { type: 'buildProgress', params: { path: 'src/A.egh', done: 20, total: 40, cache: 'compiled' } },
+      { type: 'buildProgress', params: { path: 'src/A.egh', done: 20, total: 40, cache: 'miss' } },
       { type: 'buildProgress', params: { path: 'src/B.egh', done: 40, total: 40, cache: 'unchanged' } },
       { type: 'buildCompleted', params: summary, at },
     );
@@ -92,7 +92,7 @@ describe('status reducer and view', () => {
       remote: false,
       at,
       files: [
-        { path: 'src/A.egh', cache: 'compiled' },
+        { path: 'src/A.egh', cache: 'miss' },
         { path: 'src/B.egh', cache: 'unchanged' },
       ],
     });
@@ -103,7 +103,7 @@ describe('status reducer and view', () => {
   });
 
   test('marks errors and warnings', () => {
-    const failed = run(ready, { type: 'buildCompleted', params: { ...summary, errors: 1, ms: 1500 }, at });
+    const failed = run(ready, { type: 'buildCompleted', params: { ...summary, errors: 1, elapsedMs: 1500 }, at });
     assert.equal(view(failed).text, '$(error) Eghact: 1 error · 90% cached · 1.5 s');
     assert.equal(view(failed).severity, 'error');
     const warned = run(ready, { type: 'buildCompleted', params: { ...summary, warnings: 2 }, at });

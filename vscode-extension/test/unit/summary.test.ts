@@ -12,11 +12,11 @@ describe('buildReport', () => {
 
   test('lists the summary and the files the build reported, marking a sample as such', () => {
     const report = buildReport({
-      result: { files: 3, compiled: 1, cacheHits: 1, unchanged: 0, errors: 2, warnings: 1, ms: 1200 },
+      result: { version: 1, files: 3, unchanged: 0, hits: 1, misses: 1, remote: 0, errors: 2, warnings: 1, elapsedMs: 1200 },
       remote: false,
       at,
       files: [
-        { path: 'src/App.egh', cache: 'compiled' },
+        { path: 'src/App.egh', cache: 'miss' },
         { path: 'src/Row.egh', cache: 'hit' },
       ],
     });
@@ -24,7 +24,7 @@ describe('buildReport', () => {
     assert.match(report, /2 errors, 1 warning, 1\.2 s; 67% of the components came from the cache or were unchanged\./);
     assert.match(report, /\| 3 \| 1 \| 1 \| 0 \| 2 \| 1 \| 1\.2 s \|/);
     assert.match(report, /## Files reported during the build \(2 of 3: the server reports at most one per percent\)/);
-    assert.match(report, /- `src\/App\.egh`: compiled\n- `src\/Row\.egh`: hit/);
+    assert.match(report, /- `src\/App\.egh`: miss\n- `src\/Row\.egh`: hit/);
   });
 
   test('reports a build that could not run', () => {

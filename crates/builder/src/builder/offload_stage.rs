@@ -78,8 +78,10 @@ impl Builder {
             .collect();
         let job = self.offload_job(&candidates, offload.policy.batch_size);
         if !offload.policy.decide(&predicted, rayon::current_num_threads(), offload.offloader.as_ref(), &job) {
+            tracing::info!(components = candidates.len(), "compiling here: the offload policy predicts no gain");
             return BTreeMap::new();
         }
+        tracing::info!(components = candidates.len(), batches = job.batches.len(), "offloading");
         let result = offload.offloader.compile(&job, &|progress| on_event(BuildEvent::Remote(progress)));
         warnings.extend(result.warnings);
         let asked: BTreeSet<CacheKey> = candidates.iter().map(|plan| plan.key).collect();

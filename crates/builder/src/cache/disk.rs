@@ -81,30 +81,36 @@ pub struct DiskCache {
 
 /// Summary of stored entries.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DiskStats {
     pub entries: u64,
     pub bytes: u64,
-    /// Last use of the least and most recently used entries.
+    /// Last use of the least and most recently used entries (seconds since the epoch in JSON).
+    #[serde(serialize_with = "unix_seconds_or_null")]
     pub oldest: Option<SystemTime>,
+    #[serde(serialize_with = "unix_seconds_or_null")]
     pub newest: Option<SystemTime>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GcReport {
     pub removed: Vec<RemovedEntry>,
     pub kept: DiskStats,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RemovedEntry {
     pub key: CacheKey,
     pub bytes: u64,
+    #[serde(serialize_with = "unix_seconds")]
     pub last_used: SystemTime,
     pub reason: EvictReason,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "camelCase")]
 pub enum EvictReason {
     /// Unused for longer than the maximum age.
     Expired,
@@ -592,6 +598,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 fn unix_ms(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A time as tools read it (docs/json.md): seconds since the Unix epoch.
+fn unix_seconds<S: serde::Serializer>(time: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(unix_ms(*time) as f64 / 1000.0)
+}
+
+fn unix_seconds_or_null<S: serde::Serializer>(time: &Option<SystemTime>, serializer: S) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => unix_seconds(time, serializer),
+        None => serializer.serialize_none(),
+    }
 }
 
 fn from_unix_ms(ms: i64) -> SystemTime {

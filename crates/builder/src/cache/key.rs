@@ -176,7 +176,7 @@ impl KeyInputs {
 
 /// One reason a component's key differs from the last build's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "input", content = "name", rename_all = "snake_case")]
+#[serde(tag = "input", content = "name", rename_all = "camelCase")]
 pub enum InputChange {
     CompilerVersion,
     Flags,
