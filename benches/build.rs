@@ -109,7 +109,7 @@ fn watch_edit(
     builder.refresh([path.to_string()]).map_err(|e| e.to_string())?;
     let report = builder.build(&|_| {}).map_err(|e| e.to_string())?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if report.count(true) > 0 {
+    if report.errors() > 0 {
         return Err(format!("errors after editing {path}"));
     }
     let phases = &report.phases;

@@ -397,7 +397,7 @@ fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::R
     builder.load()?;
     let report = build_once(&mut builder, json, summary)?;
     if !watch {
-        return Ok(if report.count(true) > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        return Ok(if report.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS });
     }
     let src = builder.project().src_dir();
     let watcher = SourceWatcher::new(&builder.project().root, &src, Duration::from_millis(50))?;
@@ -483,7 +483,7 @@ fn print_report(builder: &Builder, report: &BuildReport) {
     }
     let write = builder.options().write;
     let verb = if write { "built" } else { "checked" };
-    let (errors, warnings) = (report.count(true), report.count(false));
+    let (errors, warnings) = (report.errors(), report.warnings());
     let target = if write { format!(" into {}", builder.project().out_dir().display()) } else { String::new() };
     let compiled = report.count_state(CacheState::Miss);
     let remote = match report.count_state(CacheState::Remote) {
@@ -546,8 +546,8 @@ fn json_report(builder: &Builder, report: &BuildReport) -> serde_json::Value {
     serde_json::json!({
         "version": 1,
         "files": report.files.len(),
-        "errors": report.count(true),
-        "warnings": report.count(false),
+        "errors": report.errors(),
+        "warnings": report.warnings(),
         "elapsedMs": report.phases.total_ms,
         "diagnostics": diagnostics,
     })

@@ -398,7 +398,7 @@ impl Builder {
             unchanged = report.count_state(CacheState::Unchanged),
             misses = report.count_state(CacheState::Miss),
             remote = report.count_state(CacheState::Remote),
-            errors = report.count(true),
+            errors = report.errors(),
             total_ms = phases.total_ms,
             "{} finished",
             if self.options.write { "build" } else { "check" }

@@ -97,11 +97,19 @@ pub struct Skipped {
 }
 
 impl BuildReport {
-    /// Errors (or warnings) of the project, including components outside this build's scope.
-    pub fn count(&self, errors: bool) -> usize {
-        let skipped = if errors { self.skipped.errors } else { self.skipped.warnings };
-        let paths = self.path_diagnostics.iter().filter(|p| p.diagnostic.is_error() == errors).count();
-        skipped + paths + self.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.is_error() == errors).count()
+    /// Errors of the project, including those of components outside this build's scope.
+    pub fn errors(&self) -> usize {
+        self.skipped.errors + self.diagnostics().filter(|d| d.is_error()).count()
+    }
+
+    /// Warnings (and hints) of the project, including those outside this build's scope.
+    pub fn warnings(&self) -> usize {
+        self.skipped.warnings + self.diagnostics().filter(|d| !d.is_error()).count()
+    }
+
+    /// The diagnostics this report holds: of its components, then of paths.
+    fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.files.iter().flat_map(|f| &f.diagnostics).chain(self.path_diagnostics.iter().map(|p| &p.diagnostic))
     }
 
     pub fn count_state(&self, state: CacheState) -> usize {

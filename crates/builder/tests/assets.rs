@@ -105,7 +105,7 @@ fn images_are_processed_once_in_one_batch_and_then_come_from_the_record_or_the_c
     let processor = Arc::new(FakePngProcessor::new("fake 1"));
 
     let cold = build(root, &processor);
-    assert_eq!(cold.count(true), 0, "{:?}", cold.files);
+    assert_eq!(cold.errors(), 0, "{:?}", cold.files);
     assert_eq!(image_states(&cold), [("src/img/bg.png", CacheState::Miss), ("src/img/hero.png", CacheState::Miss)]);
     assert_eq!(processor.take_batches(), [2], "both images in one batch");
     assert!(cold.warnings.iter().any(|w| w.contains("fake image processor")), "{:?}", cold.warnings);
@@ -150,7 +150,7 @@ fn references_are_rewritten_to_urls_that_resolve_from_each_module() {
     let root = dir.path();
     write_project(root);
     let report = build(root, &Arc::new(FakePngProcessor::new("fake 1")));
-    assert_eq!(report.count(true), 0, "{:?}", report.files);
+    assert_eq!(report.errors(), 0, "{:?}", report.files);
     let hero = &report.images[1];
     let [small, large] = [640, 1280].map(|w| {
         hero.outputs.iter().find(|o| o.ends_with(&format!("-{w}.webp"))).unwrap().trim_start_matches("dist/").to_string()
@@ -297,7 +297,7 @@ fn broken_images_are_errors_at_each_reference_and_write_nothing() {
         // The failure is remembered with its key: the next build does not process it again.
         processor.take_batches();
         let again = build(root, &processor);
-        assert_eq!(again.count(true), 3, "{case}");
+        assert_eq!(again.errors(), 3, "{case}");
         assert!(processor.take_batches().is_empty(), "{case}");
     }
 }
@@ -335,7 +335,7 @@ fn without_a_processor_images_are_copied_and_references_kept() {
     let mut builder = Builder::open(project, options);
     builder.load().unwrap();
     let report = builder.build(&|_| {}).unwrap();
-    assert_eq!(report.count(true), 0, "{:?}", report.files);
+    assert_eq!(report.errors(), 0, "{:?}", report.files);
     assert!(report.images.is_empty());
     assert!(assets(root).is_empty());
     assert!(root.join("dist/img/hero.png").is_file());

@@ -58,7 +58,7 @@ fn cold_then_warm_then_one_edit() {
     let dir = tempfile::tempdir().unwrap();
     write_snippet(dir.path(), PROJECT);
     let cold = build(dir.path());
-    assert_eq!(cold.count(true), 0, "{:?}", cold.files);
+    assert_eq!(cold.errors(), 0, "{:?}", cold.files);
     assert!(cold.files.iter().all(|f| f.cache == CacheState::Miss));
     let written = dist_files(dir.path());
     let names: Vec<_> = written.iter().map(|(p, _)| p.display().to_string()).collect();
@@ -147,7 +147,7 @@ fn outputs_do_not_depend_on_the_thread_count() {
         write_snippet(dir.path(), &project);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let report = pool.install(|| build(dir.path()));
-        assert_eq!(report.count(true), 0);
+        assert_eq!(report.errors(), 0);
         results.push(dist_files(dir.path()));
     }
     assert_eq!(results[0], results[1]);
@@ -192,7 +192,7 @@ fn watch_builds_look_only_at_what_changed_and_its_importers() {
     builder.refresh(["src/Card.egh".to_string()]).unwrap();
     let removed = builder.build(&|_| {}).unwrap();
     assert!(!dir.path().join("dist/Card.js").exists());
-    assert_eq!(removed.count(true), 1);
+    assert_eq!(removed.errors(), 1);
 
     // A new file can close a cycle: App → Card → App.
     fs::write(&card, "<script>import App from './App.egh';</script>\n<template><App /></template>\n").unwrap();
@@ -207,7 +207,7 @@ fn watch_builds_look_only_at_what_changed_and_its_importers() {
     assert!(!dir.path().join(".eghact/build-state.json").exists());
     fs::write(&card, "<script>export let title;</script>\n<template><h3>{title}</h3></template>\n").unwrap();
     builder.refresh(["src/Card.egh".to_string()]).unwrap();
-    assert_eq!(builder.build(&|_| {}).unwrap().count(true), 0);
+    assert_eq!(builder.build(&|_| {}).unwrap().errors(), 0);
     builder.save().unwrap();
     let next = build(dir.path());
     assert!(next.files.iter().all(|f| f.cache == CacheState::Unchanged), "{:?}", states(&next));

@@ -147,8 +147,8 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
                 "hits": hits,
                 "misses": report.count_state(CacheState::Miss),
                 "remote": report.count_state(CacheState::Remote),
-                "errors": report.count(true),
-                "warnings": report.count(false),
+                "errors": report.errors(),
+                "warnings": report.warnings(),
                 "elapsedMs": report.phases.total_ms,
             })
         }

@@ -7,17 +7,17 @@
 mod annotation;
 mod check;
 mod globals;
+mod highlight;
 mod infer;
 mod model;
 mod program;
 mod query;
-mod tokens;
 
 pub use annotation::{TypeEnv, expand_annotations, from_annotation};
 pub use check::check_component;
+pub use highlight::semantic_tokens;
 pub use model::{FunctionType, Literal, Member, Param, Type};
 pub use query::{
     Completion, NameInfo, SignatureHelp, TypeOrigin, complete, members, name_at, reactive_declarations, references_at,
     signature_help, type_definition,
 };
-pub use tokens::semantic_tokens;
