@@ -209,7 +209,7 @@ fn editing_an_image_rebuilds_only_the_components_that_use_it() {
     let card = &edited.files[1];
     assert_eq!(
         serde_json::to_value(&card.changes).unwrap(),
-        serde_json::json!([{ "input": "import_signature", "name": "image src/img/bg.png" }])
+        serde_json::json!([{ "input": "importSignature", "name": "image src/img/bg.png" }])
     );
     assert_eq!(image_states(&edited), [("src/img/bg.png", CacheState::Miss), ("src/img/hero.png", CacheState::Unchanged)]);
     assert_eq!(processor.take_batches(), [1]);

@@ -84,7 +84,7 @@ fn cold_then_warm_then_one_edit() {
     let signature = build(dir.path());
     assert_eq!(states(&signature), [("src/App.egh".into(), CacheState::Miss), ("src/Card.egh".into(), CacheState::Miss)]);
     let app_changes = serde_json::to_value(&signature.files[0].changes).unwrap();
-    assert_eq!(app_changes[0]["input"], "import_signature", "{app_changes}");
+    assert_eq!(app_changes[0]["input"], "importSignature", "{app_changes}");
 
     // Reverting the edit finds both earlier results on disk.
     fs::write(&card, &blue).unwrap();
