@@ -16,22 +16,10 @@ mod lsp;
 /// start and end, and the message with its help.
 type Reported = (String, u64, u64, u64, u64, String);
 
-/// Every `.egh` file of the fixture folders, as `(a unique file name, text)`.
-fn fixture_components(root: &Path) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    for folder in ["crates", "examples", "tests/browser/fixtures"] {
-        for entry in walkdir::WalkDir::new(root.join(folder)).sort_by_file_name() {
-            let entry = entry.expect("a readable folder");
-            let relative = entry.path().strip_prefix(root).expect("inside the repository");
-            if entry.path().extension().is_none_or(|e| e != "egh") || relative.components().any(|c| c.as_os_str() == "target") {
-                continue;
-            }
-            let name = relative.to_string_lossy().replace(['/', '.', '-'], "_");
-            let text = std::fs::read_to_string(entry.path()).expect("a readable component");
-            found.push((format!("src/Fixture_{name}.egh"), text));
-        }
-    }
-    found
+/// Every component of the fixture folders, as `(a unique file name in src/, text)`.
+fn fixture_components() -> Vec<(String, String)> {
+    let components = eghact_test_support::repository_components().into_iter().enumerate();
+    components.map(|(i, (_, text))| (format!("src/Fixture{i}.egh"), text)).collect()
 }
 
 /// The byte column of the 1-based char `column` on the 0-based `line` of `text`.
@@ -106,8 +94,7 @@ fn from_server(root: &Path, paths: &[String]) -> BTreeMap<String, Vec<Reported>>
 
 #[test]
 fn the_editor_and_the_command_line_report_the_same_diagnostics() {
-    let repository = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = fixture_components(repository);
+    let mut files = fixture_components();
     assert!(files.len() > 40, "only {} fixtures found", files.len());
     files.extend([
         ("src/routes/index.egh".to_string(), "<template><p>home</p></template>\n".to_string()),

@@ -4,44 +4,14 @@
 
 mod common;
 
-use std::fs;
-use std::path::Path;
-
 use common::compiled_meaning as compiled;
 use eghact_ide::format::{FormatError, format};
 use eghact_syntax as syntax;
 
-/// Every `.egh` file under the folders that hold components, as `(name, text)`.
-fn components() -> Vec<(String, String)> {
-    let root = &Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut found = Vec::new();
-    let fixtures = ["syntax", "codegen", "analysis", "ide"].map(|krate| format!("crates/{krate}/tests/fixtures"));
-    for folder in fixtures.iter().map(String::as_str).chain(["examples", "tests/browser/fixtures"]) {
-        for entry in walkdir::WalkDir::new(root.join(folder)).sort_by_file_name() {
-            let entry = entry.expect("readable folder");
-            if entry.path().extension().is_none_or(|e| e != "egh") {
-                continue;
-            }
-            let name = entry.path().strip_prefix(root).unwrap_or(entry.path()).display().to_string();
-            let text = fs::read_to_string(entry.path()).expect("readable fixture");
-            if text.starts_with("//- ") {
-                for (path, text) in common::snippet_files(&text) {
-                    if path.ends_with(".egh") {
-                        found.push((format!("{name}: {path}"), text));
-                    }
-                }
-            } else {
-                found.push((name, text));
-            }
-        }
-    }
-    found
-}
-
 #[test]
 fn formatting_is_idempotent_and_keeps_the_compiled_module() {
     let mut formatted_files = 0;
-    for (name, source) in components() {
+    for (name, source) in eghact_test_support::repository_components() {
         let parse = syntax::parse(&source);
         let formatted = match format(&source, &parse) {
             Ok(formatted) => formatted,

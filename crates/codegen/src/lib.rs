@@ -96,6 +96,8 @@ struct Analysed {
     render: template::RenderFunction,
     css: String,
     diagnostics: Vec<Diagnostic>,
+    /// Whether copied code carries position marks (`sourcemap::marks_allowed`).
+    marks: bool,
 }
 
 fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> Analysed {
@@ -138,16 +140,15 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
     };
     // Stages report in their own order; readers want file order.
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    Analysed { script, render, css, diagnostics }
+    Analysed { script, render, css, diagnostics, marks }
 }
 
 fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
-    let Analysed { script, render, css, mut diagnostics } = analyse(path, source, parse, options);
+    let Analysed { script, render, css, mut diagnostics, marks } = analyse(path, source, parse, options);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput { diagnostics, ..CompileOutput::default() };
     }
     let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("Component").to_string();
-    let marks = sourcemap::marks_allowed(source);
 
     let mut module = sourcemap::Module::new(marks);
     module.line(&format!("import * as $$ from {:?};", options.runtime_import), None);

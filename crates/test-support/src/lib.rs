@@ -72,6 +72,32 @@ pub fn fixture_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Every component of the repository's fixture folders (each engine crate's
+/// `tests/fixtures`, `examples`, `tests/browser/fixtures`), as `(name, text)`: a file's path
+/// from the repository root, or `path: component` for each `.egh` of a `//- ` project.
+pub fn repository_components() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let fixtures = ["syntax", "codegen", "analysis", "ide"].map(|krate| format!("crates/{krate}/tests/fixtures"));
+    let mut found = Vec::new();
+    for folder in fixtures.iter().map(String::as_str).chain(["examples", "tests/browser/fixtures"]) {
+        for entry in walkdir::WalkDir::new(root.join(folder)).sort_by_file_name() {
+            let entry = entry.expect("a readable folder");
+            if entry.path().extension().is_none_or(|e| e != "egh") {
+                continue;
+            }
+            let name = entry.path().strip_prefix(&root).unwrap_or(entry.path()).display().to_string();
+            let text = fs::read_to_string(entry.path()).expect("a readable fixture");
+            if text.starts_with("//- ") {
+                let components = snippet_files(&text).into_iter().filter(|(path, _)| path.ends_with(".egh"));
+                found.extend(components.map(|(path, text)| (format!("{name}: {path}"), text)));
+            } else {
+                found.push((name, text));
+            }
+        }
+    }
+    found
+}
+
 /// Runs `test`, turning a panic (a failed `assert!`, a snapshot mismatch) into a failure with
 /// its message.
 fn catching(test: impl FnOnce() -> Result<(), Failed>) -> Result<(), Failed> {
