@@ -88,7 +88,7 @@ fn from_server(root: &Path, paths: &[String]) -> BTreeMap<String, Vec<Reported>>
             files.insert(path.clone(), reported);
         }
     }
-    client.exit();
+    client.shut_down();
     files
 }
 

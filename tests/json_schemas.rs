@@ -62,5 +62,5 @@ fn the_editor_s_build_notifications_and_results_are_what_their_schema_says() {
     assert_valid("lsp-build.schema.json", "/$defs/started", &client.notification("eghact/buildStarted"));
     assert_valid("lsp-build.schema.json", "/$defs/progress", &client.notification("eghact/buildProgress"));
     assert_valid("lsp-build.schema.json", "/$defs/completed", &client.notification("eghact/buildCompleted"));
-    client.exit();
+    client.shut_down();
 }

@@ -67,7 +67,19 @@ fn main() -> ExitCode {
     // Work still running (indexing, a request cancelled by `exit`, the file watcher's
     // thread) must not keep the process alive after `exit`.
     runtime.shutdown_background();
-    ExitCode::SUCCESS
+    end_now()
+}
+
+/// Ends the process at once, as `exit` asks. `std::process::exit` would run the C exit
+/// handlers, among them mimalloc's forced collection of the main heap, which races the
+/// threads still working (mimalloc issues 828, 1367) and can crash the process on its way out.
+fn end_now() -> ! {
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    // SAFETY: `_exit` only ends the process; the protocol's last answer is flushed above and
+    // nothing else this process holds needs an orderly ending (the build record is saved at
+    // `shutdown`).
+    unsafe { libc::_exit(0) }
 }
 
 /// `eghact-lsp compile-batch --out DIR [--project DIR] PATH=KEY...`, left out of the usage line:

@@ -100,7 +100,7 @@ fn tags_offer_html_imported_components_and_workspace_components_with_their_impor
         format!("<script lang=\"ts\">\n  import Card from '../lib/Card.egh';\n</script>\n\n{home}")
     );
     assert!(!labels(&items).contains(&"Home"), "not the file itself");
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn attributes_are_a_component_s_props_and_events_or_an_element_s_attributes() {
 
     let anchor = client.request("textDocument/completion", at(&document, after(app, "<a ")));
     assert_eq!(labels(&anchor)[..2], ["href", "target"]);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -145,7 +145,7 @@ fn modifiers_after_an_event_s_dot_and_key_filters_on_key_events() {
     assert!(names.contains(&"enter") && names.contains(&"escape") && names.contains(&"prevent"), "{names:?}");
     assert_eq!(item(&keydown, "enter")["detail"], "key filter");
     assert_eq!(item(&keydown, "enter")["textEdit"]["range"]["start"], after(app, "@keydown.stop."), "replaces `en`");
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn block_keywords_follow_the_open_blocks_and_code_completes_names_and_members() 
     assert!(names[0].get("textEdit").is_none(), "the client's word applies in code");
     let members = complete(&mut client, "{#if item.");
     assert_eq!(labels(&members), ["name", "done"]);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -192,7 +192,7 @@ fn hover_shows_props_docs_component_contracts_and_block_syntax() {
     let each = client.request("textDocument/hover", at(&document, after(app, "{#ea")));
     assert!(each["contents"]["value"].as_str().is_some_and(|v| v.starts_with("`{#each list as item, index (key)}")), "{each}");
     assert_eq!(each["range"], json!({ "start": after(app, "<template>\n  "), "end": after(app, "{#each") }));
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -223,5 +223,5 @@ fn signature_help_gives_the_parameters_and_the_active_one() {
     let typed = client.request("textDocument/signatureHelp", at(&typing_document, after(&typing, "  pad(")));
     assert_eq!(typed["signatures"][0]["label"], "pad(text: string, width: number): string");
     assert_eq!(typed["activeParameter"], 0);
-    assert!(client.exit().success());
+    client.shut_down();
 }

@@ -16,5 +16,5 @@ fn requests_are_logged_to_the_client_at_debug_level() {
         p["message"].as_str().is_some_and(|m| m.contains("answered") && m.contains("textDocument/hover"))
     });
     assert_eq!(log["type"], 4, "a debug event is a Log message: {log}");
-    client.exit();
+    client.shut_down();
 }

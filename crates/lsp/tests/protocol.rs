@@ -68,7 +68,7 @@ fn malformed_messages_get_errors_and_the_server_goes_on() {
     let folds = client.request("textDocument/foldingRange", json!({ "textDocument": { "uri": uri(&root.join("x.egh")) } }));
     assert_eq!(folds, Value::Null);
 
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn framing_errors_are_answered_and_the_stream_picks_up_at_the_next_header() {
         assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("over the limit")), "{refused}");
         answered(&mut client);
     }
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn documents_outside_the_source_folder_are_never_built_or_written() {
     let about_escapes: Vec<&Value> =
         client.pending.iter().filter(|m| escapes.iter().any(|e| m["params"]["uri"] == e.as_str())).collect();
     assert!(about_escapes.is_empty(), "{about_escapes:?}");
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn an_idle_server_publishes_nothing() {
     let idle = client.messages_for(Duration::from_secs(3));
     let published: Vec<&Value> = idle.iter().filter(|m| m["method"] == "textDocument/publishDiagnostics").collect();
     assert!(published.is_empty(), "{} publishes from an idle server, the first: {}", published.len(), published[0]);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 /// The server's resident memory in MiB, from `/proc/<pid>/status`: now (`VmRSS`) and at its
@@ -223,7 +223,7 @@ fn closed_documents_and_old_revisions_give_their_memory_back() {
     }
     let (now, peak) = resident_mib(&client);
     assert!(within_bound(steady, now), "{steady} MiB after 4 edits, {now} MiB after 19 (peak {peak} MiB)");
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -248,7 +248,7 @@ fn a_request_that_panics_answers_an_error_and_the_server_goes_on() {
     let change = json!({ "textDocument": { "uri": app, "version": 2 }, "contentChanges": [{ "text": APP.replacen("{count}", "{cout}", 1) }] });
     client.notify("textDocument/didChange", change);
     assert_eq!(codes(&client.diagnostics_for(&app)), ["E0601"]);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn documents_nested_too_deep_get_a_diagnostic_and_the_server_goes_on() {
     let app = uri(&root.join("src/App.egh"));
     client.open(&app, APP);
     assert_eq!(codes(&client.diagnostics_for(&app)), Vec::<String>::new());
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -332,7 +332,7 @@ fn a_10_mb_file_and_hundreds_of_edits_without_waiting() {
     let hover = client
         .request("textDocument/hover", json!({ "textDocument": { "uri": app }, "position": { "line": 2, "character": 6 } }));
     assert!(hover["contents"]["value"].as_str().is_some_and(|v| v.contains("count")), "{hover}");
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -366,7 +366,7 @@ fn indexing_progress_and_builds_on_request() {
     assert_eq!(summary["files"], 2, "{summary}");
     let id = client.send_request("eghact/buildFile", json!({ "uri": "file:///elsewhere/X.egh" }));
     assert_eq!(error_code(&client.response(json!(id))), -32602);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -392,7 +392,7 @@ fn the_server_watches_files_itself_when_the_client_cannot() {
         p["uri"] == app && p["diagnostics"].as_array().is_some_and(|d| d.iter().any(|d| d["code"] != "E0604"))
     });
     assert_eq!(codes(diagnostics["diagnostics"].as_array().unwrap()), ["E0501"]);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -436,7 +436,7 @@ fn edits_and_requests_do_not_wait_for_a_build() {
     assert!(client.pending.iter().all(|m| m["id"] != build), "the edit's diagnostics waited for the build");
     let summary = client.response(json!(build));
     assert_eq!(summary["result"]["files"], 802, "{summary}");
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -457,7 +457,7 @@ fn builds_use_the_remote_cache_the_editor_names() {
             .filter(|m| m["method"] == "window/logMessage")
             .filter_map(|m| m["params"]["message"].as_str().map(String::from))
             .collect();
-        assert!(client.exit().success());
+        client.shut_down();
         (summary, logged)
     };
     let (_first, first_root) = project(&files);
@@ -563,5 +563,5 @@ fn a_workspace_build_compiles_on_remote_workers_and_an_edit_builds_here() {
         (Some(0), Some(1), Some(0)),
         "{summary}"
     );
-    assert!(client.exit().success());
+    client.shut_down();
 }

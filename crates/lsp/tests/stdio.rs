@@ -162,6 +162,5 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     client.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": badge, "type": 2 }] }));
     assert_eq!(codes(&client.diagnostics_for(&app)), Vec::<String>::new());
 
-    let status = client.exit();
-    assert!(status.success(), "{status}");
+    client.shut_down();
 }

@@ -69,7 +69,7 @@ fn workspace_symbols_and_workspace_diagnostics() {
     let again = client.request("workspace/diagnostic", json!({ "previousResultIds": previous }));
     let kinds: Vec<&str> = again["items"].as_array().unwrap().iter().map(|i| i["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["unchanged"; 4]);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn renaming_a_prop_renames_it_in_every_component_that_passes_it() {
     let at = json!({ "textDocument": { "uri": app }, "position": { "line": 2, "character": 6 }, "newName": "m" });
     let edit = client.request("textDocument/rename", at);
     assert_eq!(edits(&edit), [(app.clone(), vec![(2, 6, "m".into()), (5, 16, "m".into()), (7, 6, "m".into())])]);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn moving_a_component_updates_the_imports() {
         json!({ "files": [{ "oldUri": uri(&root.join("src/Broken.egh")), "newUri": uri(&root.join("src/x/Broken.egh")) }] }),
     );
     assert_eq!(edit, Value::Null);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn quick_fixes_import_a_component_declare_a_prop_and_pass_one() {
         })
         .collect();
     assert_eq!(hints, [(7, 6, " label: string")]);
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -189,7 +189,7 @@ fn type_definitions_in_the_script_in_modules_and_components() {
     // Definition on a component tag opens the component.
     let tag = client.request("textDocument/definition", json!({ "textDocument": { "uri": profile_uri }, "position": at(8, 46) }));
     assert_eq!((&tag["uri"], &tag["range"]["start"]), (&json!(uri(&root.join("src/lib/Badge.egh"))), &at(0, 0)));
-    assert!(client.exit().success());
+    client.shut_down();
 }
 
 #[test]
@@ -207,5 +207,5 @@ fn import_cycles_follow_the_first_diagnostics() {
         p["uri"] == a_uri && p["diagnostics"].as_array().is_some_and(|d| !d.is_empty())
     });
     assert_eq!(codes(with_cycle["diagnostics"].as_array().unwrap()), ["E0502"]);
-    assert!(client.exit().success());
+    client.shut_down();
 }

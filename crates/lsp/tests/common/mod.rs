@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -192,13 +192,16 @@ impl Client {
 
     /// `shutdown`, `exit`, and the exit status; a server that does not exit within 20 s is
     /// killed and the test fails.
-    pub fn exit(mut self) -> ExitStatus {
+    /// `shutdown`, then `exit`: the server must end, and end well.
+    #[track_caller]
+    pub fn shut_down(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
+                assert!(status.success(), "eghact-lsp ended with {status} after `exit`");
+                return;
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
