@@ -92,7 +92,9 @@ fn checkout(dir: &Path, components: usize, batch_size: usize) {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, source).unwrap();
     }
-    let config = format!("[cache]\nenv = [\"EGHACT_TEST_RUN\"]\n[remote]\nbatch_size = {batch_size}\nqueue_timeout_secs = 60\n");
+    // A queue timeout far beyond what the actions take on a busy machine: every action must
+    // reach a worker, however long the ones before it keep the two workers.
+    let config = format!("[cache]\nenv = [\"EGHACT_TEST_RUN\"]\n[remote]\nbatch_size = {batch_size}\nqueue_timeout_secs = 240\n");
     fs::write(dir.join("eghact.toml"), config).unwrap();
 }
 

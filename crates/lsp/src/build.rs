@@ -54,30 +54,38 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
         let mut warnings = Vec::new();
         // One build at a time; the editing session is locked only to copy what changed.
         let mut builds = builds.lock().unwrap_or_else(PoisonError::into_inner);
+        let first = builds.is_none();
+        if first {
+            // Opening reads the source folder and may reach a remote cache: outside the
+            // session's lock, so that edits and requests go on meanwhile.
+            let (root, settings) = {
+                let session = session.lock().unwrap_or_else(PoisonError::into_inner);
+                let session = session.as_ref().ok_or("no workspace")?;
+                (session.project.root.clone(), session.build_settings.clone())
+            };
+            let mut builder = open_builder(&root, settings.gpu)?;
+            if settings.remote_mode != Some(OffloadMode::Never) {
+                warnings.extend(eghact_remote::attach(&mut builder, settings.remote_endpoint, settings.remote_mode));
+            }
+            builder.load().map_err(|e| e.to_string())?;
+            *builds = Some(builder);
+        }
         let changes = {
             let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
             let session = session.as_mut().ok_or("no workspace")?;
             let mut changed = std::mem::take(&mut session.unbuilt);
-            if builds.is_none() {
-                let settings = &session.build_settings;
-                let mut builder = open_builder(&session.project.root, settings.gpu)?;
-                if settings.remote_mode != Some(OffloadMode::Never) {
-                    warnings.extend(eghact_remote::attach(&mut builder, settings.remote_endpoint.clone(), settings.remote_mode));
-                }
-                // The disk as it is, then the editor's buffers, saved or not.
-                builder.load().map_err(|e| e.to_string())?;
+            if first {
+                // The disk as the builder read it, then the editor's buffers, saved or not.
                 changed.extend(session.open.keys().cloned());
-                *builds = Some(builder);
             }
             let text = |path: &String| session.host.file(path).map(|f| f.text(session.host.db()).clone());
-            let changes: Vec<FileChange> = changed
+            changed
                 .into_iter()
                 .map(|path| match text(&path) {
                     Some(text) => FileChange::Write { path, text },
                     None => FileChange::Remove { path },
                 })
-                .collect();
-            changes
+                .collect::<Vec<_>>()
         };
         let builder = builds.as_mut().ok_or("no builder")?;
         builder.apply(changes);

@@ -12,7 +12,7 @@ use tower_lsp_server::jsonrpc::ErrorCode;
 use tower_lsp_server::ls_types::{Diagnostic, MessageType, Uri};
 
 use crate::handlers::diagnostic::of;
-use crate::state::{Session, Shared, Snapshot};
+use crate::state::{Published, Session, Shared, Snapshot};
 use crate::task::run;
 
 /// What to publish diagnostics for, worked out on a snapshot (it may read the import graph).
@@ -96,14 +96,21 @@ async fn publish(shared: &Shared, affected: Affected) {
             if depth == Depth::Full && first.get(&path) == Some(&diagnostics) {
                 continue;
             }
-            // Tasks cancelled and run again may end on the same snapshot: publish once.
-            let last = published.entry(path.clone()).or_insert((0, Depth::Component));
-            if *last < (write, depth) {
-                *last = (write, depth);
+            // Tasks cancelled and run again may end on the same snapshot: publish once. And
+            // what the editor shows already (another task's, from an older snapshot) is not
+            // sent again.
+            let last =
+                published.entry(path.clone()).or_insert_with(|| Published { write: 0, depth: Depth::Component, sent: None });
+            if (last.write, last.depth) < (write, depth) {
+                (last.write, last.depth) = (write, depth);
                 if depth == Depth::Component {
-                    first.insert(path, diagnostics.clone());
+                    first.insert(path.clone(), diagnostics.clone());
                 }
-                shared.client.publish_diagnostics(uri, diagnostics, version).await;
+                let sending = (diagnostics, version);
+                if last.sent.as_ref() != Some(&sending) {
+                    shared.client.publish_diagnostics(uri, sending.0.clone(), version).await;
+                    last.sent = Some(sending);
+                }
             }
         }
         drop(published);

@@ -30,9 +30,18 @@ pub struct Shared {
     pub builds: Arc<Mutex<Option<Builder>>>,
     /// Counts writes to the session; a snapshot knows the write it follows.
     pub writes: Arc<AtomicU64>,
-    /// The write that each path's published diagnostics follow, so that diagnostics of an
-    /// older text never replace newer ones.
-    pub published: Arc<tokio::sync::Mutex<HashMap<String, (u64, Depth)>>>,
+    /// What was published for each path, so that diagnostics of an older text never replace
+    /// newer ones.
+    pub published: Arc<tokio::sync::Mutex<HashMap<String, Published>>>,
+}
+
+/// The last diagnostics published for a path.
+pub struct Published {
+    /// The write of the snapshot they were computed on, and how deep.
+    pub write: u64,
+    pub depth: Depth,
+    /// The diagnostics and document version the editor received; `None` before any.
+    pub sent: Option<(Vec<tower_lsp_server::ls_types::Diagnostic>, Option<i32>)>,
 }
 
 impl Shared {

@@ -37,7 +37,11 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     );
     let diagnostics = client.diagnostics_for(&app);
     assert_eq!(codes(&diagnostics), ["E0601"]);
-    assert!(client.requests.contains(&"client/registerCapability".into()), "the server asks to watch files");
+    // The server asks to watch every file the engine reads, `.mjs` and `.cts` included.
+    let registrations = client.requests_of("client/registerCapability");
+    let watched = &registrations.first().expect("the server asks to watch files")["registrations"][0];
+    assert_eq!(watched["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(watched["registerOptions"]["watchers"][0]["globPattern"], "**/*.{egh,ts,mts,cts,js,mjs}");
     assert_eq!(
         diagnostics[0]["range"],
         json!({ "start": { "line": 5, "character": 31 }, "end": { "line": 5, "character": 35 } })
@@ -147,7 +151,7 @@ fn diagnostics_hover_definition_and_cross_file_updates() {
     assert!(client.notification("eghact/buildStarted")["total"].as_u64().is_some());
     let finished = client.notification("eghact/buildCompleted");
     assert_eq!(finished["files"], 3, "{finished}");
-    assert!(client.requests.contains(&"window/workDoneProgress/create".to_string()), "{:?}", client.requests);
+    assert!(!client.requests_of("window/workDoneProgress/create").is_empty(), "{:?}", client.requests);
     assert!(root.join("dist/Badge.js").is_file());
 
     // Pull diagnostics give the same answer.

@@ -204,7 +204,8 @@ async fn a_command_past_its_timeout_is_killed() {
         let started = Instant::now();
         let error = client.execute(&action, true, EXECUTE_LIMIT, |_| {}).await.unwrap_err();
         assert!(matches!(error, RemoteError::Execution { code: tonic::Code::DeadlineExceeded, .. }), "{error}");
-        assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+        // Killed, not left to end by itself after 30 s.
+        assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
 
         let quick =
             upload_action(&client, Spec { script: "echo ok", env: &[], inputs: &[], output_paths: &[], timeout: None }).await;

@@ -17,8 +17,8 @@ pub struct Client {
     next_id: i64,
     /// Messages read while waiting for something else.
     pub pending: Vec<Value>,
-    /// Methods of the requests the server sent (each answered with `null`).
-    pub requests: Vec<String>,
+    /// The requests the server sent (each answered with `null`).
+    pub requests: Vec<Value>,
     /// How long [`Client::next`] waits for a message before it fails the test: generous (a debug
     /// server on a busy machine checks a 10 MB document slowly), since it only bounds a hang.
     pub patience: Duration,
@@ -108,8 +108,8 @@ impl Client {
                 .recv_timeout(self.patience)
                 .unwrap_or_else(|_| panic!("no message from the server within {:?}", self.patience));
             if message.get("method").is_some() && message.get("id").is_some() {
-                self.requests.push(message["method"].as_str().unwrap_or("").to_string());
                 self.send(json!({ "jsonrpc": "2.0", "id": message["id"], "result": null }));
+                self.requests.push(message);
                 continue;
             }
             return message;
@@ -123,13 +123,18 @@ impl Client {
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
             let Ok(message) = self.messages.recv_timeout(left) else { break };
             if message.get("method").is_some() && message.get("id").is_some() {
-                self.requests.push(message["method"].as_str().unwrap_or("").to_string());
                 self.send(json!({ "jsonrpc": "2.0", "id": message["id"], "result": null }));
+                self.requests.push(message);
                 continue;
             }
             messages.push(message);
         }
         messages
+    }
+
+    /// The parameters of the requests the server sent with `method`.
+    pub fn requests_of(&self, method: &str) -> Vec<&Value> {
+        self.requests.iter().filter(|request| request["method"] == method).map(|request| &request["params"]).collect()
     }
 
     /// Sends a request and answers its id without waiting.
@@ -190,9 +195,8 @@ impl Client {
         params["diagnostics"].as_array().cloned().unwrap_or_default()
     }
 
-    /// `shutdown`, `exit`, and the exit status; a server that does not exit within 20 s is
-    /// killed and the test fails.
-    /// `shutdown`, then `exit`: the server must end, and end well.
+    /// `shutdown`, then `exit`: the server must end, and end well; one that does not exit
+    /// within 20 s is killed and the test fails.
     #[track_caller]
     pub fn shut_down(mut self) {
         self.request("shutdown", Value::Null);
@@ -212,13 +216,34 @@ impl Client {
     }
 }
 
-/// The `eghact-lsp` binary Cargo built: this crate's, or, for the root package's tests that
-/// share this client, the one beside the `eghact` binary in the same target folder.
+/// The `eghact-lsp` binary: this crate's, which Cargo built for its tests, or, for the root
+/// package's tests that share this client, the one beside the `eghact` binary in the same
+/// target folder, brought up to date first (Cargo builds only the binaries of the package
+/// under test, so `cargo test --test editor_agrees` alone would run a stale server).
 pub fn server_binary() -> std::path::PathBuf {
-    let beside_eghact = || option_env!("CARGO_BIN_EXE_eghact").map(|cli| Path::new(cli).with_file_name("eghact-lsp"));
-    let binary = option_env!("CARGO_BIN_EXE_eghact-lsp").map(Into::into).or_else(beside_eghact).expect("a Cargo test binary");
-    assert!(binary.is_file(), "{} is not built: run `cargo build -p eghact-lsp` (or `cargo test --workspace`)", binary.display());
-    binary
+    if let Some(binary) = option_env!("CARGO_BIN_EXE_eghact-lsp") {
+        return binary.into();
+    }
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cli = Path::new(option_env!("CARGO_BIN_EXE_eghact").expect("a Cargo test binary"));
+            let profile_dir = cli.parent().expect("the profile folder");
+            let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+                Some("debug") => "dev",
+                Some(other) => other,
+                None => panic!("no profile folder in {}", cli.display()),
+            };
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "--quiet", "-p", "eghact-lsp", "--bin", "eghact-lsp", "--profile", profile, "--target-dir"])
+                .arg(profile_dir.parent().expect("the target folder"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("run cargo");
+            assert!(status.success(), "cargo build -p eghact-lsp failed");
+            cli.with_file_name("eghact-lsp")
+        })
+        .clone()
 }
 
 pub fn uri(path: &Path) -> String {
