@@ -62,7 +62,9 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
                 let settings = &session.build_settings;
                 let mut builder = open_builder(&session.project.root, settings.gpu)?;
                 if settings.remote_mode != Some(OffloadMode::Never) {
-                    warnings.extend(eghact_remote::attach(&mut builder, settings.remote_endpoint.clone(), settings.remote_mode));
+                    // A `[remote]` that breaks a rule of eghact.toml fails the build as any project error does.
+                    let attached = eghact_remote::attach(&mut builder, settings.remote_endpoint.clone(), settings.remote_mode);
+                    warnings.extend(attached.map_err(|e| e.to_string())?);
                 }
                 // The disk as it is, then the editor's buffers, saved or not.
                 builder.load().map_err(|e| e.to_string())?;
