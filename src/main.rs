@@ -443,7 +443,7 @@ fn build_once(builder: &mut Builder, json: bool, summary: Option<&Path>) -> anyh
             bar.set_message(path);
         }
         BuildEvent::Image { path, done, total, .. } => bar.set_message(format!("image {done}/{total} {path}")),
-        BuildEvent::Remote(p) => bar.set_message(format!(
+        BuildEvent::Offload(p) => bar.set_message(format!(
             "remote: {} queued, {} running, {}/{} done{}",
             p.queued,
             p.executing,

@@ -123,7 +123,7 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
                     progress.report(done, total, Some(path)).await;
                 }
             }
-            BuildEvent::Remote(remote) => {
+            BuildEvent::Offload(remote) => {
                 client.send_notification::<BuildProgress>(json!({ "remote": remote })).await;
                 if let Some(progress) = &progress {
                     let message = format!(
