@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::{CacheEntry, CacheKey};
 
-/// Where the compiles of a build may run (`--remote`, `[remote] execute`).
+/// Where the compiles of a build may run (chosen by `eghact-remote`'s settings and the `--remote` flag).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OffloadMode {
