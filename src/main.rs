@@ -391,7 +391,7 @@ fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::R
     let options =
         BuildOptions { compiler_version: compiler_version(), write, memory_cache: watch, image_processor: image_processor(gpu) };
     let mut builder = Builder::open(project, options);
-    for warning in eghact_remote::attach(&mut builder, remote_endpoint, remote) {
+    for warning in eghact_remote::attach(&mut builder, remote_endpoint, remote)? {
         eprintln!("warning: {warning}");
     }
     builder.load()?;
@@ -443,7 +443,7 @@ fn build_once(builder: &mut Builder, json: bool, summary: Option<&Path>) -> anyh
             bar.set_message(path);
         }
         BuildEvent::Image { path, done, total, .. } => bar.set_message(format!("image {done}/{total} {path}")),
-        BuildEvent::Remote(p) => bar.set_message(format!(
+        BuildEvent::Offload(p) => bar.set_message(format!(
             "remote: {} queued, {} running, {}/{} done{}",
             p.queued,
             p.executing,

@@ -3,24 +3,25 @@
 //! sees half a file).
 //!
 //! Invariants: a [`Project`] exists only when its places keep the rules of E0701–E0706 (see
-//! `docs/diagnostics.md`): what `eghact.toml` names (`src`, `out`, `[cache] dir`, `[remote]
-//! ca_cert`) lies inside the project as written and with symbolic links resolved; the output
-//! folder overlaps neither the sources nor the project's own files (`eghact.toml`, `.eghact/`,
-//! the cache), also when the user chose it (`--out`). Only the user names places outside the
-//! project. Listing the sources follows no link out of the project and skips names that are
-//! not UTF-8, each with a coded warning.
+//! `docs/diagnostics.md`): what `eghact.toml` names (`src`, `out`, `[cache] dir`) lies inside the
+//! project as written and with symbolic links resolved; the output folder overlaps neither the
+//! sources nor the project's own files (`eghact.toml`, `.eghact/`, the cache), also when the user
+//! chose it (`--out`). Only the user names places outside the project. A section the builder
+//! leaves to a higher crate (`[remote]`) is read there with [`Project::section`], its paths
+//! checked by the same rules with [`Project::path_in_project`]. Listing the sources follows no
+//! link out of the project and skips names that are not UTF-8, each with a coded warning.
 
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::cache::CacheConfig;
 use crate::files::rule;
 pub(crate) use crate::files::write_atomic_with_mode;
 pub use crate::files::{ProjectError, read_regular_file, write_atomic};
-use crate::offload::{OffloadMode, OffloadPolicy};
 use crate::output::OutputFolder;
 use eghact_analysis::paths::{relative_to, slash_path};
 use eghact_semantics::assets::AssetOptions;
@@ -49,7 +50,9 @@ pub struct Config {
     pub cache: CacheSettings,
     /// What referenced images become, when the build has an image processor.
     pub assets: AssetOptions,
-    pub remote: RemoteSettings,
+    /// `[remote]`, accepted here unread: `eghact-remote` reads it through [`Project::section`].
+    #[serde(rename = "remote")]
+    _remote: IgnoredAny,
 }
 
 impl Default for Config {
@@ -59,7 +62,7 @@ impl Default for Config {
             out: "dist".into(),
             cache: CacheSettings::default(),
             assets: AssetOptions::default(),
-            remote: RemoteSettings::default(),
+            _remote: IgnoredAny,
         }
     }
 }
@@ -78,68 +81,6 @@ pub struct CacheSettings {
     pub max_age_days: Option<u64>,
     /// Environment variables whose values are part of every cache key.
     pub env: Vec<String>,
-}
-
-/// `[remote]` of `eghact.toml`: a shared cache consulted after the local ones. The engine only
-/// reads these settings; the `eghact` command builds the tier (`eghact-remote`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RemoteSettings {
-    /// `grpc://` or `grpcs://` for a REAPI v2 server, `http://` or `https://` for a Bazel HTTP
-    /// cache; `--remote-endpoint` and `EGHACT_REMOTE_ENDPOINT` take precedence.
-    pub endpoint: Option<String>,
-    /// The REAPI instance name (empty by default, as Bazel's).
-    pub instance: Option<String>,
-    /// Store local compiles in the remote cache (true by default); false only reads from it.
-    pub upload: bool,
-    /// The environment variable holding a bearer token (`EGHACT_REMOTE_TOKEN` by default), so
-    /// that no secret is written into the project.
-    pub token_env: Option<String>,
-    /// A PEM file of CA certificates, relative to the project root (inside it), that a `grpcs://` or
-    /// `https://` server's certificate may chain to besides the public roots (a private CA);
-    /// `EGHACT_REMOTE_CA` takes precedence.
-    pub ca_cert: Option<PathBuf>,
-    /// Whether a REAPI server with workers compiles a build's misses: `auto` (when predicted
-    /// faster, the default), `always` or `never`; `--remote` takes precedence.
-    pub execute: OffloadMode,
-    /// In `auto`, builds with fewer misses stay local.
-    pub min_components: usize,
-    /// Components per remote action.
-    pub batch_size: usize,
-    /// Seconds an action may wait for a worker before its components are compiled here.
-    pub queue_timeout_secs: u64,
-    /// How many actions the cluster runs at once (its workers' slots together), for `auto`'s
-    /// prediction; REAPI does not tell. Unset, the executor goes by what it has seen run at once.
-    pub workers: Option<usize>,
-}
-
-impl Default for RemoteSettings {
-    fn default() -> Self {
-        let policy = OffloadPolicy::default();
-        Self {
-            endpoint: None,
-            instance: None,
-            upload: true,
-            token_env: None,
-            ca_cert: None,
-            execute: policy.mode,
-            min_components: policy.min_components,
-            batch_size: policy.batch_size,
-            queue_timeout_secs: 10,
-            workers: None,
-        }
-    }
-}
-
-impl RemoteSettings {
-    /// The offload policy of these settings, with `mode` (a `--remote` flag) first.
-    pub fn policy(&self, mode: Option<OffloadMode>) -> OffloadPolicy {
-        OffloadPolicy {
-            mode: mode.unwrap_or(self.execute),
-            min_components: self.min_components,
-            batch_size: self.batch_size.max(1),
-        }
-    }
 }
 
 /// Places the user names for one run, which take precedence over `eghact.toml`: they may lie
@@ -246,10 +187,7 @@ impl Project {
             },
             root,
         };
-        let mut config: Config = toml::from_str(&project.config_text).map_err(|error| {
-            let span = error.span().map_or(Span::default(), |r| Span::new(r.start as u32, r.end as u32));
-            project.error_at(span, Diagnostic::error("E0708", format!("invalid {CONFIG_FILE}: {}", error.message()), span))
-        })?;
+        let mut config: Config = toml::from_str(&project.config_text).map_err(|error| project.invalid_config(&error))?;
         config.assets = config.assets.validated().map_err(|message| {
             project.setting_error(
                 &["assets"],
@@ -258,7 +196,7 @@ impl Project {
         })?;
 
         // Each place: where the user put it, else where the project does (inside it), else the default.
-        let src = project.inside(&["src"], &config.src)?;
+        let src = project.inside(&["src"], &config.src, "name a folder inside the project, such as `src`")?;
         project.places.src = project.place(&src, project.origin_of(&["src"]))?;
         config.src = src;
         project.places.work = project.place(Path::new(WORK_DIR), Origin::Default)?;
@@ -269,7 +207,8 @@ impl Project {
                 place
             }
             None => {
-                let out = project.inside(&["out"], &config.out)?;
+                let help = "name a folder inside the project, such as `dist`; `eghact build --out DIR` writes elsewhere";
+                let out = project.inside(&["out"], &config.out, help)?;
                 let place = project.place(&out, project.origin_of(&["out"]))?;
                 config.out = out;
                 place
@@ -282,18 +221,14 @@ impl Project {
                 place
             }
             (None, Some(dir)) => {
-                let dir = project.inside(&["cache", "dir"], dir)?;
+                let help = "name a folder inside the project; a cache shared by projects is the user's choice: `--cache-dir DIR` or `EGHACT_CACHE_DIR`";
+                let dir = project.inside(&["cache", "dir"], dir, help)?;
                 let place = project.place(&dir, Origin::Setting(&["cache", "dir"]))?;
                 config.cache.dir = Some(dir);
                 place
             }
             (None, None) => project.place(Path::new(crate::cache::DEFAULT_DIR), Origin::Default)?,
         };
-        if let Some(ca_cert) = &config.remote.ca_cert {
-            let ca_cert = project.inside(&["remote", "ca_cert"], ca_cert)?;
-            project.place(&ca_cert, Origin::Setting(&["remote", "ca_cert"]))?;
-            config.remote.ca_cert = Some(ca_cert);
-        }
         project.config = config;
         project.check_overlaps()?;
         Ok(project)
@@ -305,6 +240,25 @@ impl Project {
             Some(_) => Origin::Setting(keys),
             None => Origin::Default,
         }
+    }
+
+    /// The table `name` of `eghact.toml` read into `T`, `T::default()` when the file has none:
+    /// how a higher crate reads the section the builder leaves to it (`[remote]`). An error is
+    /// E0708 at the offending key or value, as for the builder's own settings.
+    pub fn section<T: DeserializeOwned + Default>(&self, name: &str) -> Result<T, ProjectError> {
+        let document = toml::Deserializer::parse(&self.config_text).map_err(|error| self.invalid_config(&error))?;
+        let section = Section { name, read: std::marker::PhantomData };
+        Ok(section.deserialize(document).map_err(|error| self.invalid_config(&error))?.unwrap_or_default())
+    }
+
+    /// `value` of a path setting of a higher crate's section (at `keys`, such as `["remote",
+    /// "ca_cert"]`) relative to the project root with `.` and `..` worked out, once checked to lie
+    /// inside the project as written (E0701, with `help` on what to do instead) and with its
+    /// symbolic links resolved (E0702), as the builder's own places are.
+    pub fn path_in_project(&self, keys: &'static [&'static str], value: &Path, help: &str) -> Result<PathBuf, ProjectError> {
+        let relative = self.inside(keys, value, help)?;
+        self.place(&relative, Origin::Setting(keys))?;
+        Ok(relative)
     }
 
     pub fn src_dir(&self) -> PathBuf {
@@ -449,16 +403,10 @@ impl Project {
     }
 
     /// `value` of the setting at `keys` relative to the project root, with `.` and `..`
-    /// worked out; an error when it is absolute or leaves the project.
-    fn inside(&self, keys: &'static [&'static str], value: &Path) -> Result<PathBuf, ProjectError> {
+    /// worked out; an error, with `help`, when it is absolute or leaves the project.
+    fn inside(&self, keys: &'static [&'static str], value: &Path, help: &str) -> Result<PathBuf, ProjectError> {
         within(value).ok_or_else(|| {
             let what = if value.has_root() { "an absolute path" } else { "`..` goes above the project root" };
-            let help = match keys {
-                ["out"] => "name a folder inside the project, such as `dist`; `eghact build --out DIR` writes elsewhere",
-                ["cache", "dir"] => "name a folder inside the project; a cache shared by projects is the user's choice: `--cache-dir DIR` or `EGHACT_CACHE_DIR`",
-                ["remote", "ca_cert"] => "copy the certificate into the project, or name it with `EGHACT_REMOTE_CA`",
-                _ => "name a folder inside the project, such as `src`",
-            };
             let message = format!("`{}` leaves the project", setting_name(keys));
             self.setting_error(keys, Diagnostic::error("E0701", message, Span::default()).with_label(what).with_help(help))
         })
@@ -575,6 +523,12 @@ impl Project {
         self.error_at(span, diagnostic)
     }
 
+    /// E0708: `eghact.toml` is no TOML, or a key or value is not one the settings have.
+    fn invalid_config(&self, error: &toml::de::Error) -> ProjectError {
+        let span = error.span().map_or(Span::default(), |r| Span::new(r.start as u32, r.end as u32));
+        self.error_at(span, Diagnostic::error("E0708", format!("invalid {CONFIG_FILE}: {}", error.message()), span))
+    }
+
     fn error_at(&self, span: Span, diagnostic: Diagnostic) -> ProjectError {
         let path = self.root.join(CONFIG_FILE).display().to_string();
         let diagnostic = Diagnostic { span, ..diagnostic };
@@ -587,6 +541,40 @@ impl Project {
 pub struct SourceFiles {
     pub files: Vec<PathBuf>,
     pub skipped: Vec<PathDiagnostic>,
+}
+
+/// Reads the table `name` of a whole `eghact.toml` document, skipping the others, so that the
+/// errors' spans point into the file as written.
+struct Section<'a, T> {
+    name: &'a str,
+    read: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Section<'_, T> {
+    type Value = Option<T>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Option<T>, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Section<'_, T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a TOML document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
+        let mut section = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key == self.name {
+                true => section = Some(map.next_value()?),
+                false => map.next_value::<IgnoredAny>().map(drop)?,
+            }
+        }
+        Ok(section)
+    }
 }
 
 /// W0510: names are paths in the build record, URLs and JavaScript identifiers; a lossy
@@ -699,22 +687,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn remote_settings_are_read_with_upload_on_by_default() {
+    fn a_section_left_to_a_higher_crate_is_read_there_with_errors_pointing_into_the_file() {
+        #[derive(Debug, Default, PartialEq, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Remote {
+            endpoint: Option<String>,
+        }
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join(CONFIG_FILE);
-        fs::write(&config, "[remote]\nendpoint = \"grpc://127.0.0.1:50071\"\ninstance = \"main\"\n").unwrap();
-        let remote = Project::open(dir.path()).unwrap().config.remote;
-        assert_eq!(
-            (remote.endpoint.as_deref(), remote.instance.as_deref(), remote.upload),
-            (Some("grpc://127.0.0.1:50071"), Some("main"), true)
-        );
-        fs::write(&config, "[remote]\nupload = false\n").unwrap();
-        assert!(!Project::open(dir.path()).unwrap().config.remote.upload);
-        assert_eq!(Project::open(dir.path()).unwrap().config.remote.workers, None);
-        fs::write(&config, "[remote]\nworkers = 8\n").unwrap();
-        assert_eq!(Project::open(dir.path()).unwrap().config.remote.workers, Some(8));
-        fs::write(&config, "[remote]\nurl = \"x\"\n").unwrap();
-        assert!(Project::open(dir.path()).is_err(), "unknown keys are refused");
+        fs::write(&config, "out = \"dist\"\n").unwrap();
+        assert_eq!(Project::open(dir.path()).unwrap().section::<Remote>("remote").unwrap(), Remote::default());
+        fs::write(&config, "[remote]\nendpoint = \"grpc://cache\"\n").unwrap();
+        let remote = Project::open(dir.path()).unwrap().section::<Remote>("remote").unwrap();
+        assert_eq!(remote.endpoint.as_deref(), Some("grpc://cache"));
+        // The builder accepts the section unread; its keys are the reader's to refuse.
+        fs::write(&config, "[remote]\nendpoint = \"grpc://cache\"\nurl = \"x\"\n").unwrap();
+        let project = Project::open(dir.path()).unwrap();
+        let error = project.section::<Remote>("remote").unwrap_err();
+        assert_eq!(error.code(), Some("E0708"));
+        assert!(error.to_string().contains(&format!("{}:3:1", config.display())), "{error}");
+    }
+
+    #[test]
+    fn a_path_setting_of_a_higher_crate_stays_inside_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = Project::open(dir.path()).unwrap();
+        let inside = project.path_in_project(&["remote", "ca_cert"], Path::new("certs/../ca.pem"), "help");
+        assert_eq!(inside.unwrap(), Path::new("ca.pem"));
+        let outside = project.path_in_project(&["remote", "ca_cert"], Path::new("../ca.pem"), "help").unwrap_err();
+        assert_eq!(outside.code(), Some("E0701"));
+        std::os::unix::fs::symlink("/etc", dir.path().join("certs")).unwrap();
+        let linked = project.path_in_project(&["remote", "ca_cert"], Path::new("certs/ca.pem"), "help").unwrap_err();
+        assert_eq!(linked.code(), Some("E0702"));
     }
 
     #[test]

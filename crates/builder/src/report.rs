@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::cache::{InputChange, KeyInputs, Tier, TierCounters};
-use crate::offload::RemoteProgress;
+use crate::offload::OffloadProgress;
 use crate::project::{PathDiagnostic, ProjectError};
 use eghact_syntax::diagnostics::Diagnostic;
 
@@ -139,8 +139,8 @@ pub enum BuildEvent {
         total: usize,
         cache: CacheState,
     },
-    /// The actions of a remote compile changed state.
-    Remote(RemoteProgress),
+    /// The offloaded compiles changed state.
+    Offload(OffloadProgress),
     Finished,
 }
 

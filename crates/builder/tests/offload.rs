@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use common::{dist_files, write_snippet};
 use eghact_builder::cache::{CacheEntry, CacheKey};
 use eghact_builder::offload::{
-    BatchError, Offload, OffloadJob, OffloadMode, OffloadPolicy, OffloadResult, Offloader, RemoteProgress, batch_options,
+    BatchError, Offload, OffloadJob, OffloadMode, OffloadPolicy, OffloadProgress, OffloadResult, Offloader, batch_options,
     batch_output_path, run_compile_batch,
 };
 use eghact_builder::project::Project;
@@ -73,7 +73,7 @@ impl Offloader for InProcess {
         Some(64)
     }
 
-    fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(RemoteProgress) + Sync)) -> OffloadResult {
+    fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(OffloadProgress) + Sync)) -> OffloadResult {
         self.jobs.lock().unwrap().push(job.batches.clone());
         if self.behaviour == Behaviour::Fail {
             return OffloadResult { entries: Vec::new(), warnings: vec!["the cluster is down".into()] };
@@ -85,7 +85,7 @@ impl Offloader for InProcess {
             fs::write(path, text.as_bytes()).unwrap();
         }
         let actions = job.batches.len();
-        let mut progress = RemoteProgress { actions, queued: actions, ..RemoteProgress::default() };
+        let mut progress = OffloadProgress { actions, queued: actions, ..OffloadProgress::default() };
         on_progress(progress);
         let mut result = OffloadResult::default();
         for (index, batch) in job.batches.iter().enumerate() {
@@ -162,10 +162,10 @@ fn misses_compiled_elsewhere_write_the_outputs_of_a_local_build() {
     // Started says remote work may happen, remote progress comes before the components it
     // compiled, and ends with every action done.
     assert!(matches!(events[0], BuildEvent::Started { total: 4, remote: true }));
-    let last_remote = events.iter().rposition(|e| matches!(e, BuildEvent::Remote(_))).unwrap();
+    let last_remote = events.iter().rposition(|e| matches!(e, BuildEvent::Offload(_))).unwrap();
     let first_compiled = events.iter().position(|e| matches!(e, BuildEvent::Compiled { .. })).unwrap();
     assert!(last_remote < first_compiled);
-    assert_eq!(events[last_remote], BuildEvent::Remote(RemoteProgress { actions: 2, done: 2, ..RemoteProgress::default() }));
+    assert_eq!(events[last_remote], BuildEvent::Offload(OffloadProgress { actions: 2, done: 2, ..OffloadProgress::default() }));
 
     // The entries went into the local cache: a clean checkout sharing it compiles nothing.
     fs::remove_dir_all(remote.path().join("dist")).unwrap();

@@ -65,7 +65,9 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
             };
             let mut builder = open_builder(&root, settings.gpu)?;
             if settings.remote_mode != Some(OffloadMode::Never) {
-                warnings.extend(eghact_remote::attach(&mut builder, settings.remote_endpoint, settings.remote_mode));
+                // A `[remote]` that breaks a rule of eghact.toml fails the build as any project error does.
+                let attached = eghact_remote::attach(&mut builder, settings.remote_endpoint, settings.remote_mode);
+                warnings.extend(attached.map_err(|e| e.to_string())?);
             }
             builder.load().map_err(|e| e.to_string())?;
             *builds = Some(builder);
@@ -129,7 +131,7 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
                     progress.report(done, total, Some(path)).await;
                 }
             }
-            BuildEvent::Remote(remote) => {
+            BuildEvent::Offload(remote) => {
                 client.send_notification::<BuildProgress>(json!({ "remote": remote })).await;
                 if let Some(progress) = &progress {
                     let message = format!(

@@ -369,6 +369,21 @@ fn indexing_progress_and_builds_on_request() {
     client.shut_down();
 }
 
+/// `[remote]` is read by builds, not by the session: a key it does not have fails every build
+/// with the diagnostic `eghact build` prints, while editing goes on.
+#[test]
+fn a_broken_remote_section_fails_builds_with_its_diagnostic() {
+    let (_dir, root) = project(&[("eghact.toml", "[remote]\nurl = \"grpc://cache\"\n"), ("src/App.egh", BADGE)]);
+    let mut client = Client::start();
+    client.initialize(&root, json!({}));
+    let summary = client.request("eghact/buildWorkspace", Value::Null);
+    let error = summary["error"].as_str().unwrap_or_else(|| panic!("a failed build: {summary}"));
+    assert!(error.contains("E0708") && error.contains("eghact.toml:2:1") && error.contains("unknown field `url`"), "{error}");
+    assert_eq!(client.notification("eghact/buildCompleted"), summary);
+    assert!(!root.join("dist").exists());
+    client.shut_down();
+}
+
 #[test]
 fn the_server_watches_files_itself_when_the_client_cannot() {
     let (_dir, root) = project(&[("src/App.egh", APP), ("src/Badge.egh", BADGE)]);

@@ -26,7 +26,7 @@ use bazel_remote_apis::build::bazel::remote::execution::v2::{
     Action, Command, Digest, Directory, DirectoryNode, FileNode, command::EnvironmentVariable,
 };
 use eghact_builder::cache::{CacheEntry, CacheKey};
-use eghact_builder::offload::{OffloadJob, OffloadResult, Offloader, RemoteProgress};
+use eghact_builder::offload::{OffloadJob, OffloadProgress, OffloadResult, Offloader};
 use prost::Message as _;
 
 use crate::action::DigestFunction;
@@ -102,7 +102,7 @@ impl RemoteExecutor {
         })
     }
 
-    async fn run(&self, job: &OffloadJob, on_progress: &(dyn Fn(RemoteProgress) + Sync)) -> Result<OffloadResult, RemoteError> {
+    async fn run(&self, job: &OffloadJob, on_progress: &(dyn Fn(OffloadProgress) + Sync)) -> Result<OffloadResult, RemoteError> {
         let function = self.client.digest_function();
         let binary = current_binary()?;
         let mut files: Vec<(&str, &[u8], bool)> =
@@ -122,7 +122,7 @@ impl RemoteExecutor {
         self.client.upload(&blobs).await?;
 
         let tracker = Tracker {
-            progress: Mutex::new(RemoteProgress { actions: actions.len(), queued: actions.len(), ..RemoteProgress::default() }),
+            progress: Mutex::new(OffloadProgress { actions: actions.len(), queued: actions.len(), ..OffloadProgress::default() }),
             on_progress,
             most_executing: AtomicUsize::new(0),
             started: AtomicUsize::new(0),
@@ -255,7 +255,7 @@ impl Offloader for RemoteExecutor {
         self.capacity.lock().unwrap_or_else(PoisonError::into_inner).parallelism()
     }
 
-    fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(RemoteProgress) + Sync)) -> OffloadResult {
+    fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(OffloadProgress) + Sync)) -> OffloadResult {
         if job.batches.is_empty() {
             return OffloadResult::default();
         }
@@ -268,8 +268,8 @@ impl Offloader for RemoteExecutor {
 
 /// The actions' progress, shared by the batches, and where it goes; and how many ran at once.
 struct Tracker<'a> {
-    progress: Mutex<RemoteProgress>,
-    on_progress: &'a (dyn Fn(RemoteProgress) + Sync),
+    progress: Mutex<OffloadProgress>,
+    on_progress: &'a (dyn Fn(OffloadProgress) + Sync),
     most_executing: AtomicUsize,
     /// Actions that reached EXECUTING (an ActionCache hit never does).
     started: AtomicUsize,
@@ -278,7 +278,7 @@ struct Tracker<'a> {
 }
 
 impl Tracker<'_> {
-    fn update(&self, change: impl FnOnce(&mut RemoteProgress)) {
+    fn update(&self, change: impl FnOnce(&mut OffloadProgress)) {
         let snapshot = {
             let mut progress = self.progress.lock().unwrap_or_else(PoisonError::into_inner);
             change(&mut progress);

@@ -2,12 +2,14 @@
 //! ByteStream, ActionCache over tonic) and a Bazel HTTP cache client ([`http`]), both behind
 //! [`RemoteCache`], which implements the engine's `CacheTier`. Remote execution: the client side
 //! ([`execute`]: Execute and WaitExecution) and a Remote Workers API bot ([`worker`]) that runs
-//! any REAPI action.
+//! any REAPI action. The `[remote]` table of `eghact.toml` ([`RemoteSettings`]) is read here,
+//! not by the builder, and [`attach`] gives a builder what it asks for.
 //!
 //! Invariants:
 //! - A remote problem never fails a build: every failure is a `CacheError` (the engine turns it
 //!   into a warning and a miss), nothing here panics on network or server data, and a tier that
-//!   keeps failing switches itself off for the rest of the build.
+//!   keeps failing switches itself off for the rest of the build. Only settings that break a
+//!   rule of `eghact.toml` (an unknown key, a `ca_cert` outside the project) are an error.
 //! - An entry read from a server is verified blob by blob against the digests it was stored
 //!   under, so a remote hit restores exactly the bytes a local compile wrote.
 //! - Cache keys become REAPI Action digests in one documented way ([`action`]), so other tools
@@ -22,6 +24,7 @@ pub mod http;
 mod options;
 pub mod reapi;
 mod retry;
+mod settings;
 mod tier;
 pub mod worker;
 
@@ -32,6 +35,7 @@ pub use error::RemoteError;
 pub use executor::{ExecutorOptions, RemoteExecutor};
 pub use options::RemoteOptions;
 pub use retry::RetryPolicy;
+pub use settings::RemoteSettings;
 pub use tier::RemoteCache;
 
 /// The endpoint a project's settings name: `endpoint` (a `--remote-endpoint` flag or an
@@ -39,7 +43,7 @@ pub use tier::RemoteCache;
 /// instance and the token of `[remote]`, and the CA of `EGHACT_REMOTE_CA`, else of `[remote]
 /// ca_cert` (relative to the project `root`). `Ok(None)` when none is configured.
 pub fn configured_endpoint(
-    settings: &eghact_builder::project::RemoteSettings,
+    settings: &RemoteSettings,
     root: &std::path::Path,
     endpoint: Option<String>,
 ) -> Result<Option<Endpoint>, RemoteError> {
@@ -57,7 +61,7 @@ type Environment<'a> = &'a dyn Fn(&str) -> Option<std::ffi::OsString>;
 /// [`configured_endpoint`] in the environment `env`, so that what it reads from the process's
 /// environment is an argument (tests give their own).
 fn endpoint_in(
-    settings: &eghact_builder::project::RemoteSettings,
+    settings: &RemoteSettings,
     root: &std::path::Path,
     endpoint: Option<String>,
     env: Environment<'_>,
@@ -79,11 +83,7 @@ fn ca_in(env: Environment<'_>) -> Option<std::path::PathBuf> {
 
 /// The remote cache tier at `endpoint`. An error (a server that cannot be reached) is for the
 /// caller to report once before it builds locally: a remote cache only ever speeds a build up.
-pub fn cache_tier(
-    endpoint: &Endpoint,
-    settings: &eghact_builder::project::RemoteSettings,
-    tool_version: &str,
-) -> Result<RemoteCache, String> {
+pub fn cache_tier(endpoint: &Endpoint, settings: &RemoteSettings, tool_version: &str) -> Result<RemoteCache, String> {
     let options = RemoteOptions { upload: settings.upload, tool_version: tool_version.to_string(), ..RemoteOptions::default() };
     RemoteCache::connect(endpoint, &options).map_err(|error| format!("remote cache {endpoint} unavailable: {error}"))
 }
@@ -92,7 +92,7 @@ pub fn cache_tier(
 /// (which cannot execute) or a policy of `never`; an error when the server cannot execute.
 pub fn executor(
     endpoint: &Endpoint,
-    settings: &eghact_builder::project::RemoteSettings,
+    settings: &RemoteSettings,
     policy: &eghact_builder::offload::OffloadPolicy,
     tool_version: &str,
 ) -> Result<Option<RemoteExecutor>, String> {
@@ -113,7 +113,7 @@ pub fn executor(
 /// The remote cache tier a project's settings ask for (see [`configured_endpoint`]);
 /// `Ok(None)` when none is configured.
 pub fn configured_tier(
-    settings: &eghact_builder::project::RemoteSettings,
+    settings: &RemoteSettings,
     root: &std::path::Path,
     endpoint: Option<String>,
     tool_version: &str,
@@ -124,36 +124,37 @@ pub fn configured_tier(
     cache_tier(&endpoint, settings, tool_version).map(Some)
 }
 
-/// Gives `builder` the remote tiers its project's settings ask for (`endpoint` and `mode` are
-/// the flags or editor settings that take precedence): a remote cache, and remote execution
-/// where the endpoint and the policy allow it. Returns the problems to report; the build goes
-/// on locally after any of them.
+/// Gives `builder` the remote tiers its project's `[remote]` settings ask for (`endpoint` and
+/// `mode` are the flags or editor settings that take precedence): a remote cache, and remote
+/// execution where the endpoint and the policy allow it. Settings that break a rule of
+/// `eghact.toml` are an error, as the builder's own are; otherwise returns the problems to
+/// report, after any of which the build goes on locally.
 pub fn attach(
     builder: &mut eghact_builder::Builder,
     endpoint: Option<String>,
     mode: Option<eghact_builder::offload::OffloadMode>,
-) -> Vec<String> {
+) -> Result<Vec<String>, eghact_builder::project::ProjectError> {
     use eghact_builder::offload::{Offload, OffloadMode};
-    let settings = builder.project().config.remote.clone();
+    let settings = RemoteSettings::of(builder.project())?;
     let version = builder.options().compiler_version.clone();
     let endpoint = match configured_endpoint(&settings, &builder.project().root, endpoint) {
         Ok(Some(endpoint)) => endpoint,
-        Ok(None) => return Vec::new(),
-        Err(error) => return vec![format!("{error}; building locally")],
+        Ok(None) => return Ok(Vec::new()),
+        Err(error) => return Ok(vec![format!("{error}; building locally")]),
     };
     match cache_tier(&endpoint, &settings, &version) {
         Ok(tier) => builder.add_tier(Box::new(tier)),
-        Err(error) => return vec![format!("{error}; building locally")],
+        Err(error) => return Ok(vec![format!("{error}; building locally")]),
     }
     let policy = settings.policy(mode);
     match executor(&endpoint, &settings, &policy, &version) {
         Ok(Some(executor)) => builder.offload(Offload { offloader: std::sync::Arc::new(executor), policy }),
         Ok(None) => {}
         // Asked for explicitly, its absence is worth a warning; in `auto` a cache-only server is normal.
-        Err(error) if policy.mode == OffloadMode::Always => return vec![format!("{error}; compiling locally")],
+        Err(error) if policy.mode == OffloadMode::Always => return Ok(vec![format!("{error}; compiling locally")]),
         Err(_) => {}
     }
-    Vec::new()
+    Ok(Vec::new())
 }
 
 #[cfg(test)]
@@ -165,7 +166,7 @@ mod tests {
 
     /// The CA of the endpoint that `[remote] ca_cert` and the environment `variables` give.
     fn ca_of(ca_cert: &str, variables: &[(&str, &str)]) -> Option<PathBuf> {
-        let settings = eghact_builder::project::RemoteSettings { ca_cert: Some(ca_cert.into()), ..Default::default() };
+        let settings = RemoteSettings { ca_cert: Some(ca_cert.into()), ..Default::default() };
         let env = |name: &str| variables.iter().find(|(variable, _)| *variable == name).map(|(_, value)| OsString::from(value));
         let endpoint = endpoint_in(&settings, Path::new("/projects/shop"), Some("grpcs://cache.example.com".into()), &env);
         endpoint.unwrap().unwrap().ca

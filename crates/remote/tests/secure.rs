@@ -38,7 +38,7 @@ fn without_a_token_the_server_refuses() {
     assert!(matches!(&error, RemoteError::Grpc { call: "GetCapabilities", code: tonic::Code::Unauthenticated, .. }), "{error}");
     assert!(error.to_string().contains("Unauthenticated"), "{error}");
     // What a build prints: the endpoint and the reason, and then it builds locally.
-    let settings = eghact_builder::project::RemoteSettings::default();
+    let settings = eghact_remote::RemoteSettings::default();
     let warning = eghact_remote::cache_tier(&endpoint, &settings, "test").err().expect("no tier");
     assert!(warning.contains(&secure_url()) && warning.contains("Unauthenticated"), "{warning}");
 }

@@ -82,7 +82,7 @@ impl Builder {
             return BTreeMap::new();
         }
         tracing::info!(components = candidates.len(), batches = job.batches.len(), "offloading");
-        let result = offload.offloader.compile(&job, &|progress| on_event(BuildEvent::Remote(progress)));
+        let result = offload.offloader.compile(&job, &|progress| on_event(BuildEvent::Offload(progress)));
         warnings.extend(result.warnings);
         let asked: BTreeSet<CacheKey> = candidates.iter().map(|plan| plan.key).collect();
         let mut entries = BTreeMap::new();

@@ -14,4 +14,4 @@ mod policy;
 
 pub use batch::{BatchError, BatchOutput, batch_options, batch_output_path, run_compile_batch};
 pub(crate) use policy::predicted_ms;
-pub use policy::{Offload, OffloadJob, OffloadMode, OffloadPolicy, OffloadResult, Offloader, RemoteProgress};
+pub use policy::{Offload, OffloadJob, OffloadMode, OffloadPolicy, OffloadProgress, OffloadResult, Offloader};

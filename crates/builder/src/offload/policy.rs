@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::{CacheEntry, CacheKey};
 
-/// Where the compiles of a build may run (`--remote`, `[remote] execute`).
+/// Where the compiles of a build may run (chosen by `eghact-remote`'s settings and the `--remote` flag).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OffloadMode {
@@ -63,14 +63,19 @@ pub struct OffloadResult {
     pub warnings: Vec<String>,
 }
 
-/// The state of the actions of a remote compile, for a progress bar or an editor.
+/// How far an offloader's work has come, for a progress bar or an editor. An action is one
+/// piece of work it sends away (a batch of the job).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct RemoteProgress {
+pub struct OffloadProgress {
+    /// Every action of the job.
     pub actions: usize,
+    /// Waiting to run.
     pub queued: usize,
+    /// Running.
     pub executing: usize,
+    /// Finished, whatever their outcome.
     pub done: usize,
-    /// Of `done`, those answered from the server's action cache.
+    /// Of `done`, those answered from a cache of earlier results without running.
     pub cached: usize,
 }
 
@@ -82,7 +87,7 @@ pub trait Offloader: Send + Sync {
     /// configured size, or what it was seen to run); `None` when unknown.
     fn parallelism(&self) -> Option<usize>;
     /// Compiles the batches; `on_progress` follows the actions.
-    fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(RemoteProgress) + Sync)) -> OffloadResult;
+    fn compile(&self, job: &OffloadJob, on_progress: &(dyn Fn(OffloadProgress) + Sync)) -> OffloadResult;
 }
 
 /// Compile time assumed per byte of source for a component without recorded history.
@@ -134,7 +139,7 @@ mod tests {
             self.parallelism
         }
 
-        fn compile(&self, _: &OffloadJob, _: &(dyn Fn(RemoteProgress) + Sync)) -> OffloadResult {
+        fn compile(&self, _: &OffloadJob, _: &(dyn Fn(OffloadProgress) + Sync)) -> OffloadResult {
             OffloadResult::default()
         }
     }
