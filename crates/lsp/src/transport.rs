@@ -120,8 +120,7 @@ impl Decoder {
                 State::Headers { length, seen } => {
                     let Some(end) = self.buffer.iter().position(|&b| b == b'\n') else {
                         if self.buffer.len() > MAX_HEADER_LINE {
-                            self.state = State::Skip { limit: None };
-                            return Some(Err(FrameError::Garbage));
+                            return Some(Err(self.garbage()));
                         }
                         return None;
                     };
@@ -133,8 +132,7 @@ impl Decoder {
                         return Some(Err(FrameError::Garbage));
                     }
                     if end > MAX_HEADER_LINE {
-                        self.state = State::Skip { limit: None };
-                        return Some(Err(FrameError::Garbage));
+                        return Some(Err(self.garbage()));
                     }
                     if line.is_empty() {
                         self.buffer.drain(..=end);
@@ -157,8 +155,7 @@ impl Decoder {
                         continue;
                     }
                     let Some((name, value)) = header(line) else {
-                        self.state = State::Skip { limit: None };
-                        return Some(Err(FrameError::Garbage));
+                        return Some(Err(self.garbage()));
                     };
                     if name.eq_ignore_ascii_case("content-length") {
                         *length = Some(parse_length(value));
@@ -168,6 +165,15 @@ impl Decoder {
                 }
             }
         }
+    }
+
+    /// Garbage where a header line starts: skipped to the next `Content-Length:` after its
+    /// first byte. The line may itself start with `Content-Length:` (a value that is not
+    /// UTF-8, a line over the limit): resynchronising on it again would never end.
+    fn garbage(&mut self) -> FrameError {
+        self.buffer.drain(..1);
+        self.state = State::Skip { limit: None };
+        FrameError::Garbage
     }
 
     /// Gives back the room of a large message once it is decoded.
@@ -303,12 +309,23 @@ mod tests {
             (format!("hello world\r\n{}", frame(a)), vec![Err(Garbage), ok(a)]),
             (format!("xyzContent-Length: 8\r\n\r\n{a}"), vec![Err(Garbage), ok(a)]),
             ("\u{0}\u{1}{}".to_string() + &"y".repeat(MAX_HEADER_LINE + 10) + &frame(a), vec![Err(Garbage), ok(a)]),
+            // A Content-Length line over the limit is garbage, skipped past (it once made the
+            // decoder resynchronise on the same line forever).
+            (format!("Content-Length: {}\r\n\r\n{a}{}", "1".repeat(MAX_HEADER_LINE), frame(b)), vec![Err(Garbage), ok(b)]),
             // An unfinished frame waits for more bytes.
             ("Content-Length: 8\r\n\r\n{\"id\"".into(), vec![]),
         ];
         for (stream, expected) in cases {
             assert_eq!(decode(stream.as_bytes()), expected, "{stream:?}");
         }
+    }
+
+    #[test]
+    fn a_content_length_line_that_is_not_utf8_is_skipped_past() {
+        // Found by fuzzing: the decoder resynchronised on the same bad line forever.
+        let b = frame(r#"{"id":2}"#);
+        let stream = [b"Content-Length:\xe0\xd50\r\n\r\n{}".as_slice(), b.as_bytes()].concat();
+        assert_eq!(decode(&stream), vec![Err(FrameError::Garbage), Ok(r#"{"id":2}"#.to_string())]);
     }
 
     #[test]
