@@ -18,14 +18,14 @@ use rayon::prelude::*;
 use crate::cache::{CacheEntry, CacheKey, CacheKeyBuilder, CacheTier, Digest, DiskCache, KeyInputs, MemoryCache, TieredCache};
 use crate::images::{self, ImageInput};
 use crate::offload::Offload;
-use crate::output::{OutputFolder, collisions, component_outputs};
+use crate::output::{OutputFolder, collisions, component_outputs, module_outputs};
 use crate::project::cache_config;
 use crate::project::{PathDiagnostic, Project, ProjectError};
 use crate::report::{BuildError, BuildEvent, BuildReport, CacheState, FileBuild, Skipped};
 use crate::sources::{read_paths, read_sources};
 use crate::state::{BuildState, Imported, Stamp};
 use eghact_analysis::db::{self, Database, Resolution, SourceFile};
-use eghact_analysis::paths::slash_path;
+use eghact_analysis::paths::{self, slash_path};
 use eghact_codegen::{RUNTIME_FILE, RUNTIME_SOURCE};
 use eghact_ide::{AnalysisHost as Host, FileChange};
 use eghact_semantics::assets::{ImageAsset, ImageProcessor};
@@ -186,7 +186,7 @@ impl Builder {
             let known = self.host.files().contains_key(path);
             self.file_set_changed |= matches!(change, FileChange::Write { .. }) != known;
             match change {
-                FileChange::Write { path, text } if path.ends_with(".egh") => {
+                FileChange::Write { path, text } if paths::is_compiled(path) => {
                     self.sources.insert(path.clone(), Digest::of(text.as_bytes()));
                 }
                 FileChange::Write { .. } => {}
@@ -223,7 +223,7 @@ impl Builder {
         let file_set_changed = if self.synced {
             self.file_set_changed
         } else {
-            let others = self.host.files().keys().filter(|p| !p.ends_with(".egh"));
+            let others = self.host.files().keys().filter(|p| !paths::has_text(p));
             !self.sources.keys().eq(self.state.components.keys()) || !others.eq(self.state.copies.keys())
         };
         let (plans, images) = self.plan(&scope, file_set_changed)?;
@@ -567,7 +567,10 @@ impl Builder {
             .filter_map(|path| Some((path, *self.sources.get(path)?)))
             .map(|(path, source)| {
                 let imports = match recorded(path) {
-                    Some(state) if !file_set_changed => state.imports.clone(),
+                    // An import that was missing may resolve now (a package installed since).
+                    Some(state) if !file_set_changed && !state.imports.iter().any(|(_, i)| matches!(i, Imported::Missing(_))) => {
+                        state.imports.clone()
+                    }
                     _ => self.host.file(path).map(|f| resolved_imports(db, f)).unwrap_or_default(),
                 };
                 (path, source, imports)
@@ -652,7 +655,8 @@ impl Builder {
         let folder = self.project.output();
         let in_src = |path: &str| slash_path(&layout_relative(&self.project, path));
         let (kept, gone): (BTreeMap<String, Stamp>, BTreeMap<String, Stamp>) =
-            previous.iter().map(|(path, stamp)| (path.clone(), *stamp)).partition(|(path, _)| files.contains_key(path));
+            // Script modules were copied by earlier versions: their copies go too.
+            previous.iter().map(|(path, stamp)| (path.clone(), *stamp)).partition(|(path, _)| files.contains_key(path) && !paths::has_text(path));
         for relative in gone.keys().map(|path| in_src(path)).filter(|relative| !not_copied.contains(relative)) {
             if let Ok(output) = folder.file(&relative) {
                 output.remove();
@@ -667,7 +671,8 @@ impl Builder {
             Some(paths) => paths.iter().filter(|path| files.contains_key(*path)).collect(),
             None => files.keys().collect(),
         };
-        for path in candidates.into_iter().filter(|p| !p.ends_with(".egh")) {
+        // Components and script modules are compiled; declaration files produce nothing.
+        for path in candidates.into_iter().filter(|p| !paths::has_text(p)) {
             let relative = in_src(path);
             if not_copied.contains(&relative) {
                 copies.remove(path);
@@ -827,9 +832,13 @@ fn write_outputs(
     path: &str,
     entry: &CacheEntry,
 ) -> Result<Vec<(String, Stamp)>, ProjectError> {
-    let [js, map, css] = component_outputs(&slash_path(&layout_relative(project, path)));
+    let in_src = slash_path(&layout_relative(project, path));
+    let outputs: Vec<(&str, String)> = match module_outputs(&in_src) {
+        Some([js, map]) if !paths::is_component(path) => vec![("js", js), ("map", map)],
+        _ => ["js", "map", "css"].into_iter().zip(component_outputs(&in_src)).collect(),
+    };
     let mut written = Vec::new();
-    for (name, output) in [("js", js), ("map", map), ("css", css)] {
+    for (name, output) in outputs {
         let Some(bytes) = entry.get(name) else { continue };
         if name == "css" && bytes.is_empty() {
             continue;
@@ -864,6 +873,8 @@ fn resolved_imports(db: &Database, file: SourceFile) -> Vec<(String, Imported)> 
             Resolution::Component(target) => Imported::Component(target.path(db).clone()),
             Resolution::File(path) => Imported::File(path.clone()),
             Resolution::Missing(path) => Imported::Missing(path.clone()),
+            // Named by the specifier: an install makes the key change.
+            Resolution::MissingPackage(_) => Imported::Missing(specifier.clone()),
             Resolution::Framework | Resolution::Package | Resolution::Url => Imported::Outside,
         };
         (specifier.clone(), imported)

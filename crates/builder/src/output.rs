@@ -129,6 +129,15 @@ pub fn component_outputs(in_src: &str) -> [String; 3] {
     [format!("{stem}.js"), format!("{stem}.js.map"), format!("{stem}.css")]
 }
 
+/// The files a script module writes, relative to the output folder: `lib/util.js` and
+/// `lib/util.js.map` for `lib/util.ts` (`eghact_codegen::module_output`); none for a
+/// declaration file.
+pub fn module_outputs(in_src: &str) -> Option<[String; 2]> {
+    let js = eghact_codegen::module_output(in_src)?;
+    let map = format!("{js}.map");
+    Some([js, map])
+}
+
 /// Source files that are not copied into the output folder because a component or the build
 /// itself writes a file of that name, with the diagnostic (W0509) of each collision.
 #[derive(Debug, Default)]

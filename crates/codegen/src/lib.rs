@@ -8,12 +8,13 @@
 
 pub mod css;
 mod js;
+mod module;
 mod script;
 mod sourcemap;
 mod template;
 mod unused_css;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -36,11 +37,19 @@ pub struct CompileOptions {
     /// The images a build processed, by the specifier the component writes: their references
     /// are rewritten (see `eghact_semantics::assets`); others are left as written.
     pub images: ComponentImages,
+    /// What each import specifier names in the output folder, as the project resolved it
+    /// (`./util` → `./util.js`, `./Card.egh` → `./Card.js`); others follow `rewrite_import`.
+    pub specifiers: BTreeMap<String, String>,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        Self { runtime_import: format!("./{RUNTIME_FILE}"), source_map_source: None, images: ComponentImages::new() }
+        Self {
+            runtime_import: format!("./{RUNTIME_FILE}"),
+            source_map_source: None,
+            images: ComponentImages::new(),
+            specifiers: BTreeMap::new(),
+        }
     }
 }
 
@@ -57,6 +66,8 @@ impl CompileOutput {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 }
+
+pub use module::{compile_module, module_imports, module_output};
 
 /// Whether an import specifier names the framework, which the runtime provides
 /// (LANGUAGE.md decision 7).
@@ -108,7 +119,13 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
 
     let script = match &component.script {
         Some(block) => script::compile_script(
-            &script::ScriptInput { source, block, runtime_import: &options.runtime_import, marks },
+            &script::ScriptInput {
+                source,
+                block,
+                runtime_import: &options.runtime_import,
+                specifiers: &options.specifiers,
+                marks,
+            },
             &mut diagnostics,
         ),
         None => script::Script::default(),

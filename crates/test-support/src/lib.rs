@@ -179,7 +179,7 @@ pub mod project {
     impl Project {
         pub fn new(snippet: &str) -> Self {
             let mut db = Database::default();
-            let layout = Layout { src: "src".into(), src_from_out: "../src".into() };
+            let layout = Layout { src: "src".into(), src_from_out: "../src".into(), ..Layout::default() };
             let workspace = Workspace::new(&db, Arc::default(), layout);
             let files: Vec<(String, SourceFile)> = super::snippet_files(snippet)
                 .into_iter()

@@ -19,7 +19,7 @@ use oxc::span::SourceType;
 
 /// A host for a project laid out as `src/` and `dist/`.
 pub fn host(db: Database) -> Host {
-    Host::new(db, Layout { src: "src".into(), src_from_out: "../src".into() })
+    Host::new(db, Layout { src: "src".into(), src_from_out: "../src".into(), ..Layout::default() })
 }
 
 /// Writes of every file of a snippet.
