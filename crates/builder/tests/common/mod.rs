@@ -45,7 +45,7 @@ pub fn check_snippet(snippet: &str) -> Vec<(String, Vec<Diagnostic>)> {
     host.apply(files.iter().map(|(path, text)| FileChange::Write { path: path.clone(), text: text.clone() }));
     let mut result: Vec<(String, Vec<Diagnostic>)> = files
         .iter()
-        .filter(|(path, _)| path.ends_with(".egh"))
+        .filter(|(path, _)| eghact_analysis::paths::is_compiled(path))
         .map(|(path, _)| {
             let file = host.file(path).expect("written above");
             (path.clone(), db::diagnostics(host.db(), file).clone())
