@@ -109,7 +109,11 @@ fn cold_then_warm_then_one_edit() {
     let reverted = build(dir.path());
     assert_eq!(
         states(&reverted),
-        [("src/App.egh".into(), CacheState::Hit(Tier::Disk)), ("src/Card.egh".into(), CacheState::Hit(Tier::Disk))]
+        [
+            ("src/App.egh".into(), CacheState::Hit(Tier::Disk)),
+            ("src/Card.egh".into(), CacheState::Hit(Tier::Disk)),
+            ("src/lib/format.js".into(), CacheState::Unchanged)
+        ]
     );
 }
 

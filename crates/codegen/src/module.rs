@@ -27,8 +27,8 @@ use eghact_syntax::diagnostics::{Diagnostic, Span};
 use eghact_syntax::nesting;
 
 use crate::js::syntax_errors;
+use crate::model::{CompileOptions, CompileOutput};
 use crate::script::rewrite_import;
-use crate::{CompileOptions, CompileOutput};
 
 /// The file a script module compiles to, by the rule of tsc and Vite (`util.ts` → `util.js`,
 /// `a.mts` → `a.mjs`, `a.cts` → `a.cjs`; JavaScript keeps its name); `None` for a declaration
