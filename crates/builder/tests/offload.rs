@@ -162,11 +162,11 @@ fn misses_compiled_elsewhere_write_the_outputs_of_a_local_build() {
 
     // Started says remote work may happen, remote progress comes before the components it
     // compiled, and ends with every action done.
-    assert!(matches!(events[0], BuildEvent::Started { total: 4, remote: true }));
+    assert!(matches!(events[0], BuildEvent::Started { total: 5, remote: true }));
     let last_remote = events.iter().rposition(|e| matches!(e, BuildEvent::Offload(_))).unwrap();
     let first_compiled = events.iter().position(|e| matches!(e, BuildEvent::Compiled { .. })).unwrap();
     assert!(last_remote < first_compiled);
-    assert_eq!(events[last_remote], BuildEvent::Offload(OffloadProgress { actions: 2, done: 2, ..OffloadProgress::default() }));
+    assert_eq!(events[last_remote], BuildEvent::Offload(OffloadProgress { actions: 3, done: 3, ..OffloadProgress::default() }));
 
     // The entries went into the local cache: a clean checkout sharing it compiles nothing.
     fs::remove_dir_all(remote.path().join("dist")).unwrap();
