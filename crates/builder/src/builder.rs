@@ -228,6 +228,7 @@ impl Builder {
         };
         let (plans, images) = self.plan(&scope, file_set_changed)?;
         report.phases.plan_ms = ms(started);
+        let collisions = self.collisions();
 
         // Cycles first: their members write nothing.
         let imports_changed =
@@ -240,7 +241,10 @@ impl Builder {
             }
             self.cycles = db::strongly_connected(&edges);
         }
-        let in_cycle: BTreeSet<String> = self.cycles.iter().flatten().cloned().collect();
+        // Members of a cycle and sources whose output another one writes (E0511).
+        let src = &self.project.config.src;
+        let not_written = collisions.not_written.iter().map(|in_src| slash_path(&src.join(in_src)));
+        let blocked: BTreeSet<String> = self.cycles.iter().flatten().cloned().chain(not_written).collect();
 
         // Images first: what a component compiles to depends on their variants.
         let processed = self.process_images(images, on_event, &mut report)?;
@@ -258,7 +262,7 @@ impl Builder {
         // Outputs are written as soon as they are ready, so that they need not all be held.
         let output = project.output();
         let finish = |(mut outcome, entry): (Outcome, Arc<CacheEntry>)| -> Result<Outcome, ProjectError> {
-            if write && !outcome.failed(&in_cycle) {
+            if write && !outcome.failed(&blocked) {
                 outcome.written = Some(write_outputs(project, &output, &outcome.plan.path, &entry)?);
             }
             let done = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -322,9 +326,9 @@ impl Builder {
             let compile_ms = outcome.compile_ms.or_else(|| previous.as_ref().and_then(|p| p.compile_ms));
             let outputs = match (outcome.written.clone(), previous) {
                 (Some(written), _) => written,
-                (None, Some(previous)) if outcome.failed(&in_cycle) => {
+                (None, Some(previous)) if outcome.failed(&blocked) => {
                     // A component that fails keeps no outputs of an earlier build.
-                    self.remove_outputs(&previous.outputs);
+                    self.remove_source_outputs(&outcome.plan.path, &previous.outputs, &collisions);
                     Vec::new()
                 }
                 (None, Some(previous)) if outcome.cache == CacheState::Unchanged => previous.outputs,
@@ -365,12 +369,11 @@ impl Builder {
         };
         for path in removed {
             if let Some(state) = self.state.components.remove(&path) {
-                self.remove_outputs(&state.outputs);
+                self.remove_source_outputs(&path, &state.outputs, &collisions);
             }
         }
         self.prune_images();
         self.add_project_diagnostics(&mut report);
-        let collisions = self.collisions();
         self.add_collision_diagnostics(&collisions, &mut report);
         if full {
             // Pages come and go only with files, and a full build covers every component.
@@ -475,14 +478,16 @@ impl Builder {
         }
     }
 
-    /// Source files left out because a component or the build writes a file of their name.
+    /// Source files left out because a component, a script module or the build writes a file
+    /// of their name.
     fn collisions(&self) -> crate::output::Collisions {
         let layout = db::Workspace::get(self.host.db()).layout(self.host.db());
         collisions(self.host.files().keys().map(|path| layout.in_src(path)))
     }
 
-    /// W0509 on each component whose output has the name of a source file (the file is not
-    /// copied), and on each source file named like a file of the build.
+    /// W0509 on each component or module whose output has the name of a source file (the file
+    /// is not copied), and on each source file named like a file of the build; E0511 on each
+    /// source that is not compiled because an earlier one writes its output.
     fn add_collision_diagnostics(&self, collisions: &crate::output::Collisions, report: &mut BuildReport) {
         for (in_src, diagnostics) in &collisions.diagnostics {
             let path = slash_path(&self.project.config.src.join(in_src));
@@ -510,6 +515,16 @@ impl Builder {
             output.write(manifest.js.as_bytes())?;
         }
         Ok(())
+    }
+
+    /// Removes the recorded outputs of the source `path`, but for those another source writes
+    /// now (`util.js` of `util.js` when `util.ts`, which wrote it before, is removed or not
+    /// compiled).
+    fn remove_source_outputs(&self, path: &str, outputs: &[(String, Stamp)], collisions: &crate::output::Collisions) {
+        let in_src = slash_path(&layout_relative(&self.project, path));
+        let written_by_another = |output: &str| collisions.claimed.get(output).is_some_and(|writer| *writer != in_src);
+        let mine: Vec<(String, Stamp)> = outputs.iter().filter(|(output, _)| !written_by_another(output)).cloned().collect();
+        self.remove_outputs(&mine);
     }
 
     /// Removes recorded outputs (relative to the output folder): only files inside it.
@@ -716,9 +731,10 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
-    /// Errors, or a member of an import cycle: no outputs.
-    fn failed(&self, in_cycle: &BTreeSet<String>) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error) || in_cycle.contains(&self.plan.path)
+    /// Errors, or `blocked` (a member of an import cycle, a source whose output another one
+    /// writes): no outputs.
+    fn failed(&self, blocked: &BTreeSet<String>) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error) || blocked.contains(&self.plan.path)
     }
 }
 
