@@ -70,7 +70,8 @@ fn recheck(host: &mut Host, path: &str, text: String) -> (f64, usize) {
 }
 
 fn in_process(files: &[(String, String)], iters: usize) -> Result<(), String> {
-    let mut host = Host::new(Database::default(), Layout { src: "src".into(), src_from_out: "../src".into() });
+    let mut host =
+        Host::new(Database::default(), Layout { src: "src".into(), src_from_out: "../src".into(), ..Layout::default() });
     host.apply(files.iter().map(|(path, text)| FileChange::Write { path: path.clone(), text: text.clone() }));
     let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
     let started = Instant::now();

@@ -29,6 +29,12 @@ pub fn is_component(path: &str) -> bool {
     path.strip_suffix(COMPONENT_EXTENSION).is_some_and(|stem| stem.ends_with('.'))
 }
 
+/// Whether the file at `path` compiles to a module of the output: a component, or a script
+/// module other than a declaration file (`eghact_codegen::module_output`).
+pub fn is_compiled(path: &str) -> bool {
+    is_component(path) || (has_text(path) && eghact_codegen::module_output(path).is_some())
+}
+
 /// Whether the database holds the text of the file at `path` (see [`TEXT_EXTENSIONS`]).
 pub fn has_text(path: &str) -> bool {
     TEXT_EXTENSIONS.iter().any(|ext| path.strip_suffix(ext).is_some_and(|stem| stem.ends_with('.')))

@@ -18,14 +18,14 @@ use rayon::prelude::*;
 use crate::cache::{CacheEntry, CacheKey, CacheKeyBuilder, CacheTier, Digest, DiskCache, KeyInputs, MemoryCache, TieredCache};
 use crate::images::{self, ImageInput};
 use crate::offload::Offload;
-use crate::output::{OutputFolder, collisions, component_outputs};
+use crate::output::{OutputFolder, collisions, component_outputs, module_outputs};
 use crate::project::cache_config;
 use crate::project::{PathDiagnostic, Project, ProjectError};
 use crate::report::{BuildError, BuildEvent, BuildReport, CacheState, FileBuild, Skipped};
 use crate::sources::{read_paths, read_sources};
 use crate::state::{BuildState, Imported, Stamp};
 use eghact_analysis::db::{self, Database, Resolution, SourceFile};
-use eghact_analysis::paths::slash_path;
+use eghact_analysis::paths::{self, slash_path};
 use eghact_codegen::{RUNTIME_FILE, RUNTIME_SOURCE};
 use eghact_ide::{AnalysisHost as Host, FileChange};
 use eghact_semantics::assets::{ImageAsset, ImageProcessor};
@@ -186,7 +186,7 @@ impl Builder {
             let known = self.host.files().contains_key(path);
             self.file_set_changed |= matches!(change, FileChange::Write { .. }) != known;
             match change {
-                FileChange::Write { path, text } if path.ends_with(".egh") => {
+                FileChange::Write { path, text } if paths::is_compiled(path) => {
                     self.sources.insert(path.clone(), Digest::of(text.as_bytes()));
                 }
                 FileChange::Write { .. } => {}
@@ -223,11 +223,12 @@ impl Builder {
         let file_set_changed = if self.synced {
             self.file_set_changed
         } else {
-            let others = self.host.files().keys().filter(|p| !p.ends_with(".egh"));
+            let others = self.host.files().keys().filter(|p| !paths::has_text(p));
             !self.sources.keys().eq(self.state.components.keys()) || !others.eq(self.state.copies.keys())
         };
         let (plans, images) = self.plan(&scope, file_set_changed)?;
         report.phases.plan_ms = ms(started);
+        let collisions = self.collisions();
 
         // Cycles first: their members write nothing.
         let imports_changed =
@@ -240,7 +241,10 @@ impl Builder {
             }
             self.cycles = db::strongly_connected(&edges);
         }
-        let in_cycle: BTreeSet<String> = self.cycles.iter().flatten().cloned().collect();
+        // Members of a cycle and sources whose output another one writes (E0511).
+        let src = &self.project.config.src;
+        let not_written = collisions.not_written.iter().map(|in_src| slash_path(&src.join(in_src)));
+        let blocked: BTreeSet<String> = self.cycles.iter().flatten().cloned().chain(not_written).collect();
 
         // Images first: what a component compiles to depends on their variants.
         let processed = self.process_images(images, on_event, &mut report)?;
@@ -258,7 +262,7 @@ impl Builder {
         // Outputs are written as soon as they are ready, so that they need not all be held.
         let output = project.output();
         let finish = |(mut outcome, entry): (Outcome, Arc<CacheEntry>)| -> Result<Outcome, ProjectError> {
-            if write && !outcome.failed(&in_cycle) {
+            if write && !outcome.failed(&blocked) {
                 outcome.written = Some(write_outputs(project, &output, &outcome.plan.path, &entry)?);
             }
             let done = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -322,9 +326,9 @@ impl Builder {
             let compile_ms = outcome.compile_ms.or_else(|| previous.as_ref().and_then(|p| p.compile_ms));
             let outputs = match (outcome.written.clone(), previous) {
                 (Some(written), _) => written,
-                (None, Some(previous)) if outcome.failed(&in_cycle) => {
+                (None, Some(previous)) if outcome.failed(&blocked) => {
                     // A component that fails keeps no outputs of an earlier build.
-                    self.remove_outputs(&previous.outputs);
+                    self.remove_source_outputs(&outcome.plan.path, &previous.outputs, &collisions);
                     Vec::new()
                 }
                 (None, Some(previous)) if outcome.cache == CacheState::Unchanged => previous.outputs,
@@ -365,12 +369,11 @@ impl Builder {
         };
         for path in removed {
             if let Some(state) = self.state.components.remove(&path) {
-                self.remove_outputs(&state.outputs);
+                self.remove_source_outputs(&path, &state.outputs, &collisions);
             }
         }
         self.prune_images();
         self.add_project_diagnostics(&mut report);
-        let collisions = self.collisions();
         self.add_collision_diagnostics(&collisions, &mut report);
         if full {
             // Pages come and go only with files, and a full build covers every component.
@@ -475,14 +478,16 @@ impl Builder {
         }
     }
 
-    /// Source files left out because a component or the build writes a file of their name.
+    /// Source files left out because a component, a script module or the build writes a file
+    /// of their name.
     fn collisions(&self) -> crate::output::Collisions {
         let layout = db::Workspace::get(self.host.db()).layout(self.host.db());
         collisions(self.host.files().keys().map(|path| layout.in_src(path)))
     }
 
-    /// W0509 on each component whose output has the name of a source file (the file is not
-    /// copied), and on each source file named like a file of the build.
+    /// W0509 on each component or module whose output has the name of a source file (the file
+    /// is not copied), and on each source file named like a file of the build; E0511 on each
+    /// source that is not compiled because an earlier one writes its output.
     fn add_collision_diagnostics(&self, collisions: &crate::output::Collisions, report: &mut BuildReport) {
         for (in_src, diagnostics) in &collisions.diagnostics {
             let path = slash_path(&self.project.config.src.join(in_src));
@@ -510,6 +515,16 @@ impl Builder {
             output.write(manifest.js.as_bytes())?;
         }
         Ok(())
+    }
+
+    /// Removes the recorded outputs of the source `path`, but for those another source writes
+    /// now (`util.js` of `util.js` when `util.ts`, which wrote it before, is removed or not
+    /// compiled).
+    fn remove_source_outputs(&self, path: &str, outputs: &[(String, Stamp)], collisions: &crate::output::Collisions) {
+        let in_src = slash_path(&layout_relative(&self.project, path));
+        let written_by_another = |output: &str| collisions.claimed.get(output).is_some_and(|writer| *writer != in_src);
+        let mine: Vec<(String, Stamp)> = outputs.iter().filter(|(output, _)| !written_by_another(output)).cloned().collect();
+        self.remove_outputs(&mine);
     }
 
     /// Removes recorded outputs (relative to the output folder): only files inside it.
@@ -567,7 +582,10 @@ impl Builder {
             .filter_map(|path| Some((path, *self.sources.get(path)?)))
             .map(|(path, source)| {
                 let imports = match recorded(path) {
-                    Some(state) if !file_set_changed => state.imports.clone(),
+                    // An import that was missing may resolve now (a package installed since).
+                    Some(state) if !file_set_changed && !state.imports.iter().any(|(_, i)| matches!(i, Imported::Missing(_))) => {
+                        state.imports.clone()
+                    }
                     _ => self.host.file(path).map(|f| resolved_imports(db, f)).unwrap_or_default(),
                 };
                 (path, source, imports)
@@ -652,7 +670,8 @@ impl Builder {
         let folder = self.project.output();
         let in_src = |path: &str| slash_path(&layout_relative(&self.project, path));
         let (kept, gone): (BTreeMap<String, Stamp>, BTreeMap<String, Stamp>) =
-            previous.iter().map(|(path, stamp)| (path.clone(), *stamp)).partition(|(path, _)| files.contains_key(path));
+            // Script modules were copied by earlier versions: their copies go too.
+            previous.iter().map(|(path, stamp)| (path.clone(), *stamp)).partition(|(path, _)| files.contains_key(path) && !paths::has_text(path));
         for relative in gone.keys().map(|path| in_src(path)).filter(|relative| !not_copied.contains(relative)) {
             if let Ok(output) = folder.file(&relative) {
                 output.remove();
@@ -667,7 +686,8 @@ impl Builder {
             Some(paths) => paths.iter().filter(|path| files.contains_key(*path)).collect(),
             None => files.keys().collect(),
         };
-        for path in candidates.into_iter().filter(|p| !p.ends_with(".egh")) {
+        // Components and script modules are compiled; declaration files produce nothing.
+        for path in candidates.into_iter().filter(|p| !paths::has_text(p)) {
             let relative = in_src(path);
             if not_copied.contains(&relative) {
                 copies.remove(path);
@@ -711,9 +731,10 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
-    /// Errors, or a member of an import cycle: no outputs.
-    fn failed(&self, in_cycle: &BTreeSet<String>) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error) || in_cycle.contains(&self.plan.path)
+    /// Errors, or `blocked` (a member of an import cycle, a source whose output another one
+    /// writes): no outputs.
+    fn failed(&self, blocked: &BTreeSet<String>) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error) || blocked.contains(&self.plan.path)
     }
 }
 
@@ -827,9 +848,13 @@ fn write_outputs(
     path: &str,
     entry: &CacheEntry,
 ) -> Result<Vec<(String, Stamp)>, ProjectError> {
-    let [js, map, css] = component_outputs(&slash_path(&layout_relative(project, path)));
+    let in_src = slash_path(&layout_relative(project, path));
+    let outputs: Vec<(&str, String)> = match module_outputs(&in_src) {
+        Some([js, map]) if !paths::is_component(path) => vec![("js", js), ("map", map)],
+        _ => ["js", "map", "css"].into_iter().zip(component_outputs(&in_src)).collect(),
+    };
     let mut written = Vec::new();
-    for (name, output) in [("js", js), ("map", map), ("css", css)] {
+    for (name, output) in outputs {
         let Some(bytes) = entry.get(name) else { continue };
         if name == "css" && bytes.is_empty() {
             continue;
@@ -864,6 +889,8 @@ fn resolved_imports(db: &Database, file: SourceFile) -> Vec<(String, Imported)> 
             Resolution::Component(target) => Imported::Component(target.path(db).clone()),
             Resolution::File(path) => Imported::File(path.clone()),
             Resolution::Missing(path) => Imported::Missing(path.clone()),
+            // Named by the specifier: an install makes the key change.
+            Resolution::MissingPackage(_) => Imported::Missing(specifier.clone()),
             Resolution::Framework | Resolution::Package | Resolution::Url => Imported::Outside,
         };
         (specifier.clone(), imported)

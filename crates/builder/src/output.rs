@@ -11,6 +11,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use crate::project::{ProjectError, write_atomic_with_mode};
+use eghact_analysis::paths;
 use eghact_codegen::RUNTIME_FILE;
 use eghact_semantics::routes::MANIFEST_FILE;
 use eghact_syntax::diagnostics::{Diagnostic, Span};
@@ -129,50 +130,88 @@ pub fn component_outputs(in_src: &str) -> [String; 3] {
     [format!("{stem}.js"), format!("{stem}.js.map"), format!("{stem}.css")]
 }
 
-/// Source files that are not copied into the output folder because a component or the build
-/// itself writes a file of that name, with the diagnostic (W0509) of each collision.
+/// The files a script module writes, relative to the output folder: `lib/util.js` and
+/// `lib/util.js.map` for `lib/util.ts` (`eghact_codegen::module_output`); none for a
+/// declaration file.
+pub fn module_outputs(in_src: &str) -> Option<[String; 2]> {
+    let js = eghact_codegen::module_output(in_src)?;
+    let map = format!("{js}.map");
+    Some([js, map])
+}
+
+/// The files a source file writes, relative to the output folder: a component's
+/// ([`component_outputs`]), a script module's ([`module_outputs`]); none for a declaration
+/// file or a file that is copied.
+pub fn source_outputs(in_src: &str) -> Vec<String> {
+    if paths::is_component(in_src) {
+        return component_outputs(in_src).to_vec();
+    }
+    match module_outputs(in_src) {
+        Some(outputs) if paths::has_text(in_src) => outputs.to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+/// Source files whose output another source or the build itself writes, with the diagnostic
+/// of each collision: a compiled source (component or script module) whose output an earlier
+/// one in path order writes is not compiled (E0511: `util.js` wins over `util.ts`, `Foo.egh`
+/// over `Foo.js`), nor one that writes a file of the build (`eghact-runtime.js`, W0509), and a
+/// file named like an output is not copied (W0509).
 #[derive(Debug, Default)]
 pub struct Collisions {
     /// Paths relative to the source folder.
     pub not_copied: BTreeSet<String>,
+    /// Components and script modules that write nothing (E0511, W0509), relative to the source
+    /// folder.
+    pub not_written: BTreeSet<String>,
+    /// Output file (relative to the output folder) → the source that writes it.
+    pub claimed: BTreeMap<String, String>,
     /// Path relative to the source folder → its diagnostics: the component whose output wins,
-    /// or the file that the build's own file replaces.
+    /// the source that is not compiled, or the file that the build's own file replaces.
     pub diagnostics: BTreeMap<String, Vec<Diagnostic>>,
 }
 
 /// The collisions among `sources` (paths relative to the source folder).
 pub fn collisions<'a>(sources: impl IntoIterator<Item = &'a str>) -> Collisions {
-    let sources: Vec<&str> = sources.into_iter().collect();
-    let mut claimed: BTreeMap<String, &str> = BTreeMap::new();
-    for component in sources.iter().filter(|p| p.ends_with(".egh")) {
-        for output in component_outputs(component) {
-            claimed.insert(output, component);
-        }
-    }
+    let mut sources: Vec<&str> = sources.into_iter().collect();
+    sources.sort_unstable();
     let mut collisions = Collisions::default();
-    for file in sources.iter().filter(|p| !p.ends_with(".egh")) {
-        let (on, diagnostic) = match claimed.get(*file) {
-            Some(component) => (
-                component.to_string(),
-                Diagnostic::warning(
-                    "W0509",
-                    format!("`{file}` in the source folder has the same output file as this component; it is not copied"),
-                    Span::default(),
-                )
-                .with_help("rename one of them: the component's module is written, the file is left out"),
-            ),
-            None if [RUNTIME_FILE, MANIFEST_FILE].contains(file) => (
-                file.to_string(),
-                Diagnostic::warning(
-                    "W0509",
-                    format!("`{file}` is a file the build writes itself; this file is not copied"),
-                    Span::default(),
-                )
-                .with_help("rename it"),
-            ),
-            None => continue,
+    let build_files = [RUNTIME_FILE, MANIFEST_FILE];
+    for source in &sources {
+        let outputs = source_outputs(source);
+        let taken = outputs.iter().find_map(|output| Some((output, collisions.claimed.get(output)?)));
+        let diagnostic = if outputs.iter().any(|output| build_files.contains(&output.as_str())) {
+            Diagnostic::warning(
+                "W0509",
+                format!("`{source}` is a file the build writes itself; it is not compiled"),
+                Span::default(),
+            )
+            .with_help("rename it")
+        } else if let Some((output, winner)) = taken {
+            Diagnostic::error(
+                "E0511",
+                format!("`{source}` writes `{output}`, as `{winner}` does; it is not compiled"),
+                Span::default(),
+            )
+            .with_help("rename one of them: two sources cannot have the same output file")
+        } else {
+            collisions.claimed.extend(outputs.into_iter().map(|output| (output, source.to_string())));
+            continue;
         };
-        collisions.diagnostics.entry(on).or_default().push(diagnostic);
+        collisions.diagnostics.entry(source.to_string()).or_default().push(diagnostic);
+        collisions.not_written.insert(source.to_string());
+    }
+    // Files that are copied (no component or script module can have the name of a build file).
+    for file in sources.iter().filter(|p| !paths::has_text(p)) {
+        let Some(writer) = collisions.claimed.get(*file) else { continue };
+        let kind = if paths::is_component(writer) { "component" } else { "module" };
+        let diagnostic = Diagnostic::warning(
+            "W0509",
+            format!("`{file}` in the source folder has the same output file as this {kind}; it is not copied"),
+            Span::default(),
+        )
+        .with_help(format!("rename one of them: the {kind}'s output is written, the file is left out"));
+        collisions.diagnostics.entry(writer.clone()).or_default().push(diagnostic);
         collisions.not_copied.insert(file.to_string());
     }
     collisions
@@ -194,9 +233,34 @@ mod tests {
 
     #[test]
     fn a_component_wins_over_a_file_with_its_output_name() {
-        let found = collisions(["Foo.egh", "Foo.js", "Foo.css", "Foo.js.map", "Bar.js", "eghact-runtime.js", "lib/Foo.js"]);
-        assert_eq!(found.not_copied.iter().collect::<Vec<_>>(), ["Foo.css", "Foo.js", "Foo.js.map", "eghact-runtime.js"]);
-        assert_eq!(found.diagnostics["Foo.egh"].len(), 3);
+        let found = collisions([
+            "Foo.egh",
+            "Foo.css",
+            "Foo.js.map",
+            "Bar.js",
+            "eghact-runtime.js",
+            "lib/Foo.js",
+            "util.ts",
+            "util.js.map",
+        ]);
+        let not_copied = ["Foo.css", "Foo.js.map", "util.js.map"];
+        assert_eq!(found.not_copied.iter().collect::<Vec<_>>(), not_copied);
+        assert_eq!(found.diagnostics["Foo.egh"].len(), 2);
+        assert!(found.diagnostics["util.ts"][0].message.contains("as this module"));
         assert_eq!(found.diagnostics["eghact-runtime.js"][0].code, "W0509");
+        assert_eq!(found.not_written.iter().collect::<Vec<_>>(), ["eghact-runtime.js"]);
+    }
+
+    #[test]
+    fn two_sources_with_one_output_name_compile_the_first_only() {
+        let found = collisions(["util.ts", "Foo.js", "util.js", "Foo.egh", "a.mts", "a.mjs", "a.cts", "types.d.ts", "types.js"]);
+        assert_eq!(found.not_written.iter().collect::<Vec<_>>(), ["Foo.js", "a.mts", "util.ts"]);
+        let error = &found.diagnostics["util.ts"][0];
+        assert_eq!(error.code, "E0511");
+        assert_eq!(error.message, "`util.ts` writes `util.js`, as `util.js` does; it is not compiled");
+        assert!(found.diagnostics["Foo.js"][0].message.contains("as `Foo.egh` does"));
+        assert_eq!(found.claimed["util.js.map"], "util.js");
+        assert_eq!(found.claimed["a.cjs"], "a.cts");
+        assert!(found.not_copied.is_empty());
     }
 }

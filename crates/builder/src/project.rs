@@ -286,7 +286,11 @@ impl Project {
 
     /// How the database sees this project's folders.
     pub fn layout(&self) -> eghact_analysis::db::Layout {
-        eghact_analysis::db::Layout { src: slash_path(&self.config.src), src_from_out: slash_path(&self.src_from_out()) }
+        eghact_analysis::db::Layout {
+            src: slash_path(&self.config.src),
+            src_from_out: slash_path(&self.src_from_out()),
+            packages: eghact_analysis::db::Packages::at(&self.root),
+        }
     }
 
     /// The source folder as seen from the output folder (`../src` for `dist`).

@@ -62,7 +62,11 @@ fn cold_then_warm_then_one_edit() {
     assert!(cold.files.iter().all(|f| f.cache == CacheState::Miss));
     let written = dist_files(dir.path());
     let names: Vec<_> = written.iter().map(|(p, _)| p.display().to_string()).collect();
-    assert_eq!(names, ["App.js", "App.js.map", "Card.css", "Card.js", "Card.js.map", "eghact-runtime.js", "lib/format.js"]);
+    // The script module is compiled, with its map, like a component.
+    assert_eq!(
+        names,
+        ["App.js", "App.js.map", "Card.css", "Card.js", "Card.js.map", "eghact-runtime.js", "lib/format.js", "lib/format.js.map"]
+    );
 
     // A new builder is a new process: nothing changed, nothing is read from the cache.
     let warm = build(dir.path());
@@ -74,7 +78,14 @@ fn cold_then_warm_then_one_edit() {
     let blue = fs::read_to_string(&card).unwrap().replace("color: red", "color: blue");
     fs::write(&card, &blue).unwrap();
     let edited = build(dir.path());
-    assert_eq!(states(&edited), [("src/App.egh".into(), CacheState::Unchanged), ("src/Card.egh".into(), CacheState::Miss)]);
+    assert_eq!(
+        states(&edited),
+        [
+            ("src/App.egh".into(), CacheState::Unchanged),
+            ("src/Card.egh".into(), CacheState::Miss),
+            ("src/lib/format.js".into(), CacheState::Unchanged)
+        ]
+    );
     let card_build = &edited.files[1];
     assert_eq!(serde_json::to_value(&card_build.changes).unwrap(), serde_json::json!([{ "input": "source" }]));
 
@@ -82,7 +93,14 @@ fn cold_then_warm_then_one_edit() {
     fs::write(&card, "<script>export let title; export let size = 1;</script>\n<template><h2>{title}{size}</h2></template>\n")
         .unwrap();
     let signature = build(dir.path());
-    assert_eq!(states(&signature), [("src/App.egh".into(), CacheState::Miss), ("src/Card.egh".into(), CacheState::Miss)]);
+    assert_eq!(
+        states(&signature),
+        [
+            ("src/App.egh".into(), CacheState::Miss),
+            ("src/Card.egh".into(), CacheState::Miss),
+            ("src/lib/format.js".into(), CacheState::Unchanged)
+        ]
+    );
     let app_changes = serde_json::to_value(&signature.files[0].changes).unwrap();
     assert_eq!(app_changes[0]["input"], "importSignature", "{app_changes}");
 
@@ -91,7 +109,11 @@ fn cold_then_warm_then_one_edit() {
     let reverted = build(dir.path());
     assert_eq!(
         states(&reverted),
-        [("src/App.egh".into(), CacheState::Hit(Tier::Disk)), ("src/Card.egh".into(), CacheState::Hit(Tier::Disk))]
+        [
+            ("src/App.egh".into(), CacheState::Hit(Tier::Disk)),
+            ("src/Card.egh".into(), CacheState::Hit(Tier::Disk)),
+            ("src/lib/format.js".into(), CacheState::Unchanged)
+        ]
     );
 }
 
@@ -121,13 +143,14 @@ fn a_damaged_cache_entry_is_a_miss_with_a_warning() {
     // Damage every entry in the store, as anything with write access to the folder could, and
     // make the build record forget, so the cache is read.
     let store = rusqlite::Connection::open(dir.path().join(".eghact/cache/entries.sqlite")).unwrap();
-    assert_eq!(store.execute("UPDATE entries SET data = substr(data, 1, length(data) - 1)", []).unwrap(), 2);
+    assert_eq!(store.execute("UPDATE entries SET data = substr(data, 1, length(data) - 1)", []).unwrap(), 3);
     drop(store);
     fs::remove_file(dir.path().join(".eghact/build-state.json")).unwrap();
     fs::remove_dir_all(dir.path().join("dist")).unwrap();
     let report = build(dir.path());
     assert!(report.files.iter().all(|f| f.cache == CacheState::Miss), "{:?}", states(&report));
-    assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
+    // One per damaged entry: two components and the script module.
+    assert_eq!(report.warnings.len(), 3, "{:?}", report.warnings);
     assert_eq!(dist_files(dir.path()), before);
 }
 
@@ -198,8 +221,12 @@ fn watch_builds_look_only_at_what_changed_and_its_importers() {
     fs::write(&card, "<script>import App from './App.egh';</script>\n<template><App /></template>\n").unwrap();
     builder.refresh(["src/Card.egh".to_string()]).unwrap();
     let cycle = builder.build(&|_| {}).unwrap();
-    let codes: Vec<Vec<String>> =
-        cycle.files.iter().map(|f| f.diagnostics.iter().map(|d| d.code.to_string()).collect()).collect();
+    let codes: Vec<Vec<String>> = cycle
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".egh"))
+        .map(|f| f.diagnostics.iter().map(|d| d.code.to_string()).collect())
+        .collect();
     assert!(codes.iter().all(|c| c.contains(&"E0502".to_string())), "{codes:?}");
     assert!(!dir.path().join("dist/App.js").exists(), "a member of a cycle keeps no outputs");
 
@@ -300,7 +327,14 @@ fn a_fifo_where_the_build_reads_its_own_files_is_skipped_not_waited_for() {
     let root = dir.path().to_path_buf();
     std::thread::spawn(move || sender.send(build(&root)));
     let report = built.recv_timeout(Duration::from_secs(120)).expect("the build finishes");
-    assert_eq!(states(&report), [("src/App.egh".into(), CacheState::Miss), ("src/Card.egh".into(), CacheState::Miss)]);
+    assert_eq!(
+        states(&report),
+        [
+            ("src/App.egh".into(), CacheState::Miss),
+            ("src/Card.egh".into(), CacheState::Miss),
+            ("src/lib/format.js".into(), CacheState::Miss)
+        ]
+    );
     assert!(report.warnings.iter().any(|w| w.contains("not a regular file")), "{:?}", report.warnings);
     assert_eq!(dist_files(dir.path()), before);
     assert!(fs::metadata(dir.path().join(".eghact/build-state.json")).unwrap().is_file());

@@ -149,23 +149,24 @@ fn misses_compiled_elsewhere_write_the_outputs_of_a_local_build() {
             ("src/Badge.egh", CacheState::Remote),
             ("src/Broken.egh", CacheState::Remote),
             ("src/Card.egh", CacheState::Remote),
+            ("src/lib/format.js", CacheState::Remote),
         ]
     );
     assert_eq!(dist_files(remote.path()), dist_files(local.path()));
     let diagnostics = |r: &BuildReport| r.files.iter().map(|f| f.diagnostics.len()).collect::<Vec<_>>();
     assert_eq!(diagnostics(&report), diagnostics(&local_report), "diagnostics travel with the entries");
     assert!(report.errors() > 0, "Broken.egh's error is reported");
-    // Four components in batches of two; the module and the config travel with them.
+    // Four components and the script module in batches of two; the config travels with them.
     let jobs = offloader.jobs.lock().unwrap();
-    assert_eq!(jobs.iter().map(|batches| batches.iter().map(Vec::len).collect::<Vec<_>>()).collect::<Vec<_>>(), [vec![2, 2]]);
+    assert_eq!(jobs.iter().map(|batches| batches.iter().map(Vec::len).collect::<Vec<_>>()).collect::<Vec<_>>(), [vec![2, 2, 1]]);
 
     // Started says remote work may happen, remote progress comes before the components it
     // compiled, and ends with every action done.
-    assert!(matches!(events[0], BuildEvent::Started { total: 4, remote: true }));
+    assert!(matches!(events[0], BuildEvent::Started { total: 5, remote: true }));
     let last_remote = events.iter().rposition(|e| matches!(e, BuildEvent::Offload(_))).unwrap();
     let first_compiled = events.iter().position(|e| matches!(e, BuildEvent::Compiled { .. })).unwrap();
     assert!(last_remote < first_compiled);
-    assert_eq!(events[last_remote], BuildEvent::Offload(OffloadProgress { actions: 2, done: 2, ..OffloadProgress::default() }));
+    assert_eq!(events[last_remote], BuildEvent::Offload(OffloadProgress { actions: 3, done: 3, ..OffloadProgress::default() }));
 
     // The entries went into the local cache: a clean checkout sharing it compiles nothing.
     fs::remove_dir_all(remote.path().join("dist")).unwrap();
@@ -212,7 +213,8 @@ fn the_policy_keeps_small_builds_and_never_local() {
         assert!(report.files.iter().all(|f| f.cache == CacheState::Miss));
         assert!(offloader.jobs.lock().unwrap().is_empty());
         // Looked up once before the policy was asked, and not again before compiling.
-        assert!(report.tiers.iter().all(|t| (t.hits, t.misses) == (0, 4)), "{:?}", report.tiers);
+        // Four components and the script module.
+        assert!(report.tiers.iter().all(|t| (t.hits, t.misses) == (0, 5)), "{:?}", report.tiers);
     }
 }
 

@@ -8,6 +8,8 @@
 
 pub mod css;
 mod js;
+mod model;
+mod module;
 mod script;
 mod sourcemap;
 mod template;
@@ -17,46 +19,14 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use eghact_semantics::assets::ComponentImages;
 use eghact_syntax as syntax;
 use eghact_syntax::diagnostics::{Diagnostic, LineIndex, Span};
 
-/// The runtime module's file name in the output folder.
-pub const RUNTIME_FILE: &str = "eghact-runtime.js";
 /// The runtime, written in JavaScript and shipped inside the binary.
 pub const RUNTIME_SOURCE: &str = include_str!("../runtime/runtime.js");
 
-#[derive(Clone, Debug)]
-pub struct CompileOptions {
-    /// Import specifier of the runtime from this component's module, e.g. `./eghact-runtime.js`.
-    pub runtime_import: String,
-    /// How the source map names the source, relative to the output file; the path itself
-    /// when `None`.
-    pub source_map_source: Option<String>,
-    /// The images a build processed, by the specifier the component writes: their references
-    /// are rewritten (see `eghact_semantics::assets`); others are left as written.
-    pub images: ComponentImages,
-}
-
-impl Default for CompileOptions {
-    fn default() -> Self {
-        Self { runtime_import: format!("./{RUNTIME_FILE}"), source_map_source: None, images: ComponentImages::new() }
-    }
-}
-
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct CompileOutput {
-    pub js: String,
-    pub css: String,
-    pub map: String,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl CompileOutput {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-}
+pub use model::{CompileOptions, CompileOutput, RUNTIME_FILE};
+pub use module::{compile_module, module_imports, module_output};
 
 /// Whether an import specifier names the framework, which the runtime provides
 /// (LANGUAGE.md decision 7).
@@ -108,7 +78,13 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
 
     let script = match &component.script {
         Some(block) => script::compile_script(
-            &script::ScriptInput { source, block, runtime_import: &options.runtime_import, marks },
+            &script::ScriptInput {
+                source,
+                block,
+                runtime_import: &options.runtime_import,
+                specifiers: &options.specifiers,
+                marks,
+            },
             &mut diagnostics,
         ),
         None => script::Script::default(),

@@ -67,6 +67,8 @@ pub struct ScriptInput<'s> {
     pub block: &'s RawBlock,
     /// Where framework imports point in the output (the runtime module).
     pub runtime_import: &'s str,
+    /// What each import specifier names in the output (`CompileOptions::specifiers`).
+    pub specifiers: &'s std::collections::BTreeMap<String, String>,
     /// Whether copied code carries position marks for the source map (see `sourcemap`).
     pub marks: bool,
 }
@@ -85,7 +87,7 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
     }
     // Code that parses can still break a rule of JavaScript (a name declared twice) or of where
     // the compiler puts it; the tree is whole, so the analysis goes on for the other diagnostics.
-    let semantic = SemanticBuilder::new().with_check_syntax_error(true).build(&parsed.program);
+    let semantic = SemanticBuilder::new().with_check_syntax_error(true).with_enum_eval(true).build(&parsed.program);
     let semantic_diagnostics = semantic.diagnostics.to_vec();
     diagnostics.extend(rule_errors(&parsed.program, Placement::Script, || semantic_diagnostics, 0, "E0208", content));
     if !typescript {
@@ -303,7 +305,7 @@ fn analyze<'a>(
         match statement {
             Statement::ImportDeclaration(import) => {
                 let specifier = import.source.value.as_str();
-                let rewritten = rewrite_import(specifier, input.runtime_import);
+                let rewritten = rewrite_import(specifier, input.runtime_import, input.specifiers);
                 if import.import_kind.is_type() {
                     continue;
                 }
@@ -564,9 +566,19 @@ fn props_from_declaration(
     }
 }
 
-fn rewrite_import(specifier: &str, runtime_import: &str) -> String {
+/// How a compiled module (a component's or a script module's) names what `specifier` names:
+/// the runtime for the framework, the output file the project's resolution found
+/// (`specifiers`), else the specifier with `.egh` and `.ts` made `.js` when it is relative.
+pub(crate) fn rewrite_import(
+    specifier: &str,
+    runtime_import: &str,
+    specifiers: &std::collections::BTreeMap<String, String>,
+) -> String {
     if FRAMEWORK_MODULES.contains(&specifier) {
         return runtime_import.to_string();
+    }
+    if let Some(output) = specifiers.get(specifier) {
+        return output.clone();
     }
     for (from, to) in [(".egh", ".js"), (".ts", ".js")] {
         if let Some(stem) = specifier.strip_suffix(from) {

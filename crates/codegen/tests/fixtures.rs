@@ -2,13 +2,18 @@
 //! (`compile/<name>`) has its diagnostics, compiled JavaScript and CSS snapshotted beside it
 //! (`.out`), and a module without errors must parse, pass oxc's semantic checks and come with
 //! a v3 source map; every file under `fixtures/assets` (`assets/<name>`) the same, compiled
-//! with a fake manifest of processed images (see [`fake_images`]). Add a case by adding a
+//! with a fake manifest of processed images (see [`fake_images`]); every script module under
+//! `fixtures/modules` (`modules/<file name>`) compiled by `compile_module`, its diagnostics and
+//! JavaScript snapshotted beside it (`util.ts.out`), the output plain JavaScript (no type left)
+//! with a v3 source map of the module, a declaration file nothing. Add a case by adding a
 //! file; `UPDATE_EXPECT=1 cargo test -p eghact-codegen --test fixtures` writes new snapshots,
 //! then review the diff.
 
 use std::path::Path;
 
-use eghact_codegen::{CompileOptions, compile};
+use std::collections::BTreeMap;
+
+use eghact_codegen::{CompileOptions, compile, compile_module, module_output};
 use eghact_semantics::assets::{self, ComponentImages, ImageAsset, ImageFormat, ImageSource};
 use eghact_syntax as syntax;
 use eghact_syntax::diagnostics::render;
@@ -18,6 +23,7 @@ fn main() {
     Suite::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
         .folder("compile", compile_fixture)
         .folder("assets", asset_fixture)
+        .modules("modules", module_fixture)
         .run()
 }
 
@@ -87,5 +93,53 @@ fn asset_fixture(path: &Path) -> Result<(), Failed> {
     let actual =
         format!("{}---- js ----\n{}---- css ----\n{}\n", render(&name, &source, &output.diagnostics), output.js, output.css);
     snapshot(&path.with_extension("out"), &actual);
+    Ok(())
+}
+
+/// What a build's resolution hands the compiler for the module's imports of project files,
+/// read from a first line such as `// specifiers: ./util=./util.js ./Card.egh=./Card.js`.
+fn fixture_specifiers(source: &str) -> BTreeMap<String, String> {
+    let listed = source.lines().next().and_then(|line| line.strip_prefix("// specifiers:")).unwrap_or_default();
+    listed.split_whitespace().filter_map(|pair| pair.split_once('=')).map(|(from, to)| (from.into(), to.into())).collect()
+}
+
+fn module_fixture(path: &Path) -> Result<(), Failed> {
+    let source = read(path)?;
+    let name = file_name(path);
+    let options = CompileOptions { specifiers: fixture_specifiers(&source), ..CompileOptions::default() };
+    let output = compile_module(&format!("src/{name}"), &source, &options);
+    let Some(output_name) = module_output(&name) else {
+        // A declaration file: nothing to write, nothing to say.
+        return match (output.js.is_empty() && output.map.is_empty(), output.diagnostics.is_empty()) {
+            (true, true) => Ok(()),
+            _ => Err(format!("a declaration file produced {output:?}").into()),
+        };
+    };
+    let actual = format!("{}---- js ----\n{}", render(&name, &source, &output.diagnostics), output.js);
+    snapshot(&path.with_file_name(format!("{name}.out")), &actual);
+    if output.has_errors() {
+        return match output.js.is_empty() && output.map.is_empty() {
+            true => Ok(()),
+            false => Err("a module with errors wrote output".into()),
+        };
+    }
+    // Plain JavaScript: parsing it as such finds any type left behind.
+    let allocator = oxc::allocator::Allocator::default();
+    let source_type = oxc::span::SourceType::from_path(&output_name).map_err(|e| format!("{output_name}: {e}"))?;
+    let parsed = oxc::parser::Parser::new(&allocator, &output.js, source_type).parse();
+    if !parsed.diagnostics.is_empty() || parsed.panicked {
+        return Err(format!("the module is not plain JavaScript: {:?}", parsed.diagnostics).into());
+    }
+    let semantic = oxc::semantic::SemanticBuilder::new().with_check_syntax_error(true).build(&parsed.program);
+    if !semantic.diagnostics.is_empty() {
+        return Err(format!("the module is invalid: {:?}", semantic.diagnostics).into());
+    }
+    if !output.js.ends_with(&format!("//# sourceMappingURL={output_name}.map\n")) {
+        return Err("the module does not name its source map".into());
+    }
+    let map: serde_json::Value = serde_json::from_str(&output.map).map_err(|e| format!("the source map is not JSON: {e}"))?;
+    if map["version"] != 3 || map["file"] != output_name.as_str() || map["sources"][0] != format!("src/{name}").as_str() {
+        return Err(format!("the source map is not a v3 map of {name} for {output_name}: {map}").into());
+    }
     Ok(())
 }

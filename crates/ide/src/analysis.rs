@@ -111,9 +111,13 @@ impl Analysis {
         Workspace::get(&self.db).files(&self.db).keys().filter(|p| paths::is_component(p)).cloned().collect()
     }
 
-    /// The diagnostics of a component (`db::diagnostics`, or `db::check` without import cycles).
+    /// The diagnostics of a component or a script module (`db::diagnostics`, or `db::check`
+    /// without import cycles).
     pub fn diagnostics(&self, path: &str, depth: Depth) -> Cancellable<Option<Vec<Diagnostic>>> {
-        self.with_component(path, |db, file| {
+        if !paths::is_compiled(path) {
+            return Ok(None);
+        }
+        self.with_file(path, |db, file| {
             Some(match depth {
                 Depth::Component => db::check(db, file).clone(),
                 Depth::Full => db::diagnostics(db, file).clone(),

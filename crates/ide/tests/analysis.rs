@@ -9,7 +9,8 @@ const BADGE: &str = "<script lang=\"ts\">\n  export let count: number;\n</script
 const APP: &str = "<script>\n  import Badge from './Badge.egh';\n  let total = 1;\n  $: double = total * 2;\n</script>\n<template><Badge count={total} /><Missing /></template>\n";
 
 fn host() -> AnalysisHost {
-    let mut host = AnalysisHost::new(Database::default(), Layout { src: "src".into(), src_from_out: "../src".into() });
+    let mut host =
+        AnalysisHost::new(Database::default(), Layout { src: "src".into(), src_from_out: "../src".into(), ..Layout::default() });
     let files = [("src/Badge.egh", BADGE), ("src/App.egh", APP), ("src/util.mjs", "export const x = 1;\n")];
     let changed = host.apply(files.map(|(path, text)| FileChange::Write { path: path.into(), text: text.into() }));
     assert_eq!(changed, ["src/App.egh", "src/Badge.egh", "src/util.mjs"]);

@@ -51,6 +51,23 @@ impl Suite {
         self
     }
 
+    /// One test per script module of `root/folder` (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`,
+    /// declaration files included), named `folder/<file name>` (`util.ts` and `util.js` are two
+    /// tests), run by `run` on the file's path; a folder without any fails as [`Suite::folder`].
+    pub fn modules(mut self, folder: &str, run: fn(&Path) -> Result<(), Failed>) -> Self {
+        let dir = self.root.join(folder);
+        let files = files_with(&dir, &MODULE_EXTENSIONS);
+        if files.is_empty() {
+            let message = format!("no script modules in {}", dir.display());
+            self.trials.push(Trial::test(folder.to_string(), move || Err(message.into())));
+        }
+        for path in files {
+            let name = file_name(&path);
+            self.trials.push(Trial::test(format!("{folder}/{name}"), move || catching(|| run(&path))));
+        }
+        self
+    }
+
     /// Runs the tests the command line selects and exits with libtest's status.
     pub fn run(self) -> ! {
         // A failing fixture reports its panic's message through the runner; the default hook
@@ -60,13 +77,21 @@ impl Suite {
     }
 }
 
+/// The extensions of the script modules a project compiles (`Suite::modules`).
+const MODULE_EXTENSIONS: [&str; 5] = ["ts", "mts", "cts", "js", "mjs"];
+
 /// The `.egh` files directly inside `dir`, sorted; none when it cannot be read.
 pub fn fixture_files(dir: &Path) -> Vec<PathBuf> {
+    files_with(dir, &["egh"])
+}
+
+/// The files directly inside `dir` with one of `extensions`, sorted; none when it cannot be read.
+fn files_with(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .into_iter()
         .flatten()
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "egh"))
+        .filter(|path| path.extension().is_some_and(|e| extensions.iter().any(|x| e == *x)))
         .collect();
     files.sort();
     files
@@ -179,7 +204,7 @@ pub mod project {
     impl Project {
         pub fn new(snippet: &str) -> Self {
             let mut db = Database::default();
-            let layout = Layout { src: "src".into(), src_from_out: "../src".into() };
+            let layout = Layout { src: "src".into(), src_from_out: "../src".into(), ..Layout::default() };
             let workspace = Workspace::new(&db, Arc::default(), layout);
             let files: Vec<(String, SourceFile)> = super::snippet_files(snippet)
                 .into_iter()

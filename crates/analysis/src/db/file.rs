@@ -23,7 +23,11 @@ pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> Parse {
 pub fn outline(db: &dyn salsa::Database, file: SourceFile) -> Outline {
     // Parsed here rather than through `parse`, so that a build (which needs the outline of
     // every changed file) does not keep every tree in memory.
-    let text = file.text(db);
+    let (path, text) = (file.path(db), file.text(db));
+    if !crate::paths::is_component(path) {
+        // A script module: its imports only.
+        return Outline { imports: eghact_codegen::module_imports(path, text), ..Outline::default() };
+    }
     let component = syntax::parse(text).component;
     let mut outline = semantics::outline(text, &component);
     let local_names = |ty: &str| {

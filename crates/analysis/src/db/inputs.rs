@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use eghact_codegen::{CompileOptions, RUNTIME_FILE};
 
+use super::packages::Packages;
+
 /// One file under the project's source folder. Components and script modules carry their
 /// text (see [`has_text`](crate::paths::has_text)); other files (assets) are known by path,
 /// for import resolution.
@@ -36,6 +38,8 @@ pub struct Layout {
     pub src: String,
     /// The source folder as seen from the output folder (`../src` for `dist`).
     pub src_from_out: String,
+    /// The npm packages imports may name (none by default).
+    pub packages: Packages,
 }
 
 impl Layout {
@@ -56,6 +60,7 @@ impl Layout {
             runtime_import: self.out_url(path, RUNTIME_FILE),
             source_map_source: Some(format!("{up}{}/{relative}", self.src_from_out)),
             images: Default::default(),
+            specifiers: Default::default(),
         }
     }
 
@@ -75,7 +80,7 @@ mod tests {
 
     #[test]
     fn compile_options_follow_the_folder_depth() {
-        let layout = Layout { src: "src".into(), src_from_out: "../src".into() };
+        let layout = Layout { src: "src".into(), src_from_out: "../src".into(), ..Layout::default() };
         let options = layout.compile_options("src/lib/Card.egh");
         assert_eq!(options.runtime_import, "../eghact-runtime.js");
         assert_eq!(options.source_map_source.as_deref(), Some("../../src/lib/Card.egh"));

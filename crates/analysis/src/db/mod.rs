@@ -8,12 +8,14 @@
 //! Invariants:
 //! - A file's importers depend on its [`signature`] only: editing a body or a style of a
 //!   component re-runs its own queries and none of its importers'.
-//! - Queries are pure functions of the inputs; nothing here reads the disk or the clock.
+//! - Queries are pure functions of the inputs; nothing here reads the disk or the clock, but
+//!   for the `node_modules` of the `Packages` in the layout (see `packages`).
 //! - A write to an input cancels queries running on other handles (salsa unwinds them with
 //!   [`salsa::Cancelled`]); no result of an older revision is returned after the write.
 //!
 //! `mod.rs` holds the database and the diagnostics a component reports (the public entry points);
-//! each concern is a child, each reading only those listed before it: `inputs`, `file` (the queries
+//! each concern is a child, each reading only those listed before it: `packages` (npm packages,
+//! the one reader of the disk), `inputs`, `file` (the queries
 //! of one file on its own), `resolution` (specifiers to files), `cycles` (the import graph) and
 //! `references` (the checks of what a component references). Everything public is re-exported
 //! here: the API is `eghact_analysis::db::…`.
@@ -21,6 +23,7 @@
 mod cycles;
 mod file;
 mod inputs;
+mod packages;
 mod references;
 mod resolution;
 
@@ -36,9 +39,12 @@ pub use crate::paths::has_text;
 pub use cycles::{ImportGraph, cycle_of, import_graph, strongly_connected};
 pub use file::{image_specifiers, import_specifiers, module_types, outline, parse, signature};
 pub use inputs::{Layout, SourceFile, Workspace};
+pub use packages::Packages;
 pub use references::{cycle_diagnostic, passed_props};
-use references::{image_failures, import_diagnostics};
-pub use resolution::{FilePath, Resolution, file_at, imported_components, resolve, resolve_images, resolve_specifier};
+use references::{image_failures, import_diagnostics, unresolved_imports};
+pub use resolution::{
+    FilePath, Resolution, file_at, imported_components, output_specifiers, resolve, resolve_images, resolve_specifier,
+};
 
 #[salsa::db]
 #[derive(Clone, Default)]
@@ -77,6 +83,9 @@ pub fn release(db: &dyn salsa::Database, file: SourceFile) {
 #[salsa::tracked(returns(ref))]
 pub fn check(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
     let path = file.path(db);
+    if !crate::paths::is_component(path) {
+        return build_module(db, file).1;
+    }
     let parse = parse(db, file);
     let options = Workspace::get(db).layout(db).compile_options(path);
     let compiler = codegen::check_parsed(path, file.text(db), parse, &options);
@@ -97,8 +106,12 @@ pub fn build_component(
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (CompileOutput, Vec<Diagnostic>) {
     let (path, text) = (file.path(db), file.text(db));
+    if !crate::paths::is_component(path) {
+        return build_module(db, file);
+    }
     let parse = syntax::parse(text);
     let mut options = Workspace::get(db).layout(db).compile_options(path);
+    options.specifiers = output_specifiers(db, file);
     let mut failed = BTreeMap::new();
     for (specifier, image) in images {
         match image {
@@ -115,6 +128,24 @@ pub fn build_component(
     let checked = import_diagnostics(db, file, &parse);
     let output = codegen::compile_parsed(path, text, &parse, &options);
     let diagnostics = keyed_diagnostics(db, file, output.diagnostics.clone(), checked, &failed);
+    (output, diagnostics)
+}
+
+/// A script module (`.ts`, `.js`, …) compiled (`codegen::compile_module`), with its diagnostics:
+/// the compiler's and its unresolved imports (E0501, E0510); no output when there are errors.
+/// What [`build_component`] and [`check`] answer for a file that is no component.
+fn build_module(db: &dyn salsa::Database, file: SourceFile) -> (CompileOutput, Vec<Diagnostic>) {
+    let path = file.path(db);
+    let mut options = Workspace::get(db).layout(db).compile_options(path);
+    options.specifiers = output_specifiers(db, file);
+    let mut output = codegen::compile_module(path, file.text(db), &options);
+    let mut diagnostics = std::mem::take(&mut output.diagnostics);
+    unresolved_imports(db, file, &mut diagnostics);
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        output = CompileOutput::default();
+    }
+    output.diagnostics = diagnostics.clone();
     (output, diagnostics)
 }
 

@@ -35,27 +35,7 @@ pub(super) fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, par
     let mut diagnostics = Vec::new();
     let outline = outline(db, file);
     let children = imported_components(db, file);
-    let mut imported_types = std::collections::HashMap::new();
-    for import in &outline.imports {
-        match import_resolution(db, file, import) {
-            Some(Resolution::Missing(target)) => diagnostics.push(
-                Diagnostic::error("E0501", format!("cannot resolve import `{}`", import.specifier), import.span)
-                    .with_label(format!("no file `{target}` in the project"))
-                    .with_help("check the path; imports are relative to this file"),
-            ),
-            Some(Resolution::File(path)) => {
-                if let Some(module) = file_at(db, FilePath::new(db, path)) {
-                    let exported = module_types(db, module);
-                    for (imported, local) in &import.names {
-                        if let Some(ty) = exported.get(imported) {
-                            imported_types.insert(local.clone(), ty.clone());
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    let imported_types = unresolved_imports(db, file, &mut diagnostics);
     let images = resolve_images(db, file);
     for reference in &outline.images {
         let resolution = images.iter().find(|(s, _)| *s == reference.specifier).map(|(_, r)| r);
@@ -78,6 +58,43 @@ pub(super) fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, par
         diagnostics.extend(semantics::a11y(&parse.component));
     }
     diagnostics
+}
+
+/// E0501 on each relative import of `file` that names no file of the project and E0510 on
+/// each package that is not installed (components and script modules alike); returns the
+/// types the imported script modules export, by local name.
+pub(super) fn unresolved_imports(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> std::collections::HashMap<String, types::Type> {
+    let mut imported_types = std::collections::HashMap::new();
+    for import in &outline(db, file).imports {
+        match import_resolution(db, file, import) {
+            Some(Resolution::Missing(target)) => diagnostics.push(
+                Diagnostic::error("E0501", format!("cannot resolve import `{}`", import.specifier), import.span)
+                    .with_label(format!("no file `{target}` in the project"))
+                    .with_help("check the path; imports are relative to this file"),
+            ),
+            Some(Resolution::MissingPackage(why)) => diagnostics.push(
+                Diagnostic::error("E0510", format!("cannot find package `{}`", import.specifier), import.span)
+                    .with_label(why)
+                    .with_help("install it (`npm install`), or check its name and the path inside it"),
+            ),
+            Some(Resolution::File(path)) => {
+                if let Some(module) = file_at(db, FilePath::new(db, path)) {
+                    let exported = module_types(db, module);
+                    for (imported, local) in &import.names {
+                        if let Some(ty) = exported.get(imported) {
+                            imported_types.insert(local.clone(), ty.clone());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    imported_types
 }
 
 /// E0502 for a member of `cycle`, on its first import.

@@ -1,5 +1,6 @@
 //! What a file's import and image specifiers name in the project: relative paths resolved as
-//! TypeScript resolves them (imports) or exactly (images), through a lookup kept per path.
+//! TypeScript resolves them (imports) or exactly (images), through a lookup kept per path;
+//! bare specifiers through the layout's `Packages`; and what a compiled module writes for them.
 
 use std::collections::BTreeMap;
 
@@ -18,8 +19,11 @@ pub enum Resolution {
     File(String),
     /// The framework (`eghact`, `@eghact/store`, …), served by the runtime.
     Framework,
-    /// A bare package specifier (`lodash`): left to the browser's import map.
+    /// A bare specifier (`date-fns`) of a package installed in `node_modules`: kept bare in the
+    /// output for now (pre-bundling packages into modules a browser loads is to come).
     Package,
+    /// A bare specifier that names no installed package, and why.
+    MissingPackage(String),
     /// An absolute URL (`https://…`).
     Url,
     /// A relative path that names no file of the project.
@@ -45,8 +49,8 @@ pub fn resolve(db: &dyn salsa::Database, file: SourceFile) -> Vec<(String, Resol
 }
 
 /// What `specifier`, imported by `file`, names. A relative path may leave out the extension
-/// (`./types` for `types.ts`) or name the JavaScript a TypeScript file becomes (`./x.js` for
-/// `x.ts`), as TypeScript resolves them.
+/// (`./types` for `types.ts` or `types.d.ts`) or name the JavaScript a TypeScript file becomes
+/// (`./x.js` for `x.ts`, `./x.mjs` for `x.mts`), as TypeScript resolves them.
 pub fn resolve_specifier(db: &dyn salsa::Database, file: SourceFile, specifier: &str) -> Resolution {
     match specifier {
         s if codegen::is_framework_module(s) => Resolution::Framework,
@@ -55,9 +59,12 @@ pub fn resolve_specifier(db: &dyn salsa::Database, file: SourceFile, specifier: 
             let target = join_relative(file.path(db), s, &Workspace::get(db).layout(db).src);
             let mut candidates = vec![target.clone()];
             if let Some(stem) = target.strip_suffix(".js") {
-                candidates.push(format!("{stem}.ts"));
+                candidates.extend([format!("{stem}.ts"), format!("{stem}.d.ts")]);
             }
-            for suffix in [".ts", ".js", "/index.ts", "/index.js"] {
+            if let Some(stem) = target.strip_suffix(".mjs") {
+                candidates.push(format!("{stem}.mts"));
+            }
+            for suffix in [".ts", ".js", ".d.ts", "/index.ts", "/index.js"] {
                 candidates.push(format!("{target}{suffix}"));
             }
             let found = candidates.into_iter().find_map(|path| file_at(db, FilePath::new(db, path.clone())).map(|f| (path, f)));
@@ -67,7 +74,45 @@ pub fn resolve_specifier(db: &dyn salsa::Database, file: SourceFile, specifier: 
                 None => Resolution::Missing(target),
             }
         }
-        _ => Resolution::Package,
+        s => {
+            let path = file.path(db);
+            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            match Workspace::get(db).layout(db).packages.resolve(folder, s) {
+                Ok(_) => Resolution::Package,
+                Err(why) => Resolution::MissingPackage(why),
+            }
+        }
+    }
+}
+
+/// What each import of `file` that names a file of the project is written as in its compiled
+/// module: the URL of that file's output from this one's (`./util` → `./util.js`,
+/// `../Card.egh` → `../Card.js`). Other specifiers are not listed.
+pub fn output_specifiers(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, String> {
+    let from = file.path(db);
+    resolve(db, file)
+        .iter()
+        .filter_map(|(specifier, resolution)| {
+            let target = match resolution {
+                Resolution::Component(target) => target.path(db).strip_suffix(".egh").map(|stem| format!("{stem}.js"))?,
+                Resolution::File(path) => codegen::module_output(path)?,
+                _ => return None,
+            };
+            Some((specifier.clone(), relative_url(from, &target)))
+        })
+        .collect()
+}
+
+/// The URL of the file `to` from the file `from` (both project paths): `./b.js`, `../x/b.js`.
+fn relative_url(from: &str, to: &str) -> String {
+    let from_folder: Vec<&str> = from.split('/').collect::<Vec<_>>().split_last().map_or(Vec::new(), |(_, dir)| dir.to_vec());
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let common = from_folder.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
+    let up = from_folder.len() - common;
+    let rest = to_parts[common..].join("/");
+    match up {
+        0 => format!("./{rest}"),
+        up => format!("{}{rest}", "../".repeat(up)),
     }
 }
 
@@ -137,5 +182,12 @@ mod tests {
         assert_eq!(join_relative("src/a/B.egh", "./C.egh", "src"), "src/a/C.egh");
         assert_eq!(join_relative("src/a/B.egh", "../x/C.egh", "src"), "src/x/C.egh");
         assert_eq!(join_relative("src/a/B.egh", "/lib/C.egh", "src"), "src/lib/C.egh");
+    }
+
+    #[test]
+    fn output_urls_are_relative_to_the_importing_folder() {
+        assert_eq!(relative_url("src/App.egh", "src/util.js"), "./util.js");
+        assert_eq!(relative_url("src/a/B.egh", "src/x/c.js"), "../x/c.js");
+        assert_eq!(relative_url("src/a/B.ts", "src/a/d/e.js"), "./d/e.js");
     }
 }

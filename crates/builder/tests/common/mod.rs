@@ -19,7 +19,7 @@ use oxc::span::SourceType;
 
 /// A host for a project laid out as `src/` and `dist/`.
 pub fn host(db: Database) -> Host {
-    Host::new(db, Layout { src: "src".into(), src_from_out: "../src".into() })
+    Host::new(db, Layout { src: "src".into(), src_from_out: "../src".into(), ..Layout::default() })
 }
 
 /// Writes of every file of a snippet.
@@ -45,7 +45,7 @@ pub fn check_snippet(snippet: &str) -> Vec<(String, Vec<Diagnostic>)> {
     host.apply(files.iter().map(|(path, text)| FileChange::Write { path: path.clone(), text: text.clone() }));
     let mut result: Vec<(String, Vec<Diagnostic>)> = files
         .iter()
-        .filter(|(path, _)| path.ends_with(".egh"))
+        .filter(|(path, _)| eghact_analysis::paths::is_compiled(path))
         .map(|(path, _)| {
             let file = host.file(path).expect("written above");
             (path.clone(), db::diagnostics(host.db(), file).clone())
