@@ -22,15 +22,19 @@ fn offset(text: &str, needle: &str) -> u32 {
 }
 
 #[test]
-fn diagnostics_are_the_engine_s_and_only_for_components() {
-    let analysis = host().analysis();
+fn diagnostics_are_the_engine_s_for_components_and_script_modules() {
+    let mut host = host();
+    host.apply([FileChange::Write { path: "src/broken.ts".into(), text: "import { y } from './nowhere';\n".into() }]);
+    let analysis = host.analysis();
     let codes = |depth| {
         let diagnostics = analysis.diagnostics("src/App.egh", depth).unwrap().expect("a component");
         diagnostics.iter().map(|d| d.code.to_string()).collect::<Vec<_>>()
     };
     assert!(codes(Depth::Full).contains(&"E0403".to_string()), "{:?}", codes(Depth::Full));
     assert_eq!(codes(Depth::Component), codes(Depth::Full), "no cycles here");
-    assert_eq!(analysis.diagnostics("src/util.mjs", Depth::Full).unwrap(), None);
+    assert_eq!(analysis.diagnostics("src/util.mjs", Depth::Full).unwrap(), Some(Vec::new()));
+    let broken = analysis.diagnostics("src/broken.ts", Depth::Full).unwrap().expect("a script module");
+    assert_eq!(broken.iter().map(|d| d.code.to_string()).collect::<Vec<_>>(), ["E0501"]);
     assert_eq!(analysis.diagnostics("src/Gone.egh", Depth::Full).unwrap(), None);
     assert_eq!(analysis.components(), ["src/App.egh", "src/Badge.egh"]);
 }
