@@ -98,8 +98,15 @@ pub async fn run(shared: &Shared, scope: Scope) -> Value {
             Scope::File(path) => builder.touch([path]),
             Scope::Workspace => builder.resync(),
         }
+        // For tests: with `EGHACT_LSP_HOLD_BUILDS=FILE`, a build that has started waits for FILE
+        // to exist, so that a test can act while a build is under way, however fast it is.
+        let hold = std::env::var_os("EGHACT_LSP_HOLD_BUILDS").map(std::path::PathBuf::from);
         let report = builder.build(&|event| {
+            let started = matches!(event, BuildEvent::Started { .. });
             let _ = sender.send(event);
+            while started && hold.as_ref().is_some_and(|gate| !gate.exists()) {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
         });
         report.map(|report| (report, warnings)).map_err(|e| e.to_string())
     });

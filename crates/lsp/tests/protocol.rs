@@ -422,7 +422,10 @@ fn edits_and_requests_do_not_wait_for_a_build() {
     files.extend([("src/App.egh", APP), ("src/Badge.egh", BADGE)]);
     let (_dir, root) = project(&files);
     let app = uri(&root.join("src/App.egh"));
-    let mut client = Client::start();
+    // The build holds once started until the gate exists: however busy the machine, the
+    // edit and the hover below come while it is under way.
+    let gate = root.join("gate");
+    let mut client = Client::start_with_env(&[("EGHACT_LSP_HOLD_BUILDS", gate.to_str().unwrap())]);
     client.initialize(&root, json!({}));
     client.open(&app, APP);
     client.diagnostics_for(&app);
@@ -449,6 +452,7 @@ fn edits_and_requests_do_not_wait_for_a_build() {
     let diagnostics = client.notification_where("textDocument/publishDiagnostics", |p| p["uri"] == app && p["version"] == 2);
     assert_eq!(codes(diagnostics["diagnostics"].as_array().unwrap()), ["E0601"]);
     assert!(client.pending.iter().all(|m| m["id"] != build), "the edit's diagnostics waited for the build");
+    std::fs::write(&gate, "").unwrap();
     let summary = client.response(json!(build));
     assert_eq!(summary["result"]["files"], 802, "{summary}");
     client.shut_down();
