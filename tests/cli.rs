@@ -4,19 +4,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-fn eghact(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_eghact")).args(args).arg(dir).output().expect("run eghact")
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
+mod project;
+use project::{eghact, project};
 
 #[test]
 fn builds_the_example_app() {

@@ -4,22 +4,9 @@
 //! reports a missing package where it is imported.
 
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 
-fn eghact(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_eghact")).args(args).arg(dir).output().expect("run eghact")
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
+mod project;
+use project::{eghact, project};
 
 const APP: &str = "<script>\nimport { double } from './util';\nimport { count } from './stores.js';\n</script>\n<template><button @click={() => count.update((n) => n + 1)}>{double($count)}</button></template>\n";
 const UTIL: &str = "import type { Count } from './lib/types';\nimport { clamp } from './lib/math';\n\nexport enum Step { One = 1, Two }\nexport function double(n: Count): number {\n  return clamp(n * Step.Two);\n}\n";
