@@ -17,6 +17,7 @@ use eghact_semantics::assets::ImageProcessor;
 use eghact_syntax::diagnostics::{LineIndex, render};
 
 mod logging;
+mod release;
 mod summary;
 
 // Compiling allocates many small, short-lived values; mimalloc serves them faster than the
@@ -55,8 +56,16 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Keep running and rebuild what changed on every change of the source folder.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "release")]
         watch: bool,
+        /// Write a production bundle into the output folder instead of one module per source:
+        /// entries from index.html, chunks per route, minified, content-hashed, with
+        /// manifest.json ([bundle] of eghact.toml).
+        #[arg(long)]
+        release: bool,
+        /// With --release: a chunk over its size budget fails the build instead of a warning.
+        #[arg(long, requires = "release")]
+        strict_budgets: bool,
         /// Write a JSON report of the build (cache state and key inputs per file, phases).
         #[arg(long, value_name = "FILE")]
         summary: Option<PathBuf>,
@@ -275,10 +284,27 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     eghact_builder::start_rayon(threads).context("cannot start the worker threads")?;
     match cli.command {
-        Command::Build { dir, out, cache_dir, json, watch, summary, threads: _, gpu, remote_endpoint, remote } => {
+        Command::Build {
+            dir,
+            out,
+            cache_dir,
+            json,
+            watch,
+            release,
+            strict_budgets,
+            summary,
+            threads: _,
+            gpu,
+            remote_endpoint,
+            remote,
+        } => {
             let project = open(&dir, UserPlaces { out, cache_dir: cache_dir.or_env() })?;
             let remote = remote.map(OffloadMode::from);
-            build(project, BuildMode { write: true, json, watch, gpu, remote_endpoint, remote }, summary.as_deref())
+            let mode = BuildMode { write: true, json, watch, gpu, remote_endpoint, remote };
+            match release {
+                true => bundle(project, mode, strict_budgets, summary.as_deref()),
+                false => build(project, mode, summary.as_deref()),
+            }
         }
         Command::Check { dir, json, gpu, remote_endpoint, cache_dir } => {
             let mode = BuildMode { write: false, json, watch: false, gpu, remote_endpoint, remote: Some(OffloadMode::Never) };
@@ -386,15 +412,25 @@ fn image_processor(gpu: Gpu) -> Option<Arc<dyn ImageProcessor>> {
     Some(Arc::new(eghact_gpu::ImagePipeline::new(backend)))
 }
 
-fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let BuildMode { write, json, watch, gpu, remote_endpoint, remote } = mode;
-    let options =
-        BuildOptions { compiler_version: compiler_version(), write, memory_cache: watch, image_processor: image_processor(gpu) };
+/// A builder of `project` as `mode` asks, with its sources read.
+fn open_builder(project: Project, mode: &BuildMode) -> anyhow::Result<Builder> {
+    let options = BuildOptions {
+        compiler_version: compiler_version(),
+        write: mode.write,
+        memory_cache: mode.watch,
+        image_processor: image_processor(mode.gpu),
+    };
     let mut builder = Builder::open(project, options);
-    for warning in eghact_remote::attach(&mut builder, remote_endpoint, remote)? {
+    for warning in eghact_remote::attach(&mut builder, mode.remote_endpoint.clone(), mode.remote)? {
         eprintln!("warning: {warning}");
     }
     builder.load()?;
+    Ok(builder)
+}
+
+fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let mut builder = open_builder(project, &mode)?;
+    let BuildMode { json, watch, .. } = mode;
     let report = build_once(&mut builder, json, summary)?;
     if !watch {
         return Ok(if report.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS });
@@ -421,6 +457,42 @@ fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::R
     }
 }
 
+/// `eghact build --release`: the per-module build in `.eghact/bundle/` (through the cache),
+/// then the bundle of it into the output folder.
+fn bundle(project: Project, mode: BuildMode, strict_budgets: bool, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let staging = project.staging("bundle")?;
+    let modules = staging.out_dir();
+    let json = mode.json;
+    let mut builder = open_builder(staging, &mode)?;
+    let report = run_build(&mut builder, summary)?;
+    if report.errors() > 0 || !json {
+        print_report(&builder, &report);
+    }
+    if report.errors() > 0 {
+        return Ok(ExitCode::FAILURE);
+    }
+    let options = eghact_bundle::BundleOptions { strict_budgets };
+    let bundled = match eghact_bundle::bundle(&project, &modules, &options) {
+        Ok(bundled) => bundled,
+        Err(eghact_bundle::BundleError::Page { path, text, diagnostic }) => {
+            eprint!("{}", render(&path, &text, std::slice::from_ref(&diagnostic)));
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    for (path, diagnostic) in &bundled.diagnostics {
+        eprint!("{}", render(path, "", std::slice::from_ref(diagnostic)));
+    }
+    if json {
+        let mut document = json_report(&builder, &report);
+        document["bundle"] = release::bundle_json(&bundled);
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    } else {
+        release::print_bundle(&bundled);
+    }
+    Ok(if bundled.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
 /// `eghact compile-batch`: the engine's batch mode; the exit code says only whether the
 /// command could run, refusals go to stderr for the asking build.
 fn compile_batch(project: &Path, out: &Path, items: &[String]) -> anyhow::Result<ExitCode> {
@@ -431,6 +503,17 @@ fn compile_batch(project: &Path, out: &Path, items: &[String]) -> anyhow::Result
 }
 
 fn build_once(builder: &mut Builder, json: bool, summary: Option<&Path>) -> anyhow::Result<BuildReport> {
+    let report = run_build(builder, summary)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&json_report(builder, &report))?);
+    } else {
+        print_report(builder, &report);
+    }
+    Ok(report)
+}
+
+/// One build with its progress bar; its warnings printed and its summary written.
+fn run_build(builder: &mut Builder, summary: Option<&Path>) -> anyhow::Result<BuildReport> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} compiling {pos}/{len} {wide_msg}")
@@ -459,11 +542,6 @@ fn build_once(builder: &mut Builder, json: bool, summary: Option<&Path>) -> anyh
     if let Some(path) = summary {
         let text = serde_json::to_string_pretty(&summary::summary(&report))?;
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&json_report(builder, &report))?);
-    } else {
-        print_report(builder, &report);
     }
     Ok(report)
 }

@@ -1,15 +1,20 @@
 // End-to-end test of the example app (examples/app): compile it with the eghact binary, serve it,
-// and drive it in headless Chromium the way a user would. Each test covers one component area and
+// and drive it in headless Chromium the way a user would. With EGHACT_BROWSER_MODE=bundle (set by
+// app.bundle.test.mjs) the same tests run on the production bundle (`eghact build --release`). Each test covers one component area and
 // ends by checking that the page logged no errors, so one broken feature does not hide the others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { assertNoErrors, buildProject, closeBrowser, eghactBinary, openPage, repoRoot, eventually } from './harness.mjs';
 
 const appDir = path.join(repoRoot, 'examples/app');
 const distEntry = path.join(appDir, 'dist/App.js');
+const bundled = process.env.EGHACT_BROWSER_MODE === 'bundle';
+/** Where the bundle goes, outside the example (the per-module tests serve its dist/ meanwhile). */
+const bundleDir = bundled ? path.join(mkdtempSync(path.join(os.tmpdir(), 'eghact-app-bundle-')), 'dist') : null;
 
 // ---------------------------------------------------------------------------------------------
 // Build
@@ -22,6 +27,11 @@ const distEntry = path.join(appDir, 'dist/App.js');
  * (slow). EGHACT_SKIP_BUILD=1 serves dist/ as it is.
  */
 function ensureBuilt() {
+  if (bundled) {
+    const report = buildProject('examples/app', bundleDir, ['--release']);
+    assert.ok(existsSync(path.join(bundleDir, 'index.html')), 'the bundle has its page');
+    return report;
+  }
   if (process.env.EGHACT_SKIP_BUILD === '1') return null;
   if (!eghactBinary() && existsSync(distEntry)) return null;
   const report = buildProject('examples/app');
@@ -90,7 +100,7 @@ function assertNoNewErrors() {
 
 before(async () => {
   buildReport = ensureBuilt();
-  ({ page, errors, close: closePage } = await openPage(appDir, '/index.html'));
+  ({ page, errors, close: closePage } = await openPage(bundled ? bundleDir : appDir, '/index.html'));
   page.setDefaultTimeout(5000);
   await page.setViewportSize({ width: 1024, height: 900 });
   await byTestId('app').waitFor();
@@ -103,6 +113,7 @@ before(async () => {
 after(async () => {
   await closePage?.();
   await closeBrowser();
+  if (bundleDir) rmSync(path.dirname(bundleDir), { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -28,11 +28,12 @@ export function eghactBinary() {
 }
 
 /**
- * Runs `eghact build <dir> --json [--out <out>]` and returns the parsed report. Without a built
- * binary it goes through `cargo run` (slow). Throws with the tool's output when the build fails.
+ * Runs `eghact build <dir> --json [--out <out>] [...flags]` and returns the parsed report. Without
+ * a built binary it goes through `cargo run` (slow). Throws with the tool's output when the build
+ * fails.
  */
-export function buildProject(dir, out) {
-  const args = ['build', dir, '--json', ...(out ? ['--out', out] : [])];
+export function buildProject(dir, out, flags = []) {
+  const args = ['build', dir, '--json', ...(out ? ['--out', out] : []), ...flags];
   const bin = eghactBinary();
   const [cmd, cmdArgs] = bin ? [bin, args] : ['cargo', ['run', '-q', '--', ...args]];
   let stdout;

@@ -1,7 +1,8 @@
 // End-to-end test of file-system routing (examples/routes): build the example with the eghact
 // binary into a temp folder, serve it like a history-API app (unknown paths get index.html)
 // and navigate in headless Chromium: links, back/forward, `$route.params`, `load()` data,
-// layouts that stay mounted, and the error page.
+// layouts that stay mounted, and the error page. With EGHACT_BROWSER_MODE=bundle (set by
+// routes.bundle.test.mjs) the same tests run on the production bundle, each page a lazy chunk.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ let page;
 let errors;
 let url;
 let closePage;
+const bundled = process.env.EGHACT_BROWSER_MODE === 'bundle';
 
 const byTestId = (id) => page.locator(`[data-testid="${id}"]`);
 const text = async (id) => (await byTestId(id).innerText()).replace(/\s+/g, ' ').trim();
@@ -27,11 +29,20 @@ before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'eghact-routes-'));
   const example = path.join(repoRoot, 'examples/routes');
   for (const part of ['index.html', 'src', 'api']) fs.cpSync(path.join(example, part), path.join(root, part), { recursive: true });
-  const report = buildProject(root);
+  const report = buildProject(root, null, bundled ? ['--release'] : []);
   assert.deepEqual(report.diagnostics, [], 'the routes example builds without diagnostics');
-  assert.ok(fs.existsSync(path.join(root, 'dist/eghact-routes.js')),
-    'the build writes the route manifest dist/eghact-routes.js (routes::for_sources, crates/semantics/src/routes.rs)');
-  ({ page, errors, url, close: closePage } = await openPage(root, '/', { fallback: '/index.html' }));
+  let served = root;
+  if (bundled) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'dist/manifest.json'), 'utf8'));
+    assert.deepEqual(Object.keys(manifest.routes).sort(), ['/', '/about', '/users/[id]'], 'each page is a route of the manifest');
+    // Deployed beside the bundle, as a server would hold the data.
+    fs.cpSync(path.join(root, 'api'), path.join(root, 'dist/api'), { recursive: true });
+    served = path.join(root, 'dist');
+  } else {
+    assert.ok(fs.existsSync(path.join(root, 'dist/eghact-routes.js')),
+      'the build writes the route manifest dist/eghact-routes.js (routes::for_sources, crates/semantics/src/routes.rs)');
+  }
+  ({ page, errors, url, close: closePage } = await openPage(served, '/', { fallback: '/index.html' }));
   page.setDefaultTimeout(5000);
 });
 

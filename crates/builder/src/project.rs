@@ -53,6 +53,9 @@ pub struct Config {
     /// `[remote]`, accepted here unread: `eghact-remote` reads it through [`Project::section`].
     #[serde(rename = "remote")]
     _remote: IgnoredAny,
+    /// `[bundle]`, accepted here unread: `eghact-bundle` reads it through [`Project::section`].
+    #[serde(rename = "bundle")]
+    _bundle: IgnoredAny,
 }
 
 impl Default for Config {
@@ -63,6 +66,7 @@ impl Default for Config {
             cache: CacheSettings::default(),
             assets: AssetOptions::default(),
             _remote: IgnoredAny,
+            _bundle: IgnoredAny,
         }
     }
 }
@@ -277,6 +281,20 @@ impl Project {
     /// `.eghact/`, which holds the build record.
     pub fn work_dir(&self) -> &Path {
         &self.places.work.path
+    }
+
+    /// The same project building into `.eghact/<name>/modules`, with its own build record in
+    /// `.eghact/<name>/`: the per-module build a production bundle reads (`name` is a plain
+    /// folder name chosen by the caller). It shares the cache, so a bundle after a build
+    /// compiles nothing, and leaves the output folder and its record alone.
+    pub fn staging(&self, name: &str) -> Result<Project, ProjectError> {
+        let work = Path::new(WORK_DIR).join(name);
+        let mut places = self.places.clone();
+        places.work = self.place(&work, Origin::Default)?;
+        places.out = self.place(&work.join("modules"), Origin::Default)?;
+        let mut config = self.config.clone();
+        config.out = work.join("modules");
+        Ok(Project { root: self.root.clone(), config, config_text: self.config_text.clone(), places })
     }
 
     /// The output folder, the only way to name a file in it.

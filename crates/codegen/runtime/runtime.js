@@ -14,7 +14,11 @@
  *     $$self.subscribe(get, () => $$invalidate("get", get));  // `let [get, set] = createSignal()`
  *     return ($$b) => { ...render the root block... };
  *   }
- *   export default $$.component($$instance, { name: "Counter", css: cssUrlOrNull });
+ *   export default $$.component($$instance, { name: "Counter", css: $$.css_beside(import.meta.url) });
+ *
+ * Styles. A component with styles names the stylesheet beside the module that holds it
+ * (`Counter.js` → `Counter.css`): in a build that is its own, in a bundle the chunk's, which
+ * holds the styles of every component in the chunk. `css` is null without styles.
  *
  * Blocks. A block is a DOM range between two empty text markers (`start`, `end`) plus the
  * effects, listeners and child blocks rendered into it. Render functions are
@@ -26,6 +30,7 @@
  *
  * Exports
  *   component(instance, meta) -> class; new C({ target, anchor?, props? }); $set, $on, $destroy
+ *   css_beside(module_url)                           the stylesheet beside a module
  *   element(tag, scope) svg_element(tag, scope) text(v) set_text(node, v) insert(block, node) str(v)
  *   effect(block, deps, fn)                          run now, re-run when deps are dirty
  *   attr(el, name, v) set_class(el, v, scope) toggle_class(el, name, on) set_style(el, prop, v)
@@ -564,6 +569,12 @@ let scheduled = false;
 let flushing = false;
 let flush_promise = Promise.resolve();
 const injected = new Set();
+
+export function css_beside(module_url) {
+  const url = new URL(module_url);
+  url.pathname = url.pathname.replace(/\.[cm]?js$/, '.css');
+  return url.href;
+}
 
 function inject_css(href) {
   if (!href || injected.has(href)) return;

@@ -179,8 +179,8 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
     drop((render, script));
     module.line("};", None);
     module.line("}", None);
-    let css_url =
-        if css.is_empty() { "null".to_string() } else { format!("new URL({:?}, import.meta.url).href", format!("./{stem}.css")) };
+    // The stylesheet beside the module: the component's own, or in a bundle its chunk's.
+    let css_url = if css.is_empty() { "null" } else { "$$.css_beside(import.meta.url)" };
     module.line(&format!("export default $$.component($$instance, {{ name: {stem:?}, css: {css_url} }});"), None);
     if let Some(error) = module_error(&module) {
         diagnostics.push(error);

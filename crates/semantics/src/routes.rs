@@ -29,6 +29,8 @@ const ERROR: &str = "_error";
 pub struct Manifest {
     pub js: String,
     pub diagnostics: Vec<(String, Diagnostic)>,
+    /// Each page (file relative to the routes folder) with its route id, e.g. `/users/[id]`.
+    pub pages: Vec<(String, String)>,
 }
 
 /// One part of a URL path.
@@ -193,7 +195,14 @@ pub fn manifest(files: &[String]) -> Manifest {
         }
         kept.push(page);
     }
-    Manifest { js: render(&kept, &layouts, error_page.as_deref()), diagnostics }
+    let pages = kept.iter().map(|page| (page.file.clone(), page.id())).collect();
+    Manifest { js: render(&kept, &layouts, error_page.as_deref()), diagnostics, pages }
+}
+
+/// The route id of one file of the routes folder (`users/[id].egh` → `/users/[id]`), `None`
+/// for a layout, the error page, a private file or an invalid name.
+pub fn page_route(file: &str) -> Option<String> {
+    manifest(&[file.to_string()]).pages.pop().map(|(_, id)| id)
 }
 
 fn segment(part: &str) -> Option<Segment> {

@@ -1,0 +1,50 @@
+//! What `eghact build --release` prints: each file of the bundle with its size, as Vite lists
+//! them, or the `bundle` object of `--json` (docs/schemas/report.schema.json).
+
+use eghact_bundle::{BundleReport, ChunkKind};
+use serde_json::{Value, json};
+
+pub fn bundle_json(report: &BundleReport) -> Value {
+    json!({
+        "out": report.out.display().to_string(),
+        "chunks": report.chunks,
+        "initialBytes": initial_bytes(report),
+        "phases": report.phases,
+    })
+}
+
+fn initial_bytes(report: &BundleReport) -> usize {
+    report.chunks.iter().filter(|c| c.kind != ChunkKind::Async).map(|c| c.bytes).sum()
+}
+
+pub fn print_bundle(report: &BundleReport) {
+    let out = report.out.display().to_string();
+    let width = report.chunks.iter().map(|c| c.file.len()).max().unwrap_or(0);
+    for chunk in &report.chunks {
+        let kind = match chunk.kind {
+            ChunkKind::Entry => "entry",
+            ChunkKind::Initial => "initial",
+            ChunkKind::Async => "async",
+        };
+        let css = match &chunk.css {
+            Some(_) => format!(" │ css {:>8}", kb(chunk.css_bytes)),
+            None => String::new(),
+        };
+        println!("  {out}/{:<width$} {:>9} {kind:<7}{css}", chunk.file, kb(chunk.bytes));
+    }
+    let phases = &report.phases;
+    println!(
+        "bundled into {out}: {} chunk{}, {} of initial JavaScript in {:.1} ms (Rolldown {:.1} ms, styles and page {:.1} ms, write {:.1} ms)",
+        report.chunks.len(),
+        if report.chunks.len() == 1 { "" } else { "s" },
+        kb(initial_bytes(report)),
+        phases.total_ms,
+        phases.rolldown_ms,
+        phases.assets_ms,
+        phases.write_ms
+    );
+}
+
+fn kb(bytes: usize) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
