@@ -17,8 +17,8 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub(crate) fn manifest(chunks: &[Chunk], plugin: &EghactPlugin, src: &Path, root: &Path) -> String {
     let by_file: BTreeMap<&str, &Chunk> = chunks.iter().map(|chunk| (chunk.file.as_str(), chunk)).collect();
     let routes_prefix = src.join(ROUTES_DIR).strip_prefix(root).map(|p| format!("{}/", p.to_string_lossy())).unwrap_or_default();
-    let mut routes = serde_json::Map::new();
-    let mut listed = serde_json::Map::new();
+    let mut routes = BTreeMap::new();
+    let mut listed = BTreeMap::new();
     for chunk in chunks {
         let source = chunk.facade.as_deref().map(|id| plugin.source_of(id));
         listed.insert(

@@ -237,8 +237,8 @@ impl Plugin for EghactPlugin {
         let mut hasher = blake3::Hasher::new();
         let mut styled = false;
         for id in &chunk.modules.keys {
+            // Styles only: a module's id is an absolute path, which a hash must not depend on.
             if let Some(css) = self.style_of(id.as_str()) {
-                hasher.update(id.as_str().as_bytes());
                 hasher.update(css.as_bytes());
                 styled = true;
             }
