@@ -465,11 +465,15 @@ fn bundle(project: Project, mode: BuildMode, strict_budgets: bool, summary: Opti
     let json = mode.json;
     let mut builder = open_builder(staging, &mode)?;
     let report = run_build(&mut builder, summary)?;
-    if report.errors() > 0 || !json {
-        print_report(&builder, &report);
-    }
     if report.errors() > 0 {
+        match json {
+            true => println!("{}", serde_json::to_string_pretty(&json_report(&builder, &report))?),
+            false => print_report(&builder, &report),
+        }
         return Ok(ExitCode::FAILURE);
+    }
+    if !json {
+        print_report(&builder, &report);
     }
     let options = eghact_bundle::BundleOptions { strict_budgets };
     let bundled = match eghact_bundle::bundle(&project, &modules, &options) {
@@ -480,14 +484,14 @@ fn bundle(project: Project, mode: BuildMode, strict_budgets: bool, summary: Opti
         }
         Err(error) => return Err(error.into()),
     };
-    for (path, diagnostic) in &bundled.diagnostics {
-        eprint!("{}", render(path, "", std::slice::from_ref(diagnostic)));
-    }
     if json {
         let mut document = json_report(&builder, &report);
-        document["bundle"] = release::bundle_json(&bundled);
+        release::add_bundle(&mut document, &bundled);
         println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
+        for (path, diagnostic) in &bundled.diagnostics {
+            eprint!("{}", render(path, "", std::slice::from_ref(diagnostic)));
+        }
         release::print_bundle(&bundled);
     }
     Ok(if bundled.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })

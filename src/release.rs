@@ -4,13 +4,24 @@
 use eghact_bundle::{BundleReport, ChunkKind};
 use serde_json::{Value, json};
 
-pub fn bundle_json(report: &BundleReport) -> Value {
-    json!({
+/// `document` (the build's `--json` report) with the bundle's diagnostics among its own (on
+/// files of the bundle, relative to the output folder) and its `bundle` object.
+pub fn add_bundle(document: &mut Value, report: &BundleReport) {
+    for (file, d) in &report.diagnostics {
+        let counter = if d.is_error() { "errors" } else { "warnings" };
+        document[counter] = json!(document[counter].as_u64().unwrap_or(0) + 1);
+        if let Some(list) = document["diagnostics"].as_array_mut() {
+            list.push(json!({
+                "file": file, "code": d.code, "severity": d.severity, "message": d.message, "label": d.label, "help": d.help,
+            }));
+        }
+    }
+    document["bundle"] = json!({
         "out": report.out.display().to_string(),
         "chunks": report.chunks,
         "initialBytes": initial_bytes(report),
         "phases": report.phases,
-    })
+    });
 }
 
 fn initial_bytes(report: &BundleReport) -> usize {

@@ -1,6 +1,7 @@
 //! Every JSON document the command line and the language server give tools matches its schema
-//! in docs/schemas/ (one style: camelCase keys, a `version`): `--json`, `--summary`, `eghact
-//! cache`, and the editor's build notifications and results.
+//! in docs/schemas/ (one style: camelCase keys, a `version`): `--json` (with `--release` too),
+//! a bundle's `manifest.json`, `--summary`, `eghact cache`, and the editor's build notifications
+//! and results.
 
 use std::path::Path;
 use std::process::Command;
@@ -49,6 +50,22 @@ fn the_command_line_writes_what_its_schemas_say() {
     for action in ["stats", "gc", "clear"] {
         assert_valid("cache.schema.json", "", &eghact(&["cache", action], &root));
     }
+}
+
+#[test]
+fn a_release_build_and_its_manifest_are_what_their_schemas_say() {
+    let page = "<!doctype html><html><head></head><body><script type=\"module\">import { start } from '/dist/eghact-routes.js';\nstart({ target: document.body });</script></body></html>";
+    let (_dir, root) = lsp::project(&[
+        ("index.html", page),
+        ("src/routes/index.egh", "<template><h1>home</h1></template>\n<style>h1 { color: red; }</style>\n"),
+        ("src/routes/about.egh", "<template><h1>about</h1></template>\n"),
+        ("eghact.toml", "[bundle.budgets]\ninitial_kb = 1\n"),
+    ]);
+    let report = eghact(&["build", "--release", "--json"], &root);
+    assert_valid("report.schema.json", "", &report);
+    assert_eq!(report["warnings"], 1, "the budget's warning: {report}");
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(root.join("dist/manifest.json")).unwrap()).unwrap();
+    assert_valid("bundle-manifest.schema.json", "", &manifest);
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn doc_text() -> String {
 // ---- codes in the engine's source ----
 
 /// The crates that report diagnostics on components and projects.
-const ENGINE_CRATES: [&str; 6] = ["syntax", "semantics", "codegen", "analysis", "ide", "builder"];
+const ENGINE_CRATES: [&str; 7] = ["syntax", "semantics", "codegen", "analysis", "ide", "builder", "bundle"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).expect("readable source folder").map(|e| e.unwrap().path()).collect();

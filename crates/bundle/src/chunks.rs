@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use rolldown_common::Output;
 
-use crate::model::{ChunkKind, ChunkReport};
+use crate::model::{ChunkKind, ChunkReport, ModuleSize};
 use crate::plugin::EghactPlugin;
 
 /// A chunk as Rolldown wrote it, with what the page and the manifest need.
@@ -87,8 +87,9 @@ pub(crate) fn chunks_of(outputs: Vec<Output>, plugin: &EghactPlugin) -> Vec<Chun
 }
 
 pub(crate) fn chunk_report(chunk: &Chunk, plugin: &EghactPlugin) -> ChunkReport {
-    let mut modules: Vec<(String, usize)> = chunk.modules.iter().map(|(id, length)| (plugin.source_of(id), *length)).collect();
-    modules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut modules: Vec<ModuleSize> =
+        chunk.modules.iter().map(|(id, length)| ModuleSize { source: plugin.source_of(id), rendered_bytes: *length }).collect();
+    modules.sort_by(|a, b| b.rendered_bytes.cmp(&a.rendered_bytes).then_with(|| a.source.cmp(&b.source)));
     ChunkReport {
         file: chunk.file.clone(),
         kind: chunk.kind,

@@ -71,9 +71,17 @@ pub struct ChunkReport {
     /// The chunk's stylesheet beside it (`assets/index-1a2b3c4d.css`), when its components have styles.
     pub css: Option<String>,
     pub css_bytes: usize,
-    /// The project files in the chunk (sources where the module has one), largest first, with
-    /// their rendered (unminified) size.
-    pub modules: Vec<(String, usize)>,
+    /// The project files in the chunk, largest first.
+    pub modules: Vec<ModuleSize>,
+}
+
+/// A module of a chunk: its project file (the source where it was compiled from one) and its
+/// rendered size before minifying.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleSize {
+    pub source: String,
+    pub rendered_bytes: usize,
 }
 
 /// Time per phase, in milliseconds.
