@@ -34,8 +34,9 @@ echo "==> remote-cache test services (PostgreSQL, BuildGrid, nginx, a BuildGrid 
 scripts/remote-cluster/up.sh
 trap 'scripts/remote-cluster/down.sh' EXIT
 
-echo "==> npm dependencies of the browser tests"
+echo "==> npm dependencies of the browser tests and of examples/npm"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
+(cd examples/npm && npm ci --no-audit --no-fund --silent)
 
 echo "==> cargo build"
 cargo build --workspace --all-targets

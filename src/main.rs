@@ -430,6 +430,8 @@ fn open_builder(project: Project, mode: &BuildMode) -> anyhow::Result<Builder> {
 
 fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mut builder = open_builder(project, &mode)?;
+    // Modules import npm packages from their pre-bundled modules (a bundle resolves them itself).
+    builder.bundle_dependencies(Arc::new(eghact_bundle::RolldownDependencies));
     let BuildMode { json, watch, .. } = mode;
     let report = build_once(&mut builder, json, summary)?;
     if !watch {

@@ -126,3 +126,22 @@ test('a deep link loads directly, and goto() navigates from code', async () => {
   await expectText('about', 'About More');
   assertNoErrors(errors.splice(0));
 });
+
+test('bundle-report.html draws every chunk of the bundle with its modules', { skip: !bundled && 'bundles only' }, async () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'dist/manifest.json'), 'utf8'));
+  const report = await openPage(path.join(root, 'dist'), '/bundle-report.html');
+  try {
+    const chunks = report.page.locator('#map .chunk');
+    const files = await chunks.evaluateAll((els) => els.map((el) => el.dataset.file).sort());
+    assert.deepEqual(files, Object.keys(manifest.chunks).sort(), 'one box per chunk of the manifest');
+    const areas = await chunks.evaluateAll((els) => els.map((el) => el.getBoundingClientRect()).map((r) => r.width * r.height));
+    assert.ok(areas.every((area) => area > 0), `every chunk is drawn: ${areas}`);
+    const about = report.page.locator('#map .module[data-source="src/routes/about.egh"]');
+    assert.equal(await about.count(), 1, 'the page about.egh is a module of its chunk');
+    assert.equal(await report.page.locator('#chunks tbody tr').count(), files.length, 'a table row per chunk');
+    assert.match(await report.page.locator('#totals').innerText(), /gzip.*brotli/);
+    assertNoErrors(report.errors);
+  } finally {
+    await report.close();
+  }
+});

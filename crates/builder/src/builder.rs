@@ -3,6 +3,7 @@
 //! parallel (or offloads them), writes outputs and reports. Its image and offload stages are
 //! the child modules `image_stage` and `offload_stage`.
 
+mod dependency_stage;
 mod image_stage;
 mod offload_stage;
 
@@ -16,6 +17,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::cache::{CacheEntry, CacheKey, CacheKeyBuilder, CacheTier, Digest, DiskCache, KeyInputs, MemoryCache, TieredCache};
+use crate::dependencies::DependencyBundler;
 use crate::images::{self, ImageInput};
 use crate::offload::Offload;
 use crate::output::{OutputFolder, collisions, component_outputs, module_outputs};
@@ -78,6 +80,8 @@ pub struct Builder {
     offload: Option<Offload>,
     /// Keeps the next builds local whatever the policy (an editor's one-file builds).
     offload_paused: bool,
+    /// Pre-bundles the npm packages the project imports (none: they are not written).
+    dependency_bundler: Option<Arc<dyn DependencyBundler>>,
 }
 
 impl Builder {
@@ -124,7 +128,14 @@ impl Builder {
             cycles: Vec::new(),
             offload: None,
             offload_paused: false,
+            dependency_bundler: None,
         }
+    }
+
+    /// Pre-bundles the npm packages the project imports with `bundler` into `eghact-deps/` of
+    /// the output folder (`dependencies.rs`), which compiled modules import.
+    pub fn bundle_dependencies(&mut self, bundler: Arc<dyn DependencyBundler>) {
+        self.dependency_bundler = Some(bundler);
     }
 
     /// Adds a cache tier after memory and disk, such as `eghact-remote`'s `RemoteCache`: it is
@@ -385,6 +396,7 @@ impl Builder {
             if full {
                 self.project.output().file(RUNTIME_FILE)?.write(RUNTIME_SOURCE.as_bytes())?;
             }
+            self.prebundle_dependencies(&mut report)?;
         }
         self.synced = true;
         self.file_set_changed = false;

@@ -12,6 +12,7 @@
 
 mod builder;
 pub mod cache;
+pub mod dependencies;
 mod files;
 mod images;
 pub mod offload;
@@ -31,5 +32,5 @@ pub use project::{WORK_DIR, cache_config};
 pub use report::{BuildError, BuildEvent, BuildReport, CacheState, FileBuild, ImageBuild, Phases, Skipped};
 pub use runtime::{peak_memory_kib, start_rayon};
 pub use sources::{SourceRead, read_paths, read_sources};
-pub use state::{BuildState, ImageOutput, ImageState, Imported, OutputVariant, Stamp};
+pub use state::{BuildState, DependenciesState, ImageOutput, ImageState, Imported, OutputVariant, Stamp};
 pub use version::compiler_version;

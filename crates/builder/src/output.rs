@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::project::{ProjectError, write_atomic_with_mode};
 use eghact_analysis::paths;
-use eghact_codegen::RUNTIME_FILE;
+use eghact_codegen::{DEPENDENCIES_DIR, RUNTIME_FILE};
 use eghact_semantics::routes::MANIFEST_FILE;
 use eghact_syntax::diagnostics::{Diagnostic, Span};
 
@@ -180,7 +180,11 @@ pub fn collisions<'a>(sources: impl IntoIterator<Item = &'a str>) -> Collisions 
     for source in &sources {
         let outputs = source_outputs(source);
         let taken = outputs.iter().find_map(|output| Some((output, collisions.claimed.get(output)?)));
-        let diagnostic = if outputs.iter().any(|output| build_files.contains(&output.as_str())) {
+        let is_build_file = |output: &String| {
+            build_files.contains(&output.as_str())
+                || output.strip_prefix(DEPENDENCIES_DIR).is_some_and(|rest| rest.starts_with('/'))
+        };
+        let diagnostic = if outputs.iter().any(is_build_file) {
             Diagnostic::warning(
                 "W0509",
                 format!("`{source}` is a file the build writes itself; it is not compiled"),

@@ -34,6 +34,19 @@ pub struct BuildState {
     /// Referenced image path → its digest and what the image processor made of it.
     #[serde(default)]
     pub images: BTreeMap<String, ImageState>,
+    /// The npm packages pre-bundled into the output folder.
+    #[serde(default)]
+    pub dependencies: Option<DependenciesState>,
+}
+
+/// The packages a build pre-bundled (`dependencies.rs`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DependenciesState {
+    /// `dependencies_key`: the specifiers, what is installed and the bundler.
+    pub key: String,
+    pub specifiers: Vec<String>,
+    /// Relative to the output folder.
+    pub outputs: Vec<(String, Stamp)>,
 }
 
 /// An image as of the last build that processed it.
@@ -177,6 +190,11 @@ impl BuildState {
             let variants = image.outcome.iter().flat_map(|output| output.variants.iter().map(|variant| variant.file.as_str()));
             keep(&mut dropped, path, image.outputs.iter().map(|(output, _)| output.as_str()).chain(variants))
         });
+        if let Some(dependencies) = &self.dependencies
+            && !keep(&mut dropped, "package.json", dependencies.outputs.iter().map(|(output, _)| output.as_str()))
+        {
+            self.dependencies = None;
+        }
         dropped
     }
 

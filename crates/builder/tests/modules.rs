@@ -1,7 +1,7 @@
 //! Script modules in whole-project builds on disk (issue 16): what they resolve (project files,
 //! the framework, npm packages under `node_modules`), what a module with an error writes
-//! (nothing), what a watch build does when one is edited, added or removed, and two sources
-//! with one output file (E0511).
+//! (nothing), what a watch build does when one is edited, added or removed, two sources
+//! with one output file (E0511), and when imported packages are pre-bundled.
 
 mod common;
 
@@ -9,6 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use common::{dist_files, write_snippet};
+use eghact_builder::dependencies::DependencyBundler;
 use eghact_builder::project::Project;
 use eghact_builder::{BuildOptions, BuildReport, Builder, CacheState};
 use eghact_syntax::diagnostics::render;
@@ -74,7 +75,7 @@ fn a_missing_package_is_e0510_at_its_specifier() {
 }
 
 #[test]
-fn an_installed_package_resolves_through_its_exports_and_stays_bare() {
+fn an_installed_package_resolves_through_its_exports_and_is_imported_from_its_pre_bundled_module() {
     let dir = project(
         r#"
 //- node_modules/tiny-dates/package.json
@@ -104,9 +105,13 @@ import { label } from './dates';
     let report = build(dir.path());
     assert_eq!(report.errors(), 0, "{:?}", report.files);
     let dates = dist_text(dir.path(), "dates.js");
-    assert!(dates.contains(r#"from "tiny-dates";"#) && dates.contains(r#"from "tiny-dates/format";"#), "{dates}");
+    assert!(
+        dates.contains(r#"from "./eghact-deps/tiny-dates.js";"#)
+            && dates.contains(r#"from "./eghact-deps/tiny-dates__format.js";"#),
+        "{dates}"
+    );
     let app = dist_text(dir.path(), "App.js");
-    assert!(app.contains("'tiny-dates'") || app.contains("\"tiny-dates\""), "{app}");
+    assert!(app.contains("./eghact-deps/tiny-dates.js"), "{app}");
     assert!(app.contains("./dates.js"), "{app}");
     // A path the package does not export is not installed, whatever is on disk.
     fs::write(dir.path().join("src/dates.ts"), "import { format } from 'tiny-dates/browser.js';\nexport const f = format;\n")
@@ -209,4 +214,104 @@ fn two_modules_with_one_output_never_overwrite_each_other() {
     assert_eq!(alone.errors(), 0, "{:?}", alone.files);
     assert!(dist_text(root, "util.js").contains("fromTs"), "the TypeScript is compiled again: {}", dist_text(root, "util.js"));
     assert!(root.join("dist/util.js.map").exists());
+}
+
+/// A bundler that writes each entry as a module naming its specifier, and counts its runs.
+#[derive(Default)]
+struct FakeBundler {
+    runs: std::sync::atomic::AtomicUsize,
+    fail: bool,
+}
+
+impl DependencyBundler for FakeBundler {
+    fn version(&self) -> String {
+        "fake 1".into()
+    }
+
+    fn bundle(&self, _root: &Path, specifiers: &[String]) -> Result<Vec<(String, Vec<u8>)>, String> {
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.fail {
+            return Err("`node_modules/broken/index.js` imports `./missing.js`".into());
+        }
+        let mut files: Vec<(String, Vec<u8>)> = specifiers
+            .iter()
+            .map(|s| (format!("{}.js", eghact_codegen::dependency_entry(s)), format!("export default {s:?};").into_bytes()))
+            .collect();
+        files.push(("chunk-shared.js".into(), b"export {};".to_vec()));
+        Ok(files)
+    }
+}
+
+#[test]
+fn imported_packages_are_pre_bundled_again_only_when_they_or_what_is_installed_change() {
+    let dir = project(
+        r#"
+//- node_modules/ms/package.json
+{ "name": "ms", "version": "2.1.3", "main": "index.js" }
+//- node_modules/ms/index.js
+module.exports = () => 1;
+//- node_modules/@scope/pkg/package.json
+{ "name": "@scope/pkg", "version": "1.0.0", "exports": { ".": "./a.js", "./sub": "./b.js" } }
+//- node_modules/@scope/pkg/a.js
+export const a = 1;
+//- node_modules/@scope/pkg/b.js
+export const b = 2;
+//- package-lock.json
+{ "lockfileVersion": 3 }
+//- src/ui/Card.egh
+<script>
+import ms from 'ms';
+import { b } from '@scope/pkg/sub';
+</script>
+<template><p>{ms()} {b}</p></template>
+"#,
+    );
+    let bundler = std::sync::Arc::new(FakeBundler::default());
+    let runs = || bundler.runs.load(std::sync::atomic::Ordering::SeqCst);
+    let build_with = |bundler: &std::sync::Arc<FakeBundler>| {
+        let mut builder = loaded_builder(dir.path());
+        builder.bundle_dependencies(bundler.clone());
+        builder.build(&|_| {}).unwrap()
+    };
+    let report = build_with(&bundler);
+    assert_eq!(report.errors(), 0, "{:?}", report.path_diagnostics);
+    assert_eq!(runs(), 1);
+    let names = dist_names(dir.path());
+    for file in ["eghact-deps/@scope__pkg__sub.js", "eghact-deps/ms.js", "eghact-deps/chunk-shared.js"] {
+        assert!(names.contains(&file.to_string()), "{file} in {names:?}");
+    }
+    let card = dist_text(dir.path(), "ui/Card.js");
+    assert!(
+        card.contains(r#"from "../eghact-deps/ms.js""#) && card.contains(r#"from "../eghact-deps/@scope__pkg__sub.js""#),
+        "{card}"
+    );
+    // Nothing changed: not bundled again, in a new process as in this one.
+    build_with(&bundler);
+    assert_eq!(runs(), 1);
+    // A new lock file, or a touched output, bundles again.
+    fs::write(dir.path().join("package-lock.json"), "{ \"lockfileVersion\": 3, \"packages\": {} }").unwrap();
+    build_with(&bundler);
+    assert_eq!(runs(), 2);
+    fs::write(dir.path().join("dist/eghact-deps/ms.js"), "tampered").unwrap();
+    build_with(&bundler);
+    assert_eq!(runs(), 3);
+    assert_eq!(dist_text(dir.path(), "eghact-deps/ms.js"), "export default \"ms\";");
+    // A package no longer imported takes its module with it.
+    fs::write(
+        dir.path().join("src/ui/Card.egh"),
+        "<script>\nimport ms from 'ms';\n</script>\n<template><p>{ms()}</p></template>\n",
+    )
+    .unwrap();
+    build_with(&bundler);
+    let names = dist_names(dir.path());
+    assert!(!names.contains(&"eghact-deps/@scope__pkg__sub.js".to_string()), "{names:?}");
+    assert!(names.contains(&"eghact-deps/ms.js".to_string()));
+    // A bundler that fails is E0512 on package.json.
+    let failing = std::sync::Arc::new(FakeBundler { fail: true, ..FakeBundler::default() });
+    fs::write(dir.path().join("package-lock.json"), "{}").unwrap();
+    let report = build_with(&failing);
+    let codes: Vec<String> = report.path_diagnostics.iter().map(|p| p.diagnostic.code.to_string()).collect();
+    assert_eq!(codes, ["E0512"]);
+    assert_eq!(report.path_diagnostics[0].path, "package.json");
+    assert!(report.errors() > 0);
 }

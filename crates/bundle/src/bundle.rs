@@ -19,7 +19,8 @@ use crate::manifest::{self, MANIFEST_FILE};
 use crate::model::ChunkKind;
 use crate::model::{BundleError, BundleOptions, BundlePhases, BundleReport, BundleSettings};
 use crate::plugin::{ENTRY, EghactPlugin};
-use crate::{budgets, swap};
+use crate::report::{self, REPORT_FILE};
+use crate::{budgets, engine, swap};
 
 /// The folder of the bundle's chunks and stylesheets inside the output folder.
 const ASSETS_DIR: &str = "assets";
@@ -105,6 +106,7 @@ pub fn bundle(project: &Project, modules: &Path, options: &BundleOptions) -> Res
     }
     files.insert(PAGE_FILE.into(), bundled_page.into_bytes());
     files.insert(MANIFEST_FILE.into(), manifest.into_bytes());
+    files.insert(REPORT_FILE.into(), report::report(&chunks, &plugin).into_bytes());
     let assets_ms = assets_started.elapsed().as_secs_f64() * 1000.0;
 
     let report_chunks = chunks.iter().map(|chunk| chunk_report(chunk, &plugin)).collect();
@@ -167,23 +169,8 @@ fn run_rolldown(
             groups: Some(groups),
             ..ManualCodeSplittingOptions::default()
         })),
+        define: Some(engine::production_defines()),
         ..BundlerOptions::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_stack_size(eghact_syntax::stack::THREAD_STACK)
-        .enable_all()
-        .build()
-        .map_err(BundleError::Runtime)?;
-    let rolldown_error = |errors: rolldown_error::BatchedBuildDiagnostic| {
-        let options = rolldown_error::DiagnosticOptions { cwd: project.root.clone() };
-        let messages: Vec<String> = errors.into_vec().iter().map(|error| error.to_message_with(&options)).collect();
-        BundleError::Rolldown(messages.join("\n"))
-    };
-    runtime.block_on(async {
-        let mut bundler = rolldown::Bundler::with_plugins(options, vec![plugin]).map_err(rolldown_error)?;
-        let output = bundler.generate().await.map_err(rolldown_error);
-        bundler.close().await.map_err(rolldown_error)?;
-        output
-    })
+    engine::generate(&project.root, options, vec![plugin])
 }

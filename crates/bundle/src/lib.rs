@@ -6,7 +6,7 @@
 //! `import()` a lazy chunk; modules shared by three chunks or more in a `common` chunk;
 //! `[bundle] vendors` in a `vendor` chunk), minifies and writes source maps composed through the
 //! `.egh` maps. Each chunk's components' styles go to the stylesheet beside it. The page, a
-//! `manifest.json` and the chunks are written to a new folder that replaces the output folder
+//! `manifest.json`, `bundle-report.html` and the chunks are written to a new folder that replaces the output folder
 //! whole (`swap`).
 //!
 //! **Invariants:** nothing is written outside the output folder and the new folder beside it;
@@ -16,13 +16,18 @@
 mod budgets;
 mod bundle;
 mod chunks;
+mod engine;
 mod html;
 mod manifest;
 mod model;
 mod plugin;
+mod prebundle;
+mod report;
 mod swap;
 
 pub use bundle::bundle;
 pub use html::PAGE_FILE;
 pub use manifest::MANIFEST_FILE;
 pub use model::{Budgets, BundleError, BundleOptions, BundlePhases, BundleReport, BundleSettings, ChunkKind, ChunkReport};
+pub use prebundle::RolldownDependencies;
+pub use report::REPORT_FILE;

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::anyhow;
 use eghact_builder::output::{component_outputs, module_outputs};
+use eghact_codegen::DEPENDENCIES_DIR;
 use rolldown_common::RollupRenderedChunk;
 use rolldown_common::side_effects::HookSideEffects;
 use rolldown_plugin::{
@@ -77,6 +78,19 @@ impl EghactPlugin {
             return Ok(Some(self.modules.join(output.unwrap_or(in_src))));
         }
         Ok(Some(target))
+    }
+
+    /// The package a compiled module imports through its pre-bundled module
+    /// (`./eghact-deps/date-fns.js` → `date-fns`), with the importer.
+    fn prebundled_package<'a>(&self, args: &HookResolveIdArgs<'a>) -> Option<(&'a str, String)> {
+        let importer = args.importer?;
+        let folder = Path::new(importer).parent()?;
+        if !folder.starts_with(&self.modules) || !args.specifier.starts_with('.') {
+            return None;
+        }
+        let target = lexically_joined(folder, args.specifier)?;
+        let entry = target.strip_prefix(self.modules.join(DEPENDENCIES_DIR)).ok()?.to_str()?.strip_suffix(".js")?;
+        Some((importer, entry.replace("__", "/")))
     }
 
     /// The page's imports that name no file of the build, each once with the index of its script.
@@ -178,9 +192,17 @@ impl Plugin for EghactPlugin {
         HookUsage::ResolveId | HookUsage::Load | HookUsage::AugmentChunkHash
     }
 
-    async fn resolve_id(&self, _ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
+    async fn resolve_id(&self, ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
         if args.specifier.starts_with(ENTRY) {
             return Ok(Some(HookResolveIdOutput::from_id(args.specifier)));
+        }
+        if let Some((importer, package)) = self.prebundled_package(args) {
+            // The per-module build imports packages from their pre-bundled modules, which a
+            // bundle does without: it resolves them itself, so they tree-shake and split.
+            return match ctx.resolve(&package, Some(importer), None).await? {
+                Ok(resolved) => Ok(Some(HookResolveIdOutput::from_resolved_id(resolved))),
+                Err(error) => Err(anyhow!("cannot resolve the package `{package}`: {error}")),
+            };
         }
         let Some(script) = args.importer.and_then(|importer| importer.strip_prefix(ENTRY)) else { return Ok(None) };
         let problem = match self.page_target(args.specifier) {

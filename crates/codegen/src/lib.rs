@@ -26,7 +26,7 @@ use eghact_syntax::diagnostics::{Diagnostic, LineIndex, Span};
 pub const RUNTIME_SOURCE: &str = include_str!("../runtime/runtime.js");
 
 pub use model::{CompileOptions, CompileOutput, RUNTIME_FILE};
-pub use module::{compile_module, module_imports, module_output};
+pub use module::{DEPENDENCIES_DIR, compile_module, dependency_entry, dependency_output, module_imports, module_output};
 
 /// Whether an import specifier names the framework, which the runtime provides
 /// (LANGUAGE.md decision 7).

@@ -42,6 +42,21 @@ pub fn module_output(path: &str) -> Option<String> {
         .find_map(|(from, to)| Some(format!("{}{to}", path.strip_suffix(from)?)))
 }
 
+/// The folder of the output folder that holds the npm packages a build pre-bundled.
+pub const DEPENDENCIES_DIR: &str = "eghact-deps";
+
+/// Where the pre-bundled module of the bare specifier `specifier` lies in the output folder:
+/// `date-fns` → `eghact-deps/date-fns.js`, `@scope/pkg/sub` → `eghact-deps/@scope__pkg__sub.js`
+/// (one flat folder, as the bundler writes its entries).
+pub fn dependency_output(specifier: &str) -> String {
+    format!("{DEPENDENCIES_DIR}/{}.js", dependency_entry(specifier))
+}
+
+/// The entry name of `specifier` among the pre-bundled packages: `/` becomes `__`.
+pub fn dependency_entry(specifier: &str) -> String {
+    specifier.replace('/', "__")
+}
+
 /// The imports of the script module `source` at `path` (static `import`s and `export … from`,
 /// with the spans of their specifiers), for resolution; nothing for a module that does not
 /// parse (its compile reports why).

@@ -188,6 +188,7 @@ fn open_builder(root: &Path, gpu: Backend) -> Result<Builder, String> {
     // The same version as this executable's `compile-batch`, which remote workers run.
     let options = BuildOptions { compiler_version: compiler_version(), write: true, memory_cache: true, image_processor };
     let mut builder = Builder::open(project, options);
+    builder.bundle_dependencies(Arc::new(eghact_bundle::RolldownDependencies));
     // Saves rebuild often; the build record is written at shutdown.
     builder.defer_save(true);
     Ok(builder)

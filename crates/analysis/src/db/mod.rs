@@ -43,7 +43,8 @@ pub use packages::Packages;
 pub use references::{cycle_diagnostic, passed_props};
 use references::{image_failures, import_diagnostics, unresolved_imports};
 pub use resolution::{
-    FilePath, Resolution, file_at, imported_components, output_specifiers, resolve, resolve_images, resolve_specifier,
+    FilePath, Resolution, file_at, imported_components, imported_packages, output_specifiers, resolve, resolve_images,
+    resolve_specifier,
 };
 
 #[salsa::db]

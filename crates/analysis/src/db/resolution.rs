@@ -19,8 +19,8 @@ pub enum Resolution {
     File(String),
     /// The framework (`eghact`, `@eghact/store`, …), served by the runtime.
     Framework,
-    /// A bare specifier (`date-fns`) of a package installed in `node_modules`: kept bare in the
-    /// output for now (pre-bundling packages into modules a browser loads is to come).
+    /// A bare specifier (`date-fns`) of a package installed in `node_modules`: written as the
+    /// module a build pre-bundles it into (`codegen::dependency_output`).
     Package,
     /// A bare specifier that names no installed package, and why.
     MissingPackage(String),
@@ -85,22 +85,42 @@ pub fn resolve_specifier(db: &dyn salsa::Database, file: SourceFile, specifier: 
     }
 }
 
-/// What each import of `file` that names a file of the project is written as in its compiled
-/// module: the URL of that file's output from this one's (`./util` → `./util.js`,
-/// `../Card.egh` → `../Card.js`). Other specifiers are not listed.
+/// What each import of `file` that names a file of the project or a package is written as in
+/// its compiled module: the URL of that file's output from this one's (`./util` → `./util.js`,
+/// `../Card.egh` → `../Card.js`), or of the package's pre-bundled module (`date-fns` →
+/// `./eghact-deps/date-fns.js`). Other specifiers are not listed.
 pub fn output_specifiers(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, String> {
     let from = file.path(db);
+    let src = &Workspace::get(db).layout(db).src;
     resolve(db, file)
         .iter()
         .filter_map(|(specifier, resolution)| {
             let target = match resolution {
                 Resolution::Component(target) => target.path(db).strip_suffix(".egh").map(|stem| format!("{stem}.js"))?,
                 Resolution::File(path) => codegen::module_output(path)?,
+                // The output folder mirrors the source folder: its top is the source folder's.
+                Resolution::Package => format!("{src}/{}", codegen::dependency_output(specifier)),
                 _ => return None,
             };
             Some((specifier.clone(), relative_url(from, &target)))
         })
         .collect()
+}
+
+/// The bare specifiers of installed packages that the project's files import, sorted: what a
+/// build pre-bundles.
+#[salsa::tracked(returns(ref))]
+pub fn imported_packages(db: &dyn salsa::Database) -> Vec<String> {
+    let files = Workspace::get(db).files(db);
+    let mut packages: Vec<String> = files
+        .values()
+        .flat_map(|file| resolve(db, *file).iter())
+        .filter(|(_, resolution)| *resolution == Resolution::Package)
+        .map(|(specifier, _)| specifier.clone())
+        .collect();
+    packages.sort();
+    packages.dedup();
+    packages
 }
 
 /// The URL of the file `to` from the file `from` (both project paths): `./b.js`, `../x/b.js`.
