@@ -92,7 +92,8 @@ fn asset_urls(root: &Path, module: &str) -> Vec<String> {
     }
     let css = fs::read_to_string(root.join("dist").join(module).with_extension("css")).unwrap_or_default();
     for piece in css.split("url(").skip(1) {
-        urls.push(piece.split(')').next().unwrap().trim().to_string());
+        // Lightning CSS prints `url("…")`.
+        urls.push(piece.split(')').next().unwrap().trim().trim_matches(['"', '\'']).to_string());
     }
     urls
 }
