@@ -15,7 +15,7 @@ use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, Sty
 use lightningcss::targets::{Features, Targets};
 use parcel_sourcemap::SourceMap;
 
-use super::CssOptions;
+use super::options::CssOptions;
 use super::scoper::Mark;
 use super::{escapes, keyframes};
 
