@@ -1,7 +1,7 @@
 //! Names that Lightning CSS prints as they were read, escapes undone: unknown at-rules
 //! (`@\1a`) and unknown pseudo-classes and pseudo-elements (`:a\.b`). Printed raw, `:a\.b` would
 //! become `:a.b` (a class) and `@\1a` an `@` and a control character; this visitor escapes them
-//! again, in every selector the scoper parsed (nested `:is`, `:not`, `:where`, `:has`, … included).
+//! again, in every selector, nested ones (`:is`, `:not`, `:has`, `:nth-child(… of …)`, …) included.
 
 use std::convert::Infallible;
 
@@ -13,6 +13,7 @@ use lightningcss::values::ident::Ident;
 use lightningcss::values::string::CowArcStr;
 use lightningcss::visit_types;
 use lightningcss::visitor::{Visit, VisitTypes, Visitor};
+use parcel_selectors::parser::NthOfSelectorData;
 
 /// Escapes the names of the stylesheet's unknown at-rules, pseudo-classes and pseudo-elements.
 pub(super) fn escape_names(sheet: &mut StyleSheet<'_>) {
@@ -41,6 +42,12 @@ fn escape_selector(selector: &mut Selector<'_>) {
             }
             Component::Any(_, list) => list.iter_mut().for_each(escape_selector),
             Component::Slotted(inner) | Component::Host(Some(inner)) => escape_selector(inner),
+            // `:nth-child(1 of …)` gives its selectors only by copy.
+            Component::NthOf(nth) => {
+                let mut list = nth.clone_selectors();
+                list.iter_mut().for_each(escape_selector);
+                *nth = NthOfSelectorData::new(*nth.nth_data(), list);
+            }
             _ => {}
         }
     }

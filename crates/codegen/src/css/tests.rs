@@ -648,11 +648,11 @@ fn escaped_names_stay_escaped() {
     // Lightning CSS prints these names unescaped; without escaping them again, `:a\.b` would
     // read as a class and `@\1a` as an `@` and a control character.
     check(
-        "@\\1a; .x:a\\.b, :not(:hov\\e r)::c\\.d {}",
+        "@\\1a; .x:a\\.b, :not(:hov\\e r)::c\\.d, li:nth-child(2n of :a\\.b) {}",
         expect![[r#"
             @\1a ;
 
-            .x.egh-x:a\.b, .egh-x:not(:hov\e r)::c\.d {
+            .x.egh-x:a\.b, .egh-x:not(:hov\e r)::c\.d, li.egh-x:nth-child(2n of :a\.b) {
             }
             warning[W0301] 0..4 `@\1a`: unknown at-rule `@\1a` is passed through unscoped
         "#]],
