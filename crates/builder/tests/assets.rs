@@ -92,7 +92,8 @@ fn asset_urls(root: &Path, module: &str) -> Vec<String> {
     }
     let css = fs::read_to_string(root.join("dist").join(module).with_extension("css")).unwrap_or_default();
     for piece in css.split("url(").skip(1) {
-        urls.push(piece.split(')').next().unwrap().trim().to_string());
+        // Lightning CSS prints `url("…")`.
+        urls.push(piece.split(')').next().unwrap().trim().trim_matches(['"', '\'']).to_string());
     }
     urls
 }
@@ -171,7 +172,7 @@ fn references_are_rewritten_to_urls_that_resolve_from_each_module() {
     assert_eq!(image_lines(root, "App.js"), expected);
     // A nested module goes up to the assets folder; an author's `srcset` keeps its descriptors.
     assert!(image_lines(root, "pages/About.js").contains(&format!("$$asset(\"../{large}\") + \" 2x\"")));
-    assert!(fs::read_to_string(root.join("dist/Card.css")).unwrap().contains("url(./assets/bg-"));
+    assert!(fs::read_to_string(root.join("dist/Card.css")).unwrap().contains("url(\"./assets/bg-"));
     for module in ["App.js", "Card.js", "pages/About.js"] {
         let urls = asset_urls(root, module);
         assert!(!urls.is_empty(), "{module} references no image");
@@ -343,7 +344,7 @@ fn without_a_processor_images_are_copied_and_references_kept() {
         image_lines(root, "App.js"),
         "$$e1.setAttribute(\"src\", \"./img/hero.png\");\n$$e1.setAttribute(\"alt\", \"Hero\");\n"
     );
-    assert!(fs::read_to_string(root.join("dist/Card.css")).unwrap().contains("url(./img/bg.png)"));
+    assert!(fs::read_to_string(root.join("dist/Card.css")).unwrap().contains("url(\"./img/bg.png\")"));
 
     // With a processor, the same sources are compiled again (other key), and back.
     let processor = Arc::new(FakePngProcessor::new("fake 1"));

@@ -65,6 +65,8 @@ struct Analysed {
     script: script::Script,
     render: template::RenderFunction,
     css: String,
+    /// Where the rules of `css` come from (see [`css::ScopedCss::mappings`]).
+    css_mappings: Vec<(u32, u32, u32)>,
     diagnostics: Vec<Diagnostic>,
     /// Whether copied code carries position marks (`sourcemap::marks_allowed`).
     marks: bool,
@@ -104,23 +106,24 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
         nodes,
         &mut diagnostics,
     );
-    let css = match &component.style {
+    let (css, css_mappings) = match &component.style {
         Some(style) => {
             let urls = options.images.iter().map(|(specifier, image)| (specifier.clone(), image.fallback_url().to_string()));
-            let scoped = css::scope_css(style.content.text(source), style.content.start, &scope, &urls.collect());
+            let content = style.content.text(source);
+            let scoped = css::process_css(content, style.content.start, &scope, &urls.collect(), &options.css);
             diagnostics.extend(scoped.diagnostics);
             diagnostics.extend(unused_css::unused_selectors(&scoped.selectors, nodes, source));
-            scoped.code
+            (scoped.code, scoped.mappings)
         }
-        None => String::new(),
+        None => Default::default(),
     };
     // Stages report in their own order; readers want file order.
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    Analysed { script, render, css, diagnostics, marks }
+    Analysed { script, render, css, css_mappings, diagnostics, marks }
 }
 
 fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
-    let Analysed { script, render, css, mut diagnostics, marks } = analyse(path, source, parse, options);
+    let Analysed { script, render, css, css_mappings, mut diagnostics, marks } = analyse(path, source, parse, options);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput { diagnostics, ..CompileOutput::default() };
     }
@@ -186,11 +189,13 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         diagnostics.push(error);
         return CompileOutput { diagnostics, ..CompileOutput::default() };
     }
-    let map = module.source_map(options.source_map_source.as_deref().unwrap_or(path), source);
+    let map_source = options.source_map_source.as_deref().unwrap_or(path);
+    let map = module.source_map(map_source, source);
+    let css_map = if css.is_empty() { String::new() } else { sourcemap::source_map(map_source, source, &css_mappings) };
     let _ = write!(module.code, "//# sourceMappingURL={stem}.js.map\n");
     // The code grew by doubling: up to half of it is spare capacity that a build would hold.
     module.code.shrink_to_fit();
-    CompileOutput { js: module.code, css, map, diagnostics }
+    CompileOutput { js: module.code, css, map, css_map, diagnostics }
 }
 
 /// E0290 when the generated module is not valid JavaScript (parsed as an ES module, with oxc's

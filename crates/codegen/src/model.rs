@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use eghact_semantics::assets::ComponentImages;
 use eghact_syntax::diagnostics::Diagnostic;
 
+use crate::css::CssOptions;
+
 /// The runtime module's file name in the output folder.
 pub const RUNTIME_FILE: &str = "eghact-runtime.js";
 
@@ -22,6 +24,8 @@ pub struct CompileOptions {
     /// What each import specifier names in the output folder, as the project resolved it
     /// (`./util` → `./util.js`, `./Card.egh` → `./Card.js`); others follow `rewrite_import`.
     pub specifiers: BTreeMap<String, String>,
+    /// How the component's stylesheet is printed (browser targets, minification).
+    pub css: CssOptions,
 }
 
 impl Default for CompileOptions {
@@ -31,6 +35,7 @@ impl Default for CompileOptions {
             source_map_source: None,
             images: ComponentImages::new(),
             specifiers: BTreeMap::new(),
+            css: CssOptions::default(),
         }
     }
 }
@@ -40,6 +45,8 @@ pub struct CompileOutput {
     pub js: String,
     pub css: String,
     pub map: String,
+    /// The v3 source map of `css` into the `.egh` file (empty when there is no CSS).
+    pub css_map: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -126,15 +126,21 @@ impl Module {
     }
 
     pub fn source_map(&self, path: &str, source: &str) -> String {
-        let index = LineIndex::new(source);
-        let mut builder = oxc_sourcemap::SourceMapBuilder::default();
-        let id = builder.set_source_and_content(path, source);
-        for &(line, column, offset) in &self.mappings {
-            let (source_line, source_column) = index.utf16_line_col(source, offset);
-            builder.add_token(line, column, source_line, source_column, Some(id), None);
-        }
-        builder.into_sourcemap().to_json_string()
+        source_map(path, source, &self.mappings)
     }
+}
+
+/// The v3 source map (JSON) of generated code into `source`, named `path`, from its mappings:
+/// (generated line, generated UTF-16 column, byte offset in `source`), in order.
+pub fn source_map(path: &str, source: &str, mappings: &[(u32, u32, u32)]) -> String {
+    let index = LineIndex::new(source);
+    let mut builder = oxc_sourcemap::SourceMapBuilder::default();
+    let id = builder.set_source_and_content(path, source);
+    for &(line, column, offset) in mappings {
+        let (source_line, source_column) = index.utf16_line_col(source, offset);
+        builder.add_token(line, column, source_line, source_column, Some(id), None);
+    }
+    builder.into_sourcemap().to_json_string()
 }
 
 #[cfg(test)]

@@ -168,7 +168,8 @@ pub fn actions(db: &dyn salsa::Database, file: SourceFile, range: Span) -> Vec<A
                 let name = diagnostic.span.text(source);
                 let name = name.split('.').next().unwrap_or(name);
                 let files = Workspace::get(db).files(db);
-                let targets = files.keys().filter(|p| p.rsplit('/').next() == Some(&format!("{name}.egh")));
+                let file_name = format!("{name}.egh");
+                let targets = files.keys().filter(|p| p.rsplit('/').next() == Some(file_name.as_str()));
                 for target in targets {
                     let specifier = relative_specifier(path, target);
                     let imports = &db::outline(db, file).imports;

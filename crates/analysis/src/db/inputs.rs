@@ -61,6 +61,7 @@ impl Layout {
             source_map_source: Some(format!("{up}{}/{relative}", self.src_from_out)),
             images: Default::default(),
             specifiers: Default::default(),
+            css: Default::default(),
         }
     }
 

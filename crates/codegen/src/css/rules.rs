@@ -215,12 +215,13 @@ impl Scoper<'_> {
             Mode::Raw => self.raw_prelude(s, e, brace),
         };
         let inner = Ctx { decls: true, nested: true, depth: ctx.depth + 1, mode: ctx.mode };
-        self.block(head, brace, inner, top);
+        let (ts, te) = self.trim(s, e);
+        self.block(head, (ts, te.max(ts + 1)), brace, inner, top);
     }
 
-    /// The body of a block whose `{` (token `brace`) was consumed; emitted after `head` when that is
-    /// `Some`, parsed for diagnostics and dropped otherwise.
-    fn block(&mut self, head: Option<String>, brace: usize, inner: Ctx, top: bool) {
+    /// The body of a block whose `{` (token `brace`) was consumed; emitted after `head` (written at
+    /// the tokens `origin`) when that is `Some`, parsed for diagnostics and dropped otherwise.
+    fn block(&mut self, head: Option<String>, origin: (usize, usize), brace: usize, inner: Ctx, top: bool) {
         if inner.depth > MAX_BLOCK_DEPTH {
             let at = self.tok_span(brace);
             self.error("E0313", "blocks are nested too deeply", at, "flatten the nested rules");
@@ -229,8 +230,9 @@ impl Scoper<'_> {
             }
             return;
         }
-        let mark = self.out.len();
+        let (mark, marks) = (self.out.len(), self.marks.len());
         if let Some(head) = &head {
+            self.mark(origin.0, origin.1);
             self.out.push_str(head);
             self.out.push('{');
         }
@@ -252,6 +254,7 @@ impl Scoper<'_> {
             }
         } else {
             self.out.truncate(mark);
+            self.marks.truncate(marks);
         }
     }
 
@@ -286,6 +289,7 @@ impl Scoper<'_> {
             return;
         }
         if let Some(text) = self.emit_range(s, e) {
+            self.mark(s, e);
             self.out.push_str(&text);
             self.out.push(';');
         }
@@ -329,7 +333,7 @@ impl Scoper<'_> {
                     Ctx { decls: true, mode: Mode::Raw, nested: true, depth }
                 }
             };
-            self.block(head, brace, inner, top);
+            self.block(head, (keyword, if ts < te { te } else { keyword + 1 }), brace, inner, top);
             return;
         }
         if stop == Stop::Semi {
@@ -346,6 +350,7 @@ impl Scoper<'_> {
             return;
         }
         if let Some(prelude) = prelude {
+            self.mark(keyword, if ts < te { te } else { keyword + 1 });
             self.out.push_str(&head(prelude));
             self.out.push(';');
             if top {

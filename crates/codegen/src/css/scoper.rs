@@ -2,12 +2,25 @@
 //! cursor over them, the output, the diagnostics and the scoped selectors found so far, with the
 //! token helpers both use. Tokens are copied to the output only through `emit_range`, which keeps
 //! strings and `url(…)` byte-exact (rewriting processed images' URLs) and never copies unbalanced
-//! brackets.
+//! brackets, nor brackets nested deeper than `MAX_BRACKET_DEPTH` (Lightning CSS, which reads the
+//! output, recurses once per level). Each emitted item leaves a [`Mark`]: where it starts in the
+//! output and where it comes from in the file.
 
 use std::collections::BTreeMap;
 
 use eghact_syntax::css::{Kind, Tok, span, url_value};
 use eghact_syntax::diagnostics::{Diagnostic, Span};
+
+/// Deepest nesting of brackets and functions copied to the output.
+const MAX_BRACKET_DEPTH: usize = 32;
+
+/// An item of the output (a rule's head, a declaration, an at-rule statement): its byte offset
+/// in the output and the span of the file it was written from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Mark {
+    pub(super) at: u32,
+    pub(super) from: Span,
+}
 
 /// A complex selector the component's class was added to, by compound.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +40,8 @@ pub(super) struct Scoper<'a> {
     pub(super) class: &'a str,
     pub(super) urls: &'a BTreeMap<String, String>,
     pub(super) out: String,
+    /// Where each item of `out` comes from, in output order.
+    pub(super) marks: Vec<Mark>,
     pub(super) diags: Vec<Diagnostic>,
     pub(super) selectors: Vec<ScopedSelector>,
 }
@@ -70,6 +85,12 @@ impl<'a> Scoper<'a> {
         (s, e)
     }
 
+    /// Records that the output from here on is the item written at the tokens `[s, e)`.
+    pub(super) fn mark(&mut self, s: usize, e: usize) {
+        let from = self.span_of(s, e);
+        self.marks.push(Mark { at: self.out.len() as u32, from });
+    }
+
     pub(super) fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span, help: &str) {
         self.diags.push(Diagnostic::error(code, message, span).with_help(help));
     }
@@ -106,7 +127,14 @@ impl<'a> Scoper<'a> {
                     continue;
                 }
                 Kind::BadStr | Kind::BadUrl | Kind::Delim(b'\\') => ok = false,
-                Kind::LParen | Kind::Function | Kind::LBracket | Kind::LBrace => open.push(i),
+                Kind::LParen | Kind::Function | Kind::LBracket | Kind::LBrace => {
+                    open.push(i);
+                    if open.len() > MAX_BRACKET_DEPTH {
+                        let at = self.tok_span(i);
+                        self.error("E0313", "brackets are nested too deeply", at, "simplify the value or selector");
+                        return None;
+                    }
+                }
                 Kind::RParen | Kind::RBracket | Kind::RBrace => {
                     let want = match kind {
                         Kind::RParen => [Kind::LParen, Kind::Function],
