@@ -462,7 +462,9 @@ fn build(project: Project, mode: BuildMode, summary: Option<&Path>) -> anyhow::R
 /// `eghact build --release`: the per-module build in `.eghact/bundle/` (through the cache),
 /// then the bundle of it into the output folder.
 fn bundle(project: Project, mode: BuildMode, strict_budgets: bool, summary: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let staging = project.staging("bundle")?;
+    // Components' styles are minified for the bundle's targets: part of every key.
+    let css = eghact_bundle::BundleSettings::of(&project)?.css(&project)?;
+    let staging = project.staging("bundle")?.with_css(css);
     let modules = staging.out_dir();
     let json = mode.json;
     let mut builder = open_builder(staging, &mode)?;

@@ -616,7 +616,8 @@ impl Builder {
                 let mut builder = CacheKeyBuilder::new(&self.options.compiler_version, source)
                     .flag(path)
                     .flag(&options.runtime_import)
-                    .flag(options.source_map_source.as_deref().unwrap_or(""));
+                    .flag(options.source_map_source.as_deref().unwrap_or(""))
+                    .flag(options.css.describe());
                 for (name, value) in &env {
                     builder = builder.env(name, value.as_deref());
                 }

@@ -24,6 +24,7 @@ pub(crate) use crate::files::write_atomic_with_mode;
 pub use crate::files::{ProjectError, read_regular_file, write_atomic};
 use crate::output::OutputFolder;
 use eghact_analysis::paths::{relative_to, slash_path};
+use eghact_codegen::css::CssOptions;
 use eghact_semantics::assets::AssetOptions;
 use eghact_syntax::diagnostics::{Diagnostic, Span, render};
 
@@ -159,6 +160,8 @@ pub struct Project {
     /// The text of `eghact.toml` (empty without one), for diagnostics that point into it.
     config_text: String,
     places: Places,
+    /// How components' styles are printed (`with_css`).
+    css: CssOptions,
 }
 
 impl Project {
@@ -190,6 +193,7 @@ impl Project {
                 root: physical_root,
             },
             root,
+            css: CssOptions::default(),
         };
         let mut config: Config = toml::from_str(&project.config_text).map_err(|error| project.invalid_config(&error))?;
         config.assets = config.assets.validated().map_err(|message| {
@@ -294,7 +298,14 @@ impl Project {
         places.out = self.place(&work.join("modules"), Origin::Default)?;
         let mut config = self.config.clone();
         config.out = work.join("modules");
-        Ok(Project { root: self.root.clone(), config, config_text: self.config_text.clone(), places })
+        Ok(Project { root: self.root.clone(), config, config_text: self.config_text.clone(), places, css: self.css.clone() })
+    }
+
+    /// This project with components' styles printed as `css` says (a bundle's targets and
+    /// minification); the options are part of every component's key.
+    pub fn with_css(mut self, css: CssOptions) -> Project {
+        self.css = css;
+        self
     }
 
     /// The output folder, the only way to name a file in it.
@@ -308,6 +319,7 @@ impl Project {
             src: slash_path(&self.config.src),
             src_from_out: slash_path(&self.src_from_out()),
             packages: eghact_analysis::db::Packages::at(&self.root),
+            css: self.css.clone(),
         }
     }
 
@@ -543,6 +555,12 @@ impl Project {
     fn setting_error(&self, keys: &[&str], diagnostic: Diagnostic) -> ProjectError {
         let span = setting_span(&self.config_text, keys).unwrap_or_default();
         self.error_at(span, diagnostic)
+    }
+
+    /// E0708 at the setting `keys` of a higher crate's section whose value it cannot use
+    /// (`[bundle] targets` that match no browser), with `message` saying why.
+    pub fn invalid_setting(&self, keys: &[&str], message: String) -> ProjectError {
+        self.setting_error(keys, Diagnostic::error("E0708", format!("invalid {CONFIG_FILE}: {message}"), Span::default()))
     }
 
     /// E0708: `eghact.toml` is no TOML, or a key or value is not one the settings have.

@@ -29,7 +29,7 @@ const ASSETS_DIR: &str = "assets";
 /// into the project's output folder.
 pub fn bundle(project: &Project, modules: &Path, options: &BundleOptions) -> Result<BundleReport, BundleError> {
     let started = Instant::now();
-    let settings: BundleSettings = project.section("bundle")?;
+    let settings = BundleSettings::of(project)?;
     let page_path = project.root.join(PAGE_FILE);
     let page = match std::fs::read_to_string(&page_path) {
         Ok(page) => page,

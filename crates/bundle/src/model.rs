@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use eghact_builder::project::ProjectError;
+use eghact_builder::project::{Project, ProjectError};
+use eghact_codegen::css::{CssOptions, CssTargets};
 use eghact_syntax::diagnostics::Diagnostic;
 use serde::{Deserialize, Serialize};
 
@@ -16,12 +17,34 @@ pub struct BundleSettings {
     pub base: String,
     /// npm packages whose modules go to one `vendor` chunk, whichever pages use them.
     pub vendors: Vec<String>,
+    /// The browsers to support, as a browserslist query (`"defaults"`, `"chrome 100, safari
+    /// 15"`): components' styles get vendor prefixes and lowered syntax for them.
+    pub targets: Option<String>,
     pub budgets: Budgets,
 }
 
 impl Default for BundleSettings {
     fn default() -> Self {
-        Self { base: "/".into(), vendors: Vec::new(), budgets: Budgets::default() }
+        Self { base: "/".into(), vendors: Vec::new(), targets: None, budgets: Budgets::default() }
+    }
+}
+
+impl BundleSettings {
+    /// The project's `[bundle]`.
+    pub fn of(project: &Project) -> Result<Self, ProjectError> {
+        project.section("bundle")
+    }
+
+    /// How a bundle prints components' styles: minified, for `targets` (E0708 when the query
+    /// matches no browser or does not parse).
+    pub fn css(&self, project: &Project) -> Result<CssOptions, ProjectError> {
+        let targets = match &self.targets {
+            Some(query) => Some(
+                CssTargets::parse(query).map_err(|error| project.invalid_setting(&["bundle", "targets"], error.to_string()))?,
+            ),
+            None => None,
+        };
+        Ok(CssOptions { targets, minify: true })
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use eghact_builder::project::Project;
 use eghact_builder::{BuildOptions, Builder};
-use eghact_bundle::{BundleError, BundleOptions, BundleReport, ChunkKind, bundle};
+use eghact_bundle::{BundleError, BundleOptions, BundleReport, BundleSettings, ChunkKind, bundle};
 
 const PAGE: &str = "<!doctype html><html><head><title>t</title></head><body><div id=\"app\"></div>\
     <script type=\"module\">import App from './src/App.egh';\nnew App({ target: document.getElementById('app') });</script>\
@@ -25,7 +25,8 @@ fn write(root: &Path, files: &[(&str, &str)]) {
 /// The per-module build of `root` into its staging folder, then the bundle.
 fn release(root: &Path, options: &BundleOptions) -> Result<BundleReport, BundleError> {
     let project = Project::open(root).unwrap();
-    let staging = project.staging("bundle").unwrap();
+    let css = BundleSettings::of(&project).unwrap().css(&project).unwrap();
+    let staging = project.staging("bundle").unwrap().with_css(css);
     let modules = staging.out_dir();
     let build_options = BuildOptions { compiler_version: "test".into(), write: true, memory_cache: false, image_processor: None };
     let mut builder = Builder::open(staging, build_options);
@@ -63,7 +64,7 @@ fn identical_builds_give_identical_names_and_bytes() {
     let restyled = release(dir.path(), &BundleOptions::default()).unwrap();
     assert_ne!(entry(&restyled), entry(&first));
     let css = dist(dir.path(), restyled.chunks[0].css.as_deref().expect("the chunk's stylesheet"));
-    assert!(css.contains("blue"), "{css}");
+    assert!(css.contains("color:#00f"), "blue, minified: {css}");
     // The page loads the entry and links its stylesheet; nothing of the previous bundle is left.
     let page = dist(dir.path(), "index.html");
     assert!(page.contains(&format!("<script type=\"module\" crossorigin src=\"/{}\"></script>", entry(&restyled))), "{page}");
@@ -180,4 +181,20 @@ fn page_problems_are_errors_at_their_place() {
     write(dir.path(), &[("index.html", outside)]);
     assert_eq!(code(release(dir.path(), &BundleOptions::default())).0, "E0804");
     assert!(!dir.path().join("dist").exists(), "nothing was written");
+}
+
+#[test]
+fn styles_are_minified_for_the_bundle_s_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = APP.replace("button { color: red; }", "button { color: red; user-select: none; }\n  p { margin: 0; }");
+    write(dir.path(), &[("index.html", PAGE), ("src/App.egh", &app), ("eghact.toml", "[bundle]\ntargets = \"safari 12\"\n")]);
+    let report = release(dir.path(), &BundleOptions::default()).unwrap();
+    let css = dist(dir.path(), report.chunks[0].css.as_deref().unwrap());
+    assert!(css.contains("-webkit-user-select:none"), "prefixed for Safari 12 and minified: {css}");
+    assert!(!css.contains("\n  "), "minified: {css}");
+    // A query that matches no browser is E0708 at the setting.
+    write(dir.path(), &[("eghact.toml", "[bundle]\ntargets = \"netscape 4\"\n")]);
+    let project = Project::open(dir.path()).unwrap();
+    let error = BundleSettings::of(&project).unwrap().css(&project).unwrap_err();
+    assert_eq!(error.code(), Some("E0708"), "{error}");
 }

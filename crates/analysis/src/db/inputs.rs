@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use eghact_codegen::css::CssOptions;
 use eghact_codegen::{CompileOptions, RUNTIME_FILE};
 
 use super::packages::Packages;
@@ -40,6 +41,9 @@ pub struct Layout {
     pub src_from_out: String,
     /// The npm packages imports may name (none by default).
     pub packages: Packages,
+    /// How components' styles are printed (readable, no targets, by default; a bundle's
+    /// per-module build minifies for its targets).
+    pub css: CssOptions,
 }
 
 impl Layout {
@@ -61,7 +65,7 @@ impl Layout {
             source_map_source: Some(format!("{up}{}/{relative}", self.src_from_out)),
             images: Default::default(),
             specifiers: Default::default(),
-            css: Default::default(),
+            css: self.css.clone(),
         }
     }
 

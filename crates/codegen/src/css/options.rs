@@ -6,13 +6,20 @@ use lightningcss::targets::Browsers;
 
 /// How a component's stylesheet is printed. The default prints readable CSS (no
 /// prefixes added, nothing lowered).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CssOptions {
     /// The browsers to support: vendor prefixes are added and newer syntax (nesting, range media
     /// queries, …) lowered for them.
     pub targets: Option<CssTargets>,
     /// Print without whitespace, with rules merged and values shortened (bundles).
     pub minify: bool,
+}
+
+impl CssOptions {
+    /// What a cache key records of these options.
+    pub fn describe(&self) -> String {
+        format!("css targets={:?} minify={}", self.targets.as_ref().map(CssTargets::query), self.minify)
+    }
 }
 
 /// Browser targets read from a browserslist query (`"chrome 80, safari 13"`, `"defaults"`).
@@ -35,6 +42,13 @@ impl CssTargets {
     /// The query as it was written.
     pub fn query(&self) -> &str {
         &self.query
+    }
+}
+
+/// The query decides the browsers.
+impl std::hash::Hash for CssTargets {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.query.hash(state);
     }
 }
 
