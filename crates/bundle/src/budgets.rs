@@ -5,20 +5,18 @@
 use eghact_syntax::diagnostics::{Diagnostic, Span};
 
 use crate::chunks::Chunk;
-use crate::model::{Budgets, ChunkKind};
-use crate::plugin::EghactPlugin;
+use crate::model::{Budgets, ChunkKind, ModuleSize};
 
 /// How many of the largest modules a budget diagnostic names.
 const LARGEST: usize = 5;
 
-pub(crate) fn check(chunks: &[Chunk], budgets: &Budgets, strict: bool, plugin: &EghactPlugin) -> Vec<(String, Diagnostic)> {
+pub(crate) fn check(chunks: &[Chunk], budgets: &Budgets, strict: bool) -> Vec<(String, Diagnostic)> {
     let mut diagnostics = Vec::new();
     let over = |what: String, bytes: usize, budget_kb: u64, key: &str, members: &[&Chunk]| {
-        let mut modules: Vec<(String, usize)> =
-            members.iter().flat_map(|c| c.modules.iter()).map(|(id, length)| (plugin.source_of(id), *length)).collect();
-        modules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut modules: Vec<&ModuleSize> = members.iter().flat_map(|c| &c.modules).collect();
+        modules.sort_by(|a, b| b.rendered_bytes.cmp(&a.rendered_bytes).then_with(|| a.source.cmp(&b.source)));
         let largest: Vec<String> =
-            modules.iter().take(LARGEST).map(|(source, length)| format!("{source} ({})", kb(*length))).collect();
+            modules.iter().take(LARGEST).map(|m| format!("{} ({})", m.source, kb(m.rendered_bytes))).collect();
         let message = format!("{what} is {}, over its budget of {budget_kb} KB", kb(bytes));
         let diagnostic = if strict {
             Diagnostic::error("E0810", message, Span::default())

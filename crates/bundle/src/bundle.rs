@@ -91,7 +91,7 @@ pub fn bundle(project: &Project, modules: &Path, options: &BundleOptions) -> Res
         styles: initial.iter().filter(|c| !c.css.is_empty()).map(|c| url(&css_file(&c.file))).collect(),
     };
     let bundled_page = html::rewrite_page(&page, &page_assets).map_err(page_error)?;
-    diagnostics.extend(budgets::check(&chunks, &settings.budgets, options.strict_budgets, &plugin));
+    diagnostics.extend(budgets::check(&chunks, &settings.budgets, options.strict_budgets));
     let manifest = manifest::manifest(&chunks, &plugin, &project.src_dir(), &project.root);
 
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -106,10 +106,10 @@ pub fn bundle(project: &Project, modules: &Path, options: &BundleOptions) -> Res
     }
     files.insert(PAGE_FILE.into(), bundled_page.into_bytes());
     files.insert(MANIFEST_FILE.into(), manifest.into_bytes());
-    files.insert(REPORT_FILE.into(), report::report(&chunks, &plugin).into_bytes());
+    files.insert(REPORT_FILE.into(), report::report(&chunks).into_bytes());
     let assets_ms = assets_started.elapsed().as_secs_f64() * 1000.0;
 
-    let report_chunks = chunks.iter().map(|chunk| chunk_report(chunk, &plugin)).collect();
+    let report_chunks = chunks.iter().map(chunk_report).collect();
     let write_started = Instant::now();
     let out = project.out_dir();
     let has_errors = diagnostics.iter().any(|(_, d)| d.is_error());

@@ -18,8 +18,8 @@ pub(crate) struct Chunk {
     pub facade: Option<String>,
     pub imports: Vec<String>,
     pub dynamic_imports: Vec<String>,
-    /// Module ids in execution order, with their rendered length.
-    pub modules: Vec<(String, usize)>,
+    /// The chunk's modules by their project file, largest first (each source resolved once).
+    pub modules: Vec<ModuleSize>,
     pub css: String,
 }
 
@@ -46,10 +46,14 @@ pub(crate) fn chunks_of(outputs: Vec<Output>, plugin: &EghactPlugin) -> Vec<Chun
                 .zip(&chunk.modules.values)
                 .map(|(id, module)| (id.as_str().to_string(), module.rendered_length()))
                 .collect();
+            // In execution order, as the components' styles cascade.
             let css: String = modules.iter().filter_map(|(id, _)| plugin.style_of(id)).fold(String::new(), |mut css, style| {
                 css.push_str(&style);
                 css
             });
+            let mut modules: Vec<ModuleSize> =
+                modules.iter().map(|(id, length)| ModuleSize { source: plugin.source_of(id), rendered_bytes: *length }).collect();
+            modules.sort_by(|a, b| b.rendered_bytes.cmp(&a.rendered_bytes).then_with(|| a.source.cmp(&b.source)));
             let map = chunk.map.as_ref().map(|map| {
                 let file = chunk.sourcemap_filename.clone().unwrap_or_else(|| format!("{}.map", chunk.filename));
                 (file, map.to_json_string())
@@ -86,16 +90,13 @@ pub(crate) fn chunks_of(outputs: Vec<Output>, plugin: &EghactPlugin) -> Vec<Chun
     chunks
 }
 
-pub(crate) fn chunk_report(chunk: &Chunk, plugin: &EghactPlugin) -> ChunkReport {
-    let mut modules: Vec<ModuleSize> =
-        chunk.modules.iter().map(|(id, length)| ModuleSize { source: plugin.source_of(id), rendered_bytes: *length }).collect();
-    modules.sort_by(|a, b| b.rendered_bytes.cmp(&a.rendered_bytes).then_with(|| a.source.cmp(&b.source)));
+pub(crate) fn chunk_report(chunk: &Chunk) -> ChunkReport {
     ChunkReport {
         file: chunk.file.clone(),
         kind: chunk.kind,
         bytes: chunk.code.len(),
         css: (!chunk.css.is_empty()).then(|| css_file(&chunk.file)),
         css_bytes: chunk.css.len(),
-        modules,
+        modules: chunk.modules.clone(),
     }
 }

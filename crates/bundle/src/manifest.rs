@@ -30,7 +30,7 @@ pub(crate) fn manifest(chunks: &[Chunk], plugin: &EghactPlugin, src: &Path, root
                 "dynamicImports": chunk.dynamic_imports,
                 "css": (!chunk.css.is_empty()).then(|| css_file(&chunk.file)),
                 "bytes": chunk.code.len(),
-                "sources": chunk.modules.iter().map(|(id, _)| plugin.source_of(id)).collect::<BTreeSet<_>>(),
+                "sources": chunk.modules.iter().map(|m| m.source.as_str()).collect::<BTreeSet<_>>(),
             }),
         );
         let Some(route) = source.as_deref().and_then(|s| s.strip_prefix(&routes_prefix)).and_then(page_route) else { continue };

@@ -62,7 +62,7 @@ impl EghactPlugin {
             None if path.starts_with("./") || path.starts_with("../") => path,
             None => return Ok(None),
         };
-        let Some(target) = lexically_inside(&self.root, relative) else {
+        let Some(target) = lexically_joined(&self.root, relative).filter(|target| target.starts_with(&self.root)) else {
             return Err(format!("`{specifier}` is outside the project"));
         };
         if let Ok(in_out) = target.strip_prefix(&self.out) {
@@ -138,22 +138,6 @@ impl EghactPlugin {
             Err(_) => shown.to_string_lossy().into_owned(),
         }
     }
-}
-
-/// `base` joined with the relative URL path `relative`, if `.` and `..` keep it inside `base`.
-fn lexically_inside(base: &Path, relative: &str) -> Option<PathBuf> {
-    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
-    for component in Path::new(relative).components() {
-        match component {
-            Component::Normal(part) => parts.push(part),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                parts.pop()?;
-            }
-            Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    Some(parts.into_iter().fold(base.to_path_buf(), |path, part| path.join(part)))
 }
 
 /// The absolute `folder` joined with `relative`, `.` and `..` worked out; `None` for a path

@@ -8,7 +8,6 @@ use std::io::Write as _;
 use serde_json::json;
 
 use crate::chunks::{Chunk, css_file};
-use crate::plugin::EghactPlugin;
 
 pub const REPORT_FILE: &str = "bundle-report.html";
 
@@ -28,14 +27,12 @@ fn brotli_len(bytes: &[u8]) -> usize {
 }
 
 /// The page for `chunks`.
-pub(crate) fn report(chunks: &[Chunk], plugin: &EghactPlugin) -> String {
+pub(crate) fn report(chunks: &[Chunk]) -> String {
     use rayon::prelude::*;
     let data: Vec<serde_json::Value> = chunks
         .par_iter()
         .map(|chunk| {
             let code = chunk.code.as_bytes();
-            let mut modules: Vec<(String, usize)> = chunk.modules.iter().map(|(id, length)| (plugin.source_of(id), *length)).collect();
-            modules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             json!({
                 "file": chunk.file,
                 "kind": chunk.kind,
@@ -44,7 +41,7 @@ pub(crate) fn report(chunks: &[Chunk], plugin: &EghactPlugin) -> String {
                 "brotliBytes": brotli_len(code),
                 "css": (!chunk.css.is_empty()).then(|| css_file(&chunk.file)),
                 "cssBytes": chunk.css.len(),
-                "modules": modules.iter().map(|(source, bytes)| json!({ "source": source, "renderedBytes": bytes })).collect::<Vec<_>>(),
+                "modules": chunk.modules,
             })
         })
         .collect();
@@ -182,11 +179,10 @@ window.addEventListener('resize', draw);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ChunkKind;
+    use crate::model::{ChunkKind, ModuleSize};
 
     #[test]
     fn file_names_cannot_end_the_data_early() {
-        let plugin = EghactPlugin::new("/p".into(), "/p/dist".into(), "/p/src".into(), "/p/m".into(), Vec::new());
         let chunk = Chunk {
             file: "assets/</script><script>alert(1)</script>.js".into(),
             code: "x".repeat(100),
@@ -195,10 +191,10 @@ mod tests {
             facade: None,
             imports: Vec::new(),
             dynamic_imports: Vec::new(),
-            modules: vec![("/p/lib/<b>.js".into(), 100)],
+            modules: vec![ModuleSize { source: "lib/<b>.js".into(), rendered_bytes: 100 }],
             css: String::new(),
         };
-        let page = report(&[chunk], &plugin);
+        let page = report(&[chunk]);
         let data = &page[page.find("id=\"data\">").unwrap()..];
         let data = &data[..data.find("</script>").unwrap()];
         assert!(data.contains("\\u003c/script>\\u003cscript>alert(1)"), "{data}");

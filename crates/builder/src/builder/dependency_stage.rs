@@ -19,16 +19,19 @@ impl Builder {
     pub(super) fn prebundle_dependencies(&mut self, report: &mut BuildReport) -> Result<(), ProjectError> {
         let Some(bundler) = self.dependency_bundler.clone() else { return Ok(()) };
         let specifiers = db::imported_packages(self.host.db()).clone();
+        if specifiers.is_empty() && self.state.dependencies.is_none() {
+            // Nothing imported, nothing written before: no lock file to read.
+            return Ok(());
+        }
         let folder = self.project.output();
         let key = dependencies_key(&self.project.root, &specifiers, bundler.as_ref());
-        let previous = self.state.dependencies.take();
-        if let Some(previous) = &previous
+        if let Some(previous) = &self.state.dependencies
             && previous.key == key
             && outputs_untouched(&folder, &previous.outputs)
         {
-            self.state.dependencies = Some(previous.clone());
             return Ok(());
         }
+        let previous = self.state.dependencies.take();
         let files = match specifiers.is_empty() {
             true => Vec::new(),
             false => match bundler.bundle(&self.project.root, &specifiers) {
