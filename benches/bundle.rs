@@ -13,6 +13,7 @@
 //!    copy (`benches/vite/build.mjs`), in a new process, and the ratios.
 //! Timings are wall clock of the whole process, best of `EGHACT_BENCH_ITERS` (default 3; Vite
 //! runs `EGHACT_BENCH_VITE_ITERS`, default 1). Exits non-zero when a build fails.
+//! `EGHACT_BENCH_KEEP=DIR` writes the projects under DIR and keeps them.
 
 mod generator;
 mod harness;
@@ -144,7 +145,11 @@ fn bench_vite(root: &Path, n: usize, iters: usize) -> Result<Option<Vite>, Strin
     let dir = root.join(format!("svelte-{n}"));
     write_app(&dir, n, Flavor::Svelte)?;
     #[cfg(unix)]
-    std::os::unix::fs::symlink(vite_dir.join("node_modules"), dir.join("node_modules")).map_err(|e| e.to_string())?;
+    if let Err(error) = std::os::unix::fs::symlink(vite_dir.join("node_modules"), dir.join("node_modules")) {
+        if error.kind() != std::io::ErrorKind::AlreadyExists {
+            return Err(error.to_string());
+        }
+    }
     println!("vite: building the .svelte copy of {n} components...");
     let (ms, json) = harness::best(iters, || {
         let started = Instant::now();
@@ -192,21 +197,29 @@ fn main() -> ExitCode {
     let sizes = harness::sizes("2000,10000");
     let iters = harness::number("EGHACT_BENCH_ITERS", 3).max(1);
     let vite_iters = harness::number("EGHACT_BENCH_VITE_ITERS", 1).max(1);
-    let root = match tempfile::tempdir() {
-        Ok(root) => root,
-        Err(error) => {
-            eprintln!("error: no temporary folder: {error}");
-            return ExitCode::FAILURE;
-        }
+    // `EGHACT_BENCH_KEEP=DIR` writes the projects under DIR and keeps them, to profile one build.
+    let temporary = match std::env::var_os("EGHACT_BENCH_KEEP") {
+        Some(_) => None,
+        None => match tempfile::tempdir() {
+            Ok(root) => Some(root),
+            Err(error) => {
+                eprintln!("error: no temporary folder: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let root = match &temporary {
+        Some(temporary) => temporary.path().to_path_buf(),
+        None => PathBuf::from(std::env::var_os("EGHACT_BENCH_KEEP").unwrap_or_default()),
     };
     harness::sweep(
         &sizes,
         |n| {
-            let figures = bench_eghact(root.path(), n, iters)?;
+            let figures = bench_eghact(&root, n, iters)?;
             report(n, &figures);
             Ok(figures)
         },
-        |n, eghact| match bench_vite(root.path(), n, vite_iters) {
+        |n, eghact| match bench_vite(&root, n, vite_iters) {
             Ok(Some(vite)) => {
                 let out = vite.output;
                 println!(
