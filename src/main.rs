@@ -465,9 +465,8 @@ fn bundle(project: Project, mode: BuildMode, strict_budgets: bool, summary: Opti
     // Components' styles are minified for the bundle's targets: part of every key.
     let css = eghact_bundle::BundleSettings::of(&project)?.css(&project)?;
     let staging = project.staging("bundle")?.with_css(css);
-    let modules = staging.out_dir();
     let json = mode.json;
-    let mut builder = open_builder(staging, &mode)?;
+    let mut builder = open_builder(staging.clone(), &mode)?;
     let report = run_build(&mut builder, summary)?;
     if report.errors() > 0 {
         match json {
@@ -480,7 +479,7 @@ fn bundle(project: Project, mode: BuildMode, strict_budgets: bool, summary: Opti
         print_report(&builder, &report);
     }
     let options = eghact_bundle::BundleOptions { strict_budgets };
-    let bundled = match eghact_bundle::bundle(&project, &modules, &options) {
+    let bundled = match eghact_bundle::bundle(&project, &staging, &options) {
         Ok(bundled) => bundled,
         Err(eghact_bundle::BundleError::Page { path, text, diagnostic }) => {
             eprint!("{}", render(&path, &text, std::slice::from_ref(&diagnostic)));

@@ -21,6 +21,7 @@ pub fn add_bundle(document: &mut Value, report: &BundleReport) {
         "chunks": report.chunks,
         "initialBytes": initial_bytes(report),
         "phases": report.phases,
+        "reused": report.reused,
     });
 }
 
@@ -44,6 +45,16 @@ pub fn print_bundle(report: &BundleReport) {
         println!("  {out}/{:<width$} {:>9} {kind:<7}{css}", chunk.file, kb(chunk.bytes));
     }
     let phases = &report.phases;
+    if report.reused {
+        println!(
+            "{out} is up to date: nothing the last bundle read or wrote has changed ({} chunk{}, {} of initial JavaScript, checked in {:.1} ms)",
+            report.chunks.len(),
+            if report.chunks.len() == 1 { "" } else { "s" },
+            kb(initial_bytes(report)),
+            phases.total_ms
+        );
+        return;
+    }
     println!(
         "bundled into {out}: {} chunk{}, {} of initial JavaScript in {:.1} ms (Rolldown {:.1} ms, styles and page {:.1} ms, write {:.1} ms)",
         report.chunks.len(),

@@ -153,6 +153,7 @@ struct Places {
     cache: Place,
 }
 
+#[derive(Clone)]
 pub struct Project {
     /// Absolute.
     pub root: PathBuf,

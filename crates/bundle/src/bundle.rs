@@ -2,7 +2,6 @@
 //! the manifest and the budgets, then the new folder in place of the output folder.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,17 +18,41 @@ use crate::manifest::{self, MANIFEST_FILE};
 use crate::model::ChunkKind;
 use crate::model::{BundleError, BundleOptions, BundlePhases, BundleReport, BundleSettings};
 use crate::plugin::{ENTRY, EghactPlugin};
+use crate::record::{BundleRecord, RECORD_FILE, RecordedReport};
 use crate::report::{self, REPORT_FILE};
 use crate::{budgets, engine, swap};
 
 /// The folder of the bundle's chunks and stylesheets inside the output folder.
 const ASSETS_DIR: &str = "assets";
 
-/// Bundles the per-module build in `modules` (of `project.staging(…)`) with the project's page
-/// into the project's output folder.
-pub fn bundle(project: &Project, modules: &Path, options: &BundleOptions) -> Result<BundleReport, BundleError> {
+/// Bundles the per-module build of `staging` (`project.staging(…)`, built) with the project's
+/// page into the project's output folder, unless the last bundle's record shows that nothing it
+/// read or wrote has changed.
+pub fn bundle(project: &Project, staging: &Project, options: &BundleOptions) -> Result<BundleReport, BundleError> {
     let started = Instant::now();
     let settings = BundleSettings::of(project)?;
+    // The page names the output folder of eghact.toml (`./dist/App.js`), whatever `--out` says.
+    let configured_out = Project::open(&project.root)?.out_dir();
+    let out = project.out_dir();
+    let record_path = staging.work_dir().join(RECORD_FILE);
+    let run = format!(
+        "{}\n{settings:?}\n{options:?}\n{}\n{}",
+        eghact_builder::compiler_version(),
+        configured_out.display(),
+        out.display()
+    );
+    let run = blake3::hash(run.as_bytes()).to_hex().to_string();
+    if let Some(recorded) = BundleRecord::load(&record_path).and_then(|record| record.reusable(&run, &project.root, &out)) {
+        let total_ms = started.elapsed().as_secs_f64() * 1000.0;
+        return Ok(BundleReport {
+            out,
+            chunks: recorded.chunks,
+            diagnostics: recorded.diagnostics,
+            phases: BundlePhases { total_ms, ..BundlePhases::default() },
+            reused: true,
+        });
+    }
+    let modules = staging.out_dir();
     let page_path = project.root.join(PAGE_FILE);
     let page = match std::fs::read_to_string(&page_path) {
         Ok(page) => page,
@@ -54,10 +77,7 @@ pub fn bundle(project: &Project, modules: &Path, options: &BundleOptions) -> Res
             html::ScriptSource::Src(src) => format!("import {};\n", serde_json::Value::from(src.as_str())),
         })
         .collect();
-    // The page names the output folder of eghact.toml (`./dist/App.js`), whatever `--out` says.
-    let configured_out = Project::open(&project.root)?.out_dir();
-    let plugin =
-        Arc::new(EghactPlugin::new(project.root.clone(), configured_out, project.src_dir(), modules.to_path_buf(), entries));
+    let plugin = Arc::new(EghactPlugin::new(project.root.clone(), configured_out, project.src_dir(), modules, entries));
 
     let output = run_rolldown(project, &settings, scripts.len(), plugin.clone());
     if let Some((index, problem)) = plugin.page_problems().into_iter().next() {
@@ -109,12 +129,18 @@ pub fn bundle(project: &Project, modules: &Path, options: &BundleOptions) -> Res
     files.insert(REPORT_FILE.into(), report::report(&chunks).into_bytes());
     let assets_ms = assets_started.elapsed().as_secs_f64() * 1000.0;
 
-    let report_chunks = chunks.iter().map(chunk_report).collect();
+    let report_chunks: Vec<_> = chunks.iter().map(chunk_report).collect();
     let write_started = Instant::now();
-    let out = project.out_dir();
     let has_errors = diagnostics.iter().any(|(_, d)| d.is_error());
+    // Whatever happens next, the last record no longer describes the output folder.
+    let _ = std::fs::remove_file(&record_path);
     if !has_errors {
         swap::replace_folder(&out, &files)?;
+        let report = RecordedReport { chunks: report_chunks.clone(), diagnostics: diagnostics.clone() };
+        match BundleRecord::new(run, &project.root, &plugin.files_read(), &out, &files, report) {
+            Some(record) => record.save(&record_path),
+            None => tracing::debug!("the bundle read files outside the project: no bundle record"),
+        }
     }
     let phases = BundlePhases {
         rolldown_ms,
@@ -122,7 +148,7 @@ pub fn bundle(project: &Project, modules: &Path, options: &BundleOptions) -> Res
         write_ms: write_started.elapsed().as_secs_f64() * 1000.0,
         total_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
-    Ok(BundleReport { out, chunks: report_chunks, diagnostics, phases })
+    Ok(BundleReport { out, chunks: report_chunks, diagnostics, phases, reused: false })
 }
 
 fn run_rolldown(

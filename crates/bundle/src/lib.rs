@@ -7,7 +7,8 @@
 //! `[bundle] vendors` in a `vendor` chunk), minifies and writes source maps composed through the
 //! `.egh` maps. Each chunk's components' styles go to the stylesheet beside it. The page, a
 //! `manifest.json`, `bundle-report.html` and the chunks are written to a new folder that replaces the output folder
-//! whole (`swap`).
+//! whole (`swap`). A bundle whose inputs and output are as the last one left them is not done
+//! again (`record`).
 //!
 //! **Invariants:** nothing is written outside the output folder and the new folder beside it;
 //! a bundle that fails leaves the previous output as it was; the same sources give the same
@@ -22,6 +23,7 @@ mod manifest;
 mod model;
 mod plugin;
 mod prebundle;
+mod record;
 mod report;
 mod swap;
 

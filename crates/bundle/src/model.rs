@@ -71,7 +71,7 @@ pub struct BundleOptions {
     pub strict_budgets: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ChunkKind {
     /// Loaded by the page's module scripts.
@@ -83,7 +83,7 @@ pub enum ChunkKind {
 }
 
 /// One JavaScript chunk of the bundle.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChunkReport {
     /// Relative to the output folder, e.g. `assets/index-1a2b3c4d.js`.
@@ -100,7 +100,7 @@ pub struct ChunkReport {
 
 /// A module of a chunk: its project file (the source where it was compiled from one) and its
 /// rendered size before minifying.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModuleSize {
     pub source: String,
@@ -128,6 +128,9 @@ pub struct BundleReport {
     /// Budgets (W0810/E0810) and Rolldown's warnings (W0820), each with the file it is about.
     pub diagnostics: Vec<(String, Diagnostic)>,
     pub phases: BundlePhases,
+    /// Nothing the last bundle read or wrote had changed: its output was kept and Rolldown did
+    /// not run (`record`).
+    pub reused: bool,
 }
 
 impl BundleReport {

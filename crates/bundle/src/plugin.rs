@@ -6,7 +6,7 @@
 //! its components, which go to the stylesheet beside it.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -45,12 +45,24 @@ pub struct EghactPlugin {
     styles: Mutex<HashMap<String, Option<Arc<str>>>>,
     /// Imports of the page that name no file of the build: the script's index and the message.
     page_problems: Mutex<Vec<(usize, String)>>,
+    /// Every file the bundle read (modules, their maps and styles), for the bundle record.
+    files_read: Mutex<BTreeSet<PathBuf>>,
 }
 
 impl EghactPlugin {
     pub fn new(root: PathBuf, out: PathBuf, src: PathBuf, modules: PathBuf, entries: Vec<String>) -> Self {
         let runtime = modules.join(eghact_codegen::RUNTIME_FILE);
-        Self { root, out, src, modules, runtime, entries, styles: Mutex::default(), page_problems: Mutex::default() }
+        Self {
+            root,
+            out,
+            src,
+            modules,
+            runtime,
+            entries,
+            styles: Mutex::default(),
+            page_problems: Mutex::default(),
+            files_read: Mutex::default(),
+        }
     }
 
     /// What a URL of the page names: a file of the project (`/x` and `./x` from its root), with
@@ -98,6 +110,15 @@ impl EghactPlugin {
         std::mem::take(&mut *self.page_problems.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
+    /// Every file the bundle read or looked for (modules, their maps and styles).
+    pub fn files_read(&self) -> BTreeSet<PathBuf> {
+        self.files_read.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    fn read(&self, path: PathBuf) {
+        self.files_read.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(path);
+    }
+
     /// The component whose module is `id`, by its stylesheet beside it in the per-module build.
     pub fn style_of(&self, id: &str) -> Option<Arc<str>> {
         let mut styles = self.styles.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -108,7 +129,9 @@ impl EghactPlugin {
                 if !path.starts_with(&self.modules) || !self.is_component(path) {
                     return None;
                 }
-                std::fs::read_to_string(path.with_extension("css")).ok().filter(|css| !css.is_empty()).map(Arc::from)
+                let stylesheet = path.with_extension("css");
+                self.read(stylesheet.clone());
+                std::fs::read_to_string(stylesheet).ok().filter(|css| !css.is_empty()).map(Arc::from)
             })
             .clone()
     }
@@ -209,12 +232,17 @@ impl Plugin for EghactPlugin {
             return Ok(code.map(|code| HookLoadOutput { code: code.as_str().into(), ..Default::default() }));
         }
         let path = Path::new(args.id);
+        if path.is_absolute() {
+            // Loaded here or by Rolldown from the file system: an input of the bundle either way.
+            self.read(path.to_path_buf());
+        }
         let compiled = path.starts_with(&self.modules) && path.extension().is_some_and(|e| e == "js" || e == "mjs");
         if !compiled {
             return Ok(None);
         }
         let code = std::fs::read_to_string(path)?;
         let map_path = PathBuf::from(format!("{}.map", args.id));
+        self.read(map_path.clone());
         let map = match std::fs::read_to_string(&map_path) {
             Ok(json) => {
                 let mut parsed: rolldown_sourcemap::JSONSourceMap =

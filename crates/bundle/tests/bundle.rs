@@ -27,13 +27,12 @@ fn release(root: &Path, options: &BundleOptions) -> Result<BundleReport, BundleE
     let project = Project::open(root).unwrap();
     let css = BundleSettings::of(&project).unwrap().css(&project).unwrap();
     let staging = project.staging("bundle").unwrap().with_css(css);
-    let modules = staging.out_dir();
     let build_options = BuildOptions { compiler_version: "test".into(), write: true, memory_cache: false, image_processor: None };
-    let mut builder = Builder::open(staging, build_options);
+    let mut builder = Builder::open(staging.clone(), build_options);
     builder.load().unwrap();
     let report = builder.build(&|_| {}).unwrap();
     assert_eq!(report.errors(), 0, "{:?}", report.files.iter().flat_map(|f| &f.diagnostics).collect::<Vec<_>>());
-    bundle(&project, &modules, options)
+    bundle(&project, &staging, options)
 }
 
 fn dist(root: &Path, path: &str) -> String {
@@ -197,4 +196,52 @@ fn styles_are_minified_for_the_bundle_s_targets() {
     let project = Project::open(dir.path()).unwrap();
     let error = BundleSettings::of(&project).unwrap().css(&project).unwrap_err();
     assert_eq!(error.code(), Some("E0708"), "{error}");
+}
+
+#[test]
+fn an_unchanged_project_keeps_its_bundle_and_any_change_bundles_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, &[("index.html", PAGE), ("src/App.egh", APP)]);
+    let bundled = |expected_reuse: bool, why: &str| {
+        let report = release(root, &BundleOptions::default()).unwrap();
+        assert_eq!(report.reused, expected_reuse, "{why}");
+        report
+    };
+    let first = bundled(false, "a first bundle");
+    let again = bundled(true, "nothing changed");
+    assert_eq!(entry(&again), entry(&first), "the last bundle's report");
+    let code = dist(root, entry(&first));
+
+    // The output folder is the bundle's: an edited or an extra file there is replaced.
+    fs::write(root.join("dist").join(entry(&first)), "tampered").unwrap();
+    bundled(false, "an edited output");
+    assert_eq!(dist(root, entry(&first)), code);
+    fs::write(root.join("dist/extra.txt"), "x").unwrap();
+    bundled(false, "an extra file in the output folder");
+    assert!(!root.join("dist/extra.txt").exists());
+    bundled(true, "as it was");
+
+    // Each input counts: the page, eghact.toml, a lock file that appears, a component's style.
+    write(root, &[("index.html", &PAGE.replace("<body>", "<body><!-- v2 -->"))]);
+    bundled(false, "the page changed");
+    write(root, &[("eghact.toml", "[bundle]\nbase = \"/app/\"\n")]);
+    bundled(false, "the settings changed");
+    write(root, &[("package-lock.json", "{}")]);
+    bundled(false, "a lock file appeared");
+    write(root, &[("src/App.egh", &APP.replace("red", "green"))]);
+    let restyled = bundled(false, "a style changed");
+    assert_ne!(entry(&restyled), entry(&first));
+    bundled(true, "as it was");
+
+    // A record that is not one, or names a file outside the project, only costs the reuse.
+    let record = root.join(".eghact/bundle/bundle-record.json");
+    let text = fs::read_to_string(&record).unwrap();
+    fs::write(&record, "{ not json").unwrap();
+    bundled(false, "a corrupt record");
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["inputs"]["../outside.js"] = serde_json::Value::Null;
+    fs::write(&record, json.to_string()).unwrap();
+    bundled(false, "a record naming a path outside the project");
+    bundled(true, "the record written by the last bundle");
 }
