@@ -5,10 +5,12 @@
 //! renders every component and a page that mounts it, then for each size:
 //! 1. a cold bundle in a new process (no cache, no build record, no output), with its phases
 //!    (the per-module build, Rolldown, styles and page, write);
-//! 2. a warm bundle in a new process (every module from the build record and the cache;
-//!    Rolldown runs again);
-//! 3. the output's size: JavaScript raw and gzip, CSS;
-//! 4. for the smallest size, with node and `benches/vite/node_modules` (`npm ci` there): Vite
+//! 2. a warm bundle in a new process: every module from the build record and the cache, and
+//!    the bundle record saying nothing changed, so Rolldown does not run;
+//! 3. a re-bundle in a new process: the same without the bundle record (Rolldown runs again on
+//!    the cached modules);
+//! 4. the output's size: JavaScript raw and gzip, CSS;
+//! 5. for the smallest size, with node and `benches/vite/node_modules` (`npm ci` there): Vite
 //!    8.4 with @sveltejs/vite-plugin-svelte and Svelte 5 building the generator's `.svelte`
 //!    copy (`benches/vite/build.mjs`), in a new process, and the ratios.
 //! Timings are wall clock of the whole process, best of `EGHACT_BENCH_ITERS` (default 3; Vite
@@ -39,6 +41,7 @@ struct Output {
 struct Eghact {
     cold_ms: f64,
     warm_ms: f64,
+    rebundle_ms: f64,
     /// Of the cold run: the per-module build, then the bundle's phases.
     build_ms: f64,
     phases: serde_json::Value,
@@ -117,10 +120,18 @@ fn bench_eghact(root: &Path, n: usize, iters: usize) -> Result<Eghact, String> {
         }
         release(&dir)
     })?;
-    let (warm_ms, _) = harness::best(iters, || release(&dir))?;
+    let (warm_ms, warm) = harness::best(iters, || release(&dir))?;
+    if warm["bundle"]["reused"] != true {
+        return Err("the warm bundle was done again".into());
+    }
+    let (rebundle_ms, _) = harness::best(iters, || {
+        let _ = std::fs::remove_file(dir.join(".eghact/bundle/bundle-record.json"));
+        release(&dir)
+    })?;
     Ok(Eghact {
         cold_ms,
         warm_ms,
+        rebundle_ms,
         build_ms: cold["elapsedMs"].as_f64().unwrap_or(0.0),
         phases: cold["bundle"]["phases"].clone(),
         output: measure(&dir.join("dist")),
@@ -178,14 +189,15 @@ fn report(n: usize, eghact: &Eghact) {
     let phase = |name: &str| eghact.phases[name].as_f64().unwrap_or(0.0);
     let out = eghact.output;
     println!(
-        "eghact {n:>6} components: cold {:>8.1} ms (per-module build {:.1}, Rolldown {:.1}, styles and page {:.1}, write {:.1}), warm {:>8.1} ms; \
-         JS {} in {} file(s), {} gzip; CSS {}",
+        "eghact {n:>6} components: cold {:>8.1} ms (per-module build {:.1}, Rolldown {:.1}, styles and page {:.1}, write {:.1}), \
+         warm {:>8.1} ms, re-bundle of cached modules {:>8.1} ms; JS {} in {} file(s), {} gzip; CSS {}",
         eghact.cold_ms,
         eghact.build_ms,
         phase("rolldownMs"),
         phase("assetsMs"),
         phase("writeMs"),
         eghact.warm_ms,
+        eghact.rebundle_ms,
         kb(out.js_bytes),
         out.js_files,
         kb(out.js_gzip_bytes),
