@@ -17,6 +17,7 @@ use eghact_builder::Stamp;
 use eghact_builder::output::is_plain_relative;
 use eghact_builder::project::{read_regular_file, write_atomic};
 use eghact_syntax::diagnostics::Diagnostic;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::ChunkReport;
@@ -89,11 +90,10 @@ impl BundleRecord {
         outputs: &BTreeMap<String, Vec<u8>>,
         report: RecordedReport,
     ) -> Option<Self> {
-        let mut recorded = BTreeMap::new();
-        for path in inputs {
-            let relative = path.strip_prefix(root).ok()?.to_str()?.replace('\\', "/");
-            recorded.insert(relative, FileState::read(path));
-        }
+        let mut recorded: BTreeMap<String, Option<FileState>> = inputs
+            .par_iter()
+            .map(|path| Some((path.strip_prefix(root).ok()?.to_str()?.replace('\\', "/"), FileState::read(path))))
+            .collect::<Option<_>>()?;
         for name in PROJECT_INPUTS {
             recorded.insert(name.to_string(), FileState::read(&root.join(name)));
         }
@@ -128,7 +128,7 @@ impl BundleRecord {
         if self.settings != settings {
             return None;
         }
-        let inputs_hold = self.inputs.iter().all(|(relative, state)| {
+        let inputs_hold = self.inputs.par_iter().all(|(relative, state)| {
             is_plain_relative(relative)
                 && match state {
                     Some(state) => state.holds(&root.join(relative)),
