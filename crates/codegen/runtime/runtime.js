@@ -11,6 +11,8 @@
  *     $$self.set_prop = (name, value) => {...};  $$self.get_prop = (name) => {...};
  *     $$self.reactive([[deps, run], ...]);          // `$:` statements, topological order
  *     $$self.subscribe(store, (v) => $$invalidate("$store", $store = v));  // $$.route for `$route`
+ *     $$self.subscribe(store, (v) => …, "store", () => store);  // a store held in a `let`, a prop
+ *                                                 // or a `$:` name: subscribed again when it changes
  *     $$self.subscribe(get, () => $$invalidate("get", get));  // `let [get, set] = createSignal()`
  *     return ($$b) => { ...render the root block... };
  *   }
@@ -698,14 +700,30 @@ function init(instance_obj, instance, meta, options) {
     set_prop: noop,
     get_prop: noop,
     reactive(list) { self.reactive_list = list || []; },
-    subscribe(store, cb) { self.on_destroy.push(subscribe(store, cb)); },
+    held_stores: new Map(),
+    subscribe(store, cb, name, current) {
+      if (!name) { self.on_destroy.push(subscribe(store, cb)); return; }
+      const held = { store, cb, current, stop: subscribe(store, cb) };
+      self.held_stores.set(name, held);
+      self.on_destroy.push(() => held.stop());
+    },
   };
   instance_obj.$$ = self;
   for (const [ev, fn] of Object.entries(internal.events || {})) if (fn) instance_obj.$on(ev, fn);
 
   const invalidate = (names, value) => {
+    if (self.destroyed) return value;
+    // A variable holding a store that now holds another one: follow the new store (Svelte 3).
+    for (const n of Array.isArray(names) ? names : [names]) {
+      const held = self.held_stores.get(n);
+      if (held && held.current() !== held.store) {
+        held.stop();
+        held.store = held.current();
+        held.stop = subscribe(held.store, held.cb);
+      }
+    }
     // Before the first render, assignments are read directly by the render; nothing to update.
-    if (!self.ready || self.destroyed) return value;
+    if (!self.ready) return value;
     for (const n of Array.isArray(names) ? names : [names]) {
       self.dirty.add(n);
       // bind:prop — tell the parent, unless the change came from the parent in the first place.

@@ -501,8 +501,9 @@ impl Edits {
         self.push(end, (0, -(start as i64)), Insert::Text(suffix));
     }
 
-    pub fn insert(&mut self, at: u32, text: String) {
-        self.push(at, (1, i64::MIN), Insert::Text(text));
+    /// Adds `text` after the code that ends at `at` (a suffix: it stays with a range ending there).
+    pub fn append(&mut self, at: u32, text: String) {
+        self.push(at, (0, i64::MIN), Insert::Text(text));
     }
 
     /// Marks `at` as coming from `.egh` offset `origin`, after any prefix there, so that the

@@ -141,14 +141,42 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         module.line(script.module.trim_end(), None);
     }
     module.line("function $$instance($$self, $$props, $$invalidate) {", None);
-    for (line, origin) in &script.body {
-        module.line(line, *origin);
-    }
+    // Each store is subscribed to where its name is ready (after its declaration; imports and
+    // `$route` first; names declared later, such as `$:` ones, after the body), so that the
+    // script reads `$store` from then on; every `$store` is declared first.
     let mut stores: Vec<&String> = render.stores.iter().chain(&script.stores).collect::<HashSet<_>>().into_iter().collect();
     stores.sort();
-    for store in stores {
-        let from = if script::is_route_store(store, &script.declared) { "$$.route" } else { &store[1..] };
-        module.line(&format!("let {store}; $$self.subscribe({from}, ($$v) => $$invalidate({store:?}, {store} = $$v));"), None);
+    let subscription = |store: &str, from: &str| {
+        // A store held in a variable the script assigns is followed to each new store.
+        let held = match script.state.contains(from) {
+            true => format!(", {from:?}, () => {from}"),
+            false => String::new(),
+        };
+        format!("$$self.subscribe({from}, ($$v) => $$invalidate({store:?}, {store} = $$v){held});")
+    };
+    let mut subscriptions: Vec<(usize, String)> = stores
+        .iter()
+        .map(|store| match script::is_route_store(store, &script.declared) {
+            true => (0, subscription(store, "$$.route")),
+            false => {
+                let from = &store[1..];
+                (script.ready_at.get(from).copied().unwrap_or(script.body.len()), subscription(store, from))
+            }
+        })
+        .collect();
+    subscriptions.sort_by_key(|(ready, _)| *ready);
+    if !stores.is_empty() {
+        module.line(&format!("let {};", stores.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")), None);
+    }
+    let mut pending = subscriptions.iter().peekable();
+    for lines_done in 0..=script.body.len() {
+        if lines_done > 0 {
+            let (line, origin) = &script.body[lines_done - 1];
+            module.line(line, *origin);
+        }
+        while let Some((_, code)) = pending.next_if(|(ready, _)| *ready <= lines_done) {
+            module.line(code, None);
+        }
     }
     // A signal's getter keeps its identity; what changed is what calling it returns.
     for getter in &script.signals {

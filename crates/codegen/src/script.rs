@@ -2,10 +2,11 @@
 //! instance body with reactive assignments wrapped in `$$invalidate`, props read from
 //! `$$props`, imports hoisted to module level and `$:` statements ordered by dependency.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use oxc::allocator::Allocator;
 use oxc::ast::ast::*;
+use oxc::ast_visit::Visit;
 use oxc::codegen::{Codegen, CodegenOptions};
 use oxc::parser::Parser;
 use oxc::semantic::SemanticBuilder;
@@ -52,6 +53,10 @@ pub struct Script {
     /// Module-level code after the imports: `export async function load(ctx)` of a route, which
     /// the router calls before the component exists.
     pub module: String,
+    /// Where a name is ready to use in `body`: the number of lines up to and including the
+    /// statement that declares it (0 for imports). A store is subscribed to there, so that the
+    /// script can read `$store` from the next statement on, as in Svelte.
+    pub ready_at: HashMap<String, usize>,
 }
 
 #[derive(Debug)]
@@ -201,6 +206,7 @@ fn analyze<'a>(
             Statement::ImportDeclaration(import) => {
                 if let Some(specifiers) = &import.specifiers {
                     for specifier in specifiers {
+                        script.ready_at.insert(specifier.local().name.to_string(), 0);
                         script.declared.insert(specifier.local().name.to_string());
                         imported.insert(specifier.local().name.to_string());
                         if let ImportDeclarationSpecifier::ImportSpecifier(named) = specifier {
@@ -275,6 +281,7 @@ fn analyze<'a>(
         None => Vec::new(),
     };
     let mut stores: HashSet<String> = script.declared.iter().map(|n| format!("${n}")).collect();
+    diagnostics.extend(store_names_declared(&program, &stores, positions));
     if is_route_store(ROUTE_STORE, &script.declared) {
         stores.insert(ROUTE_STORE.to_string());
     }
@@ -325,11 +332,14 @@ fn analyze<'a>(
                 let decl_start = declaration.span().start;
                 if let Declaration::VariableDeclaration(decl) = declaration {
                     if decl.kind == VariableDeclarationKind::Let {
-                        props_from_declaration(&mut edits, decl, positions, diagnostics);
+                        props_from_declaration(js, &mut edits, decl, positions, diagnostics);
                     }
                 }
                 edits.remove(start, decl_start);
                 push_lines(&mut script.body, &edits.apply(js, start, end), js, positions, start);
+                if let Declaration::VariableDeclaration(decl) = declaration {
+                    ready_after(decl, &mut script);
+                }
             }
             Statement::ExportNamedDeclaration(_) | Statement::ExportFromDeclaration(_) => {
                 diagnostics.push(
@@ -354,10 +364,17 @@ fn analyze<'a>(
                 Some(body) => {
                     let names = FreeNames::of_statement(body);
                     let assigned = assigned_identifier(body).into_iter().collect();
-                    let code = edits.apply(js, body.span().start, body.span().end);
+                    // `break $` leaves the statement early: the label must stay on it.
+                    let from = if breaks_out_of_label(body) { start } else { body.span().start };
+                    let code = edits.apply(js, from, body.span().end);
                     reactive.push((names, assigned, code));
                 }
-                None => push_lines(&mut script.body, &edits.apply(js, start, end), js, positions, start),
+                None => {
+                    push_lines(&mut script.body, &edits.apply(js, start, end), js, positions, start);
+                    if let Statement::VariableDeclaration(decl) = statement {
+                        ready_after(decl, &mut script);
+                    }
+                }
             },
         }
     }
@@ -367,6 +384,9 @@ fn analyze<'a>(
     // What `load` returns arrives as props; these lines come first so the script can use them.
     let loaded: Vec<(String, Option<u32>)> =
         loaded.into_iter().map(|name| (format!("let {name} = $$props.{name};"), None)).collect();
+    for line in script.ready_at.values_mut().filter(|line| **line > 0) {
+        *line += loaded.len();
+    }
     script.body.splice(0..0, loaded);
     script.reactive = order_reactive(reactive, &script, diagnostics, input);
     script
@@ -489,6 +509,62 @@ fn signal_getter(declarator: &VariableDeclarator<'_>, framework: &[(String, Stri
     }
 }
 
+/// E0213 for each top-level declaration of `$name` where `name` is declared too: `$name`
+/// is the value of the store `name`, which the compiler declares (Svelte reserves every `$`
+/// name; here only those that clash).
+fn store_names_declared(program: &Program<'_>, stores: &HashSet<String>, positions: &Positions) -> Vec<Diagnostic> {
+    let declarations = program.body.iter().filter_map(|statement| match statement {
+        Statement::VariableDeclaration(decl) => Some(&**decl),
+        Statement::ExportDeclaration(export) => match &export.declaration {
+            Declaration::VariableDeclaration(decl) => Some(&**decl),
+            _ => None,
+        },
+        _ => None,
+    });
+    let mut errors = Vec::new();
+    for declarator in declarations.flat_map(|decl| &decl.declarations) {
+        let mut names = Vec::new();
+        collect_binding_names(&declarator.id, &mut names);
+        for name in names.into_iter().filter(|name| !name.starts_with("$$") && stores.contains(name)) {
+            let span = positions.span(declarator.id.span());
+            errors.push(
+                Diagnostic::error(
+                    "E0213",
+                    format!("`{name}` is the value of the store `{}`: it cannot be declared", &name[1..]),
+                    span,
+                )
+                .with_help(format!("read the store as `{name}` without declaring it, or rename the variable")),
+            );
+        }
+    }
+    errors
+}
+
+/// Marks the names `decl` declares as ready after the body's last line.
+fn ready_after(decl: &VariableDeclaration<'_>, script: &mut Script) {
+    let mut names = Vec::new();
+    for declarator in &decl.declarations {
+        collect_binding_names(&declarator.id, &mut names);
+    }
+    for name in names {
+        script.ready_at.insert(name, script.body.len());
+    }
+}
+
+/// Whether `body` of a `$:` statement has a `break $`.
+fn breaks_out_of_label(body: &Statement<'_>) -> bool {
+    #[derive(Default)]
+    struct Breaks(bool);
+    impl<'a> Visit<'a> for Breaks {
+        fn visit_break_statement(&mut self, it: &BreakStatement<'a>) {
+            self.0 |= it.label.as_ref().is_some_and(|label| label.name == "$");
+        }
+    }
+    let mut breaks = Breaks::default();
+    breaks.visit_statement(body);
+    breaks.0
+}
+
 /// The statement labelled `$:`, if this is one.
 fn reactive_body<'s, 'a>(statement: &'s Statement<'a>) -> Option<&'s Statement<'a>> {
     match statement {
@@ -539,6 +615,7 @@ pub fn names_literal(names: &[&String]) -> String {
 
 /// `export let x: T = d` becomes `let x = $$props.x === undefined ? (d) : $$props.x`.
 fn props_from_declaration(
+    js: &str,
     edits: &mut Edits,
     decl: &VariableDeclaration<'_>,
     positions: &Positions,
@@ -561,8 +638,13 @@ fn props_from_declaration(
                 format!("$$props.{name} === undefined ? ("),
                 format!(") : $$props.{name}"),
             ),
-            None => edits.insert(id.span.end, format!(" = $$props.{name}")),
+            None => edits.append(id.span.end, format!(" = $$props.{name}")),
         }
+    }
+    // `export let name` ended by a line break alone: with an initializer, the next line could
+    // continue it (`(…)` would call the prop), so the declaration gets its semicolon.
+    if !js[..decl.span.end as usize].ends_with(';') {
+        edits.append(decl.span.end, ";".into());
     }
 }
 
