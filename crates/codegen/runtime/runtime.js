@@ -623,12 +623,26 @@ function flush() {
       while (mounted.length) run_mount(mounted.shift());
       for (const c of after) {
         after.delete(c);
-        if (!c.destroyed) for (const fn of c.after_update) guard(c, fn);
+        run_after_update(c);
       }
     } while (dirty_components.length);
   } finally {
     flushing = false;
     scheduled = false;
+    after_update_ran.clear();
+  }
+}
+
+// As in Svelte 3, each afterUpdate callback runs once per flush: state it sets updates the
+// component again without running the callback again, so the flush settles instead of looping.
+const after_update_ran = new Set();
+
+function run_after_update(c) {
+  if (c.destroyed) return;
+  for (const fn of c.after_update) {
+    if (after_update_ran.has(fn)) continue;
+    after_update_ran.add(fn);
+    guard(c, fn);
   }
 }
 
@@ -671,7 +685,7 @@ function run_mount(c) {
     const cleanup = guard(c, fn);
     if (typeof cleanup === 'function') c.on_destroy.push(cleanup);
   }
-  for (const fn of c.after_update) guard(c, fn);
+  run_after_update(c);
 }
 
 function destroy_component(c, detach) {
