@@ -514,10 +514,11 @@ impl<'s> Compiler<'s, '_> {
             Some(picture) => self.emit(format!("{picture}.appendChild({var});"), None),
             None => self.emit(parent.insert(&var), None),
         }
+        // What this element's attributes defer runs after its own children.
+        let deferred_from = self.after_children.len();
         for attribute in &element.attributes {
             self.element_attribute(element, image, input_type, attribute, &var);
         }
-        let deferred_from = self.after_children.len();
         let children_parent = if element.kind == ElementKind::Template { format!("{var}.content") } else { var.clone() };
         if element.is_preformatted() {
             for child in &element.children {
@@ -959,6 +960,22 @@ impl<'s> Compiler<'s, '_> {
                         format!("$$.listen($$b, {var}, {event:?}, function () {{ {assign}; }}, {{}});"),
                         Some(target.span.start),
                     );
+                }
+            }
+            "group" if input_type == "checkbox" || input_type == "radio" => {
+                // One group per component and expression text, and per value of the `{#each}`
+                // names the expression reads (`bind:group={item.tags}`), as in Svelte.
+                let text = target.span.text(self.input.source).trim().to_string();
+                let mut key = format!("{text:?}");
+                for local in current.deps.iter().filter(|d| self.local(d).is_some()) {
+                    key.push_str(&format!(", {local}"));
+                }
+                let group = format!("{var}_group");
+                self.emit(format!("const {group} = $$.binding_group($$b, $$self, [{key}], {var});"), Some(target.span.start));
+                // After the `value` attribute, whichever order they are written in.
+                self.after_children.push((current.deps.clone(), format!("$$.set_group_checked({var}, ({}))", current.code)));
+                if let Some(assign) = self.assignment(target, &format!("$$.group_value({group}, this)")) {
+                    self.emit(format!("$$.listen($$b, {var}, \"change\", function () {{ {assign}; }}, {{}});"), None);
                 }
             }
             "checked" | "group" if input_type == "checkbox" || input_type == "radio" || name.text == "checked" => {
