@@ -368,6 +368,20 @@ export function set_input_value(el, v) {
   if (el.value !== s) el.value = s;
 }
 
+/** `$$restProps`: the props given to a component that it does not declare. */
+export function rest_props(props, declared) {
+  const rest = {};
+  for (const k of Object.keys(props)) if (!declared.includes(k)) rest[k] = props[k];
+  return rest;
+}
+
+/** `$$slots`: `true` under the name of each slot the parent filled (`default` included). */
+export function filled_slots(self) {
+  const filled = {};
+  for (const name of Object.keys(self.slots)) filled[name] = true;
+  return filled;
+}
+
 // bind:group: the radios or checkboxes of one component bound to the same expression (and the
 // same `{#each}` values it reads), in the order they were created. A radio binds its value, a
 // checkbox group the array of the checked values in the inputs' order, as Svelte 3 does.
@@ -734,6 +748,7 @@ function init(instance_obj, instance, meta, options) {
     root: null, props,
     set_prop: noop,
     get_prop: noop,
+    props_changed: noop,
     reactive(list) { self.reactive_list = list || []; },
     subscribe(store, cb) { self.on_destroy.push(subscribe(store, cb)); },
   };
@@ -787,10 +802,12 @@ export function component(instance, meta = {}) {
     $set(props) {
       const s = this.$$;
       if (!props || s.destroyed) return;
+      const changed = Object.keys(props).some((k) => !Object.hasOwn(s.props, k) || safe_not_equal(s.props[k], props[k]));
       Object.assign(s.props, props);
       s.from_parent = true;
       try {
         for (const k of Object.keys(props)) if (safe_not_equal(s.get_prop(k), props[k])) s.set_prop(k, props[k]);
+        if (changed) s.props_changed();
       } finally {
         s.from_parent = false;
       }
