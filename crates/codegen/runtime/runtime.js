@@ -67,6 +67,9 @@
  * - Modifiers: self and key filters are checked first; `once` is used up only by an event that
  *   passed them. A key name not in the table matches event.key case-insensitively.
  * - input_value of an empty number/range input is null; a multiple <select> gives an array.
+ * - bind:group: a radio binds its `value` itself (`value={1}` is the number 1, kept as
+ *   `el.__value`); a checkbox group binds the array of the checked values in the order the
+ *   inputs were created, whatever order they were checked in.
  * - attr(el, "value"|"checked") also sets the live property, since form fields ignore later
  *   attribute changes once edited.
  * - attr, prop and spread judge a name lower-cased: `on…` names, HTML (srcdoc, innerHTML) and
@@ -348,6 +351,7 @@ function safe_srcset(v) {
 const numeric = (el) => el.type === 'number' || el.type === 'range';
 
 export function set_input_value(el, v) {
+  el.__value = v; // the value itself, for bind:group (`value={1}` binds the number 1)
   if (el.localName === 'select') {
     const many = el.multiple && Array.isArray(v);
     const want = many ? v.map(String) : str(v);
@@ -364,6 +368,53 @@ export function set_input_value(el, v) {
   if (numeric(el) && input_value(el) === v) return;
   const s = str(v);
   if (el.value !== s) el.value = s;
+}
+
+/** `$$restProps`: the props given to a component that it does not declare. */
+export function rest_props(props, declared) {
+  const rest = {};
+  for (const k of Object.keys(props)) if (!declared.includes(k)) rest[k] = props[k];
+  return rest;
+}
+
+/** `$$slots`: `true` under the name of each slot the parent filled (`default` included). */
+export function filled_slots(self) {
+  const filled = {};
+  for (const name of Object.keys(self.slots)) filled[name] = true;
+  return filled;
+}
+
+// bind:group: the radios or checkboxes of one component bound to the same expression (and the
+// same `{#each}` values it reads), in the order they were created. A radio binds its value, a
+// checkbox group the array of the checked values in the inputs' order, as Svelte 3 does.
+export function binding_group(block, self, key, el) {
+  let level = self.$$groups || (self.$$groups = new Map());
+  for (const part of key) {
+    let next = level.get(part);
+    if (!next) level.set(part, (next = new Map()));
+    level = next;
+  }
+  const inputs = level.inputs || (level.inputs = []);
+  inputs.push(el);
+  block.cleanups.push(() => {
+    const at = inputs.indexOf(el);
+    if (at >= 0) inputs.splice(at, 1);
+  });
+  return inputs;
+}
+
+const group_input_value = (el) => ('__value' in el ? el.__value : el.value);
+
+export function set_group_checked(el, group) {
+  const v = group_input_value(el);
+  el.checked = el.type === 'checkbox' ? Array.isArray(group) && group.includes(v) : v === group;
+}
+
+export function group_value(inputs, el) {
+  if (el.type !== 'checkbox') return group_input_value(el);
+  const values = new Set();
+  for (const input of inputs) if (input.checked) values.add(group_input_value(input));
+  return [...values];
 }
 
 export function input_value(el) {
@@ -713,6 +764,7 @@ function init(instance_obj, instance, meta, options) {
     root: null, props,
     set_prop: noop,
     get_prop: noop,
+    props_changed: noop,
     reactive(list) { self.reactive_list = list || []; },
     held_stores: new Map(),
     subscribe(store, cb, name, current) {
@@ -782,10 +834,12 @@ export function component(instance, meta = {}) {
     $set(props) {
       const s = this.$$;
       if (!props || s.destroyed) return;
+      const changed = Object.keys(props).some((k) => !Object.hasOwn(s.props, k) || safe_not_equal(s.props[k], props[k]));
       Object.assign(s.props, props);
       s.from_parent = true;
       try {
         for (const k of Object.keys(props)) if (safe_not_equal(s.get_prop(k), props[k])) s.set_prop(k, props[k]);
+        if (changed) s.props_changed();
       } finally {
         s.from_parent = false;
       }

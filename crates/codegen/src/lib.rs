@@ -19,6 +19,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use eghact_semantics::ImplicitObjects;
 use eghact_syntax as syntax;
 use eghact_syntax::diagnostics::{Diagnostic, LineIndex, Span};
 
@@ -70,6 +71,8 @@ struct Analysed {
     diagnostics: Vec<Diagnostic>,
     /// Whether copied code carries position marks (`sourcemap::marks_allowed`).
     marks: bool,
+    /// `$$props`, `$$restProps` and `$$slots`: the module defines those the component reads.
+    implicit: ImplicitObjects,
 }
 
 fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> Analysed {
@@ -78,7 +81,7 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
     let scope = scope_class(path);
     let marks = sourcemap::marks_allowed(source);
 
-    let script = match &component.script {
+    let mut script = match &component.script {
         Some(block) => script::compile_script(
             &script::ScriptInput {
                 source,
@@ -91,6 +94,13 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
         ),
         None => script::Script::default(),
     };
+    // `$$props` and `$$restProps` change with every `$set`: the template reads them as state.
+    let implicit = ImplicitObjects::of(source);
+    for (used, name) in [(implicit.props, "$$props"), (implicit.rest_props, "$$restProps")] {
+        if used {
+            script.state.insert(name.to_string());
+        }
+    }
     let empty = Vec::new();
     let nodes = component.template.as_ref().map_or(&empty, |t| &t.nodes);
     let render = template::compile_template(
@@ -119,11 +129,34 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
     };
     // Stages report in their own order; readers want file order.
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    Analysed { script, render, css, css_mappings, diagnostics, marks }
+    Analysed { script, render, css, css_mappings, diagnostics, marks, implicit }
+}
+
+/// `$$restProps` and `$$slots` where the component reads them, before its script (which may
+/// read them at once), and `props_changed`, which the runtime calls after a `$set` changed a prop.
+fn implicit_objects(module: &mut sourcemap::Module, implicit: ImplicitObjects, props: &[String]) {
+    let declared: Vec<String> = props.iter().map(|p| format!("{p:?}")).collect();
+    let rest = format!("$$.rest_props($$props, [{}])", declared.join(", "));
+    if implicit.rest_props {
+        module.line(&format!("let $$restProps = {rest};"), None);
+    }
+    if implicit.props || implicit.rest_props {
+        let mut changed = String::from("$$self.props_changed = () => {");
+        if implicit.props {
+            changed.push_str(" $$invalidate(\"$$props\", $$props);");
+        }
+        if implicit.rest_props {
+            let _ = write!(changed, " $$invalidate(\"$$restProps\", $$restProps = {rest});");
+        }
+        module.line(&(changed + " };"), None);
+    }
+    if implicit.slots {
+        module.line("const $$slots = $$.filled_slots($$self);", None);
+    }
 }
 
 fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
-    let Analysed { script, render, css, css_mappings, mut diagnostics, marks } = analyse(path, source, parse, options);
+    let Analysed { script, render, css, css_mappings, mut diagnostics, marks, implicit } = analyse(path, source, parse, options);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput { diagnostics, ..CompileOutput::default() };
     }
@@ -141,6 +174,7 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         module.line(script.module.trim_end(), None);
     }
     module.line("function $$instance($$self, $$props, $$invalidate) {", None);
+    implicit_objects(&mut module, implicit, &script.props);
     // Each store is subscribed to where its name is ready (after its declaration; imports and
     // `$route` first; names declared later, such as `$:` ones, after the body), so that the
     // script reads `$store` from then on; every `$store` is declared first.

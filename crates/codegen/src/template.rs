@@ -243,12 +243,22 @@ impl<'s> Compiler<'s, '_> {
     // ---- fragments ----
 
     fn fragment(&mut self, nodes: &[Node], parent: &Parent) {
-        let count = nodes.len();
+        let nodes: Vec<&Node> = nodes.iter().collect();
+        self.fragment_of(&nodes, parent);
+    }
+
+    /// The nodes of one fragment, in order: whitespace is collapsed across all of them, and
+    /// dropped only before the first and after the last node that renders something.
+    fn fragment_of(&mut self, nodes: &[&Node], parent: &Parent) {
+        let first_shown = nodes.iter().position(|n| !is_blank(n));
+        let last_shown = nodes.iter().rposition(|n| !is_blank(n));
         for (i, node) in nodes.iter().enumerate() {
             match node {
                 Node::Comment(_) => {}
                 Node::Text(text) => {
-                    let value = collapse_whitespace(&text.value, i == 0, i + 1 == count);
+                    let first = first_shown.is_none_or(|f| i <= f);
+                    let last = last_shown.is_none_or(|l| i >= l);
+                    let value = collapse_whitespace(&text.value, first, last);
                     if value.is_empty() {
                         continue;
                     }
@@ -443,8 +453,7 @@ impl<'s> Compiler<'s, '_> {
             Some(block.span.start),
         );
         self.depth += 1;
-        if block.pending.iter().all(|n| matches!(n, Node::Comment(_)) || matches!(n, Node::Text(t) if t.value.trim().is_empty()))
-        {
+        if block.pending.iter().all(is_blank) {
             self.emit("null,".into(), None);
         } else {
             self.render_function("", &[], Vec::new(), |c| c.fragment(&block.pending, &Parent::Block));
@@ -505,10 +514,11 @@ impl<'s> Compiler<'s, '_> {
             Some(picture) => self.emit(format!("{picture}.appendChild({var});"), None),
             None => self.emit(parent.insert(&var), None),
         }
+        // What this element's attributes defer runs after its own children.
+        let deferred_from = self.after_children.len();
         for attribute in &element.attributes {
             self.element_attribute(element, image, input_type, attribute, &var);
         }
-        let deferred_from = self.after_children.len();
         let children_parent = if element.kind == ElementKind::Template { format!("{var}.content") } else { var.clone() };
         if element.is_preformatted() {
             for child in &element.children {
@@ -952,6 +962,22 @@ impl<'s> Compiler<'s, '_> {
                     );
                 }
             }
+            "group" if input_type == "checkbox" || input_type == "radio" => {
+                // One group per component and expression text, and per value of the `{#each}`
+                // names the expression reads (`bind:group={item.tags}`), as in Svelte.
+                let text = target.span.text(self.input.source).trim().to_string();
+                let mut key = format!("{text:?}");
+                for local in current.deps.iter().filter(|d| self.local(d).is_some()) {
+                    key.push_str(&format!(", {local}"));
+                }
+                let group = format!("{var}_group");
+                self.emit(format!("const {group} = $$.binding_group($$b, $$self, [{key}], {var});"), Some(target.span.start));
+                // After the `value` attribute, whichever order they are written in.
+                self.after_children.push((current.deps.clone(), format!("$$.set_group_checked({var}, ({}))", current.code)));
+                if let Some(assign) = self.assignment(target, &format!("$$.group_value({group}, this)")) {
+                    self.emit(format!("$$.listen($$b, {var}, \"change\", function () {{ {assign}; }}, {{}});"), None);
+                }
+            }
             "checked" | "group" if input_type == "checkbox" || input_type == "radio" || name.text == "checked" => {
                 self.effect(&current.deps, format!("{var}.checked = !!({})", current.code));
                 if let Some(assign) = self.assignment(target, "this.checked") {
@@ -1092,11 +1118,7 @@ impl<'s> Compiler<'s, '_> {
                 None => default.push(child),
             }
         }
-        let has_default = default.iter().any(|n| match n {
-            Node::Text(t) => !t.value.trim().is_empty(),
-            Node::Comment(_) => false,
-            _ => true,
-        });
+        let has_default = default.iter().any(|n| !is_blank(n));
         if has_default {
             self.slot_function("default", &default, default_lets, false);
         }
@@ -1118,17 +1140,18 @@ impl<'s> Compiler<'s, '_> {
         if !assigns.is_empty() {
             prologue.push(format!("$$b.assign = ($$p) => {{ {} }};", assigns.join(" ")));
         }
-        self.emit(format!("{slot_name:?}:"), None);
-        self.render_function(", $$p", &prologue, locals, |c| {
-            for node in nodes {
-                match node {
-                    // `<template slot="x">` renders only its children; other elements keep
-                    // their `slot` attribute, as in Svelte.
-                    Node::Element(e) if named && e.kind == ElementKind::Template => c.fragment(&e.children, &Parent::Block),
-                    _ => c.fragment(std::slice::from_ref(*node), &Parent::Block),
-                }
+        // `<template slot="x">` renders only its children; other elements keep their `slot`
+        // attribute, as in Svelte. Everything the slot gets is one fragment, so the space in
+        // `<Widget>Hello {name}</Widget>` stays.
+        let mut content: Vec<&Node> = Vec::new();
+        for node in nodes {
+            match node {
+                Node::Element(e) if named && e.kind == ElementKind::Template => content.extend(&e.children),
+                _ => content.push(node),
             }
-        });
+        }
+        self.emit(format!("{slot_name:?}:"), None);
+        self.render_function(", $$p", &prologue, locals, |c| c.fragment_of(&content, &Parent::Block));
     }
 
     fn slot(&mut self, element: &Element, parent: &Parent) {
@@ -1159,11 +1182,7 @@ impl<'s> Compiler<'s, '_> {
             Some(element.span.start),
         );
         self.depth += 1;
-        if element
-            .children
-            .iter()
-            .all(|n| matches!(n, Node::Comment(_)) || matches!(n, Node::Text(t) if t.value.trim().is_empty()))
-        {
+        if element.children.iter().all(is_blank) {
             self.emit("null".into(), None);
         } else {
             self.render_function("", &[], Vec::new(), |c| c.fragment(&element.children, &Parent::Block));
@@ -1178,6 +1197,15 @@ fn merge(into: &mut Vec<String>, names: &[String]) {
         if !into.contains(name) {
             into.push(name.clone());
         }
+    }
+}
+
+/// A node that renders nothing: a comment, or text that is only whitespace.
+fn is_blank(node: &Node) -> bool {
+    match node {
+        Node::Comment(_) => true,
+        Node::Text(text) => text.value.trim_ascii().is_empty(),
+        _ => false,
     }
 }
 

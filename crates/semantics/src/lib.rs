@@ -22,5 +22,5 @@ pub mod types;
 pub use a11y::a11y;
 pub use load::{load_function, returned_keys};
 pub use outline::{Import, Outline, outline, script_in_place};
-pub use signature::{Event, Prop, Signature};
+pub use signature::{Event, ImplicitObjects, Prop, Signature};
 pub use tokens::{Modifiers, SemanticToken, TokenKind, TokenModifier, markup_tokens, normalized};

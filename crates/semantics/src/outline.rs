@@ -6,7 +6,7 @@ use oxc::ast::ast::*;
 use oxc::parser::Parser;
 use oxc::span::{GetSpan, SourceType};
 
-use super::{Event, Prop, Signature};
+use super::{Event, ImplicitObjects, Prop, Signature};
 use crate::assets::{ImageReference, image_references};
 use eghact_syntax::ast::{AttributeKind, Component, ElementKind, Handler, Node, RawBlock, walk_elements};
 use eghact_syntax::diagnostics::Span;
@@ -46,6 +46,8 @@ pub fn outline(source: &str, component: &Component) -> Outline {
     if let Some(template) = &component.template {
         template_contract(&template.nodes, &mut outline.signature);
     }
+    let implicit = ImplicitObjects::of(source);
+    outline.signature.open_props = implicit.props || implicit.rest_props;
     outline.images = image_references(source, component);
     outline
 }

@@ -12,6 +12,36 @@ pub struct Signature {
     pub events_closed: bool,
     /// Slot names; `""` is the default slot.
     pub slots: Vec<String>,
+    /// The component reads `$$props` or `$$restProps`, so it takes props it does not declare.
+    pub open_props: bool,
+}
+
+/// Which of Svelte's component-wide objects a component reads: `$$props` (every prop given),
+/// `$$restProps` (those it does not declare) and `$$slots` (the slots its parent filled).
+/// Found in the text, names as whole words: a mention in a comment only costs an unused
+/// object (and no E0503), never a missing one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImplicitObjects {
+    pub props: bool,
+    pub rest_props: bool,
+    pub slots: bool,
+}
+
+impl ImplicitObjects {
+    pub fn of(source: &str) -> Self {
+        Self {
+            props: mentions(source, "$$props"),
+            rest_props: mentions(source, "$$restProps"),
+            slots: mentions(source, "$$slots"),
+        }
+    }
+}
+
+fn mentions(source: &str, name: &str) -> bool {
+    source.match_indices(name).any(|(at, _)| {
+        let after = source[at + name.len()..].chars().next();
+        !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    })
 }
 
 /// `export let name: ty = default`.
@@ -58,7 +88,7 @@ impl Signature {
             field(&event.name);
             field(&optional(&event.detail));
         }
-        field(&format!("slots:{}", self.slots.len()));
+        field(&format!("slots:{}:{}", self.slots.len(), self.open_props));
         for slot in &self.slots {
             field(slot);
         }
@@ -79,5 +109,18 @@ impl Prop {
             (Some(default), false) => format!("default {default}"),
             (None, false) => "optional".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ImplicitObjects;
+
+    #[test]
+    fn implicit_objects_are_whole_names() {
+        let found = ImplicitObjects::of("<div {...$$restProps}>{$$slots.a}</div>");
+        assert_eq!(found, ImplicitObjects { props: false, rest_props: true, slots: true });
+        assert_eq!(ImplicitObjects::of("let $$propsCopy; $$props_x"), ImplicitObjects::default());
+        assert!(ImplicitObjects::of("Object.keys($$props)").props);
     }
 }

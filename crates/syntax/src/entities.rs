@@ -1,99 +1,66 @@
-//! Decoding of HTML character references in template text and attribute values.
+//! Decoding of HTML character references in template text and attribute values, as the HTML
+//! standard's tokenizer decodes them: every named reference of its table (legacy names such as
+//! `&copy` also without `;`), numeric references with the standard's replacements (NUL,
+//! surrogates and values past U+10FFFF become U+FFFD; 0x80–0x9F map through windows-1252), and
+//! in attribute values a legacy name without `;` followed by `=` or an alphanumeric stays as
+//! written (`?a=1&copy=2`). Anything that is not a reference stays as written.
+//!
+//! The table and the matching are `htmlize`'s; each reference is matched from its `&` with a
+//! bounded look-ahead (numeric ones read their digits once), so decoding is linear in the text.
+//! Decoding only changes a node's value: spans always cover the text as written.
 
 use std::borrow::Cow;
 
-/// Decodes `&amp;`, `&#169;`, `&#x1F600;` and the common named references; anything that is
-/// not a known reference stays as written, as browsers do.
+/// Decodes the references in text content.
 pub fn decode(text: &str) -> Cow<'_, str> {
-    if !text.contains('&') {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        match reference(rest) {
-            Some((ch, len)) => {
-                out.push(ch);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
+    htmlize::unescape(text)
 }
 
-/// The character of the reference at the start of `text` and the reference's length.
-fn reference(text: &str) -> Option<(char, usize)> {
-    let semi = text.as_bytes()[..text.len().min(12)].iter().position(|&b| b == b';')?;
-    let body = &text[1..semi];
-    let ch = if let Some(number) = body.strip_prefix('#') {
-        let code = match number.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => number.parse().ok()?,
-        };
-        char::from_u32(code).filter(|&c| c != '\0').unwrap_or('\u{FFFD}')
-    } else {
-        named(body)?
-    };
-    Some((ch, semi + 1))
-}
-
-fn named(name: &str) -> Option<char> {
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        "hellip" => '…',
-        "mdash" => '—',
-        "ndash" => '–',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "laquo" => '«',
-        "raquo" => '»',
-        "larr" => '←',
-        "rarr" => '→',
-        "uarr" => '↑',
-        "darr" => '↓',
-        "times" => '×',
-        "divide" => '÷',
-        "middot" => '·',
-        "bull" => '•',
-        "deg" => '°',
-        "euro" => '€',
-        "pound" => '£',
-        "yen" => '¥',
-        "cent" => '¢',
-        "sect" => '§',
-        "para" => '¶',
-        "plusmn" => '±',
-        "check" => '✓',
-        "hearts" => '♥',
-        "star" => '☆',
-        _ => return None,
-    })
+/// Decodes the references in (a text part of) an attribute value.
+pub fn decode_attribute(text: &str) -> Cow<'_, str> {
+    htmlize::unescape_attribute(text)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::decode;
+    use super::{decode, decode_attribute};
 
     #[test]
     fn decodes_named_and_numeric_references() {
         assert_eq!(decode("a &amp; b &lt;&#65;&#x42;&gt; &nbsp;"), "a & b <AB> \u{a0}");
         assert_eq!(decode("AT&T &bogus; &"), "AT&T &bogus; &");
+        assert_eq!(decode("&eacute;t&eacute; &ast; &NotNestedGreaterGreater;"), "été * \u{2aa2}\u{338}");
+    }
+
+    #[test]
+    fn legacy_names_need_no_semicolon_in_text() {
+        assert_eq!(decode("&copy 2024 &amp &lt&gt"), "© 2024 & <>");
+        assert_eq!(decode("&notit; &copyright"), "¬it; ©right");
+        // Only legacy names (Latin-1 and a few others) may lose their `;`.
+        assert_eq!(decode("&ast &hellip &eacute"), "&ast &hellip é");
+    }
+
+    #[test]
+    fn numeric_references_follow_the_standard() {
+        assert_eq!(decode("&#169;&#xA9;&#XA9&#169"), "©©©©");
+        assert_eq!(decode("&#0;&#xD800;&#x110000;&#99999999999;"), "\u{fffd}".repeat(4));
+        assert_eq!(decode("&#x80;&#x99;&#150;"), "€™–");
+        assert_eq!(decode("&#; &#x; &#a;"), "&#; &#x; &#a;");
+    }
+
+    #[test]
+    fn attribute_values_keep_legacy_names_before_equals_or_alphanumerics() {
+        assert_eq!(decode_attribute("?a=1&copy=2&lang=en&copyx"), "?a=1&copy=2&lang=en&copyx");
+        assert_eq!(decode_attribute("&copy; &copy &amp;x &notin; &#169;"), "© © &x ∉ ©");
+        assert_eq!(decode("?a=1&copy=2"), "?a=1©=2");
+    }
+
+    #[test]
+    fn decoding_is_linear() {
+        let long = "&".repeat(200_000) + &"&amp".repeat(50_000) + &"&#1".repeat(50_000);
+        let started = std::time::Instant::now();
+        let decoded = decode(&long);
+        assert!(decoded.starts_with("&&&") && decoded.ends_with('\u{1}'));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 }

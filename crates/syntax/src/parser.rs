@@ -592,7 +592,7 @@ impl<'s> Parser<'s> {
                 let raw = &self.src[start..self.pos];
                 AttrValue::Text(vec![ValuePart::Text(Text {
                     span: span(start, self.pos),
-                    value: entities::decode(raw).into_owned(),
+                    value: entities::decode_attribute(raw).into_owned(),
                 })])
             }
         }
@@ -614,7 +614,7 @@ impl<'s> Parser<'s> {
                     let raw = &self.src[text_start..self.pos];
                     parts.push(ValuePart::Text(Text {
                         span: span(text_start, self.pos),
-                        value: entities::decode(raw).into_owned(),
+                        value: entities::decode_attribute(raw).into_owned(),
                     }));
                 }
                 if b == quote {

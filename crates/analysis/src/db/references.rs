@@ -123,7 +123,7 @@ fn check_component_uses(
         for attribute in &element.attributes {
             match &attribute.kind {
                 AttributeKind::Plain { name, .. } | AttributeKind::Bind { name, .. }
-                    if name.text != "slot" && signature.prop(&name.text).is_none() =>
+                    if name.text != "slot" && !signature.open_props && signature.prop(&name.text).is_none() =>
                 {
                     let known: Vec<&str> = signature.props.iter().map(|p| p.name.as_str()).collect();
                     let diagnostic =
