@@ -499,6 +499,64 @@ export function if_block(block, parent, anchor, deps, select, branches) {
   block.cleanups.push(() => destroy_block(child, false));
 }
 
+// <svelte:component this={…}> and <svelte:element this={…}>: the content is rendered again,
+// from scratch, whenever the value changes, and not at all while it is falsy.
+export function key_block(block, parent, anchor, deps, value, render) {
+  const end = marker(parent, anchor);
+  let current = value();
+  let child = current ? render_block(block.ctx, end, render, [current]) : null;
+  block.items.push((dirty) => {
+    if (hits(deps, dirty)) {
+      const next = value();
+      if (next !== current) {
+        destroy_block(child, true);
+        current = next;
+        child = next ? render_block(block.ctx, end, render, [next]) : null;
+        return;
+      }
+    }
+    if (child) update_block(child, dirty);
+  });
+  block.cleanups.push(() => destroy_block(child, false));
+}
+
+// <svelte:head>: the content goes to the end of document.head and leaves with the component.
+export function head_block(block, render) {
+  const end = marker(document.head, null);
+  const child = render_block(block.ctx, end, render, []);
+  block.items.push((dirty) => update_block(child, dirty));
+  block.cleanups.push(() => {
+    destroy_block(child, true);
+    end.remove();
+  });
+}
+
+// <svelte:window bind:name={…}>: the window's value into the variable at mount and on each event
+// that may change it; scrollX and scrollY also scroll the window when the variable changes.
+const WINDOW_BINDINGS = {
+  innerWidth: ['resize'], innerHeight: ['resize'], outerWidth: ['resize'], outerHeight: ['resize'],
+  devicePixelRatio: ['resize'], scrollX: ['scroll'], scrollY: ['scroll'], online: ['online', 'offline'],
+};
+
+export function bind_window(block, name, deps, current, assign) {
+  const read = () => (name === 'online' ? navigator.onLine : window[name]);
+  const update = () => assign(read());
+  for (const event of WINDOW_BINDINGS[name]) listen(block, window, event, update, {});
+  // As in Svelte, the page is not scrolled to the variable's first value, only to later ones.
+  update();
+  block.items.push((dirty) => {
+    if ((name === 'scrollX' || name === 'scrollY') && hits(deps, dirty)) {
+      const v = current();
+      if (v !== undefined && v !== read()) scroll_window(name, v);
+    }
+  });
+}
+
+function scroll_window(name, v) {
+  if (name === 'scrollX') window.scrollTo(v, window.scrollY);
+  else window.scrollTo(window.scrollX, v);
+}
+
 export function each_block(block, parent, anchor, deps, list, key, render, elseRender) {
   const end = marker(parent, anchor);
   let rows = []; // [{ key, b }] in document order
@@ -855,6 +913,13 @@ export function component(instance, meta = {}) {
     $destroy() { destroy_component(this.$$, true); }
   };
   Object.defineProperty(C, 'name', { value: meta.name || 'Component' });
+  // <svelte:options accessors>: `instance.prop` reads the prop, and setting it updates at once.
+  for (const prop of meta.accessors || []) {
+    Object.defineProperty(C.prototype, prop, {
+      get() { return this.$$.get_prop(prop); },
+      set(value) { this.$set({ [prop]: value }); flush(); },
+    });
+  }
   return C;
 }
 

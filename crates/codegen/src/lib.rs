@@ -241,12 +241,17 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
     for (line, origin) in &render.lines {
         module.line(line, *origin);
     }
+    // `<svelte:options accessors>`: the props are properties of the instance too.
+    let accessors = match render.options.accessors {
+        true => format!(", accessors: [{}]", script.props.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")),
+        false => String::new(),
+    };
     drop((render, script));
     module.line("};", None);
     module.line("}", None);
     // The stylesheet beside the module: the component's own, or in a bundle its chunk's.
     let css_url = if css.is_empty() { "null" } else { "$$.css_beside(import.meta.url)" };
-    module.line(&format!("export default $$.component($$instance, {{ name: {stem:?}, css: {css_url} }});"), None);
+    module.line(&format!("export default $$.component($$instance, {{ name: {stem:?}, css: {css_url}{accessors} }});"), None);
     if let Some(error) = module_error(&module) {
         diagnostics.push(error);
         return CompileOutput { diagnostics, ..CompileOutput::default() };

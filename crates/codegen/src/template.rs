@@ -16,6 +16,9 @@ use eghact_semantics::html::{EVENT_MODIFIERS, HTML_ATTRIBUTES, KEY_MODIFIERS, is
 use eghact_syntax::ast::*;
 use eghact_syntax::diagnostics::{Diagnostic, Span};
 
+mod special;
+pub use special::ComponentOptions;
+
 /// `sizes` of a processed image the author gave none: the image may fill the viewport's width,
 /// which picks a large enough variant everywhere.
 const DEFAULT_SIZES: &str = "100vw";
@@ -43,6 +46,8 @@ pub struct RenderFunction {
     /// The lines call `$$asset(url)`, which the module defines: an attribute set from script
     /// resolves against the document, so asset URLs are resolved against the module.
     pub uses_assets: bool,
+    /// What `<svelte:options>` asks of the module.
+    pub options: ComponentOptions,
 }
 
 /// A name bound by the template itself (`{#each}` item, `let:`, `{:then}` value) and the
@@ -93,9 +98,15 @@ pub fn compile_template(input: &TemplateInput<'_>, nodes: &[Node], diagnostics: 
         in_svg: false,
         after_children: Vec::new(),
         uses_assets: false,
+        options: ComponentOptions::default(),
     };
     compiler.fragment(nodes, &Parent::Block);
-    RenderFunction { lines: compiler.lines, stores: compiler.stores, uses_assets: compiler.uses_assets }
+    RenderFunction {
+        lines: compiler.lines,
+        stores: compiler.stores,
+        uses_assets: compiler.uses_assets,
+        options: compiler.options,
+    }
 }
 
 struct Compiler<'s, 'd> {
@@ -111,6 +122,7 @@ struct Compiler<'s, 'd> {
     /// Effects of the elements being built that must run after their children exist.
     after_children: Vec<(Vec<String>, String)>,
     uses_assets: bool,
+    options: ComponentOptions,
 }
 
 impl<'s> Compiler<'s, '_> {
@@ -491,9 +503,18 @@ impl<'s> Compiler<'s, '_> {
             ElementKind::Slot => return self.slot(element, parent),
             ElementKind::Html | ElementKind::Template => {}
         }
+        if let Some(special) = element.name.text.strip_prefix("svelte:") {
+            return self.special_element(special, element, parent);
+        }
         if self.script_made_from_expressions(element) {
             return;
         }
+        self.html_element(element, parent, &format!("{:?}", element.name.text));
+    }
+
+    /// An element whose tag name is the value of `tag` (a string literal, or `$$this` for
+    /// `<svelte:element>`, whose `this` attribute it then skips).
+    fn html_element(&mut self, element: &Element, parent: &Parent, tag: &str) {
         let var = self.var("e");
         let was_svg = self.in_svg;
         self.in_svg |= element.name.text == "svg";
@@ -506,17 +527,14 @@ impl<'s> Compiler<'s, '_> {
         let picture = image
             .filter(|image| image.sources.len() > 1 && element.plain_attribute("srcset").is_none())
             .map(|image| self.picture(element, image, parent));
-        self.emit(
-            format!("const {var} = $$.{constructor}({:?}, {:?});", element.name.text, self.input.scope_class),
-            Some(element.span.start),
-        );
+        self.emit(format!("const {var} = $$.{constructor}({tag}, {:?});", self.input.scope_class), Some(element.span.start));
         match picture {
             Some(picture) => self.emit(format!("{picture}.appendChild({var});"), None),
             None => self.emit(parent.insert(&var), None),
         }
         // What this element's attributes defer runs after its own children.
         let deferred_from = self.after_children.len();
-        for attribute in &element.attributes {
+        for attribute in element.attributes.iter().filter(|attribute| !is_this_of_special(element, attribute)) {
             self.element_attribute(element, image, input_type, attribute, &var);
         }
         let children_parent = if element.kind == ElementKind::Template { format!("{var}.content") } else { var.clone() };
@@ -1015,12 +1033,19 @@ impl<'s> Compiler<'s, '_> {
             );
             return;
         }
+        self.component_with(element, parent, name);
+    }
+
+    /// A component made by `constructor` (its name, or code such as `$$this` for
+    /// `<svelte:component>`, whose `this` attribute it then skips).
+    fn component_with(&mut self, element: &Element, parent: &Parent, constructor: &str) {
+        let name = &element.name.text;
         let mut props = Vec::new();
         let mut deps = Vec::new();
         let mut events = Vec::new();
         let mut binds = Vec::new();
         let mut default_lets = Vec::new();
-        for attribute in &element.attributes {
+        for attribute in element.attributes.iter().filter(|attribute| !is_this_of_special(element, attribute)) {
             match &attribute.kind {
                 AttributeKind::Plain { name, value } => {
                     if let Some(c) = self.attribute_value(value) {
@@ -1067,7 +1092,7 @@ impl<'s> Compiler<'s, '_> {
         let deps_literal = Self::deps_literal(&deps);
         self.emit(
             format!(
-                "const {var} = $$.mount_component($$b, {}, {name}, () => ({{ {} }}), {deps_literal}, {{",
+                "const {var} = $$.mount_component($$b, {}, {constructor}, () => ({{ {} }}), {deps_literal}, {{",
                 parent.position(),
                 props.join(", ")
             ),
@@ -1086,7 +1111,8 @@ impl<'s> Compiler<'s, '_> {
     }
 
     /// The slot render functions a component's children make: `slot="x"` children go to
-    /// slot `x`, `<template slot="x" let:a>` groups them, the rest fill the default slot.
+    /// slot `x`, `<template slot="x" let:a>` (or `<svelte:fragment …>`) groups them, the rest
+    /// fill the default slot.
     fn slot_contents(&mut self, element: &Element, default_lets: Vec<(Name, Option<Expr>)>) {
         let mut named: Vec<(String, Vec<&Node>, Vec<(Name, Option<Expr>)>)> = Vec::new();
         let mut default: Vec<&Node> = Vec::new();
@@ -1140,13 +1166,15 @@ impl<'s> Compiler<'s, '_> {
         if !assigns.is_empty() {
             prologue.push(format!("$$b.assign = ($$p) => {{ {} }};", assigns.join(" ")));
         }
-        // `<template slot="x">` renders only its children; other elements keep their `slot`
+        // `<template slot="x">` and `<svelte:fragment slot="x">` render only their children; other elements keep their `slot`
         // attribute, as in Svelte. Everything the slot gets is one fragment, so the space in
         // `<Widget>Hello {name}</Widget>` stays.
         let mut content: Vec<&Node> = Vec::new();
         for node in nodes {
             match node {
-                Node::Element(e) if named && e.kind == ElementKind::Template => content.extend(&e.children),
+                Node::Element(e) if named && (e.kind == ElementKind::Template || e.name.text == "svelte:fragment") => {
+                    content.extend(&e.children)
+                }
                 _ => content.push(node),
             }
         }
@@ -1201,6 +1229,13 @@ fn merge(into: &mut Vec<String>, names: &[String]) {
 }
 
 /// A node that renders nothing: a comment, or text that is only whitespace.
+/// The `this` attribute of `<svelte:component>` or `<svelte:element>`: what to render, not a
+/// prop or an attribute.
+fn is_this_of_special(element: &Element, attribute: &Attribute) -> bool {
+    element.name.text.starts_with("svelte:")
+        && matches!(&attribute.kind, AttributeKind::Plain { name, .. } if name.text == "this")
+}
+
 fn is_blank(node: &Node) -> bool {
     match node {
         Node::Comment(_) => true,
