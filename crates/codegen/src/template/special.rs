@@ -3,7 +3,7 @@
 //! `element` (a tag given by an expression), `window`, `body` and `document` (listeners and
 //! the window's bindings), `head` (content for `document.head`), `fragment` (slot content
 //! without a wrapper) and `options`. Any other `svelte:` name, or an attribute one of them
-//! cannot take, is an error (E0408, E0409): never an element of that name.
+//! cannot take, is an error (E0410, E0411): never an element of that name.
 
 use super::{Compiled, Compiler, Parent, is_blank};
 use eghact_syntax::ast::*;
@@ -40,7 +40,7 @@ impl Compiler<'_, '_> {
             "fragment" => self.fragment(&element.children, parent),
             "options" => self.options(element),
             _ => self.diagnostics.push(
-                Diagnostic::error("E0408", format!("unknown special element `<svelte:{name}>`"), element.name.span).with_help(
+                Diagnostic::error("E0410", format!("unknown special element `<svelte:{name}>`"), element.name.span).with_help(
                     "the special elements are svelte:self, svelte:component, svelte:element, svelte:window, svelte:body, \
                      svelte:document, svelte:head, svelte:fragment and svelte:options",
                 ),
@@ -130,6 +130,6 @@ impl Compiler<'_, '_> {
 
     fn misuse(&mut self, element: &Element, span: eghact_syntax::diagnostics::Span, message: String) {
         let help = format!("see Svelte's documentation of `<{}>`", element.name.text);
-        self.diagnostics.push(Diagnostic::error("E0409", message, span).with_help(help));
+        self.diagnostics.push(Diagnostic::error("E0411", message, span).with_help(help));
     }
 }
