@@ -38,7 +38,8 @@
  *   attr(el, name, v) set_class(el, v, scope) toggle_class(el, name, on) set_style(el, prop, v)
  *   spread(el, obj, scope) prop(el, name, v) safe_url(v) set_input_value(el, v) input_value(el)
  *   html(block, parent, anchor, deps, getHtml)       {@html}
- *   listen(block, el, event, handler|null, { prevent, stop, once, capture, self, passive, keys })
+ *   listen(block, el, event, handler|null, { prevent, stop, stopImmediate, once, capture, self, passive,
+ *     nonpassive, trusted, keys })                    bubble(block, event) forwards to the component's listeners
  *   if_block(block, parent, anchor, deps, select, branches)
  *   each_block(block, parent, anchor, deps, list, key|null, render, elseRender|null)
  *   await_block(block, parent, anchor, deps, promise, pending|null, then|null, catch_|null)
@@ -464,18 +465,28 @@ export function listen(block, el, event, handler, modifiers) {
   const m = modifiers || {};
   const opts = { capture: !!m.capture };
   if (m.passive) opts.passive = true;
+  if (m.nonpassive) opts.passive = false;
   const off = () => el.removeEventListener(event, wrapped, opts);
   function wrapped(e) {
     // Filters first: `.once` is only used up by an event that passed them.
+    if (m.trusted && !e.isTrusted) return;
     if (m.self && e.target !== e.currentTarget) return;
     if (m.keys && m.keys.length && !key_ok(m.keys, e)) return;
     if (m.once) off();
     if (m.prevent) e.preventDefault();
     if (m.stop) e.stopPropagation();
+    if (m.stopImmediate) e.stopImmediatePropagation();
     if (handler) return handler.call(this, e);
   }
   el.addEventListener(event, wrapped, opts);
   block.cleanups.push(off);
+}
+
+/** Event forwarding (`@click` without a value): the component's own listeners get the event. */
+export function bubble(block, e) {
+  const self = block.ctx;
+  const list = self.callbacks[e.type];
+  if (list) for (const fn of list.slice()) fn.call(self.instance, e);
 }
 
 // ---------------------------------------------------------------- control flow

@@ -12,7 +12,9 @@ use super::js::{Edits, FreeNames, parse_expression, parse_statements};
 use super::script::{is_route_store, names_literal, route_write_error, wrap_invalidate, wrap_store_set};
 use super::sourcemap::token_starts;
 use eghact_semantics::assets::{ComponentImages, ImageAsset, srcset_urls};
-use eghact_semantics::html::{EVENT_MODIFIERS, HTML_ATTRIBUTES, KEY_MODIFIERS, is_event_handler_attribute, script_url_in};
+use eghact_semantics::html::{
+    EVENT_MODIFIERS, HTML_ATTRIBUTES, KEY_MODIFIERS, is_event_handler_attribute, script_url_in, svelte_event_modifier,
+};
 use eghact_syntax::ast::*;
 use eghact_syntax::diagnostics::{Diagnostic, Span};
 
@@ -879,7 +881,9 @@ impl<'s> Compiler<'s, '_> {
 
     fn handler(&mut self, handler: &Handler) -> Option<String> {
         Some(match handler {
-            Handler::None => "null".into(),
+            // `@click` without a value forwards the event to the component's own listeners, as Svelte's
+            // `on:click` does (after the modifiers it carries).
+            Handler::None => "function ($$e) { $$.bubble($$b, $$e); }".into(),
             Handler::Expr(expr) | Handler::Reference(expr) => {
                 let c = self.expression(*expr)?;
                 format!(
@@ -899,14 +903,27 @@ impl<'s> Compiler<'s, '_> {
         let mut keys = Vec::new();
         for modifier in modifiers {
             let m = modifier.text.as_str();
-            if EVENT_MODIFIERS.contains(&m) {
+            // The parser keeps names as written; Svelte's `|` form has its own names and no keys.
+            let svelte_form = self.input.source.as_bytes().get((modifier.span.start as usize).wrapping_sub(1)) == Some(&b'|');
+            if svelte_form {
+                match svelte_event_modifier(m) {
+                    Some(flag) => flags.push(format!("{flag}: true")),
+                    None => self.diagnostics.push(
+                        Diagnostic::error("E0408", format!("unknown event modifier `|{m}`"), modifier.span).with_help(
+                            "modifiers are preventDefault, stopPropagation, stopImmediatePropagation, passive, nonpassive, \
+                             capture, once, self and trusted",
+                        ),
+                    ),
+                }
+            } else if EVENT_MODIFIERS.contains(&m) {
                 flags.push(format!("{m}: true"));
             } else if KEY_MODIFIERS.contains(&m) {
                 keys.push(format!("{m:?}"));
             } else {
                 self.diagnostics.push(
                     Diagnostic::warning("W0402", format!("unknown event modifier `.{m}`"), modifier.span).with_help(
-                        "modifiers are prevent, stop, once, capture, self, passive and key names such as enter or escape",
+                        "modifiers are prevent, stop, stopImmediate, once, capture, self, passive, nonpassive, trusted and \
+                         key names such as enter or escape",
                     ),
                 );
             }

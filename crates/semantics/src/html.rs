@@ -167,8 +167,27 @@ pub fn event_class(event: &str) -> &'static str {
     EVENTS.iter().find(|(name, _)| *name == event).map_or("Event", |(_, class)| class)
 }
 
-/// `@event.prevent.stop…` (LANGUAGE.md decision 3).
-pub const EVENT_MODIFIERS: &[&str] = &["prevent", "stop", "once", "capture", "self", "passive"];
+/// `@event.prevent.stop…` (LANGUAGE.md decision 3), and the flags the runtime's `listen` reads.
+pub const EVENT_MODIFIERS: &[&str] =
+    &["prevent", "stop", "stopImmediate", "once", "capture", "self", "passive", "nonpassive", "trusted"];
+
+/// Svelte's modifiers (`on:click|preventDefault|once`) and the flag of [`EVENT_MODIFIERS`] each one is.
+pub const SVELTE_EVENT_MODIFIERS: &[(&str, &str)] = &[
+    ("preventDefault", "prevent"),
+    ("stopPropagation", "stop"),
+    ("stopImmediatePropagation", "stopImmediate"),
+    ("passive", "passive"),
+    ("nonpassive", "nonpassive"),
+    ("capture", "capture"),
+    ("once", "once"),
+    ("self", "self"),
+    ("trusted", "trusted"),
+];
+
+/// The runtime flag of Svelte modifier `name` (`preventDefault` is `prevent`).
+pub fn svelte_event_modifier(name: &str) -> Option<&'static str> {
+    SVELTE_EVENT_MODIFIERS.iter().find(|(svelte, _)| *svelte == name).map(|(_, flag)| *flag)
+}
 
 /// Key filters: `@keydown.enter` runs the handler for that key only.
 pub const KEY_MODIFIERS: &[&str] = &["enter", "escape", "esc", "space", "tab", "up", "down", "left", "right", "delete"];

@@ -598,11 +598,15 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// A quoted value. One that is exactly one `{…}` (`name="{expr}"`, nothing else inside the
+    /// quotes) is that expression, as in Svelte 3, for attributes, props, handlers and directives
+    /// alike; any text around it (`"{x} "`) makes a string.
     fn quoted_value(&mut self, quote: u8) -> AttrValue {
         let open = self.pos;
         self.pos += 1;
         let mut parts = Vec::new();
         let mut text_start = self.pos;
+        let mut closed = false;
         loop {
             let Some(&b) = self.bytes.get(self.pos) else {
                 self.error("E0119", "unterminated attribute value", span(open, open + 1)).help =
@@ -619,6 +623,7 @@ impl<'s> Parser<'s> {
                 }
                 if b == quote {
                     self.pos += 1;
+                    closed = true;
                     break;
                 }
                 let start = self.pos;
@@ -638,7 +643,15 @@ impl<'s> Parser<'s> {
             }
         }
         self.advance_to(self.pos);
-        AttrValue::Text(parts)
+        match parts.as_slice() {
+            [ValuePart::Expr(expr)] if closed => {
+                if expr.span.is_empty() {
+                    self.error("E0113", "empty expression", span(open + 1, self.pos - 1));
+                }
+                AttrValue::Expr(*expr)
+            }
+            _ => AttrValue::Text(parts),
+        }
     }
 
     fn classify_attribute(&mut self, name: Name, value: AttrValue) -> AttributeKind {
@@ -647,7 +660,10 @@ impl<'s> Parser<'s> {
         let part = |offset: usize, part: &str| Name { text: part.to_string(), span: span(at + offset, at + offset + part.len()) };
         if let Some(event) = text.strip_prefix('@').or_else(|| text.strip_prefix("on:")) {
             let prefix = text.len() - event.len();
-            let mut pieces = event.split('.');
+            // Svelte writes modifiers `on:click|preventDefault|once`; Eghact `@click.prevent.once`.
+            // Names are kept as written: codegen reads the separator before each one.
+            let separator = if event.contains('|') { '|' } else { '.' };
+            let mut pieces = event.split(separator);
             let event_name = part(prefix, pieces.next().unwrap_or(""));
             let mut offset = prefix + event_name.text.len() + 1;
             let modifiers = pieces
