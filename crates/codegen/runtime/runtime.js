@@ -41,12 +41,15 @@
  *   listen(block, el, event, handler|null, { prevent, stop, stopImmediate, once, capture, self, passive,
  *     nonpassive, trusted, keys })                    bubble(block, event) forwards to the component's listeners
  *   if_block(block, parent, anchor, deps, select, branches)
+ *   key_block(block, parent, anchor, deps, value, render)   <svelte:component>, <svelte:element>
+ *   head_block(block, render)  bind_window(block, name, deps, current, assign)
  *   each_block(block, parent, anchor, deps, list, key|null, render, elseRender|null)
  *   await_block(block, parent, anchor, deps, promise, pending|null, then|null, catch_|null)
  *   mount_component(block, parent, anchor, Ctor, props|null, deps, { events, slots, bind })
  *   slot(block, parent, anchor, $$self, name, props|null, deps, fallback|null)
  *   onMount onDestroy beforeUpdate afterUpdate tick createEventDispatcher setContext getContext
- *   writable readable derived get createStore createSignal middleware
+ *   hasContext getAllContexts
+ *   writable readable derived readonly get createStore createSignal middleware
  *   route (the `$route` store) createRouter({ routes, fallback, target, base }) goto(href)
  * $$self (instance's first argument): reactive(list), subscribe(store, cb), slots, set_prop, get_prop.
  *
@@ -998,6 +1001,8 @@ export const beforeUpdate = (fn) => { current('beforeUpdate').before_update.push
 export const afterUpdate = (fn) => { current('afterUpdate').after_update.push(fn); };
 export const setContext = (key, value) => { current('setContext').context.set(key, value); return value; };
 export const getContext = (key) => current('getContext').context.get(key);
+export const hasContext = (key) => current('hasContext').context.has(key);
+export const getAllContexts = () => new Map(current('getAllContexts').context);
 
 export function tick() {
   schedule();
@@ -1021,6 +1026,11 @@ function subscribe(store, run, invalidate) {
   if (store == null) return noop;
   const unsub = store.subscribe(run, invalidate);
   return unsub && unsub.unsubscribe ? () => unsub.unsubscribe() : unsub;
+}
+
+// A store that can only be read: the subscribe of `store`, nothing else (Svelte 3's readonly).
+export function readonly(store) {
+  return { subscribe: store.subscribe.bind(store) };
 }
 
 export function get(store) {
