@@ -35,7 +35,7 @@
  *   css_beside(module_url)                           the stylesheet beside a module
  *   element(tag, scope) svg_element(tag, scope) text(v) set_text(node, v) insert(block, node) str(v)
  *   effect(block, deps, fn)                          run now, re-run when deps are dirty
- *   attr(el, name, v) set_class(el, v, scope) toggle_class(el, name, on) set_style(el, prop, v)
+ *   attr(el, name, v) set_class(el, v, scope) toggle_class(el, name, on) set_style(el, prop, v, important)
  *   spread(el, obj, scope) prop(el, name, v) safe_url(v) set_input_value(el, v) input_value(el)
  *   html(block, parent, anchor, deps, getHtml)       {@html}
  *   listen(block, el, event, handler|null, { prevent, stop, stopImmediate, once, capture, self, passive,
@@ -237,10 +237,10 @@ export function toggle_class(el, name, on) {
   el.classList.toggle(name, !!on);
 }
 
-export function set_style(el, prop, v) {
+export function set_style(el, prop, v, important) {
   const p = prop.startsWith('--') ? prop : prop.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
   if (v == null || v === false || v === '') el.style.removeProperty(p);
-  else el.style.setProperty(p, String(v));
+  else el.style.setProperty(p, String(v), important ? 'important' : '');
 }
 
 export function spread(el, obj, scope) {

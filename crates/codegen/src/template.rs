@@ -536,8 +536,23 @@ impl<'s> Compiler<'s, '_> {
         }
         // What this element's attributes defer runs after its own children.
         let deferred_from = self.after_children.len();
-        for attribute in element.attributes.iter().filter(|attribute| !is_this_of_special(element, attribute)) {
+        // `style:` directives come after the `style` attribute, which would replace them, and run
+        // again whenever it does: they win over it, as in Svelte.
+        let (directives, attributes): (Vec<&Attribute>, Vec<&Attribute>) = element
+            .attributes
+            .iter()
+            .filter(|attribute| !is_this_of_special(element, attribute))
+            .partition(|attribute| matches!(attribute.kind, AttributeKind::Style { .. }));
+        for attribute in attributes {
             self.element_attribute(element, image, input_type, attribute, &var);
+        }
+        if !directives.is_empty() {
+            let style_deps = element.plain_attribute("style").and_then(|value| self.attribute_value(value)).map(|c| c.deps);
+            for attribute in directives {
+                if let AttributeKind::Style { name, value } = &attribute.kind {
+                    self.style_directive(&var, name, value, style_deps.as_deref().unwrap_or_default());
+                }
+            }
         }
         let children_parent = if element.kind == ElementKind::Template { format!("{var}.content") } else { var.clone() };
         if element.is_preformatted() {
@@ -793,11 +808,7 @@ impl<'s> Compiler<'s, '_> {
                     self.effect(&c.deps, format!("$$.toggle_class({var}, {:?}, ({}))", name.text, c.code));
                 }
             }
-            AttributeKind::Style { name, value } => {
-                if let Some(c) = self.attribute_value(value) {
-                    self.effect(&c.deps, format!("$$.set_style({var}, {:?}, {})", name.text, c.code));
-                }
-            }
+            AttributeKind::Style { name, value } => self.style_directive(var, name, value, &[]),
             AttributeKind::Use { name, .. } | AttributeKind::Transition { name, .. } => {
                 self.diagnostics.push(
                     Diagnostic::error("E0402", format!("the directive on `{}` is not supported yet", name.text), attribute.span)
@@ -877,6 +888,33 @@ impl<'s> Compiler<'s, '_> {
             _ => format!("$$.attr({var}, {name:?}, {code})"),
         };
         self.effect(&value.deps, call);
+    }
+
+    /// `style:prop={value}` or `style:prop|important={value}`, set again when `style_deps` (those
+    /// of the element's `style` attribute) change.
+    fn style_directive(&mut self, var: &str, name: &Name, value: &AttrValue, style_deps: &[String]) {
+        let (property, important) = match name.text.split_once('|') {
+            Some((property, "important")) => (property, true),
+            Some((property, modifier)) => {
+                let at = name.span.start + property.len() as u32 + 1;
+                self.diagnostics.push(
+                    Diagnostic::error("E0420", format!("unknown `style:` modifier `|{modifier}`"), Span::new(at, name.span.end))
+                        .with_help("the one modifier of `style:` is `|important`"),
+                );
+                return;
+            }
+            None => (name.text.as_str(), false),
+        };
+        // `style:color` alone reads the variable `color`.
+        let shorthand = Expr { span: Span::new(name.span.start, name.span.start + property.len() as u32) };
+        let compiled = match value {
+            AttrValue::True => self.expression(shorthand),
+            _ => self.attribute_value(value),
+        };
+        let Some(mut c) = compiled else { return };
+        merge(&mut c.deps, style_deps);
+        let important = if important { ", true" } else { "" };
+        self.effect(&c.deps, format!("$$.set_style({var}, {property:?}, {}{important})", c.code));
     }
 
     fn handler(&mut self, handler: &Handler) -> Option<String> {
