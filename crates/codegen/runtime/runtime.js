@@ -43,6 +43,7 @@
  *   if_block(block, parent, anchor, deps, select, branches)
  *   key_block(block, parent, anchor, deps, value, render)   <svelte:component>, <svelte:element>
  *   head_block(block, render)  bind_window(block, name, deps, current, assign)
+ *   bind_size(block, el, name, assign)  bind_media(block, el, name, deps, current, assign)
  *   each_block(block, parent, anchor, deps, list, key|null, render, elseRender|null)
  *   await_block(block, parent, anchor, deps, promise, pending|null, then|null, catch_|null)
  *   mount_component(block, parent, anchor, Ctor, props|null, deps, { events, slots, bind })
@@ -533,6 +534,47 @@ export function key_block(block, parent, anchor, deps, value, render) {
   });
   block.cleanups.push(() => destroy_block(child, false));
 }
+
+// bind:clientWidth, clientHeight, offsetWidth, offsetHeight: read-only, measured whenever the
+// element's box changes (and once it is laid out).
+export function bind_size(block, el, name, assign) {
+  if (typeof ResizeObserver === 'undefined') return;
+  const observer = new ResizeObserver(() => assign(el[name]));
+  observer.observe(el);
+  block.cleanups.push(() => observer.disconnect());
+}
+
+// bind: on <audio> and <video>: the events after which each property may have changed. The
+// first five are two-way: a new value of the variable is set on the element.
+const MEDIA_EVENTS = {
+  currentTime: ['timeupdate'], paused: ['play', 'pause'], volume: ['volumechange'], muted: ['volumechange'],
+  playbackRate: ['ratechange'], duration: ['durationchange'], buffered: ['progress'],
+  seekable: ['loadedmetadata'], played: ['timeupdate'], seeking: ['seeking', 'seeked'], ended: ['timeupdate', 'ended'],
+  readyState: ['loadedmetadata', 'loadeddata', 'canplay', 'canplaythrough', 'playing', 'waiting', 'emptied'],
+  videoWidth: ['resize'], videoHeight: ['resize'],
+};
+
+export function bind_media(block, el, name, deps, current, assign) {
+  const read = () => {
+    const v = el[name];
+    // TimeRanges become [{ start, end }], as Svelte gives them.
+    if (v && typeof v.start === 'function' && typeof v.length === 'number') {
+      return Array.from({ length: v.length }, (_, i) => ({ start: v.start(i), end: v.end(i) }));
+    }
+    return v;
+  };
+  for (const event of MEDIA_EVENTS[name]) listen(block, el, event, () => assign(read()), {});
+  const write = () => {
+    const v = current();
+    if (v === undefined || v === null || Number.isNaN(v) || v === el[name]) return;
+    if (name === 'paused') { if (v) el.pause(); else el.play().catch(noop); } else el[name] = v;
+  };
+  if (name === 'currentTime' || name === 'volume' || name === 'muted' || name === 'playbackRate') write();
+  if (name in TWO_WAY_MEDIA) block.items.push((dirty) => { if (hits(deps, dirty)) write(); });
+  assign(read());
+}
+
+const TWO_WAY_MEDIA = { currentTime: 1, paused: 1, volume: 1, muted: 1, playbackRate: 1 };
 
 // <svelte:head>: the content goes to the end of document.head and leaves with the component.
 export function head_block(block, render) {

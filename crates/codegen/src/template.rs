@@ -21,6 +21,24 @@ use eghact_syntax::diagnostics::{Diagnostic, Span};
 mod special;
 pub use special::ComponentOptions;
 
+/// What `bind:` reads from `<audio>` and `<video>` (`MEDIA_EVENTS` of the runtime).
+const MEDIA_BINDINGS: [&str; 14] = [
+    "currentTime",
+    "paused",
+    "volume",
+    "muted",
+    "playbackRate",
+    "duration",
+    "buffered",
+    "seekable",
+    "played",
+    "seeking",
+    "ended",
+    "readyState",
+    "videoWidth",
+    "videoHeight",
+];
+
 /// `sizes` of a processed image the author gave none: the image may fill the viewport's width,
 /// which picks a large enough variant everywhere.
 const DEFAULT_SIZES: &str = "100vw";
@@ -1049,6 +1067,34 @@ impl<'s> Compiler<'s, '_> {
                 self.after_children.push((current.deps.clone(), format!("$$.set_group_checked({var}, ({}))", current.code)));
                 if let Some(assign) = self.assignment(target, &format!("$$.group_value({group}, this)")) {
                     self.emit(format!("$$.listen($$b, {var}, \"change\", function () {{ {assign}; }}, {{}});"), None);
+                }
+            }
+            "clientWidth" | "clientHeight" | "offsetWidth" | "offsetHeight" => {
+                if let Some(assign) = self.assignment(target, "$$v") {
+                    let size = format!("$$.bind_size($$b, {var}, {:?}, ($$v) => {{ {assign}; }});", name.text);
+                    self.emit(size, Some(target.span.start));
+                }
+            }
+            media if MEDIA_BINDINGS.contains(&media) && matches!(element.name.text.as_str(), "audio" | "video") => {
+                if let Some(assign) = self.assignment(target, "$$v") {
+                    let deps = Self::deps_literal(&current.deps);
+                    self.emit(
+                        format!(
+                            "$$.bind_media($$b, {var}, {media:?}, {deps}, () => ({}), ($$v) => {{ {assign}; }});",
+                            current.code
+                        ),
+                        Some(target.span.start),
+                    );
+                }
+            }
+            "files" if input_type == "file" => {
+                // A FileList can be set back (one the page got from another input or a drop).
+                self.effect(&current.deps, format!("({0}) instanceof FileList && ({var}.files = ({0}))", current.code));
+                if let Some(assign) = self.assignment(target, "this.files") {
+                    self.emit(
+                        format!("$$.listen($$b, {var}, \"change\", function () {{ {assign}; }}, {{}});"),
+                        Some(target.span.start),
+                    );
                 }
             }
             "checked" | "group" if input_type == "checkbox" || input_type == "radio" || name.text == "checked" => {
