@@ -120,10 +120,34 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
         Some(style) => {
             let urls = options.images.iter().map(|(specifier, image)| (specifier.clone(), image.fallback_url().to_string()));
             let content = style.content.text(source);
-            let scoped = css::process_css(content, style.content.start, &scope, &urls.collect(), &options.css);
-            diagnostics.extend(scoped.diagnostics);
-            diagnostics.extend(unused_css::unused_selectors(&scoped.selectors, nodes, source));
-            (scoped.code, scoped.mappings)
+            let language = css::StyleLanguage::of(style);
+            let compiled = match language {
+                css::StyleLanguage::Css => Ok(content.to_string()),
+                css::StyleLanguage::Scss => css::compile_scss(content, style.content.start),
+                css::StyleLanguage::Sass => {
+                    Err(Diagnostic::error("E0315", "indented Sass (`lang=\"sass\"`) is not supported", style.content)
+                        .with_help("write the styles as SCSS, `<style lang=\"scss\">`"))
+                }
+            };
+            match compiled {
+                Ok(text) => {
+                    let scoped = css::process_css(&text, style.content.start, &scope, &urls.collect(), &options.css);
+                    diagnostics.extend(scoped.diagnostics);
+                    // Positions in printed SCSS are not the source's: no unused-selector
+                    // warnings and no map for it.
+                    match language {
+                        css::StyleLanguage::Css => {
+                            diagnostics.extend(unused_css::unused_selectors(&scoped.selectors, nodes, source));
+                            (scoped.code, scoped.mappings)
+                        }
+                        _ => (scoped.code, Vec::new()),
+                    }
+                }
+                Err(error) => {
+                    diagnostics.push(error);
+                    Default::default()
+                }
+            }
         }
         None => Default::default(),
     };

@@ -31,6 +31,7 @@ mod keyframes;
 mod lightning;
 mod options;
 mod rules;
+mod sass;
 mod scoper;
 mod selectors;
 #[cfg(test)]
@@ -42,6 +43,7 @@ use eghact_syntax::css::tokenize;
 use eghact_syntax::diagnostics::{Diagnostic, Span};
 
 pub use options::{CssError, CssOptions, CssTargets};
+pub use sass::{StyleLanguage, compile as compile_scss};
 pub use scoper::ScopedSelector;
 use scoper::Scoper;
 
