@@ -19,7 +19,6 @@ use eghact_syntax::ast::*;
 use eghact_syntax::diagnostics::{Diagnostic, Span};
 
 mod special;
-pub use special::ComponentOptions;
 
 /// What `bind:` reads from `<audio>` and `<video>` (`MEDIA_EVENTS` of the runtime).
 const MEDIA_BINDINGS: [&str; 14] = [
@@ -68,6 +67,13 @@ pub struct RenderFunction {
     pub uses_assets: bool,
     /// What `<svelte:options>` asks of the module.
     pub options: ComponentOptions,
+}
+
+/// What the template's `<svelte:options>` asks of the component module (`special`).
+#[derive(Debug, Default)]
+pub struct ComponentOptions {
+    /// `accessors`: every prop is also a property of the component instance.
+    pub accessors: bool,
 }
 
 /// A name bound by the template itself (`{#each}` item, `let:`, `{:then}` value) and the

@@ -13,13 +13,6 @@ use eghact_syntax::diagnostics::Diagnostic;
 const WINDOW_BINDINGS: [&str; 8] =
     ["innerWidth", "innerHeight", "outerWidth", "outerHeight", "scrollX", "scrollY", "online", "devicePixelRatio"];
 
-/// What the template's `<svelte:options>` asks of the component module.
-#[derive(Debug, Default)]
-pub struct ComponentOptions {
-    /// `accessors`: every prop is also a property of the component instance.
-    pub accessors: bool,
-}
-
 impl Compiler<'_, '_> {
     /// `<svelte:{name} …>`.
     pub(super) fn special_element(&mut self, name: &str, element: &Element, parent: &Parent) {
