@@ -402,9 +402,15 @@ impl<'s> Compiler<'s, '_> {
             merge(&mut deps, &c.deps);
             shown.push(format!("{}: {}", name.text, c.code));
         }
-        let log = format!("() => {{ console.log({{ {} }}); debugger; }}", shown.join(", "));
-        let deps = if tag.names.is_empty() { "null".to_string() } else { Self::deps_literal(&deps) };
-        self.emit(format!("$$.effect($$b, {deps}, {log});"), Some(tag.span.start));
+        let line = match tag.names.is_empty() {
+            true => "$$.effect($$b, null, () => { debugger; });".to_string(),
+            false => format!(
+                "$$.effect($$b, {}, () => {{ console.log({{ {} }}); debugger; }});",
+                Self::deps_literal(&deps),
+                shown.join(", ")
+            ),
+        };
+        self.emit(line, Some(tag.span.start));
     }
 
     fn mustache(&mut self, m: &Mustache, parent: &Parent) {
