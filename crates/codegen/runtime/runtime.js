@@ -142,11 +142,13 @@ function render_block(ctx, end, fn, args) {
   return b;
 }
 
-// `items` are update functions (dirty) => void in registration (= document) order.
+// `items` are update functions (dirty) => void in registration (= document) order. An item
+// may return a wider dirty set for the items after it ({@const} names it recomputed).
 function update_block(b, dirty) {
   for (const item of b.items) {
     if (b.dead) return; // an effect may have torn this block down (e.g. destroyed its component)
-    item(dirty);
+    const wider = item(dirty);
+    if (wider) dirty = wider;
   }
 }
 
@@ -181,6 +183,26 @@ export function insert(block, node) {
 export function effect(block, deps, fn) {
   fn();
   block.items.push((dirty) => { if (hits(deps, dirty)) fn(); });
+}
+
+// {@const names = …} of a block (computed by the render function first): recomputed when what
+// it reads changes, and then its names are dirty for the rest of the block.
+export function consts(block, deps, names, compute) {
+  block.items.push((dirty) => {
+    if (!hits(deps, dirty)) return;
+    compute();
+    return union(dirty, names);
+  });
+}
+
+// use:action={params}: called with the element once it is in place (its children built);
+// `update(params)` runs when what the params read changes, `destroy()` when the element goes.
+export function use_action(block, el, action, deps, params) {
+  const result = (params ? action(el, params()) : action(el)) || {};
+  if (params && typeof result.update === 'function') {
+    block.items.push((dirty) => { if (hits(deps, dirty)) result.update(params()); });
+  }
+  if (typeof result.destroy === 'function') block.cleanups.push(() => result.destroy());
 }
 
 // ---------------------------------------------------------------- DOM helpers
@@ -515,18 +537,19 @@ export function if_block(block, parent, anchor, deps, select, branches) {
 }
 
 // <svelte:component this={…}> and <svelte:element this={…}>: the content is rendered again,
-// from scratch, whenever the value changes, and not at all while it is falsy.
-export function key_block(block, parent, anchor, deps, value, render) {
+// from scratch, whenever the value changes, and not at all while it is falsy. `{#key}`
+// (`always`) renders whatever the value, and an object counts as changed, as in Svelte.
+export function key_block(block, parent, anchor, deps, value, render, always = false) {
   const end = marker(parent, anchor);
   let current = value();
-  let child = current ? render_block(block.ctx, end, render, [current]) : null;
+  let child = current || always ? render_block(block.ctx, end, render, [current]) : null;
   block.items.push((dirty) => {
     if (hits(deps, dirty)) {
       const next = value();
-      if (next !== current) {
+      if (always ? safe_not_equal(next, current) : next !== current) {
         destroy_block(child, true);
         current = next;
-        child = next ? render_block(block.ctx, end, render, [next]) : null;
+        child = next || always ? render_block(block.ctx, end, render, [next]) : null;
         return;
       }
     }

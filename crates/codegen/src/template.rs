@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use oxc::allocator::Allocator;
 use oxc::ast::ast::{Expression, Statement};
+use oxc::span::GetSpan;
 
 use super::js::{Edits, FreeNames, parse_expression, parse_statements};
 use super::script::{is_route_store, names_literal, route_write_error, wrap_invalidate, wrap_store_set};
@@ -145,8 +146,9 @@ struct Compiler<'s, 'd> {
     stores: HashSet<String>,
     diagnostics: &'d mut Vec<Diagnostic>,
     in_svg: bool,
-    /// Effects of the elements being built that must run after their children exist.
-    after_children: Vec<(Vec<String>, String)>,
+    /// Lines of the elements being built that must run after their children exist (effects
+    /// that need the options of a select, actions).
+    after_children: Vec<String>,
     uses_assets: bool,
     options: ComponentOptions,
 }
@@ -318,8 +320,121 @@ impl<'s> Compiler<'s, '_> {
                 Node::If(block) => self.if_block(block, parent),
                 Node::Each(block) => self.each_block(block, parent),
                 Node::Await(block) => self.await_block(block, parent),
+                Node::Key(block) => self.key_block(block, parent),
+                Node::Debug(tag) => self.debug_tag(tag),
+                // `block_fragment` takes the ones that stand where Svelte allows them.
+                Node::Const(tag) => self.diagnostics.push(
+                    Diagnostic::error("E0123", "`{@const}` must be a direct child of a block or of a component", tag.span)
+                        .with_help(
+                            "move it inside `{#if}`, `{:else}`, `{#each}`, `{:then}`, `{:catch}`, a component's children or \
+                             `<svelte:fragment>`, or declare the value in the script",
+                        ),
+                ),
             }
         }
+    }
+
+    /// The content of a block that may hold `{@const}` tags: they are computed first, in
+    /// source order, as names of the block; then the rest renders.
+    fn block_fragment(&mut self, nodes: &[&Node]) {
+        let mut rest = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            match node {
+                Node::Const(tag) => self.const_tag(tag),
+                _ => rest.push(*node),
+            }
+        }
+        self.fragment_of(&rest, &Parent::Block);
+    }
+
+    fn block_children(&mut self, nodes: &[Node]) {
+        let nodes: Vec<&Node> = nodes.iter().collect();
+        self.block_fragment(&nodes);
+    }
+
+    /// `{@const pattern = value}`: `let pattern = value;`, recomputed when what `value` reads
+    /// changes (then what reads the names updates too); the names are locals of the block.
+    fn const_tag(&mut self, tag: &ConstTag) {
+        const PREFIX: &str = "const ";
+        let declaration = tag.declaration.span;
+        let statement = format!("{PREFIX}{};", declaration.text(self.input.source));
+        let allocator = self.take_allocator();
+        let parsed = parse_statements(&allocator, allocator.alloc_str(&statement), declaration.start - PREFIX.len() as u32);
+        let shape = match &parsed {
+            Ok(program) => match program.body.as_slice() {
+                [Statement::VariableDeclaration(decl)] if decl.declarations.len() == 1 => {
+                    decl.declarations[0].init.as_ref().map(|init| {
+                        let mut names = Vec::new();
+                        super::script::collect_binding_names(&decl.declarations[0].id, &mut names);
+                        let pattern = decl.declarations[0].id.span();
+                        let at = |offset: u32| declaration.start + offset - PREFIX.len() as u32;
+                        (
+                            names,
+                            Span::new(at(pattern.start), at(pattern.end)),
+                            Span::new(at(init.span().start), at(init.span().end)),
+                        )
+                    })
+                }
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        match parsed {
+            Err(errors) => self.diagnostics.extend(errors),
+            Ok(_) if shape.is_none() => self.diagnostics.push(
+                Diagnostic::error("E0124", "`{@const}` declares one name: `{@const name = value}`", tag.span)
+                    .with_help("write `{@const area = width * height}`"),
+            ),
+            Ok(_) => {}
+        }
+        self.allocator = allocator;
+        let Some((names, pattern, init)) = shape else { return };
+        let Some(value) = self.expression(Expr { span: init }) else { return };
+        let pattern = pattern.text(self.input.source).to_string();
+        self.emit(format!("let {pattern} = ({});", value.code), Some(tag.span.start));
+        if !value.deps.is_empty() {
+            self.emit(
+                format!(
+                    "$$.consts($$b, {}, {}, () => {{ const $$v = ({}); {} }});",
+                    Self::deps_literal(&value.deps),
+                    Self::deps_literal(&names),
+                    value.code,
+                    assign_pattern(&pattern, &names)
+                ),
+                None,
+            );
+        }
+        self.locals.extend(names.into_iter().map(|name| Local { name, invalidates: Vec::new() }));
+    }
+
+    /// `{#key expression}`: the content is built again whenever the value changes.
+    fn key_block(&mut self, block: &KeyBlock, parent: &Parent) {
+        let Some(Compiled { code, deps }) = self.expression(block.expression) else { return };
+        let deps = Self::deps_literal(&deps);
+        self.emit(format!("$$.key_block($$b, {}, {deps}, () => ({code}),", parent.position()), Some(block.span.start));
+        self.render_function("", &[], Vec::new(), |c| c.fragment(&block.children, &Parent::Block));
+        self.emit("true);".into(), None);
+    }
+
+    /// `{@debug a, b}`: logs the values when one changes, then stops in the debugger;
+    /// `{@debug}` alone on every update.
+    fn debug_tag(&mut self, tag: &DebugTag) {
+        let mut deps = Vec::new();
+        let mut shown = Vec::new();
+        for name in &tag.names {
+            let Some(c) = self.expression(Expr { span: name.span }) else { return };
+            merge(&mut deps, &c.deps);
+            shown.push(format!("{}: {}", name.text, c.code));
+        }
+        let line = match tag.names.is_empty() {
+            true => "$$.effect($$b, null, () => { debugger; });".to_string(),
+            false => format!(
+                "$$.effect($$b, {}, () => {{ console.log({{ {} }}); debugger; }});",
+                Self::deps_literal(&deps),
+                shown.join(", ")
+            ),
+        };
+        self.emit(line, Some(tag.span.start));
     }
 
     fn mustache(&mut self, m: &Mustache, parent: &Parent) {
@@ -338,7 +453,8 @@ impl<'s> Compiler<'s, '_> {
 
     /// Emits `($$b, …args) => { … }` around `body`, with `locals` bound from the arguments.
     fn render_function(&mut self, args: &str, prologue: &[String], locals: Vec<Local>, body: impl FnOnce(&mut Self)) -> String {
-        let pushed = locals.len();
+        // `{@const}` tags of the body add locals too: all go at the end.
+        let before = self.locals.len();
         let names: Vec<String> = locals.iter().map(|l| l.name.clone()).collect();
         self.locals.extend(locals);
         self.emit(format!("($$b{args}) => {{"), None);
@@ -355,7 +471,7 @@ impl<'s> Compiler<'s, '_> {
         body(self);
         self.depth -= 1;
         self.emit("},".into(), None);
-        self.locals.truncate(self.locals.len() - pushed);
+        self.locals.truncate(before);
         String::new()
     }
 
@@ -377,10 +493,10 @@ impl<'s> Compiler<'s, '_> {
         self.emit(format!("$$.if_block($$b, {}, {deps}, () => {select}, [", parent.position()), Some(block.span.start));
         self.depth += 1;
         for branch in &block.branches {
-            self.render_function("", &[], Vec::new(), |c| c.fragment(&branch.children, &Parent::Block));
+            self.render_function("", &[], Vec::new(), |c| c.block_children(&branch.children));
         }
         if let Some(children) = &block.else_branch {
-            self.render_function("", &[], Vec::new(), |c| c.fragment(children, &Parent::Block));
+            self.render_function("", &[], Vec::new(), |c| c.block_children(children));
         }
         self.depth -= 1;
         self.emit("]);".into(), None);
@@ -472,10 +588,10 @@ impl<'s> Compiler<'s, '_> {
             format!("let {pattern} = $$v, {index_name} = $$k;"),
             format!("$$b.assign = ($$v, $$k) => {{ {} {index_name} = $$k; }};", assign_pattern(&pattern, &names)),
         ];
-        self.render_function(", $$v, $$k", &prologue, locals, |c| c.fragment(&block.children, &Parent::Block));
+        self.render_function(", $$v, $$k", &prologue, locals, |c| c.block_children(&block.children));
         match &block.else_branch {
             Some(children) => {
-                self.render_function("", &[], Vec::new(), |c| c.fragment(children, &Parent::Block));
+                self.render_function("", &[], Vec::new(), |c| c.block_children(children));
             }
             None => self.emit("null".into(), None),
         }
@@ -518,7 +634,7 @@ impl<'s> Compiler<'s, '_> {
             }
             None => (Vec::new(), Vec::new()),
         };
-        self.render_function(", $$v", &prologue, locals, |c| c.fragment(&branch.children, &Parent::Block));
+        self.render_function(", $$v", &prologue, locals, |c| c.block_children(&branch.children));
     }
 
     // ---- elements ----
@@ -590,8 +706,8 @@ impl<'s> Compiler<'s, '_> {
         } else {
             self.fragment(&element.children, &Parent::Element(children_parent));
         }
-        for (deps, code) in self.after_children.split_off(deferred_from) {
-            self.effect(&deps, code);
+        for line in self.after_children.split_off(deferred_from) {
+            self.emit(line, None);
         }
         self.in_svg = was_svg;
     }
@@ -751,12 +867,13 @@ impl<'s> Compiler<'s, '_> {
     }
 
     fn effect(&mut self, deps: &[String], code: String) {
-        if deps.is_empty() {
-            self.emit(format!("{code};"), None);
-        } else {
-            let deps = Self::deps_literal(deps);
-            self.emit(format!("$$.effect($$b, {deps}, () => {code});"), None);
-        }
+        let line = Self::effect_line(deps, code);
+        self.emit(line, None);
+    }
+
+    /// `code` run now, and again when one of `deps` changes.
+    fn effect_line(deps: &[String], code: String) -> String {
+        if deps.is_empty() { format!("{code};") } else { format!("$$.effect($$b, {}, () => {code});", Self::deps_literal(deps)) }
     }
 
     /// `image`: what the build made of the element's image; `input_type`: its static `type`.
@@ -833,7 +950,8 @@ impl<'s> Compiler<'s, '_> {
                 }
             }
             AttributeKind::Style { name, value } => self.style_directive(var, name, value, &[]),
-            AttributeKind::Use { name, .. } | AttributeKind::Transition { name, .. } => {
+            AttributeKind::Use { name, argument } => self.action(var, name, *argument),
+            AttributeKind::Transition { name, .. } => {
                 self.diagnostics.push(
                     Diagnostic::error("E0402", format!("the directive on `{}` is not supported yet", name.text), attribute.span)
                         .with_help("use `onMount` with `bind:this` for element set-up"),
@@ -847,6 +965,22 @@ impl<'s> Compiler<'s, '_> {
                 ));
             }
         }
+    }
+
+    /// `use:name={argument}`: the action runs once the element's children exist.
+    fn action(&mut self, var: &str, name: &Name, argument: Option<Expr>) {
+        let Some(action) = self.expression(Expr { span: name.span }) else { return };
+        let line = match argument.map(|argument| self.expression(argument)) {
+            None => format!("$$.use_action($$b, {var}, {}, null, null);", action.code),
+            Some(None) => return,
+            Some(Some(params)) => format!(
+                "$$.use_action($$b, {var}, {}, {}, () => ({}));",
+                action.code,
+                Self::deps_literal(&params.deps),
+                params.code
+            ),
+        };
+        self.after_children.push(line);
     }
 
     /// An attribute's name as the browser stores it: HTML lower-cases names, SVG keeps their case
@@ -1048,7 +1182,7 @@ impl<'s> Compiler<'s, '_> {
                 let set = format!("$$.set_input_value({var}, {})", current.code);
                 if element.name.text == "select" {
                     // A select can only take its value once its options exist.
-                    self.after_children.push((current.deps.clone(), set));
+                    self.after_children.push(Self::effect_line(&current.deps, set));
                 } else {
                     self.effect(&current.deps, set);
                 }
@@ -1070,7 +1204,8 @@ impl<'s> Compiler<'s, '_> {
                 let group = format!("{var}_group");
                 self.emit(format!("const {group} = $$.binding_group($$b, $$self, [{key}], {var});"), Some(target.span.start));
                 // After the `value` attribute, whichever order they are written in.
-                self.after_children.push((current.deps.clone(), format!("$$.set_group_checked({var}, ({}))", current.code)));
+                let set = format!("$$.set_group_checked({var}, ({}))", current.code);
+                self.after_children.push(Self::effect_line(&current.deps, set));
                 if let Some(assign) = self.assignment(target, &format!("$$.group_value({group}, this)")) {
                     self.emit(format!("$$.listen($$b, {var}, \"change\", function () {{ {assign}; }}, {{}});"), None);
                 }
@@ -1152,6 +1287,7 @@ impl<'s> Compiler<'s, '_> {
         let mut events = Vec::new();
         let mut binds = Vec::new();
         let mut default_lets = Vec::new();
+        let mut this_target = None;
         for attribute in element.attributes.iter().filter(|attribute| !is_this_of_special(element, attribute)) {
             match &attribute.kind {
                 AttributeKind::Plain { name, value } => {
@@ -1177,6 +1313,7 @@ impl<'s> Compiler<'s, '_> {
                         events.push(format!("{:?}: {h}", name.text));
                     }
                 }
+                AttributeKind::Bind { name, target } if name.text == "this" => this_target = Some(*target),
                 AttributeKind::Bind { name, target } => {
                     let Some(current) = self.expression(*target) else { continue };
                     merge(&mut deps, &current.deps);
@@ -1215,6 +1352,12 @@ impl<'s> Compiler<'s, '_> {
         self.emit("},".into(), None);
         self.depth -= 1;
         self.emit("});".into(), None);
+        // `bind:this`: the instance, and null once it is destroyed.
+        let set = this_target.and_then(|target| Some((self.assignment(target, &var)?, self.assignment(target, "null")?)));
+        if let Some((set, clear)) = set {
+            self.emit(format!("{set};"), None);
+            self.emit(format!("$$b.cleanups.push(() => {{ {clear}; }});"), None);
+        }
     }
 
     /// The slot render functions a component's children make: `slot="x"` children go to
@@ -1286,7 +1429,7 @@ impl<'s> Compiler<'s, '_> {
             }
         }
         self.emit(format!("{slot_name:?}:"), None);
-        self.render_function(", $$p", &prologue, locals, |c| c.fragment_of(&content, &Parent::Block));
+        self.render_function(", $$p", &prologue, locals, |c| c.block_fragment(&content));
     }
 
     fn slot(&mut self, element: &Element, parent: &Parent) {

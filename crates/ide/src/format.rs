@@ -225,12 +225,13 @@ impl Layout<'_> {
     /// compiled text is unchanged; whitespace at the ends is left to the parent.
     fn fragment(&self, nodes: &[Node], level: usize) -> Fragment {
         // A list of elements and blocks: each on its own line (where whitespace separates them).
-        let is_list = nodes.iter().any(|n| matches!(n, Node::Element(_) | Node::If(_) | Node::Each(_) | Node::Await(_)))
-            && nodes.iter().all(|n| match n {
-                Node::Text(text) => trim_whitespace(text.span.text(self.source)).is_empty(),
-                Node::Mustache(_) | Node::Html(_) => false,
-                _ => true,
-            });
+        let is_list =
+            nodes.iter().any(|n| matches!(n, Node::Element(_) | Node::If(_) | Node::Each(_) | Node::Await(_) | Node::Key(_)))
+                && nodes.iter().all(|n| match n {
+                    Node::Text(text) => trim_whitespace(text.span.text(self.source)).is_empty(),
+                    Node::Mustache(_) | Node::Html(_) | Node::Debug(_) => false,
+                    _ => true,
+                });
         let mut items: Vec<(String, String)> = Vec::new();
         let mut gap = String::new();
         for node in nodes {
@@ -249,9 +250,10 @@ impl Layout<'_> {
                     continue;
                 }
                 Node::Mustache(m) | Node::Html(m) => m.span.text(self.source).to_string(),
+                Node::Const(_) | Node::Debug(_) => node.span().text(self.source).to_string(),
                 Node::Comment(span) => span.text(self.source).to_string(),
                 Node::Element(element) => self.element(element, level),
-                Node::If(_) | Node::Each(_) | Node::Await(_) => self.block(node, level),
+                Node::If(_) | Node::Each(_) | Node::Await(_) | Node::Key(_) => self.block(node, level),
             };
             items.push((std::mem::take(&mut gap), laid_out));
         }

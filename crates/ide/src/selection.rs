@@ -81,9 +81,14 @@ impl Chain<'_> {
                 self.word();
             }
             Node::Mustache(mustache) | Node::Html(mustache) => self.expression(mustache.expr),
+            Node::Const(tag) => self.expression(tag.declaration),
+            Node::Debug(tag) => match tag.names.iter().find(|name| self.covers(name.span)) {
+                Some(name) => self.push(name.span),
+                None => self.word(),
+            },
             Node::Comment(_) => {}
             Node::Element(element) => self.element(element),
-            Node::If(_) | Node::Each(_) | Node::Await(_) => self.block(node),
+            Node::If(_) | Node::Each(_) | Node::Await(_) | Node::Key(_) => self.block(node),
         }
     }
 
@@ -126,6 +131,7 @@ impl Chain<'_> {
                 exprs.push(block.promise);
                 exprs.extend([&block.then, &block.catch].into_iter().flatten().filter_map(|b| b.pattern));
             }
+            Node::Key(block) => exprs.push(block.expression),
             _ => {}
         }
         match exprs.into_iter().find(|e| self.covers(e.span)) {

@@ -134,7 +134,8 @@ fn template_symbols(nodes: &[Node]) -> Vec<Symbol> {
                 }
                 symbols.push(block_symbol("{#await}", block.span, children));
             }
-            Node::Text(_) | Node::Mustache(_) | Node::Html(_) | Node::Comment(_) => {}
+            Node::Key(block) => symbols.push(block_symbol("{#key}", block.span, template_symbols(&block.children))),
+            Node::Text(_) | Node::Mustache(_) | Node::Html(_) | Node::Comment(_) | Node::Const(_) | Node::Debug(_) => {}
         }
     }
     symbols

@@ -174,7 +174,8 @@ fn nodes(source: &str, nodes: &[Node], out: &mut Vec<SemanticToken>) {
                 self::nodes(source, &element.children, out);
             }
             Node::Html(mustache) => out.extend(tag_keyword(source, mustache.span)),
-            Node::If(_) | Node::Each(_) | Node::Await(_) => {
+            Node::Const(_) | Node::Debug(_) => out.extend(tag_keyword(source, node.span())),
+            Node::If(_) | Node::Each(_) | Node::Await(_) | Node::Key(_) => {
                 let Some((sections, close)) = node.block_sections() else { continue };
                 for section in &sections {
                     out.extend(tag_keyword(source, section.tag));

@@ -62,6 +62,12 @@ pub enum Node {
     If(IfBlock),
     Each(EachBlock),
     Await(AwaitBlock),
+    /// `{#key expr}…{/key}`
+    Key(KeyBlock),
+    /// `{@const name = expr}`
+    Const(ConstTag),
+    /// `{@debug a, b}`
+    Debug(DebugTag),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -258,6 +264,32 @@ pub struct AwaitBranch {
     pub children: Vec<Node>,
 }
 
+#[derive(Debug, PartialEq, Eq)]
+pub struct KeyBlock {
+    pub span: Span,
+    /// `{#key expression}`.
+    pub tag: Span,
+    pub expression: Expr,
+    pub children: Vec<Node>,
+    /// `{/key}`; `None` when the block is unclosed.
+    pub close: Option<Span>,
+}
+
+/// `{@const pattern = value}`: a constant of the block it stands in.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConstTag {
+    pub span: Span,
+    /// `pattern = value`, as `const` would declare it.
+    pub declaration: Expr,
+}
+
+/// `{@debug a, b}`; no names logs on every update.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DebugTag {
+    pub span: Span,
+    pub names: Vec<Name>,
+}
+
 /// One part of a block: the tag that opens it (`{#if c}`, `{:else}`, `{:then v}`…) and the nodes
 /// that follow it up to the next tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -276,10 +308,13 @@ impl Node {
             Node::If(block) => block.span,
             Node::Each(block) => block.span,
             Node::Await(block) => block.span,
+            Node::Key(block) => block.span,
+            Node::Const(tag) => tag.span,
+            Node::Debug(tag) => tag.span,
         }
     }
 
-    /// The sections of an `{#if}`, `{#each}` or `{#await}` in source order, and its closing tag
+    /// The sections of an `{#if}`, `{#each}`, `{#await}` or `{#key}` in source order, and its closing tag
     /// (`None` when unclosed); `None` for other nodes.
     pub fn block_sections(&self) -> Option<(Vec<Section<'_>>, Option<Span>)> {
         let mut sections = Vec::new();
@@ -302,6 +337,10 @@ impl Node {
                     sections.push(Section { tag: block.tag, nodes: &block.pending });
                 }
                 sections.extend(branches.into_iter().map(|b| Section { tag: b.tag, nodes: &b.children }));
+                block.close
+            }
+            Node::Key(block) => {
+                sections.push(Section { tag: block.tag, nodes: &block.children });
                 block.close
             }
             _ => return None,
@@ -334,7 +373,8 @@ pub fn walk_elements<'n>(nodes: &'n [Node], f: &mut impl FnMut(&'n Element)) {
                     walk_elements(&branch.children, f);
                 }
             }
-            Node::Text(_) | Node::Mustache(_) | Node::Html(_) | Node::Comment(_) => {}
+            Node::Key(block) => walk_elements(&block.children, f),
+            Node::Text(_) | Node::Mustache(_) | Node::Html(_) | Node::Comment(_) | Node::Const(_) | Node::Debug(_) => {}
         }
     }
 }

@@ -714,7 +714,15 @@ impl<'s> Parser<'s> {
             "use" => {
                 let argument = match value {
                     AttrValue::Expr(expr) => Some(expr),
-                    _ => None,
+                    AttrValue::True => None,
+                    AttrValue::Text(_) => {
+                        self.error(
+                            "E0120",
+                            format!("`use:{rest}` takes an expression: write `use:{rest}={{params}}`"),
+                            name.span,
+                        );
+                        None
+                    }
                 };
                 AttributeKind::Use { name: target, argument }
             }
@@ -794,7 +802,7 @@ impl<'s> Parser<'s> {
         let keyword = &text[..keyword_len];
         let argument = self.trimmed(inner.start as usize + keyword_len, inner.end as usize);
         match keyword {
-            "#if" | "#each" | "#await" => {
+            "#if" | "#each" | "#await" | "#key" => {
                 if self.open.len() >= MAX_DEPTH {
                     self.error("E0121", format!("elements and blocks are nested more than {MAX_DEPTH} deep"), whole);
                     self.pos = self.bytes.len();
@@ -806,13 +814,25 @@ impl<'s> Parser<'s> {
                 Some(match keyword {
                     "#if" => self.if_block(whole, argument),
                     "#each" => self.each_block(whole, argument),
+                    "#key" => self.key_block(whole, argument),
                     _ => self.await_block(whole, argument),
                 })
             }
             "@html" => Some(Node::Html(Mustache { span: whole, expr: self.expr(argument) })),
+            "@const" => {
+                // `{@const pattern = value}`: oxc checks the rest when it parses the declaration.
+                if !argument.text(self.src).contains('=') {
+                    self.error("E0124", "`{@const}` declares a name: `{@const name = value}`", whole).help =
+                        Some("write `{@const area = width * height}`".into());
+                    return None;
+                }
+                Some(Node::Const(ConstTag { span: whole, declaration: self.expr(argument) }))
+            }
+            "@debug" => self.debug_tag(whole, argument),
             _ if keyword.starts_with(['#', '@']) => {
-                self.error("E0117", format!("unknown block `{keyword}`"), whole).help =
-                    Some("blocks are `{#if}`, `{#each}`, `{#await}` and `{@html}`".into());
+                self.error("E0117", format!("unknown block `{keyword}`"), whole).help = Some(
+                    "blocks are `{#if}`, `{#each}`, `{#await}` and `{#key}`; tags `{@html}`, `{@const}` and `{@debug}`".into(),
+                );
                 None
             }
             _ if inner.is_empty() => {
@@ -864,6 +884,7 @@ impl<'s> Parser<'s> {
             let belongs_here = match block {
                 "if" => matches!(keyword, ":else" | "/if"),
                 "each" => matches!(keyword, ":else" | "/each"),
+                "key" => keyword == "/key",
                 _ => matches!(keyword, ":then" | ":catch" | "/await"),
             };
             if belongs_here {
@@ -926,6 +947,38 @@ impl<'s> Parser<'s> {
         }
         self.open.pop();
         Node::If(IfBlock { span: span(start, self.pos), branches, else_tag, else_branch, close })
+    }
+
+    /// `{@debug a, b}`: names only, as in Svelte (E0125 otherwise).
+    fn debug_tag(&mut self, whole: Span, argument: Span) -> Option<Node> {
+        let mut names = Vec::new();
+        if argument.is_empty() {
+            return Some(Node::Debug(DebugTag { span: whole, names }));
+        }
+        let mut at = argument.start as usize;
+        for part in argument.text(self.src).split(',') {
+            let name = self.trimmed(at, at + part.len());
+            at += part.len() + 1;
+            let text = name.text(self.src);
+            if !is_identifier(text) {
+                self.error("E0125", "`{@debug}` takes names separated by commas", if name.is_empty() { whole } else { name })
+                    .help = Some("write `{@debug user, count}`; log other values with `{@const}` and a name".into());
+                return None;
+            }
+            names.push(Name { text: text.to_string(), span: name });
+        }
+        Some(Node::Debug(DebugTag { span: whole, names }))
+    }
+
+    /// `{#key expression}…{/key}`
+    fn key_block(&mut self, tag: Span, expression: Span) -> Node {
+        let start = tag.start as usize;
+        self.open.push(Open::Block("key"));
+        let mut children = Vec::new();
+        // Only `{/key}` ends the body: any other block tag is reported inside it.
+        let close = self.block_body("key", start, &mut children).map(|(_, _, tag)| tag);
+        self.open.pop();
+        Node::Key(KeyBlock { span: span(start, self.pos), tag, expression: self.expr(expression), children, close })
     }
 
     fn each_block(&mut self, tag: Span, header: Span) -> Node {

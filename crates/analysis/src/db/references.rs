@@ -122,6 +122,8 @@ fn check_component_uses(
         let signature = signature(db, *child);
         for attribute in &element.attributes {
             match &attribute.kind {
+                // `bind:this` holds the instance: no prop.
+                AttributeKind::Bind { name, .. } if name.text == "this" => {}
                 AttributeKind::Plain { name, .. } | AttributeKind::Bind { name, .. }
                     if name.text != "slot" && !signature.open_props && signature.prop(&name.text).is_none() =>
                 {

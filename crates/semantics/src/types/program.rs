@@ -187,6 +187,23 @@ impl Builder<'_> {
                         self.scoped(&[], &[], |b| b.nodes(children));
                     }
                 }
+                Node::Key(block) => {
+                    self.expression(block.expression);
+                    self.glue(";{\n");
+                    self.nodes(&block.children);
+                    self.glue("\n}");
+                }
+                // Hoisted in its block, as Svelte does; misplaced ones are the compiler's error.
+                Node::Const(tag) => {
+                    self.glue(";const ");
+                    self.copy(tag.declaration);
+                    self.glue("\n;");
+                }
+                Node::Debug(tag) => {
+                    for name in &tag.names {
+                        self.expression(Expr { span: name.span });
+                    }
+                }
                 Node::Await(block) => {
                     self.expression(block.promise);
                     self.scoped(&[], &[], |b| b.nodes(&block.pending));
@@ -246,7 +263,9 @@ impl Builder<'_> {
                 },
             }
         }
-        if lets.is_empty() && let_names.is_empty() {
+        // A component's `{@const}` children are constants of its slot content, not of the parent.
+        let has_const = element.children.iter().any(|child| matches!(child, Node::Const(_)));
+        if lets.is_empty() && let_names.is_empty() && !has_const {
             self.nodes(&element.children);
         } else {
             self.scoped(&lets, &let_names, |b| b.nodes(&element.children));
