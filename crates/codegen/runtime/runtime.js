@@ -1002,6 +1002,13 @@ export function component(instance, meta = {}) {
   return C;
 }
 
+// `export const|function|class` of a component script: read-only properties of the instance.
+export function expose(self, getters) {
+  for (const [name, get] of Object.entries(getters)) {
+    Object.defineProperty(self.instance, name, { get, configurable: true, enumerable: true });
+  }
+}
+
 export function mount_component(block, parent, anchor, Ctor, props, deps, options) {
   const o = options || {};
   const host = new Set(); // slot blocks rendered from this parent's slot functions

@@ -236,6 +236,10 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
             module.line(code, None);
         }
     }
+    if !script.exposed.is_empty() {
+        let getters: Vec<String> = script.exposed.iter().map(|name| format!("{name:?}: () => {name}")).collect();
+        module.line(&format!("$$.expose($$self, {{ {} }});", getters.join(", ")), None);
+    }
     // A signal's getter keeps its identity; what changed is what calling it returns.
     for getter in &script.signals {
         module.line(&format!("$$self.subscribe({getter}, () => $$invalidate({getter:?}, {getter}));"), None);

@@ -57,6 +57,9 @@ pub struct Script {
     /// statement that declares it (0 for imports). A store is subscribed to there, so that the
     /// script can read `$store` from the next statement on, as in Svelte.
     pub ready_at: HashMap<String, usize>,
+    /// `export const`, `export function` and `export class` names: read-only properties of the
+    /// component instance (`modal.open()` after `bind:this={modal}`), as in Svelte 3.
+    pub exposed: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -231,22 +234,27 @@ fn analyze<'a>(
             Statement::ExportDeclaration(export) => match &export.declaration {
                 Declaration::VariableDeclaration(decl) => {
                     declare(decl, &mut script, &mut state_candidates);
-                    if decl.kind == VariableDeclarationKind::Let {
-                        for declarator in &decl.declarations {
-                            if let BindingPattern::BindingIdentifier(id) = &declarator.id {
-                                script.props.push(id.name.to_string());
+                    for declarator in &decl.declarations {
+                        match decl.kind == VariableDeclarationKind::Let {
+                            true => {
+                                if let BindingPattern::BindingIdentifier(id) = &declarator.id {
+                                    script.props.push(id.name.to_string());
+                                }
                             }
+                            false => collect_binding_names(&declarator.id, &mut script.exposed),
                         }
                     }
                 }
                 Declaration::FunctionDeclaration(f) => {
                     if let Some(id) = &f.id {
                         script.declared.insert(id.name.to_string());
+                        script.exposed.push(id.name.to_string());
                     }
                 }
                 Declaration::ClassDeclaration(c) => {
                     if let Some(id) = &c.id {
                         script.declared.insert(id.name.to_string());
+                        script.exposed.push(id.name.to_string());
                     }
                 }
                 _ => {}
