@@ -248,7 +248,10 @@ fn analyze<'a>(
                 Declaration::FunctionDeclaration(f) => {
                     if let Some(id) = &f.id {
                         script.declared.insert(id.name.to_string());
-                        script.exposed.push(id.name.to_string());
+                        // A route's `load` stays with the module, for the router.
+                        if load_function(statement).is_none() {
+                            script.exposed.push(id.name.to_string());
+                        }
                     }
                 }
                 Declaration::ClassDeclaration(c) => {
