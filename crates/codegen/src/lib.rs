@@ -237,7 +237,7 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         }
     }
     if !script.exposed.is_empty() {
-        let getters: Vec<String> = script.exposed.iter().map(|name| format!("{name:?}: () => {name}")).collect();
+        let getters: Vec<String> = script.exposed.iter().map(|(name, local)| format!("{name:?}: () => {local}")).collect();
         module.line(&format!("$$.expose($$self, {{ {} }});", getters.join(", ")), None);
     }
     // A signal's getter keeps its identity; what changed is what calling it returns.
@@ -248,8 +248,9 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         let mut setters = String::from("$$self.set_prop = ($$name, $$value) => { switch ($$name) {");
         let mut getters = String::from("$$self.get_prop = ($$name) => { switch ($$name) {");
         for prop in &script.props {
-            let _ = write!(setters, " case {prop:?}: $$invalidate({prop:?}, {prop} = $$value); break;");
-            let _ = write!(getters, " case {prop:?}: return {prop};");
+            let variable = script.prop_variables.get(prop).unwrap_or(prop);
+            let _ = write!(setters, " case {prop:?}: $$invalidate({variable:?}, {variable} = $$value); break;");
+            let _ = write!(getters, " case {prop:?}: return {variable};");
         }
         module.line(&(setters + " } };"), None);
         module.line(&(getters + " } };"), None);

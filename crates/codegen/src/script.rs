@@ -58,8 +58,11 @@ pub struct Script {
     /// script can read `$store` from the next statement on, as in Svelte.
     pub ready_at: HashMap<String, usize>,
     /// `export const`, `export function` and `export class` names: read-only properties of the
-    /// component instance (`modal.open()` after `bind:this={modal}`), as in Svelte 3.
-    pub exposed: Vec<String>,
+    /// component instance (`modal.open()` after `bind:this={modal}`), as in Svelte 3; with the
+    /// name outside and the variable inside (different under `export { open as show }`).
+    pub exposed: Vec<(String, String)>,
+    /// The variable of each prop whose name outside differs (`export { className as class }`).
+    pub prop_variables: HashMap<String, String>,
 }
 
 #[derive(Debug)]
@@ -241,7 +244,11 @@ fn analyze<'a>(
                                     script.props.push(id.name.to_string());
                                 }
                             }
-                            false => collect_binding_names(&declarator.id, &mut script.exposed),
+                            false => {
+                                let mut names = Vec::new();
+                                collect_binding_names(&declarator.id, &mut names);
+                                script.exposed.extend(names.into_iter().map(|name| (name.clone(), name)));
+                            }
                         }
                     }
                 }
@@ -250,19 +257,48 @@ fn analyze<'a>(
                         script.declared.insert(id.name.to_string());
                         // A route's `load` stays with the module, for the router.
                         if load_function(statement).is_none() {
-                            script.exposed.push(id.name.to_string());
+                            script.exposed.push((id.name.to_string(), id.name.to_string()));
                         }
                     }
                 }
                 Declaration::ClassDeclaration(c) => {
                     if let Some(id) = &c.id {
                         script.declared.insert(id.name.to_string());
-                        script.exposed.push(id.name.to_string());
+                        script.exposed.push((id.name.to_string(), id.name.to_string()));
                     }
                 }
                 _ => {}
             },
             _ => {}
+        }
+    }
+    // `export { local as name }`: a top-level `let` becomes the prop `name`, anything else a
+    // read-only property of the instance.
+    let aliases = export_aliases(&program, &script);
+    let let_names: HashSet<String> = program
+        .body
+        .iter()
+        .filter_map(|statement| match statement {
+            Statement::VariableDeclaration(decl) if decl.kind == VariableDeclarationKind::Let => Some(decl),
+            _ => None,
+        })
+        .flat_map(|decl| {
+            let mut names = Vec::new();
+            for declarator in &decl.declarations {
+                collect_binding_names(&declarator.id, &mut names);
+            }
+            names
+        })
+        .collect();
+    for (local, name) in &aliases {
+        match let_names.contains(local) {
+            true => {
+                script.props.push(name.clone());
+                if name != local {
+                    script.prop_variables.insert(name.clone(), local.clone());
+                }
+            }
+            false => script.exposed.push((name.clone(), local.clone())),
         }
     }
     // Implicit declarations: `$: name = …` for a name declared nowhere.
@@ -343,7 +379,7 @@ fn analyze<'a>(
                 let decl_start = declaration.span().start;
                 if let Declaration::VariableDeclaration(decl) = declaration {
                     if decl.kind == VariableDeclarationKind::Let {
-                        props_from_declaration(js, &mut edits, decl, positions, diagnostics);
+                        props_from_declaration(js, &mut edits, decl, &HashMap::new(), positions, diagnostics);
                     }
                 }
                 edits.remove(start, decl_start);
@@ -352,10 +388,12 @@ fn analyze<'a>(
                     ready_after(decl, &mut script);
                 }
             }
-            Statement::ExportNamedDeclaration(_) | Statement::ExportFromDeclaration(_) => {
+            // Its names became props and properties above.
+            Statement::ExportNamedDeclaration(_) => {}
+            Statement::ExportFromDeclaration(_) => {
                 diagnostics.push(
-                    Diagnostic::error("E0203", "`export { … }` is not supported in a component script", script_span(input))
-                        .with_help("declare props with `export let name`"),
+                    Diagnostic::error("E0203", "`export { … } from` is not supported in a component script", script_span(input))
+                        .with_help("import the names, then declare props with `export let name`"),
                 );
             }
             Statement::ExportDefaultDeclaration(_) => {
@@ -381,6 +419,11 @@ fn analyze<'a>(
                     reactive.push((names, assigned, code));
                 }
                 None => {
+                    if let Statement::VariableDeclaration(decl) = statement {
+                        if decl.kind == VariableDeclarationKind::Let && aliases.keys().any(|local| declares(decl, local)) {
+                            props_from_declaration(js, &mut edits, decl, &aliases, positions, diagnostics);
+                        }
+                    }
                     push_lines(&mut script.body, &edits.apply(js, start, end), js, positions, start);
                     if let Statement::VariableDeclaration(decl) = statement {
                         ready_after(decl, &mut script);
@@ -551,6 +594,31 @@ fn store_names_declared(program: &Program<'_>, stores: &HashSet<String>, positio
     errors
 }
 
+/// `export { local as name }` of the script (without `from`): each local name with the name
+/// it is exported as (one the script does not declare is oxc's E0208).
+fn export_aliases(program: &Program<'_>, script: &Script) -> HashMap<String, String> {
+    let named = program.body.iter().filter_map(|statement| match statement {
+        Statement::ExportNamedDeclaration(named) => Some(named),
+        _ => None,
+    });
+    named
+        .flat_map(|named| &named.specifiers)
+        .map(|specifier| (specifier.local.name().to_string(), specifier.exported.name().to_string()))
+        .filter(|(local, _)| script.declared.contains(local))
+        .collect()
+}
+
+/// Whether `decl` declares `name`.
+fn declares(decl: &VariableDeclaration<'_>, name: &str) -> bool {
+    decl.declarations.iter().any(|declarator| declares_binding(&declarator.id, name))
+}
+
+fn declares_binding(pattern: &BindingPattern<'_>, name: &str) -> bool {
+    let mut names = Vec::new();
+    collect_binding_names(pattern, &mut names);
+    names.iter().any(|n| n == name)
+}
+
 /// Marks the names `decl` declares as ready after the body's last line.
 fn ready_after(decl: &VariableDeclaration<'_>, script: &mut Script) {
     let mut names = Vec::new();
@@ -629,10 +697,16 @@ fn props_from_declaration(
     js: &str,
     edits: &mut Edits,
     decl: &VariableDeclaration<'_>,
+    aliases: &HashMap<String, String>,
     positions: &Positions,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    let exported = !aliases.is_empty();
     for declarator in &decl.declarations {
+        // In a plain `let` (`export { a as b }` below it), only the exported names are props.
+        if exported && !aliases.keys().any(|local| declares_binding(&declarator.id, local)) {
+            continue;
+        }
         let BindingPattern::BindingIdentifier(id) = &declarator.id else {
             diagnostics.push(Diagnostic::error(
                 "E0204",
@@ -641,15 +715,15 @@ fn props_from_declaration(
             ));
             continue;
         };
-        let name = id.name.as_str();
+        let name = aliases.get(id.name.as_str()).map_or(id.name.as_str(), String::as_str);
+        let plain = name.starts_with(|c: char| !c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+        let prop = if plain { format!("$$props.{name}") } else { format!("$$props[{name:?}]") };
         match &declarator.init {
-            Some(init) => edits.wrap(
-                init.span().start,
-                init.span().end,
-                format!("$$props.{name} === undefined ? ("),
-                format!(") : $$props.{name}"),
-            ),
-            None => edits.append(id.span.end, format!(" = $$props.{name}")),
+            Some(init) => {
+                edits.wrap(init.span().start, init.span().end, format!("{prop} === undefined ? ("), format!(") : {prop}"))
+            }
+            None => edits.append(id.span.end, format!(" = {prop}")),
         }
     }
     // `export let name` ended by a line break alone: with an initializer, the next line could

@@ -100,6 +100,16 @@ fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline
     let program = parsed.program;
     let slice = |span: oxc::span::Span| text[span.start as usize..span.end as usize].trim().to_string();
     let mut dispatchers = Vec::new();
+    // `export { local as name }`: a top-level `let` so exported is the prop `name`.
+    let aliases: Vec<(String, String)> = program
+        .body
+        .iter()
+        .filter_map(|statement| match statement {
+            Statement::ExportNamedDeclaration(named) => Some(named),
+            _ => None,
+        })
+        .flat_map(|named| named.specifiers.iter().map(|s| (s.local.name().to_string(), s.exported.name().to_string())))
+        .collect();
     for statement in &program.body {
         match statement {
             Statement::ImportDeclaration(import) => outline.imports.push(Import {
@@ -131,13 +141,7 @@ fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline
                                 let optional_mark = text.as_bytes().get(id.span.end as usize) == Some(&b' ')
                                     && source.as_bytes().get(id.span.end as usize) == Some(&b'?');
                                 outline.prop_spans.push(Span::new(id.span.start, id.span.end));
-                                outline.signature.props.push(Prop {
-                                    name: id.name.to_string(),
-                                    ty: declarator.type_annotation.as_ref().map(|t| slice(t.type_annotation.span())),
-                                    default: declarator.init.as_ref().map(|init| slice(init.span())),
-                                    required: declarator.init.is_none() && !optional_mark,
-                                    docs: docs.clone(),
-                                });
+                                outline.signature.props.push(prop(declarator, id.name.to_string(), optional_mark, &docs, &slice));
                             }
                         }
                     }
@@ -145,6 +149,15 @@ fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline
                 }
             }
             Statement::VariableDeclaration(decl) => {
+                if decl.kind == VariableDeclarationKind::Let {
+                    for declarator in &decl.declarations {
+                        let BindingPattern::BindingIdentifier(id) = &declarator.id else { continue };
+                        let Some((_, name)) = aliases.iter().find(|(local, _)| *local == id.name.as_str()) else { continue };
+                        let docs = doc_comment(&text, &program, statement.span().start);
+                        outline.prop_spans.push(Span::new(id.span.start, id.span.end));
+                        outline.signature.props.push(prop(declarator, name.clone(), false, &docs, &slice));
+                    }
+                }
                 dispatcher_declarations(decl, &slice, &mut dispatchers, &mut outline.signature);
             }
             _ => {}
@@ -154,6 +167,23 @@ fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline
         // Untyped dispatchers: the events are the literal names passed to `dispatch(…)`.
         let mut calls = DispatchCalls { dispatchers: &dispatchers, events: &mut outline.signature.events };
         oxc::ast_visit::Visit::visit_program(&mut calls, &program);
+    }
+}
+
+/// The prop `name` that `declarator` declares.
+fn prop(
+    declarator: &VariableDeclarator<'_>,
+    name: String,
+    optional_mark: bool,
+    docs: &Option<String>,
+    slice: &impl Fn(oxc::span::Span) -> String,
+) -> Prop {
+    Prop {
+        name,
+        ty: declarator.type_annotation.as_ref().map(|t| slice(t.type_annotation.span())),
+        default: declarator.init.as_ref().map(|init| slice(init.span())),
+        required: declarator.init.is_none() && !optional_mark,
+        docs: docs.clone(),
     }
 }
 
