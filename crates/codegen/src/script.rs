@@ -19,8 +19,18 @@ use eghact_semantics::{load_function, returned_keys};
 use eghact_syntax::ast::RawBlock;
 use eghact_syntax::diagnostics::{Diagnostic, LineIndex, Span};
 
-/// Import specifiers that name the framework (LANGUAGE.md decision 7).
-pub(super) const FRAMEWORK_MODULES: &[&str] = &["eghact", "@eghact/core", "eghact/store", "@eghact/store"];
+/// Import specifiers that name the framework (LANGUAGE.md decision 7); the motion modules are
+/// Svelte 3's `svelte/transition`, `svelte/animate`, `svelte/easing` and `svelte/motion`.
+pub(super) const FRAMEWORK_MODULES: &[&str] = &[
+    "eghact",
+    "@eghact/core",
+    "eghact/store",
+    "@eghact/store",
+    "eghact/transition",
+    "eghact/animate",
+    "eghact/easing",
+    "eghact/motion",
+];
 /// The magic store of route components: `$route.params.id` (the runtime's `route` store).
 pub const ROUTE_STORE: &str = "$route";
 

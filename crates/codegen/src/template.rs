@@ -19,6 +19,7 @@ use eghact_syntax::ast::*;
 use eghact_syntax::diagnostics::{Diagnostic, Span};
 
 mod special;
+mod transitions;
 pub use special::ComponentOptions;
 
 /// `sizes` of a processed image the author gave none: the image may fill the viewport's width,
@@ -101,6 +102,7 @@ pub fn compile_template(input: &TemplateInput<'_>, nodes: &[Node], diagnostics: 
         after_children: Vec::new(),
         uses_assets: false,
         options: ComponentOptions::default(),
+        animatable: HashSet::new(),
     };
     compiler.fragment(nodes, &Parent::Block);
     RenderFunction {
@@ -125,6 +127,9 @@ struct Compiler<'s, 'd> {
     after_children: Vec<(Vec<String>, String)>,
     uses_assets: bool,
     options: ComponentOptions,
+    /// Where the elements that may take `animate:` start: each the only element of a keyed
+    /// `{#each}`'s body.
+    animatable: HashSet<u32>,
 }
 
 impl<'s> Compiler<'s, '_> {
@@ -448,6 +453,11 @@ impl<'s> Compiler<'s, '_> {
             format!("let {pattern} = $$v, {index_name} = $$k;"),
             format!("$$b.assign = ($$v, $$k) => {{ {} {index_name} = $$k; }};", assign_pattern(&pattern, &names)),
         ];
+        // `animate:` is for the one element of a keyed each's body.
+        let significant: Vec<&Node> = block.children.iter().filter(|node| !is_blank(node)).collect();
+        if let (Some(_), [Node::Element(only)]) = (block.key, significant.as_slice()) {
+            self.animatable.insert(only.span.start);
+        }
         self.render_function(", $$v, $$k", &prologue, locals, |c| c.fragment(&block.children, &Parent::Block));
         match &block.else_branch {
             Some(children) => {
@@ -539,6 +549,7 @@ impl<'s> Compiler<'s, '_> {
         for attribute in element.attributes.iter().filter(|attribute| !is_this_of_special(element, attribute)) {
             self.element_attribute(element, image, input_type, attribute, &var);
         }
+        self.element_transitions(element, &var);
         let children_parent = if element.kind == ElementKind::Template { format!("{var}.content") } else { var.clone() };
         if element.is_preformatted() {
             for child in &element.children {
@@ -798,7 +809,9 @@ impl<'s> Compiler<'s, '_> {
                     self.effect(&c.deps, format!("$$.set_style({var}, {:?}, {})", name.text, c.code));
                 }
             }
-            AttributeKind::Use { name, .. } | AttributeKind::Transition { name, .. } => {
+            // All of an element's transitions at once: `element_transitions`.
+            AttributeKind::Transition { .. } => {}
+            AttributeKind::Use { name, .. } => {
                 self.diagnostics.push(
                     Diagnostic::error("E0402", format!("the directive on `{}` is not supported yet", name.text), attribute.span)
                         .with_help("use `onMount` with `bind:this` for element set-up"),
