@@ -626,12 +626,20 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
       const kept = new Set(next.map((r) => r.b));
       const moving = measure_animations(rows.filter((r) => kept.has(r.b)));
       for (const r of rows) if (!kept.has(r.b)) outro_block(r.b, leaving);
+      // Rows playing their outro stay where they are: a row followed by some, then by its
+      // successor, is in place.
+      const leaving_at = new Map([...leaving].map((outro) => [outro.block.start, outro.block]));
+      const in_place = (b, before) => {
+        let n = b.end.nextSibling;
+        while (n !== before && leaving_at.has(n)) n = leaving_at.get(n).end.nextSibling;
+        return n === before;
+      };
       // Walk backwards so each row only needs to sit right before its successor.
       let before = end;
       for (let j = next.length - 1; j >= 0; j--) {
         const r = next[j];
         if (r.b) {
-          if (r.b.end.nextSibling !== before) relocate(r.b, before);
+          if (!in_place(r.b, before)) relocate(r.b, before);
           reuse(r.b, r.item, r.i, dirty);
         } else {
           r.b = create(r.item, r.i, before);
@@ -1991,3 +1999,9 @@ export function spring(value, { stiffness = 0.15, damping = 0.8, precision = 0.0
   };
   return s;
 }
+
+// What `import * as name from 'eghact/…'` reads in a component (the runtime is one module).
+export const $$easing = { linear, backIn, backOut, backInOut, bounceIn, bounceOut, bounceInOut, circIn, circOut, circInOut, cubicIn, cubicOut, cubicInOut, elasticIn, elasticOut, elasticInOut, expoIn, expoOut, expoInOut, quadIn, quadOut, quadInOut, quartIn, quartOut, quartInOut, quintIn, quintOut, quintInOut, sineIn, sineOut, sineInOut };
+export const $$transition = { fade, blur, fly, slide, scale, draw, crossfade };
+export const $$animate = { flip };
+export const $$motion = { tweened, spring };

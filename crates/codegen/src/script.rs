@@ -326,6 +326,17 @@ fn analyze<'a>(
                 if import.import_kind.is_type() {
                     continue;
                 }
+                // The runtime is one module: `* as easing` would be all of it.
+                if let (Some(namespace), Some([ImportDeclarationSpecifier::ImportNamespaceSpecifier(local)])) =
+                    (framework_namespace(specifier), import.specifiers.as_ref().map(|list| list.as_slice()))
+                {
+                    script.imports.push_str(&format!(
+                        "import {{ {namespace} as {} }} from {rewritten:?};
+",
+                        local.local.name
+                    ));
+                    continue;
+                }
                 edits.wrap(import.source.span.start, import.source.span.end, String::new(), String::new());
                 let text = edits.apply(js, start, import.source.span.start);
                 script.imports.push_str(&text);
@@ -655,6 +666,17 @@ fn props_from_declaration(
     // continue it (`(…)` would call the prop), so the declaration gets its semicolon.
     if !js[..decl.span.end as usize].ends_with(';') {
         edits.append(decl.span.end, ";".into());
+    }
+}
+
+/// The runtime's object of the exports of a framework module that `import * as name` reads.
+fn framework_namespace(specifier: &str) -> Option<&'static str> {
+    match specifier {
+        "eghact/transition" => Some("$$transition"),
+        "eghact/animate" => Some("$$animate"),
+        "eghact/easing" => Some("$$easing"),
+        "eghact/motion" => Some("$$motion"),
+        _ => None,
     }
 }
 
