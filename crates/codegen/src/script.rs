@@ -14,6 +14,7 @@ use oxc::span::{GetSpan, SourceType};
 use oxc::transformer::{TransformOptions, Transformer};
 
 use super::js::{Edits, FreeNames, Placement, rule_errors, syntax_errors};
+use super::motion;
 use super::sourcemap::{offset_of, token_starts};
 use eghact_semantics::{load_function, returned_keys};
 use eghact_syntax::ast::RawBlock;
@@ -215,6 +216,7 @@ fn analyze<'a>(
         match statement {
             Statement::ImportDeclaration(import) => {
                 if let Some(specifiers) = &import.specifiers {
+                    unknown_motion_imports(import, positions, diagnostics);
                     for specifier in specifiers {
                         script.ready_at.insert(specifier.local().name.to_string(), 0);
                         script.declared.insert(specifier.local().name.to_string());
@@ -328,7 +330,7 @@ fn analyze<'a>(
                 }
                 // The runtime is one module: `* as easing` would be all of it.
                 if let (Some(namespace), Some([ImportDeclarationSpecifier::ImportNamespaceSpecifier(local)])) =
-                    (framework_namespace(specifier), import.specifiers.as_ref().map(|list| list.as_slice()))
+                    (motion::namespace(specifier), import.specifiers.as_ref().map(|list| list.as_slice()))
                 {
                     script.imports.push_str(&format!(
                         "import {{ {namespace} as {} }} from {rewritten:?};
@@ -669,14 +671,29 @@ fn props_from_declaration(
     }
 }
 
-/// The runtime's object of the exports of a framework module that `import * as name` reads.
-fn framework_namespace(specifier: &str) -> Option<&'static str> {
-    match specifier {
-        "eghact/transition" => Some("$$transition"),
-        "eghact/animate" => Some("$$animate"),
-        "eghact/easing" => Some("$$easing"),
-        "eghact/motion" => Some("$$motion"),
-        _ => None,
+/// E0415 for a name a motion module (`eghact/transition`, …) does not export: the browser would
+/// refuse the whole module.
+fn unknown_motion_imports(import: &ImportDeclaration<'_>, positions: &Positions, diagnostics: &mut Vec<Diagnostic>) {
+    let specifier = import.source.value.as_str();
+    let Some(exports) = motion::exports(specifier) else { return };
+    for imported in import.specifiers.iter().flatten() {
+        let (name, span) = match imported {
+            ImportDeclarationSpecifier::ImportSpecifier(named) => (named.imported.name(), named.imported.span()),
+            ImportDeclarationSpecifier::ImportDefaultSpecifier(default) => ("default".into(), default.span),
+            ImportDeclarationSpecifier::ImportNamespaceSpecifier(_) => continue,
+        };
+        if exports.contains(&name.as_str()) {
+            continue;
+        }
+        let close: Vec<&str> = exports.iter().copied().filter(|export| export.eq_ignore_ascii_case(&name)).collect();
+        diagnostics.push(
+            Diagnostic::error("E0415", format!("`{specifier}` has no export `{name}`"), positions.span(span))
+                .with_label(match close.first() {
+                    Some(export) => format!("did you mean `{export}`?"),
+                    None => "not one of its exports".to_string(),
+                })
+                .with_help(format!("`{specifier}` exports {}", exports.join(", "))),
+        );
     }
 }
 
