@@ -45,9 +45,14 @@
  *   await_block(block, parent, anchor, deps, promise, pending|null, then|null, catch_|null)
  *   mount_component(block, parent, anchor, Ctor, props|null, deps, { events, slots, bind })
  *   slot(block, parent, anchor, $$self, name, props|null, deps, fallback|null)
+ *   transition(block, el, { in: [fn, params]|undefined, out: [fn, params]|undefined, both, local })
+ *                                                    transition:/in:/out: (params is a thunk)
+ *   animation(block, el, fn, params)                 animate: on a keyed each's row
  *   onMount onDestroy beforeUpdate afterUpdate tick createEventDispatcher setContext getContext
  *   writable readable derived get createStore createSignal middleware
  *   route (the `$route` store) createRouter({ routes, fallback, target, base }) goto(href)
+ *   eghact/transition, eghact/animate, eghact/easing, eghact/motion: their exports, and $$transition,
+ *   $$animate, $$easing, $$motion (objects of them, for `import * as name`)
  * $$self (instance's first argument): reactive(list), subscribe(store, cb), slots, set_prop, get_prop.
  *
  * Scheduling: $$invalidate marks names dirty and queues a microtask flush. A flush updates dirty
@@ -625,7 +630,12 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
       });
       const kept = new Set(next.map((r) => r.b));
       const moving = measure_animations(rows.filter((r) => kept.has(r.b)));
-      for (const r of rows) if (!kept.has(r.b)) outro_block(r.b, leaving);
+      for (const r of rows) {
+        if (kept.has(r.b)) continue;
+        const animations = r.b.animations;
+        // A leaving animated row is taken out of the flow, where it is, so the rest move.
+        if (outro_block(r.b, leaving) && animations) for (const a of animations) fix_position(a.el);
+      }
       // Rows playing their outro stay where they are: a row followed by some, then by its
       // successor, is in place.
       const leaving_at = new Map([...leaving].map((outro) => [outro.block.start, outro.block]));
@@ -922,6 +932,21 @@ function measure_animations(rows) {
     }
   }
   return moving;
+}
+
+function fix_position(el) {
+  const style = getComputedStyle(el);
+  if (style.position === 'absolute' || style.position === 'fixed') return;
+  const { width, height } = style;
+  const before = el.getBoundingClientRect();
+  el.style.position = 'absolute';
+  el.style.width = width;
+  el.style.height = height;
+  const after = el.getBoundingClientRect();
+  if (before.left !== after.left || before.top !== after.top) {
+    const transform = own_transform(getComputedStyle(el));
+    el.style.transform = `${transform} translate(${before.left - after.left}px, ${before.top - after.top}px)`;
+  }
 }
 
 function run_animations(moving) {
