@@ -825,6 +825,11 @@ function dispatch(el, name) {
 // Plays `record`'s intro (t from 0 to 1) or outro (1 to 0). A bidirectional transition that
 // interrupts its other direction starts from where it was, for that part of the duration.
 function play(record, intro, done) {
+  // An outro already playing (a block around a leaving one leaves too) is waited for as it is.
+  if (!intro && record.running && !record.running.intro) {
+    if (done) record.running.waiters.push(done);
+    return;
+  }
   const [fn, params] = (intro ? record.in : record.out) || [];
   let from = intro ? 0 : 1;
   if (record.running) {
@@ -837,29 +842,31 @@ function play(record, intro, done) {
     return;
   }
   const options = { direction: record.both ? 'both' : intro ? 'in' : 'out' };
-  const handle = { t: () => from, stop: noop };
+  const handle = { intro, waiters: done ? [done] : [], t: () => from, stop: noop };
   record.running = handle;
   const go = (config) => {
     if (record.running !== handle) return;
     const run = run_config(record.el, config, from, intro ? 1 : 0, intro, () => {
       if (record.running === handle) record.running = null;
       dispatch(record.el, intro ? 'introend' : 'outroend');
-      if (done) done();
+      for (const waiter of handle.waiters) waiter();
     });
     handle.t = run.t;
     handle.stop = run.stop;
     dispatch(record.el, intro ? 'introstart' : 'outrostart');
   };
-  let config;
-  try {
-    config = fn(record.el, params(), options);
-  } catch (e) {
-    report('transition', e);
-    config = null;
-  }
+  const configure = (make) => {
+    try {
+      return make();
+    } catch (e) {
+      report('transition', e);
+      return null; // ends at once, so that a leaving block still goes
+    }
+  };
+  const config = configure(() => fn(record.el, params(), options));
   // crossfade's functions answer a function: called once every element of the update has
   // registered, so that a sent element finds its received counterpart.
-  if (typeof config === 'function') Promise.resolve().then(() => go(config(options)));
+  if (typeof config === 'function') Promise.resolve().then(() => go(configure(() => config(options))));
   else go(config);
 }
 
@@ -867,7 +874,8 @@ function play(record, intro, done) {
 // sampled every frame of its easing, `tick` every animation frame. `remove_css`: whether the css
 // frame goes at the end (intros and animations) or stays until the element goes (outros).
 function run_config(el, config, from, to, remove_css, ended) {
-  const { delay = 0, duration = 300, easing = linear, css, tick = noop } = config || {};
+  // No config (a transition that answers nothing, a crossfade without fallback) takes no time.
+  const { delay = 0, duration = 300, easing = linear, css, tick = noop } = config || { duration: 0 };
   const span = Math.max(0, duration * Math.abs(to - from));
   const at = (p) => from + (to - from) * easing(p);
   let anim = null;
@@ -878,7 +886,11 @@ function run_config(el, config, from, to, remove_css, ended) {
       const t = at(i / steps);
       frames.push(css_keyframe(css(t, 1 - t)));
     }
-    anim = el.animate(frames, { duration: span, delay, fill: 'both', easing: 'linear' });
+    try {
+      anim = el.animate(frames, { duration: span, delay, fill: 'both', easing: 'linear' });
+    } catch (e) {
+      report('transition css', e);
+    }
   }
   let t = from;
   let stopped = false;
