@@ -48,10 +48,15 @@
  *   await_block(block, parent, anchor, deps, promise, pending|null, then|null, catch_|null)
  *   mount_component(block, parent, anchor, Ctor, props|null, deps, { events, slots, bind })
  *   slot(block, parent, anchor, $$self, name, props|null, deps, fallback|null)
+ *   transition(block, el, { in: [fn, params]|undefined, out: [fn, params]|undefined, both, local })
+ *                                                    transition:/in:/out: (params is a thunk)
+ *   animation(block, el, fn, params)                 animate: on a keyed each's row
  *   onMount onDestroy beforeUpdate afterUpdate tick createEventDispatcher setContext getContext
  *   hasContext getAllContexts
  *   writable readable derived readonly get createStore createSignal middleware
  *   route (the `$route` store) createRouter({ routes, fallback, target, base }) goto(href)
+ *   eghact/transition, eghact/animate, eghact/easing, eghact/motion: their exports, and $$transition,
+ *   $$animate, $$easing, $$motion (objects of them, for `import * as name`)
  * $$self (instance's first argument): reactive(list), subscribe(store, cb), slots, set_prop, get_prop.
  *
  * Scheduling: $$invalidate marks names dirty and queues a microtask flush. A flush updates dirty
@@ -519,21 +524,33 @@ export function bubble(block, e) {
 
 export function if_block(block, parent, anchor, deps, select, branches) {
   const end = marker(parent, anchor);
+  const leaving = new Set();
   let index = select();
   let child = index >= 0 && branches[index] ? render_block(block.ctx, end, branches[index], []) : null;
   block.items.push((dirty) => {
     if (hits(deps, dirty)) {
       const next = select();
       if (next !== index) {
-        destroy_block(child, true);
+        const outro = outro_block(child, leaving);
+        if (outro) outro.index = index;
         index = next;
-        child = next >= 0 && branches[next] ? render_block(block.ctx, end, branches[next], []) : null;
+        // The branch that is playing its outro comes back: its transitions reverse (Svelte 3).
+        const back = [...leaving].find((o) => o.index === next);
+        if (back) {
+          child = back.revive(leaving);
+          update_block(child, dirty);
+        } else {
+          child = next >= 0 && branches[next] ? intro_block(block.ctx, end, branches[next], []) : null;
+        }
         return;
       }
     }
     if (child) update_block(child, dirty);
   });
-  block.cleanups.push(() => destroy_block(child, false));
+  block.cleanups.push(() => {
+    destroy_block(child, false);
+    for (const outro of leaving) destroy_block(outro.block, false);
+  });
 }
 
 // <svelte:component this={…}> and <svelte:element this={…}>: the content is rendered again,
@@ -543,19 +560,23 @@ export function key_block(block, parent, anchor, deps, value, render, always = f
   const end = marker(parent, anchor);
   let current = value();
   let child = current || always ? render_block(block.ctx, end, render, [current]) : null;
+  const leaving = new Set();
   block.items.push((dirty) => {
     if (hits(deps, dirty)) {
       const next = value();
       if (always ? safe_not_equal(next, current) : next !== current) {
-        destroy_block(child, true);
+        outro_block(child, leaving);
         current = next;
-        child = next || always ? render_block(block.ctx, end, render, [next]) : null;
+        child = next || always ? intro_block(block.ctx, end, render, [next]) : null;
         return;
       }
     }
     if (child) update_block(child, dirty);
   });
-  block.cleanups.push(() => destroy_block(child, false));
+  block.cleanups.push(() => {
+    destroy_block(child, false);
+    for (const outro of leaving) destroy_block(outro.block, false);
+  });
 }
 
 // bind:clientWidth, clientHeight, offsetWidth, offsetHeight: read-only, measured whenever the
@@ -640,12 +661,15 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
   const end = marker(parent, anchor);
   let rows = []; // [{ key, b }] in document order
   let fallback = null;
+  const leaving = new Set(); // rows playing their outro
+  let initial = true;
 
-  const create = (item, i, before) => {
-    const b = new_block(block.ctx, end.parentNode, before);
-    render(b, item, i);
-    return b;
-  };
+  const create = (item, i, before) =>
+    with_intros(!initial, () => {
+      const b = new_block(block.ctx, end.parentNode, before);
+      render(b, item, i);
+      return b;
+    });
   const reuse = (b, item, i, dirty) => {
     if (b.assign) b.assign(item, i);
     update_block(b, union(dirty, b.names));
@@ -657,7 +681,7 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
     let next;
     if (!key) {
       // Unkeyed: row i keeps its DOM and gets item i.
-      for (let i = items.length; i < rows.length; i++) destroy_block(rows[i].b, true);
+      for (let i = items.length; i < rows.length; i++) outro_block(rows[i].b, leaving);
       next = items.map((item, i) =>
         i < rows.length ? (reuse(rows[i].b, item, i, dirty), rows[i]) : { b: create(item, i, end) });
     } else {
@@ -673,13 +697,27 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
         return { key: k, item, i, b: r ? r.b : null };
       });
       const kept = new Set(next.map((r) => r.b));
-      for (const r of rows) if (!kept.has(r.b)) destroy_block(r.b, true);
+      const moving = measure_animations(rows.filter((r) => kept.has(r.b)));
+      for (const r of rows) {
+        if (kept.has(r.b)) continue;
+        const animations = r.b.animations;
+        // A leaving animated row is taken out of the flow, where it is, so the rest move.
+        if (outro_block(r.b, leaving) && animations) for (const a of animations) fix_position(a.el);
+      }
+      // Rows playing their outro stay where they are: a row followed by some, then by its
+      // successor, is in place.
+      const leaving_at = new Map([...leaving].map((outro) => [outro.block.start, outro.block]));
+      const in_place = (b, before) => {
+        let n = b.end.nextSibling;
+        while (n !== before && leaving_at.has(n)) n = leaving_at.get(n).end.nextSibling;
+        return n === before;
+      };
       // Walk backwards so each row only needs to sit right before its successor.
       let before = end;
       for (let j = next.length - 1; j >= 0; j--) {
         const r = next[j];
         if (r.b) {
-          if (r.b.end.nextSibling !== before) relocate(r.b, before);
+          if (!in_place(r.b, before)) relocate(r.b, before);
           reuse(r.b, r.item, r.i, dirty);
         } else {
           r.b = create(r.item, r.i, before);
@@ -687,19 +725,21 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
         before = r.b.start;
         r.item = undefined; // don't keep items alive through the rows array
       }
+      run_animations(moving);
     }
     rows = next;
     if (rows.length) {
-      destroy_block(fallback, true);
+      outro_block(fallback, leaving);
       fallback = null;
     } else if (elseRender && !fallback) {
-      fallback = render_block(block.ctx, end, elseRender, []);
+      fallback = initial ? render_block(block.ctx, end, elseRender, []) : intro_block(block.ctx, end, elseRender, []);
     } else if (fallback && dirty) {
       update_block(fallback, dirty);
     }
   }
 
   reconcile(null);
+  initial = false;
   block.items.push((dirty) => {
     if (hits(deps, dirty)) return reconcile(dirty);
     for (const r of rows) update_block(r.b, dirty);
@@ -708,6 +748,7 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
   block.cleanups.push(() => {
     for (const r of rows) destroy_block(r.b, false);
     destroy_block(fallback, false);
+    for (const outro of leaving) destroy_block(outro.block, false);
   });
 }
 
@@ -716,9 +757,11 @@ export function await_block(block, parent, anchor, deps, promise, pending, then,
   let child = null;
   let token = 0;
   let current;
+  let initial = true;
+  const leaving = new Set();
   const show = (fn, args) => {
-    destroy_block(child, true);
-    child = fn ? render_block(block.ctx, end, fn, args) : null;
+    outro_block(child, leaving);
+    child = !fn ? null : initial ? render_block(block.ctx, end, fn, args) : intro_block(block.ctx, end, fn, args);
   };
   function handle(p) {
     current = p;
@@ -738,6 +781,7 @@ export function await_block(block, parent, anchor, deps, promise, pending, then,
     }
   }
   handle(promise());
+  initial = false;
   block.items.push((dirty) => {
     if (hits(deps, dirty)) {
       const p = promise(); // once: `{#await load(x)}` must not start two loads
@@ -745,7 +789,264 @@ export function await_block(block, parent, anchor, deps, promise, pending, then,
     }
     if (child) update_block(child, dirty);
   });
-  block.cleanups.push(() => { token++; destroy_block(child, false); });
+  block.cleanups.push(() => {
+    token++;
+    destroy_block(child, false);
+    for (const outro of leaving) destroy_block(outro.block, false);
+  });
+}
+
+// ---------------------------------------------------------------- transitions and animations
+//
+// An element with `transition:`/`in:`/`out:` registers a record in its block. Intros play when
+// a block is created by an update (if, each, await, key), for the global records of its whole
+// range and the local ones of that block; at first mount only when the component is created
+// with `intro: true`. A block that goes away plays the outros of the records in its range
+// (global ones, and local ones of that very block) and is destroyed, its range removed, once
+// they have all ended; an `{#if}` branch that comes back meanwhile is kept and its
+// transitions reverse. `animate:` plays on the rows a keyed `{#each}` kept and moved.
+
+const live_transitions = new Set();
+let intro_collector = null; // { records } while blocks are created with intros
+
+export function transition(block, el, spec) {
+  const record = { el, block, in: spec.in || null, out: spec.out || null, both: !!spec.both, local: !!spec.local, running: null };
+  live_transitions.add(record);
+  if (intro_collector && record.in) intro_collector.records.push(record);
+  block.cleanups.push(() => {
+    live_transitions.delete(record);
+    if (record.running) record.running.stop();
+  });
+}
+
+export function animation(block, el, fn, params) {
+  (block.animations ||= []).push({ el, fn, params, running: null, from: null });
+}
+
+// Runs `create` collecting the intro records it registers, then plays those of `block()`'s
+// creation: global ones, and local ones registered in the created block itself.
+function with_intros(enabled, create) {
+  if (!enabled) return create();
+  const outer = intro_collector;
+  const collector = (intro_collector = { records: [] });
+  let created;
+  try {
+    created = create();
+  } finally {
+    intro_collector = outer;
+  }
+  for (const r of collector.records) {
+    if (outer) outer.records.push(r);
+    else if (!r.local || r.block === created) play(r, true, null);
+  }
+  return created;
+}
+
+function intro_block(ctx, end, fn, args) {
+  return with_intros(true, () => render_block(ctx, end, fn, args));
+}
+
+const inside = (b, el) =>
+  (b.start.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0 &&
+  (b.end.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING) !== 0;
+
+// Destroys `b` once the outros in its range have ended (at once without any). While they play,
+// the block sits in `leaving` as { block, revive(leaving) -> block }.
+function outro_block(b, leaving) {
+  if (!b || b.dead) return null;
+  const records = [];
+  for (const r of live_transitions) if (r.out && (!r.local || r.block === b) && inside(b, r.el)) records.push(r);
+  if (!records.length) {
+    destroy_block(b, true);
+    return null;
+  }
+  let left = records.length;
+  const outro = {
+    block: b,
+    revive(set) {
+      set.delete(outro);
+      left = -1; // the outros still running end without destroying the block
+      for (const r of records) {
+        if (r.in) play(r, true, null);
+        else if (r.running) {
+          r.running.stop();
+          r.running = null;
+        }
+      }
+      return b;
+    },
+  };
+  leaving.add(outro);
+  const ended = () => {
+    if (--left !== 0) return;
+    leaving.delete(outro);
+    destroy_block(b, true);
+  };
+  for (const r of records) play(r, false, ended);
+  return outro;
+}
+
+function dispatch(el, name) {
+  el.dispatchEvent(new CustomEvent(name));
+}
+
+// Plays `record`'s intro (t from 0 to 1) or outro (1 to 0). A bidirectional transition that
+// interrupts its other direction starts from where it was, for that part of the duration.
+function play(record, intro, done) {
+  // An outro already playing (a block around a leaving one leaves too) is waited for as it is.
+  if (!intro && record.running && !record.running.intro) {
+    if (done) record.running.waiters.push(done);
+    return;
+  }
+  const [fn, params] = (intro ? record.in : record.out) || [];
+  let from = intro ? 0 : 1;
+  if (record.running) {
+    if (record.both) from = record.running.t();
+    record.running.stop();
+  }
+  record.running = null;
+  if (!fn) {
+    if (done) done();
+    return;
+  }
+  const options = { direction: record.both ? 'both' : intro ? 'in' : 'out' };
+  const handle = { intro, waiters: done ? [done] : [], t: () => from, stop: noop };
+  record.running = handle;
+  const go = (config) => {
+    if (record.running !== handle) return;
+    const run = run_config(record.el, config, from, intro ? 1 : 0, intro, () => {
+      if (record.running === handle) record.running = null;
+      dispatch(record.el, intro ? 'introend' : 'outroend');
+      for (const waiter of handle.waiters) waiter();
+    });
+    handle.t = run.t;
+    handle.stop = run.stop;
+    dispatch(record.el, intro ? 'introstart' : 'outrostart');
+  };
+  const configure = (make) => {
+    try {
+      return make();
+    } catch (e) {
+      report('transition', e);
+      return null; // ends at once, so that a leaving block still goes
+    }
+  };
+  const config = configure(() => fn(record.el, params(), options));
+  // crossfade's functions answer a function: called once every element of the update has
+  // registered, so that a sent element finds its received counterpart.
+  if (typeof config === 'function') Promise.resolve().then(() => go(configure(() => config(options))));
+  else go(config);
+}
+
+// Runs a transition's or animation's config from t = `from` to `to`: `css` as a Web Animation
+// sampled every frame of its easing, `tick` every animation frame. `remove_css`: whether the css
+// frame goes at the end (intros and animations) or stays until the element goes (outros).
+function run_config(el, config, from, to, remove_css, ended) {
+  // No config (a transition that answers nothing, a crossfade without fallback) takes no time.
+  const { delay = 0, duration = 300, easing = linear, css, tick = noop } = config || { duration: 0 };
+  const span = Math.max(0, duration * Math.abs(to - from));
+  const at = (p) => from + (to - from) * easing(p);
+  let anim = null;
+  if (css && el.animate) {
+    const steps = Math.max(1, Math.ceil(span / 16));
+    const frames = [];
+    for (let i = 0; i <= steps; i++) {
+      const t = at(i / steps);
+      frames.push(css_keyframe(css(t, 1 - t)));
+    }
+    try {
+      anim = el.animate(frames, { duration: span, delay, fill: 'both', easing: 'linear' });
+    } catch (e) {
+      report('transition css', e);
+    }
+  }
+  let t = from;
+  let stopped = false;
+  tick(t, 1 - t);
+  const start = performance.now() + delay;
+  const frame = (now) => {
+    if (stopped) return;
+    if (now >= start) {
+      const p = span > 0 ? Math.min(1, (now - start) / span) : 1;
+      t = p >= 1 ? to : at(p);
+      tick(t, 1 - t);
+      if (p >= 1) {
+        stopped = true;
+        if (anim && remove_css) anim.cancel();
+        ended();
+        return;
+      }
+    }
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  return {
+    t: () => t,
+    stop() {
+      stopped = true;
+      if (anim) anim.cancel();
+    },
+  };
+}
+
+// `opacity: 0.5; transform: scale(2)` as a Web Animations keyframe.
+function css_keyframe(text) {
+  const frame = {};
+  for (const declaration of String(text).split(';')) {
+    const colon = declaration.indexOf(':');
+    const name = declaration.slice(0, colon).trim();
+    if (colon < 0 || !name) continue;
+    const key = name.startsWith('--') ? name : name === 'float' ? 'cssFloat' : name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    frame[key === 'offset' ? 'cssOffset' : key] = declaration.slice(colon + 1).trim();
+  }
+  return frame;
+}
+
+// Before a keyed `{#each}` moves its rows: where each animated element of the kept rows is.
+function measure_animations(rows) {
+  const moving = [];
+  for (const r of rows) {
+    for (const a of r.b.animations || []) {
+      a.from = a.el.getBoundingClientRect();
+      moving.push(a);
+    }
+  }
+  return moving;
+}
+
+function fix_position(el) {
+  const style = getComputedStyle(el);
+  if (style.position === 'absolute' || style.position === 'fixed') return;
+  const { width, height } = style;
+  const before = el.getBoundingClientRect();
+  el.style.position = 'absolute';
+  el.style.width = width;
+  el.style.height = height;
+  const after = el.getBoundingClientRect();
+  if (before.left !== after.left || before.top !== after.top) {
+    const transform = own_transform(getComputedStyle(el));
+    el.style.transform = `${transform} translate(${before.left - after.left}px, ${before.top - after.top}px)`;
+  }
+}
+
+function run_animations(moving) {
+  for (const a of moving) {
+    const to = a.el.getBoundingClientRect();
+    const { from } = a;
+    if (from.left === to.left && from.top === to.top && from.width === to.width && from.height === to.height) continue;
+    if (a.running) a.running.stop();
+    let config;
+    try {
+      config = a.fn(a.el, { from, to }, a.params());
+    } catch (e) {
+      report('animation', e);
+      continue;
+    }
+    const run = run_config(a.el, config, 0, 1, true, () => {
+      if (a.running === run) a.running = null;
+    });
+    a.running = run;
+  }
 }
 
 // ---------------------------------------------------------------- components
@@ -953,8 +1254,12 @@ function init(instance_obj, instance, meta, options) {
     }
     self.ready = true;
     for (const fn of self.before_update) fn();
-    self.root = new_block(self, options.target, options.anchor || null);
-    if (typeof render === 'function') render(self.root);
+    // `intro: true` plays the intros of the first render too (Svelte 3's constructor option).
+    with_intros(!!options.intro, () => {
+      self.root = new_block(self, options.target, options.anchor || null);
+      if (typeof render === 'function') render(self.root);
+      return self.root;
+    });
   } catch (e) {
     destroy_component(self, true);
     throw e;
@@ -1469,3 +1774,353 @@ export function goto(href, options) {
   location.assign(href);
   return Promise.resolve();
 }
+
+// ---------------------------------------------------------------- eghact/easing
+// Robert Penner's easing functions, as Svelte's `svelte/easing` names them: t in [0, 1].
+
+export const linear = (t) => t;
+export const backIn = (t) => t * t * ((1.70158 + 1) * t - 1.70158);
+export const backOut = (t) => {
+  const s = 1.70158;
+  return --t * t * ((s + 1) * t + s) + 1;
+};
+export const backInOut = (t) => {
+  const s = 1.70158 * 1.525;
+  if ((t *= 2) < 1) return 0.5 * (t * t * ((s + 1) * t - s));
+  return 0.5 * ((t -= 2) * t * ((s + 1) * t + s) + 2);
+};
+export const bounceOut = (t) => {
+  const a = 4.0 / 11.0;
+  const b = 8.0 / 11.0;
+  const c = 9.0 / 10.0;
+  const t2 = t * t;
+  if (t < a) return 7.5625 * t2;
+  if (t < b) return 9.075 * t2 - 9.9 * t + 3.4;
+  if (t < c) return (4356.0 / 361.0) * t2 - (35442.0 / 1805.0) * t + 16061.0 / 1805.0;
+  return 10.8 * t * t - 20.52 * t + 10.72;
+};
+export const bounceIn = (t) => 1.0 - bounceOut(1.0 - t);
+export const bounceInOut = (t) => (t < 0.5 ? 0.5 * (1.0 - bounceOut(1.0 - t * 2.0)) : 0.5 * bounceOut(t * 2.0 - 1.0) + 0.5);
+export const circIn = (t) => 1.0 - Math.sqrt(1.0 - t * t);
+export const circOut = (t) => Math.sqrt(1 - --t * t);
+export const circInOut = (t) => ((t *= 2) < 1 ? -0.5 * (Math.sqrt(1 - t * t) - 1) : 0.5 * (Math.sqrt(1 - (t -= 2) * t) + 1));
+export const cubicIn = (t) => t * t * t;
+export const cubicOut = (t) => {
+  const f = t - 1.0;
+  return f * f * f + 1.0;
+};
+export const cubicInOut = (t) => (t < 0.5 ? 4.0 * t * t * t : 0.5 * Math.pow(2.0 * t - 2.0, 3.0) + 1.0);
+export const elasticIn = (t) => Math.sin((13.0 * t * Math.PI) / 2) * Math.pow(2.0, 10.0 * (t - 1.0));
+export const elasticOut = (t) => Math.sin((-13.0 * (t + 1.0) * Math.PI) / 2) * Math.pow(2.0, -10.0 * t) + 1.0;
+export const elasticInOut = (t) =>
+  t < 0.5
+    ? 0.5 * Math.sin(((+13.0 * Math.PI) / 2) * 2.0 * t) * Math.pow(2.0, 10.0 * (2.0 * t - 1.0))
+    : 0.5 * Math.sin(((-13.0 * Math.PI) / 2) * (2.0 * t - 1.0 + 1.0)) * Math.pow(2.0, -10.0 * (2.0 * t - 1.0)) + 1.0;
+export const expoIn = (t) => (t === 0.0 ? t : Math.pow(2.0, 10.0 * (t - 1.0)));
+export const expoOut = (t) => (t === 1.0 ? t : 1.0 - Math.pow(2.0, -10.0 * t));
+export const expoInOut = (t) =>
+  t === 0.0 || t === 1.0 ? t : t < 0.5 ? +0.5 * Math.pow(2.0, 20.0 * t - 10.0) : -0.5 * Math.pow(2.0, 10.0 - t * 20.0) + 1.0;
+export const quadIn = (t) => t * t;
+export const quadOut = (t) => -t * (t - 2.0);
+export const quadInOut = (t) => ((t /= 0.5) < 1 ? 0.5 * t * t : -0.5 * (--t * (t - 2) - 1));
+export const quartIn = (t) => Math.pow(t, 4.0);
+export const quartOut = (t) => Math.pow(t - 1.0, 3.0) * (1.0 - t) + 1.0;
+export const quartInOut = (t) => (t < 0.5 ? +8.0 * Math.pow(t, 4.0) : -8.0 * Math.pow(t - 1.0, 4.0) + 1.0);
+export const quintIn = (t) => t * t * t * t * t;
+export const quintOut = (t) => --t * t * t * t * t + 1;
+export const quintInOut = (t) => ((t *= 2) < 1 ? 0.5 * t * t * t * t * t : 0.5 * ((t -= 2) * t * t * t * t + 2));
+export const sineIn = (t) => {
+  const v = Math.cos(t * Math.PI * 0.5);
+  return Math.abs(v) < 1e-14 ? 1 : 1 - v;
+};
+export const sineOut = (t) => Math.sin((t * Math.PI) / 2);
+export const sineInOut = (t) => -0.5 * (Math.cos(Math.PI * t) - 1);
+
+// ---------------------------------------------------------------- eghact/transition
+// Each answers the config a transition directive plays: { delay, duration, easing, css, tick }.
+
+// A length written as a number (pixels) or a string with its unit (`'2rem'`).
+function length(value) {
+  const m = typeof value === 'string' && value.match(/^\s*(-?[\d.]+)(.*)$/);
+  return m ? [parseFloat(m[1]), m[2].trim() || 'px'] : [+value || 0, 'px'];
+}
+
+const own_transform = (style) => (style.transform === 'none' ? '' : style.transform);
+
+export function fade(node, { delay = 0, duration = 400, easing = linear } = {}) {
+  const opacity = +getComputedStyle(node).opacity;
+  return { delay, duration, easing, css: (t) => `opacity: ${t * opacity}` };
+}
+
+export function blur(node, { delay = 0, duration = 400, easing = cubicInOut, amount = 5, opacity = 0 } = {}) {
+  const style = getComputedStyle(node);
+  const target = +style.opacity;
+  const filter = style.filter === 'none' ? '' : style.filter;
+  const od = target * (1 - opacity);
+  const [value, unit] = length(amount);
+  return {
+    delay, duration, easing,
+    css: (_t, u) => `opacity: ${target - od * u}; filter: ${filter} blur(${u * value}${unit});`,
+  };
+}
+
+export function fly(node, { delay = 0, duration = 400, easing = cubicOut, x = 0, y = 0, opacity = 0 } = {}) {
+  const style = getComputedStyle(node);
+  const target = +style.opacity;
+  const transform = own_transform(style);
+  const od = target * (1 - opacity);
+  const [xv, xu] = length(x);
+  const [yv, yu] = length(y);
+  return {
+    delay, duration, easing,
+    css: (t, u) => `transform: ${transform} translate(${(1 - t) * xv}${xu}, ${(1 - t) * yv}${yu}); opacity: ${target - od * u}`,
+  };
+}
+
+export function slide(node, { delay = 0, duration = 400, easing = cubicOut, axis = 'y' } = {}) {
+  const style = getComputedStyle(node);
+  const opacity = +style.opacity;
+  const [size, a, b] = axis === 'y' ? ['height', 'top', 'bottom'] : ['width', 'left', 'right'];
+  const value = (name) => parseFloat(style[name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())]) || 0;
+  const sized = [size, `padding-${a}`, `padding-${b}`, `margin-${a}`, `margin-${b}`, `border-${a}-width`, `border-${b}-width`].map(
+    (name) => [name, value(name)],
+  );
+  return {
+    delay, duration, easing,
+    css: (t) =>
+      `overflow: hidden; opacity: ${Math.min(t * 20, 1) * opacity}; ` + sized.map(([name, v]) => `${name}: ${t * v}px;`).join(' '),
+  };
+}
+
+export function scale(node, { delay = 0, duration = 400, easing = cubicOut, start = 0, opacity = 0 } = {}) {
+  const style = getComputedStyle(node);
+  const target = +style.opacity;
+  const transform = own_transform(style);
+  const sd = 1 - start;
+  const od = target * (1 - opacity);
+  return {
+    delay, duration, easing,
+    css: (_t, u) => `transform: ${transform} scale(${1 - sd * u}); opacity: ${target - od * u}`,
+  };
+}
+
+export function draw(node, { delay = 0, speed, duration, easing = cubicInOut } = {}) {
+  let len = node.getTotalLength();
+  const style = getComputedStyle(node);
+  if (style.strokeLinecap !== 'butt') len += parseInt(style.strokeWidth, 10) || 0;
+  if (duration === undefined) duration = speed === undefined ? 800 : len / speed;
+  else if (typeof duration === 'function') duration = duration(len);
+  return { delay, duration, easing, css: (t, u) => `stroke-dasharray: ${t * len} ${u * len}` };
+}
+
+// [send, receive]: an element sent with a key moves to where the element received with the
+// same key is (and the other way round); without a counterpart, `fallback` plays.
+export function crossfade({ fallback, ...defaults } = {}) {
+  const to_receive = new Map();
+  const to_send = new Map();
+  function config(from, node, params) {
+    const { delay = 0, duration = (d) => Math.sqrt(d) * 30, easing = cubicOut } = { ...defaults, ...params };
+    const to = node.getBoundingClientRect();
+    const dx = from.left - to.left;
+    const dy = from.top - to.top;
+    const dw = from.width / to.width;
+    const dh = from.height / to.height;
+    const d = Math.sqrt(dx * dx + dy * dy);
+    const style = getComputedStyle(node);
+    const transform = own_transform(style);
+    const opacity = +style.opacity;
+    return {
+      delay, easing,
+      duration: typeof duration === 'function' ? duration(d) : duration,
+      css: (t, u) =>
+        `opacity: ${t * opacity}; transform-origin: top left; ` +
+        `transform: ${transform} translate(${u * dx}px,${u * dy}px) scale(${t + (1 - t) * dw}, ${t + (1 - t) * dh});`,
+    };
+  }
+  const half = (items, counterparts, intro) => (node, params) => {
+    items.set(params.key, node.getBoundingClientRect());
+    return () => {
+      if (counterparts.has(params.key)) {
+        const rect = counterparts.get(params.key);
+        counterparts.delete(params.key);
+        return config(rect, node, params);
+      }
+      items.delete(params.key);
+      return fallback && fallback(node, params, intro);
+    };
+  };
+  return [half(to_send, to_receive, false), half(to_receive, to_send, true)];
+}
+
+// ---------------------------------------------------------------- eghact/animate
+
+export function flip(node, { from, to }, params = {}) {
+  const style = getComputedStyle(node);
+  const transform = own_transform(style);
+  const [ox, oy] = style.transformOrigin.split(' ').map(parseFloat);
+  const dx = from.left + (from.width * ox) / to.width - (to.left + ox);
+  const dy = from.top + (from.height * oy) / to.height - (to.top + oy);
+  const { delay = 0, duration = (d) => Math.sqrt(d) * 120, easing = cubicOut } = params;
+  return {
+    delay, easing,
+    duration: typeof duration === 'function' ? duration(Math.sqrt(dx * dx + dy * dy)) : duration,
+    css: (t, u) =>
+      `transform: ${transform} translate(${u * dx}px, ${u * dy}px) scale(${t + (u * from.width) / to.width}, ${t + (u * from.height) / to.height});`,
+  };
+}
+
+// ---------------------------------------------------------------- eghact/motion
+
+// Calls `step(now)` every animation frame until it answers false; resolves then.
+function frames(step) {
+  return new Promise((resolve) => {
+    const frame = (now) => (step(now) ? requestAnimationFrame(frame) : resolve());
+    requestAnimationFrame(frame);
+  });
+}
+
+function interpolator(a, b) {
+  if (a === b || a !== a) return () => a;
+  const type = typeof a;
+  if (type !== typeof b || Array.isArray(a) !== Array.isArray(b)) throw new Error('Cannot interpolate values of different type');
+  if (Array.isArray(a)) {
+    const parts = b.map((bi, i) => interpolator(a[i], bi));
+    return (t) => parts.map((fn) => fn(t));
+  }
+  if (type === 'object') {
+    if (!a || !b) throw new Error('Object cannot be null');
+    if (a instanceof Date && b instanceof Date) {
+      const from = a.getTime();
+      const delta = b.getTime() - from;
+      return (t) => new Date(from + t * delta);
+    }
+    const parts = Object.fromEntries(Object.keys(b).map((k) => [k, interpolator(a[k], b[k])]));
+    return (t) => Object.fromEntries(Object.keys(parts).map((k) => [k, parts[k](t)]));
+  }
+  if (type === 'number') {
+    const delta = b - a;
+    return (t) => a + t * delta;
+  }
+  throw new Error(`Cannot interpolate ${type} values`);
+}
+
+// A store whose `set(value, options)` moves to the value over `duration`; answers a promise
+// that resolves when it gets there (at once when nothing moves).
+export function tweened(value, defaults = {}) {
+  const store = writable(value);
+  let target = value;
+  let token = 0;
+  function set(next, options) {
+    if (value == null) {
+      store.set((value = next));
+      target = next;
+      return Promise.resolve();
+    }
+    target = next;
+    const mine = ++token;
+    const { delay = 0, duration = 400, easing = linear, interpolate = interpolator } = { ...defaults, ...options };
+    const span = typeof duration === 'function' ? duration(value, next) : duration;
+    if (span === 0) {
+      store.set((value = next));
+      return Promise.resolve();
+    }
+    let fn = null;
+    let start = null;
+    const origin = value;
+    return frames((now) => {
+      if (mine !== token) return false;
+      if (start === null) start = now + delay;
+      if (now < start) return true;
+      if (!fn) fn = interpolate(origin, next);
+      const elapsed = now - start;
+      if (elapsed >= span) {
+        store.set((value = next));
+        return false;
+      }
+      store.set((value = fn(easing(elapsed / span))));
+      return true;
+    });
+  }
+  return { set, update: (fn, options) => set(fn(target, value), options), subscribe: store.subscribe };
+}
+
+function spring_step(ctx, last, current, target) {
+  if (typeof current === 'number' || current instanceof Date) {
+    const delta = target - current;
+    const velocity = (current - last) / (ctx.dt || 1 / 60);
+    const force = ctx.opts.stiffness * delta;
+    const damper = ctx.opts.damping * velocity;
+    const acceleration = (force - damper) * ctx.inv_mass;
+    const d = (velocity + acceleration) * ctx.dt;
+    if (Math.abs(d) < ctx.opts.precision && Math.abs(delta) < ctx.opts.precision) return target;
+    ctx.settled = false;
+    return current instanceof Date ? new Date(current.getTime() + d) : current + d;
+  }
+  if (Array.isArray(current)) return current.map((_, i) => spring_step(ctx, last[i], current[i], target[i]));
+  if (current && typeof current === 'object') {
+    const next = {};
+    for (const k in current) next[k] = spring_step(ctx, last[k], current[k], target[k]);
+    return next;
+  }
+  throw new Error(`Cannot spring ${typeof current} values`);
+}
+
+// A store that follows `set(value)` like a spring: `stiffness`, `damping` and `precision`
+// can be changed on the store; `{ hard: true }` jumps, `{ soft: true | seconds }` eases in.
+export function spring(value, { stiffness = 0.15, damping = 0.8, precision = 0.01 } = {}) {
+  const store = writable(value);
+  let last = value;
+  let target = value;
+  let inv_mass = 1;
+  let recovery = 0;
+  let running = null;
+  let last_time = 0;
+  let cancel_task = false;
+  const s = {
+    stiffness, damping, precision,
+    set(next, options = {}) {
+      target = next;
+      if (value == null || options.hard || (s.stiffness >= 1 && s.damping >= 1)) {
+        cancel_task = true;
+        last_time = performance.now();
+        last = next;
+        store.set((value = target));
+        return Promise.resolve();
+      }
+      if (options.soft) {
+        recovery = 1 / ((options.soft === true ? 0.5 : +options.soft) * 60);
+        inv_mass = 0;
+      }
+      if (!running) {
+        last_time = performance.now();
+        cancel_task = false;
+        running = frames((now) => {
+          if (cancel_task) {
+            cancel_task = false;
+            running = null;
+            return false;
+          }
+          inv_mass = Math.min(inv_mass + recovery, 1);
+          const ctx = { inv_mass, opts: s, settled: true, dt: ((now - last_time) * 60) / 1000 };
+          const next_value = spring_step(ctx, last, value, target);
+          last_time = now;
+          last = value;
+          store.set((value = next_value));
+          if (ctx.settled) running = null;
+          return !ctx.settled;
+        });
+      }
+      const mine = running;
+      return new Promise((resolve) => mine.then(resolve));
+    },
+    update: (fn, options) => s.set(fn(target, value), options),
+    subscribe: store.subscribe,
+  };
+  return s;
+}
+
+// What `import * as name from 'eghact/…'` reads in a component (the runtime is one module).
+export const $$easing = { linear, backIn, backOut, backInOut, bounceIn, bounceOut, bounceInOut, circIn, circOut, circInOut, cubicIn, cubicOut, cubicInOut, elasticIn, elasticOut, elasticInOut, expoIn, expoOut, expoInOut, quadIn, quadOut, quadInOut, quartIn, quartOut, quartInOut, quintIn, quintOut, quintInOut, sineIn, sineOut, sineInOut };
+export const $$transition = { fade, blur, fly, slide, scale, draw, crossfade };
+export const $$animate = { flip };
+export const $$motion = { tweened, spring };

@@ -10,6 +10,7 @@ pub mod css;
 mod js;
 mod model;
 mod module;
+mod motion;
 mod script;
 mod sourcemap;
 mod template;

@@ -14,13 +14,24 @@ use oxc::span::{GetSpan, SourceType};
 use oxc::transformer::{TransformOptions, Transformer};
 
 use super::js::{Edits, FreeNames, Placement, rule_errors, syntax_errors};
+use super::motion;
 use super::sourcemap::{offset_of, token_starts};
 use eghact_semantics::{load_function, returned_keys};
 use eghact_syntax::ast::RawBlock;
 use eghact_syntax::diagnostics::{Diagnostic, LineIndex, Span};
 
-/// Import specifiers that name the framework (LANGUAGE.md decision 7).
-pub(super) const FRAMEWORK_MODULES: &[&str] = &["eghact", "@eghact/core", "eghact/store", "@eghact/store"];
+/// Import specifiers that name the framework (LANGUAGE.md decision 7); the motion modules are
+/// Svelte 3's `svelte/transition`, `svelte/animate`, `svelte/easing` and `svelte/motion`.
+pub(super) const FRAMEWORK_MODULES: &[&str] = &[
+    "eghact",
+    "@eghact/core",
+    "eghact/store",
+    "@eghact/store",
+    "eghact/transition",
+    "eghact/animate",
+    "eghact/easing",
+    "eghact/motion",
+];
 /// The magic store of route components: `$route.params.id` (the runtime's `route` store).
 pub const ROUTE_STORE: &str = "$route";
 
@@ -211,6 +222,7 @@ fn analyze<'a>(
         match statement {
             Statement::ImportDeclaration(import) => {
                 if let Some(specifiers) = &import.specifiers {
+                    unknown_motion_imports(import, positions, diagnostics);
                     for specifier in specifiers {
                         script.ready_at.insert(specifier.local().name.to_string(), 0);
                         script.declared.insert(specifier.local().name.to_string());
@@ -361,6 +373,17 @@ fn analyze<'a>(
                 let specifier = import.source.value.as_str();
                 let rewritten = rewrite_import(specifier, input.runtime_import, input.specifiers);
                 if import.import_kind.is_type() {
+                    continue;
+                }
+                // The runtime is one module: `* as easing` would be all of it.
+                if let (Some(namespace), Some([ImportDeclarationSpecifier::ImportNamespaceSpecifier(local)])) =
+                    (motion::namespace(specifier), import.specifiers.as_ref().map(|list| list.as_slice()))
+                {
+                    script.imports.push_str(&format!(
+                        "import {{ {namespace} as {} }} from {rewritten:?};
+",
+                        local.local.name
+                    ));
                     continue;
                 }
                 edits.wrap(import.source.span.start, import.source.span.end, String::new(), String::new());
@@ -730,6 +753,32 @@ fn props_from_declaration(
     // continue it (`(…)` would call the prop), so the declaration gets its semicolon.
     if !js[..decl.span.end as usize].ends_with(';') {
         edits.append(decl.span.end, ";".into());
+    }
+}
+
+/// E0415 for a name a motion module (`eghact/transition`, …) does not export: the browser would
+/// refuse the whole module.
+fn unknown_motion_imports(import: &ImportDeclaration<'_>, positions: &Positions, diagnostics: &mut Vec<Diagnostic>) {
+    let specifier = import.source.value.as_str();
+    let Some(exports) = motion::exports(specifier) else { return };
+    for imported in import.specifiers.iter().flatten() {
+        let (name, span) = match imported {
+            ImportDeclarationSpecifier::ImportSpecifier(named) => (named.imported.name(), named.imported.span()),
+            ImportDeclarationSpecifier::ImportDefaultSpecifier(default) => ("default".into(), default.span),
+            ImportDeclarationSpecifier::ImportNamespaceSpecifier(_) => continue,
+        };
+        if exports.contains(&name.as_str()) {
+            continue;
+        }
+        let close: Vec<&str> = exports.iter().copied().filter(|export| export.eq_ignore_ascii_case(&name)).collect();
+        diagnostics.push(
+            Diagnostic::error("E0415", format!("`{specifier}` has no export `{name}`"), positions.span(span))
+                .with_label(match close.first() {
+                    Some(export) => format!("did you mean `{export}`?"),
+                    None => "not one of its exports".to_string(),
+                })
+                .with_help(format!("`{specifier}` exports {}", exports.join(", "))),
+        );
     }
 }
 

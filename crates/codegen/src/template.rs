@@ -20,6 +20,7 @@ use eghact_syntax::ast::*;
 use eghact_syntax::diagnostics::{Diagnostic, Span};
 
 mod special;
+mod transitions;
 
 /// What `bind:` reads from `<audio>` and `<video>` (`MEDIA_EVENTS` of the runtime).
 const MEDIA_BINDINGS: [&str; 14] = [
@@ -126,6 +127,7 @@ pub fn compile_template(input: &TemplateInput<'_>, nodes: &[Node], diagnostics: 
         after_children: Vec::new(),
         uses_assets: false,
         options: ComponentOptions::default(),
+        animatable: HashSet::new(),
     };
     compiler.fragment(nodes, &Parent::Block);
     RenderFunction {
@@ -151,6 +153,9 @@ struct Compiler<'s, 'd> {
     after_children: Vec<String>,
     uses_assets: bool,
     options: ComponentOptions,
+    /// Where the elements that may take `animate:` start: each the only element of a keyed
+    /// `{#each}`'s body.
+    animatable: HashSet<u32>,
 }
 
 impl<'s> Compiler<'s, '_> {
@@ -588,6 +593,11 @@ impl<'s> Compiler<'s, '_> {
             format!("let {pattern} = $$v, {index_name} = $$k;"),
             format!("$$b.assign = ($$v, $$k) => {{ {} {index_name} = $$k; }};", assign_pattern(&pattern, &names)),
         ];
+        // `animate:` is for the one element of a keyed each's body.
+        let significant: Vec<&Node> = block.children.iter().filter(|node| !is_blank(node)).collect();
+        if let (Some(_), [Node::Element(only)]) = (block.key, significant.as_slice()) {
+            self.animatable.insert(only.span.start);
+        }
         self.render_function(", $$v, $$k", &prologue, locals, |c| c.block_children(&block.children));
         match &block.else_branch {
             Some(children) => {
@@ -694,6 +704,7 @@ impl<'s> Compiler<'s, '_> {
                 }
             }
         }
+        self.element_transitions(element, &var);
         let children_parent = if element.kind == ElementKind::Template { format!("{var}.content") } else { var.clone() };
         if element.is_preformatted() {
             for child in &element.children {
@@ -951,12 +962,8 @@ impl<'s> Compiler<'s, '_> {
             }
             AttributeKind::Style { name, value } => self.style_directive(var, name, value, &[]),
             AttributeKind::Use { name, argument } => self.action(var, name, *argument),
-            AttributeKind::Transition { name, .. } => {
-                self.diagnostics.push(
-                    Diagnostic::error("E0402", format!("the directive on `{}` is not supported yet", name.text), attribute.span)
-                        .with_help("use `onMount` with `bind:this` for element set-up"),
-                );
-            }
+            // All of an element's transitions at once: `element_transitions`.
+            AttributeKind::Transition { .. } => {}
             AttributeKind::Let { .. } => {
                 self.diagnostics.push(Diagnostic::error(
                     "E0404",

@@ -196,9 +196,12 @@ impl Chain<'_> {
                     self.expression(*expr);
                 }
             }
-            AttributeKind::Transition { directive, name } => {
+            AttributeKind::Transition { directive, name, params, .. } => {
                 self.name(directive);
                 self.name(name);
+                if let Some(params) = params {
+                    self.expression(*params);
+                }
             }
         }
     }

@@ -160,6 +160,11 @@ pub const EVENTS: &[(&str, &str)] = &[
     ("reset", "Event"),
     ("load", "Event"),
     ("error", "Event"),
+    // What the runtime dispatches on an element with `transition:`, `in:` or `out:`.
+    ("introstart", "CustomEvent"),
+    ("introend", "CustomEvent"),
+    ("outrostart", "CustomEvent"),
+    ("outroend", "CustomEvent"),
 ];
 
 /// The class of the event object a DOM event passes to its handlers.

@@ -156,8 +156,9 @@ pub enum AttributeKind {
     Style { name: Name, value: AttrValue },
     /// `use:action={argument}`
     Use { name: Name, argument: Option<Expr> },
-    /// `transition:`, `in:`, `out:`, `animate:`.
-    Transition { directive: Name, name: Name },
+    /// `transition:fn|local={params}`, also `in:`, `out:` and `animate:` (`directive`); `name`
+    /// is the function, `modifiers` the `|` names after it.
+    Transition { directive: Name, name: Name, modifiers: Vec<Name>, params: Option<Expr> },
     /// `let:name` or `let:name={alias}`.
     Let { name: Name, alias: Option<Expr> },
 }

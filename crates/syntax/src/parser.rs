@@ -726,7 +726,37 @@ impl<'s> Parser<'s> {
                 };
                 AttributeKind::Use { name: target, argument }
             }
-            "transition" | "in" | "out" | "animate" => AttributeKind::Transition { directive: part(0, directive), name: target },
+            "transition" | "in" | "out" | "animate" => {
+                let mut pieces = rest.split('|');
+                let function = part(directive.len() + 1, pieces.next().unwrap_or(""));
+                let mut offset = directive.len() + 1 + function.text.len() + 1;
+                let modifiers = pieces
+                    .map(|m| {
+                        let modifier = part(offset, m);
+                        offset += m.len() + 1;
+                        modifier
+                    })
+                    .collect();
+                if function.text.is_empty() {
+                    self.error("E0120", format!("missing function name after `{directive}:`"), name.span);
+                }
+                let params = match value {
+                    AttrValue::Expr(expr) => Some(expr),
+                    AttrValue::True => None,
+                    AttrValue::Text(_) => {
+                        self.error(
+                            "E0120",
+                            format!(
+                                "the parameters of `{directive}:` are an expression: write `{directive}:{}={{…}}`",
+                                function.text
+                            ),
+                            name.span,
+                        );
+                        None
+                    }
+                };
+                AttributeKind::Transition { directive: part(0, directive), name: function, modifiers, params }
+            }
             "let" => {
                 let alias = match value {
                     AttrValue::Expr(expr) => Some(expr),

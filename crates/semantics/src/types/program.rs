@@ -256,7 +256,12 @@ impl Builder<'_> {
                         self.expression(*argument);
                     }
                 }
-                AttributeKind::Transition { .. } => {}
+                AttributeKind::Transition { name, params, .. } => {
+                    self.expression(Expr { span: name.span });
+                    if let Some(params) = params {
+                        self.expression(*params);
+                    }
+                }
                 AttributeKind::Let { name, alias } => match alias {
                     Some(alias) => lets.push(*alias),
                     None => let_names.push(&name.text),
