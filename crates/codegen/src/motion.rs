@@ -46,14 +46,20 @@ const EASING: [&str; 31] = [
     "sineInOut",
 ];
 
+/// The motion module `specifier` names, under either name (`svelte/easing` is `eghact/easing`).
+fn module(specifier: &str) -> Option<&'static (&'static str, &'static str, &'static [&'static str])> {
+    let rest = specifier.strip_prefix("eghact/").or_else(|| specifier.strip_prefix("svelte/"))?;
+    MODULES.iter().find(|(name, ..)| name.strip_prefix("eghact/") == Some(rest))
+}
+
 /// The runtime's object of the exports of motion module `specifier`.
 pub(crate) fn namespace(specifier: &str) -> Option<&'static str> {
-    MODULES.iter().find(|(name, ..)| *name == specifier).map(|(_, namespace, _)| *namespace)
+    module(specifier).map(|(_, namespace, _)| *namespace)
 }
 
 /// What motion module `specifier` exports; `None` for any other specifier.
 pub(crate) fn exports(specifier: &str) -> Option<&'static [&'static str]> {
-    MODULES.iter().find(|(name, ..)| *name == specifier).map(|(.., exports)| *exports)
+    module(specifier).map(|(.., exports)| *exports)
 }
 
 #[cfg(test)]

@@ -21,7 +21,8 @@ use eghact_syntax::ast::RawBlock;
 use eghact_syntax::diagnostics::{Diagnostic, LineIndex, Span};
 
 /// Import specifiers that name the framework (LANGUAGE.md decision 7); the motion modules are
-/// Svelte 3's `svelte/transition`, `svelte/animate`, `svelte/easing` and `svelte/motion`.
+/// Svelte 3's `svelte/transition`, `svelte/animate`, `svelte/easing` and `svelte/motion`, and
+/// Svelte's names are accepted too.
 pub(super) const FRAMEWORK_MODULES: &[&str] = &[
     "eghact",
     "@eghact/core",
@@ -31,6 +32,13 @@ pub(super) const FRAMEWORK_MODULES: &[&str] = &[
     "eghact/animate",
     "eghact/easing",
     "eghact/motion",
+    // Svelte's own names, so that Svelte 3 code imports the framework unchanged.
+    "svelte",
+    "svelte/store",
+    "svelte/transition",
+    "svelte/animate",
+    "svelte/easing",
+    "svelte/motion",
 ];
 /// The magic store of route components: `$route.params.id` (the runtime's `route` store).
 pub const ROUTE_STORE: &str = "$route";

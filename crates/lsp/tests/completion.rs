@@ -139,7 +139,10 @@ fn modifiers_after_an_event_s_dot_and_key_filters_on_key_events() {
     let app = "<template>\n  <button @click.>go</button>\n  <input @keydown.stop.en />\n</template>\n";
     let (_dir, mut client, document) = open(&[("src/App.egh", app)], "src/App.egh");
     let click = client.request("textDocument/completion", at(&document, after(app, "@click.")));
-    assert_eq!(labels(&click), ["prevent", "stop", "stopImmediate", "once", "capture", "self", "passive", "nonpassive", "trusted"]);
+    assert_eq!(
+        labels(&click),
+        ["prevent", "stop", "stopImmediate", "once", "capture", "self", "passive", "nonpassive", "trusted"]
+    );
     let keydown = client.request("textDocument/completion", at(&document, after(app, "@keydown.stop.en")));
     let names = labels(&keydown);
     assert!(names.contains(&"enter") && names.contains(&"escape") && names.contains(&"prevent"), "{names:?}");
