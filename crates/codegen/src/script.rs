@@ -410,7 +410,7 @@ fn analyze<'a>(
                 let decl_start = declaration.span().start;
                 if let Declaration::VariableDeclaration(decl) = declaration {
                     if decl.kind == VariableDeclarationKind::Let {
-                        props_from_declaration(js, &mut edits, decl, &HashMap::new(), positions, diagnostics);
+                        props_from_declaration(js, &mut edits, decl, &Vec::new(), positions, diagnostics);
                     }
                 }
                 edits.remove(start, decl_start);
@@ -451,7 +451,7 @@ fn analyze<'a>(
                 }
                 None => {
                     if let Statement::VariableDeclaration(decl) = statement {
-                        if decl.kind == VariableDeclarationKind::Let && aliases.keys().any(|local| declares(decl, local)) {
+                        if decl.kind == VariableDeclarationKind::Let && aliases.iter().any(|(local, _)| declares(decl, local)) {
                             props_from_declaration(js, &mut edits, decl, &aliases, positions, diagnostics);
                         }
                     }
@@ -625,9 +625,12 @@ fn store_names_declared(program: &Program<'_>, stores: &HashSet<String>, positio
     errors
 }
 
+/// `(local, exported)` names of `export { local as exported }`, in source order.
+type Aliases = Vec<(String, String)>;
+
 /// `export { local as name }` of the script (without `from`): each local name with the name
 /// it is exported as (one the script does not declare is oxc's E0208).
-fn export_aliases(program: &Program<'_>, script: &Script) -> HashMap<String, String> {
+fn export_aliases(program: &Program<'_>, script: &Script) -> Aliases {
     let named = program.body.iter().filter_map(|statement| match statement {
         Statement::ExportNamedDeclaration(named) => Some(named),
         _ => None,
@@ -728,14 +731,14 @@ fn props_from_declaration(
     js: &str,
     edits: &mut Edits,
     decl: &VariableDeclaration<'_>,
-    aliases: &HashMap<String, String>,
+    aliases: &Aliases,
     positions: &Positions,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let exported = !aliases.is_empty();
     for declarator in &decl.declarations {
         // In a plain `let` (`export { a as b }` below it), only the exported names are props.
-        if exported && !aliases.keys().any(|local| declares_binding(&declarator.id, local)) {
+        if exported && !aliases.iter().any(|(local, _)| declares_binding(&declarator.id, local)) {
             continue;
         }
         let BindingPattern::BindingIdentifier(id) = &declarator.id else {
@@ -746,7 +749,8 @@ fn props_from_declaration(
             ));
             continue;
         };
-        let name = aliases.get(id.name.as_str()).map_or(id.name.as_str(), String::as_str);
+        let name =
+            aliases.iter().find(|(local, _)| local == id.name.as_str()).map_or(id.name.as_str(), |(_, name)| name.as_str());
         let plain = name.starts_with(|c: char| !c.is_ascii_digit())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
         let prop = if plain { format!("$$props.{name}") } else { format!("$$props[{name:?}]") };
