@@ -590,6 +590,7 @@ export function bind_size(block, el, name, assign) {
 
 // bind: on <audio> and <video>: the events after which each property may have changed. The
 // first five are two-way: a new value of the variable is set on the element.
+const TWO_WAY_MEDIA = ['currentTime', 'paused', 'volume', 'muted', 'playbackRate'];
 const MEDIA_EVENTS = {
   currentTime: ['timeupdate'], paused: ['play', 'pause'], volume: ['volumechange'], muted: ['volumechange'],
   playbackRate: ['ratechange'], duration: ['durationchange'], buffered: ['progress'],
@@ -613,12 +614,13 @@ export function bind_media(block, el, name, deps, current, assign) {
     if (v === undefined || v === null || Number.isNaN(v) || v === el[name]) return;
     if (name === 'paused') { if (v) el.pause(); else el.play().catch(noop); } else el[name] = v;
   };
-  if (name === 'currentTime' || name === 'volume' || name === 'muted' || name === 'playbackRate') write();
-  if (name in TWO_WAY_MEDIA) block.items.push((dirty) => { if (hits(deps, dirty)) write(); });
+  if (TWO_WAY_MEDIA.includes(name)) {
+    // The first value is set too, except `paused`: a page does not start playing by itself.
+    if (name !== 'paused') write();
+    block.items.push((dirty) => { if (hits(deps, dirty)) write(); });
+  }
   assign(read());
 }
-
-const TWO_WAY_MEDIA = { currentTime: 1, paused: 1, volume: 1, muted: 1, playbackRate: 1 };
 
 // <svelte:head>: the content goes to the end of document.head and leaves with the component.
 export function head_block(block, render) {

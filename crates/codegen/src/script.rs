@@ -295,23 +295,8 @@ fn analyze<'a>(
     // `export { local as name }`: a top-level `let` becomes the prop `name`, anything else a
     // read-only property of the instance.
     let aliases = export_aliases(&program, &script);
-    let let_names: HashSet<String> = program
-        .body
-        .iter()
-        .filter_map(|statement| match statement {
-            Statement::VariableDeclaration(decl) if decl.kind == VariableDeclarationKind::Let => Some(decl),
-            _ => None,
-        })
-        .flat_map(|decl| {
-            let mut names = Vec::new();
-            for declarator in &decl.declarations {
-                collect_binding_names(&declarator.id, &mut names);
-            }
-            names
-        })
-        .collect();
     for (local, name) in &aliases {
-        match let_names.contains(local) {
+        match state_candidates.contains(local) && !script.props.contains(local) {
             true => {
                 script.props.push(name.clone());
                 if name != local {

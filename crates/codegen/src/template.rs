@@ -295,8 +295,8 @@ impl<'s> Compiler<'s, '_> {
     /// The nodes of one fragment, in order: whitespace is collapsed across all of them, and
     /// dropped only before the first and after the last node that renders something.
     fn fragment_of(&mut self, nodes: &[&Node], parent: &Parent) {
-        let first_shown = nodes.iter().position(|n| !is_blank(n));
-        let last_shown = nodes.iter().rposition(|n| !is_blank(n));
+        let first_shown = nodes.iter().position(|n| !n.is_blank());
+        let last_shown = nodes.iter().rposition(|n| !n.is_blank());
         for (i, node) in nodes.iter().enumerate() {
             match node {
                 Node::Comment(_) => {}
@@ -594,7 +594,7 @@ impl<'s> Compiler<'s, '_> {
             format!("$$b.assign = ($$v, $$k) => {{ {} {index_name} = $$k; }};", assign_pattern(&pattern, &names)),
         ];
         // `animate:` is for the one element of a keyed each's body.
-        let significant: Vec<&Node> = block.children.iter().filter(|node| !is_blank(node)).collect();
+        let significant: Vec<&Node> = block.children.iter().filter(|node| !node.is_blank()).collect();
         if let (Some(_), [Node::Element(only)]) = (block.key, significant.as_slice()) {
             self.animatable.insert(only.span.start);
         }
@@ -617,7 +617,7 @@ impl<'s> Compiler<'s, '_> {
             Some(block.span.start),
         );
         self.depth += 1;
-        if block.pending.iter().all(is_blank) {
+        if block.pending.iter().all(Node::is_blank) {
             self.emit("null,".into(), None);
         } else {
             self.render_function("", &[], Vec::new(), |c| c.fragment(&block.pending, &Parent::Block));
@@ -1401,7 +1401,7 @@ impl<'s> Compiler<'s, '_> {
                 None => default.push(child),
             }
         }
-        let has_default = default.iter().any(|n| !is_blank(n));
+        let has_default = default.iter().any(|n| !n.is_blank());
         if has_default {
             self.slot_function("default", &default, default_lets, false);
         }
@@ -1467,7 +1467,7 @@ impl<'s> Compiler<'s, '_> {
             Some(element.span.start),
         );
         self.depth += 1;
-        if element.children.iter().all(is_blank) {
+        if element.children.iter().all(Node::is_blank) {
             self.emit("null".into(), None);
         } else {
             self.render_function("", &[], Vec::new(), |c| c.fragment(&element.children, &Parent::Block));
@@ -1491,14 +1491,6 @@ fn merge(into: &mut Vec<String>, names: &[String]) {
 fn is_this_of_special(element: &Element, attribute: &Attribute) -> bool {
     element.name.text.starts_with("svelte:")
         && matches!(&attribute.kind, AttributeKind::Plain { name, .. } if name.text == "this")
-}
-
-fn is_blank(node: &Node) -> bool {
-    match node {
-        Node::Comment(_) => true,
-        Node::Text(text) => text.value.trim_ascii().is_empty(),
-        _ => false,
-    }
 }
 
 /// Collapses runs of whitespace to one space, as HTML renders them; whitespace at the start

@@ -310,7 +310,7 @@ fn element_rules(element: &Element, warnings: &mut Vec<Diagnostic>) {
         }
     }
     let labelled = has("aria-label") || has("aria-labelledby");
-    if (tag == "a" || HEADINGS.contains(&tag)) && element.children.iter().all(is_blank) && !labelled {
+    if (tag == "a" || HEADINGS.contains(&tag)) && element.children.iter().all(Node::is_blank) && !labelled {
         warnings.push(Diagnostic::warning("W0439", format!("`<{tag}>` has no content for screen readers to read"), span));
     }
     if HEADINGS.contains(&tag) && element.static_attribute("aria-hidden") == Some("true") {
@@ -354,14 +354,6 @@ fn has_child(element: &Element, test: impl Fn(&Element) -> bool) -> bool {
     let mut found = false;
     walk_elements(&element.children, &mut |child| found |= test(child));
     found
-}
-
-fn is_blank(node: &Node) -> bool {
-    match node {
-        Node::Comment(_) => true,
-        Node::Text(text) => text.value.trim().is_empty(),
-        _ => false,
-    }
 }
 
 fn has_spread(element: &Element) -> bool {

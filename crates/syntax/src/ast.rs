@@ -300,6 +300,15 @@ pub struct Section<'n> {
 }
 
 impl Node {
+    /// A comment, or text that is only ASCII whitespace: nothing renders (`&nbsp;` does).
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Node::Comment(_) => true,
+            Node::Text(text) => text.value.trim_ascii().is_empty(),
+            _ => false,
+        }
+    }
+
     pub fn span(&self) -> Span {
         match self {
             Node::Text(text) => text.span,

@@ -45,6 +45,22 @@ struct Parser<'s> {
     open: Vec<Open>,
 }
 
+/// `name|a|b` (or `name.a.b`) at `offset` of an attribute name: the name and its modifiers, each
+/// made by `part` from its offset and text.
+fn split_modifiers(part: &impl Fn(usize, &str) -> Name, offset: usize, text: &str, separator: char) -> (Name, Vec<Name>) {
+    let mut pieces = text.split(separator);
+    let name = part(offset, pieces.next().unwrap_or(""));
+    let mut offset = offset + name.text.len() + 1;
+    let modifiers = pieces
+        .map(|piece| {
+            let modifier = part(offset, piece);
+            offset += piece.len() + 1;
+            modifier
+        })
+        .collect();
+    (name, modifiers)
+}
+
 fn span(start: usize, end: usize) -> Span {
     Span::new(start as u32, end as u32)
 }
@@ -663,16 +679,7 @@ impl<'s> Parser<'s> {
             // Svelte writes modifiers `on:click|preventDefault|once`; Eghact `@click.prevent.once`.
             // Names are kept as written: codegen reads the separator before each one.
             let separator = if event.contains('|') { '|' } else { '.' };
-            let mut pieces = event.split(separator);
-            let event_name = part(prefix, pieces.next().unwrap_or(""));
-            let mut offset = prefix + event_name.text.len() + 1;
-            let modifiers = pieces
-                .map(|m| {
-                    let name = part(offset, m);
-                    offset += m.len() + 1;
-                    name
-                })
-                .collect();
+            let (event_name, modifiers) = split_modifiers(&part, prefix, event, separator);
             if event_name.text.is_empty() {
                 self.error("E0120", "missing event name after `@`", name.span);
             }
@@ -727,16 +734,7 @@ impl<'s> Parser<'s> {
                 AttributeKind::Use { name: target, argument }
             }
             "transition" | "in" | "out" | "animate" => {
-                let mut pieces = rest.split('|');
-                let function = part(directive.len() + 1, pieces.next().unwrap_or(""));
-                let mut offset = directive.len() + 1 + function.text.len() + 1;
-                let modifiers = pieces
-                    .map(|m| {
-                        let modifier = part(offset, m);
-                        offset += m.len() + 1;
-                        modifier
-                    })
-                    .collect();
+                let (function, modifiers) = split_modifiers(&part, directive.len() + 1, rest, '|');
                 if function.text.is_empty() {
                     self.error("E0120", format!("missing function name after `{directive}:`"), name.span);
                 }

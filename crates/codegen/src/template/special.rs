@@ -5,7 +5,7 @@
 //! without a wrapper) and `options`. Any other `svelte:` name, or an attribute one of them
 //! cannot take, is an error (E0410, E0411): never an element of that name.
 
-use super::{Compiled, Compiler, Parent, is_blank};
+use super::{Compiled, Compiler, Parent};
 use eghact_syntax::ast::*;
 use eghact_syntax::diagnostics::Diagnostic;
 
@@ -94,7 +94,7 @@ impl Compiler<'_, '_> {
                 }
             }
         }
-        if let Some(child) = element.children.iter().find(|child| !is_blank(child)) {
+        if let Some(child) = element.children.iter().find(|child| !child.is_blank()) {
             let span = child.span();
             self.misuse(element, span, format!("`<{}>` has no content", element.name.text));
         }
