@@ -64,6 +64,7 @@ pub fn check_parsed(path: &str, source: &str, parse: &syntax::Parse, options: &C
 /// What the analysing stages make of a component: the script and template as the module
 /// needs them, the scoped stylesheet, and every diagnostic, in file order.
 struct Analysed {
+    module_script: script::module_context::ModuleScript,
     script: script::Script,
     render: template::RenderFunction,
     css: String,
@@ -82,19 +83,25 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
     let scope = scope_class(path);
     let marks = sourcemap::marks_allowed(source);
 
+    let input = |block, module| script::ScriptInput {
+        source,
+        block,
+        runtime_import: &options.runtime_import,
+        specifiers: &options.specifiers,
+        marks,
+        module,
+    };
+    let outside_module = script::ModuleNames::default();
+    let module_script = match &component.module_script {
+        Some(block) => script::module_context::compile_module_script(&input(block, &outside_module), &mut diagnostics),
+        None => script::module_context::ModuleScript::default(),
+    };
     let mut script = match &component.script {
-        Some(block) => script::compile_script(
-            &script::ScriptInput {
-                source,
-                block,
-                runtime_import: &options.runtime_import,
-                specifiers: &options.specifiers,
-                marks,
-            },
-            &mut diagnostics,
-        ),
+        Some(block) => script::compile_script(&input(block, &module_script.names), &mut diagnostics),
         None => script::Script::default(),
     };
+    // The template sees the module script's names too (not as state: they are not reactive).
+    script.declared.extend(module_script.names.declared.iter().cloned());
     // `$$props` and `$$restProps` change with every `$set`: the template reads them as state.
     let implicit = ImplicitObjects::of(source);
     for (used, name) in [(implicit.props, "$$props"), (implicit.rest_props, "$$restProps")] {
@@ -114,6 +121,7 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
             marks,
             images: &options.images,
         },
+        &component.options,
         nodes,
         &mut diagnostics,
     );
@@ -154,7 +162,7 @@ fn analyse(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOpt
     };
     // Stages report in their own order; readers want file order.
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    Analysed { script, render, css, css_mappings, diagnostics, marks, implicit }
+    Analysed { module_script, script, render, css, css_mappings, diagnostics, marks, implicit }
 }
 
 /// `$$restProps` and `$$slots` where the component reads them, before its script (which may
@@ -181,7 +189,8 @@ fn implicit_objects(module: &mut sourcemap::Module, implicit: ImplicitObjects, p
 }
 
 fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
-    let Analysed { script, render, css, css_mappings, mut diagnostics, marks, implicit } = analyse(path, source, parse, options);
+    let Analysed { module_script, script, render, css, css_mappings, mut diagnostics, marks, implicit } =
+        analyse(path, source, parse, options);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput { diagnostics, ..CompileOutput::default() };
     }
@@ -189,11 +198,14 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
 
     let mut module = sourcemap::Module::new(marks);
     module.line(&format!("import * as $$ from {:?};", options.runtime_import), None);
-    for import in script.imports.lines() {
+    for import in module_script.imports.lines().chain(script.imports.lines()) {
         module.line(import, None);
     }
     if render.uses_assets {
         module.line("const $$asset = (url) => new URL(url, import.meta.url).href;", None);
+    }
+    for (line, origin) in &module_script.lines {
+        module.line(line, *origin);
     }
     if !script.module.is_empty() {
         module.line(script.module.trim_end(), None);

@@ -13,6 +13,8 @@ use oxc::semantic::SemanticBuilder;
 use oxc::span::{GetSpan, SourceType};
 use oxc::transformer::{TransformOptions, Transformer};
 
+pub mod module_context;
+
 use super::js::{Edits, FreeNames, Placement, rule_errors, syntax_errors};
 use super::motion;
 use super::sourcemap::{offset_of, token_starts};
@@ -101,9 +103,30 @@ pub struct ScriptInput<'s> {
     pub specifiers: &'s std::collections::BTreeMap<String, String>,
     /// Whether copied code carries position marks for the source map (see `sourcemap`).
     pub marks: bool,
+    /// What the module script declares (`<script context="module">`), seen by the instance script.
+    pub module: &'s ModuleNames,
+}
+
+/// The top-level names of a module script.
+#[derive(Debug, Default)]
+pub struct ModuleNames {
+    pub declared: HashSet<String>,
+    /// Those it imports, which share the module's scope with the instance script's imports.
+    pub imported: HashSet<String>,
 }
 
 pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> Script {
+    with_javascript(input, diagnostics, |js, program, positions, diagnostics| analyze(js, program, positions, input, diagnostics))
+        .unwrap_or_default()
+}
+
+/// The script block as JavaScript (TypeScript stripped), handed to `analyse` with where its
+/// tokens come from in the `.egh` file; `None` after a syntax error, which is reported.
+fn with_javascript<R>(
+    input: &ScriptInput<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+    analyse: impl for<'a> FnOnce(&'a str, Program<'a>, &Positions, &mut Vec<Diagnostic>) -> R,
+) -> Option<R> {
     let allocator = Allocator::default();
     let content = input.block.content;
     let typescript = input.block.is_typescript();
@@ -113,7 +136,7 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
     let parsed = Parser::new(&allocator, &padded, source_type).parse();
     if !parsed.diagnostics.is_empty() || parsed.panicked {
         diagnostics.extend(syntax_errors(&parsed.diagnostics, 0, "E0202", content));
-        return Script::default();
+        return None;
     }
     // Code that parses can still break a rule of JavaScript (a name declared twice) or of where
     // the compiler puts it; the tree is whole, so the analysis goes on for the other diagnostics.
@@ -122,7 +145,7 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
     diagnostics.extend(rule_errors(&parsed.program, Placement::Script, || semantic_diagnostics, 0, "E0208", content));
     if !typescript {
         let positions = Positions::in_place(&padded, content.start, content.end, input.marks);
-        return analyze(&padded, parsed.program, &positions, input, diagnostics);
+        return Some(analyse(&padded, parsed.program, &positions, diagnostics));
     }
     // TypeScript: strip types with oxc's transformer, then analyse the JavaScript it prints,
     // keeping oxc's source map to find where in the .egh file each printed token comes from.
@@ -142,13 +165,13 @@ pub fn compile_script(input: &ScriptInput<'_>, diagnostics: &mut Vec<Diagnostic>
     let reparsed = Parser::new(&allocator, js, SourceType::mjs()).parse();
     if !reparsed.diagnostics.is_empty() {
         diagnostics.extend(syntax_errors(&reparsed.diagnostics, 0, "E0202", content));
-        return Script::default();
+        return None;
     }
     let positions = match &printed.map {
         Some(map) => Positions::printed(js, &padded, map),
         None => Positions::default(),
     };
-    analyze(js, reparsed.program, &positions, input, diagnostics)
+    Some(analyse(js, reparsed.program, &positions, diagnostics))
 }
 
 /// Where the analysed JavaScript comes from in the `.egh` file, at token starts: itself for a
@@ -332,7 +355,8 @@ fn analyze<'a>(
         Some(load) => declare_loaded(load, &mut script, positions, diagnostics),
         None => Vec::new(),
     };
-    let mut stores: HashSet<String> = script.declared.iter().map(|n| format!("${n}")).collect();
+    diagnostics.extend(module_conflicts(&program, input.module, positions));
+    let mut stores: HashSet<String> = script.declared.iter().chain(&input.module.declared).map(|n| format!("${n}")).collect();
     diagnostics.extend(store_names_declared(&program, &stores, positions));
     if is_route_store(ROUTE_STORE, &script.declared) {
         stores.insert(ROUTE_STORE.to_string());
@@ -362,30 +386,7 @@ fn analyze<'a>(
     for statement in &program.body {
         let (start, end) = (statement.span().start, statement.span().end);
         match statement {
-            Statement::ImportDeclaration(import) => {
-                let specifier = import.source.value.as_str();
-                let rewritten = rewrite_import(specifier, input.runtime_import, input.specifiers);
-                if import.import_kind.is_type() {
-                    continue;
-                }
-                // The runtime is one module: `* as easing` would be all of it.
-                if let (Some(namespace), Some([ImportDeclarationSpecifier::ImportNamespaceSpecifier(local)])) =
-                    (motion::namespace(specifier), import.specifiers.as_ref().map(|list| list.as_slice()))
-                {
-                    script.imports.push_str(&format!(
-                        "import {{ {namespace} as {} }} from {rewritten:?};
-",
-                        local.local.name
-                    ));
-                    continue;
-                }
-                edits.wrap(import.source.span.start, import.source.span.end, String::new(), String::new());
-                let text = edits.apply(js, start, import.source.span.start);
-                script.imports.push_str(&text);
-                script.imports.push_str(&format!("{rewritten:?}"));
-                script.imports.push_str(&edits.apply(js, import.source.span.end, end));
-                script.imports.push('\n');
-            }
+            Statement::ImportDeclaration(import) => push_import(import, js, &mut edits, input, &mut script.imports),
             Statement::ExportDeclaration(_) if load_function(statement).is_some() => {
                 script.module.push_str(&edits.apply(js, start, end));
                 script.module.push('\n');
@@ -458,8 +459,77 @@ fn analyze<'a>(
         *line += loaded.len();
     }
     script.body.splice(0..0, loaded);
+    // The module script's names are ready before the instance runs.
+    for name in input.module.declared.iter().filter(|name| !script.declared.contains(*name)) {
+        script.ready_at.insert(name.clone(), 0);
+    }
     script.reactive = order_reactive(reactive, &script, diagnostics, input);
     script
+}
+
+/// Adds `import`, its specifier rewritten for the output, to `imports` (type-only imports are
+/// erased).
+fn push_import(import: &ImportDeclaration<'_>, js: &str, edits: &mut Edits, input: &ScriptInput<'_>, imports: &mut String) {
+    let (start, end) = (import.span.start, import.span.end);
+    let specifier = import.source.value.as_str();
+    let rewritten = rewrite_import(specifier, input.runtime_import, input.specifiers);
+    if import.import_kind.is_type() {
+        return;
+    }
+    // The runtime is one module: `* as easing` would be all of it.
+    if let (Some(namespace), Some([ImportDeclarationSpecifier::ImportNamespaceSpecifier(local)])) =
+        (motion::namespace(specifier), import.specifiers.as_ref().map(|list| list.as_slice()))
+    {
+        imports.push_str(&format!("import {{ {namespace} as {} }} from {rewritten:?};\n", local.local.name));
+        return;
+    }
+    edits.wrap(import.source.span.start, import.source.span.end, String::new(), String::new());
+    imports.push_str(&edits.apply(js, start, import.source.span.start));
+    imports.push_str(&format!("{rewritten:?}"));
+    imports.push_str(&edits.apply(js, import.source.span.end, end));
+    imports.push('\n');
+}
+
+/// Each top-level name `program` declares, where, and whether an import declares it.
+fn top_level_bindings<'p>(program: &'p Program<'_>) -> Vec<(&'p str, oxc::span::Span, bool)> {
+    let mut bindings = Vec::new();
+    let declaration = |declaration: &'p Declaration<'_>, bindings: &mut Vec<(&'p str, oxc::span::Span, bool)>| match declaration {
+        Declaration::VariableDeclaration(decl) => {
+            for id in decl.declarations.iter().flat_map(|d| d.id.get_binding_identifiers()) {
+                bindings.push((id.name.as_str(), id.span, false));
+            }
+        }
+        Declaration::FunctionDeclaration(f) => bindings.extend(f.id.iter().map(|id| (id.name.as_str(), id.span, false))),
+        Declaration::ClassDeclaration(c) => bindings.extend(c.id.iter().map(|id| (id.name.as_str(), id.span, false))),
+        _ => {}
+    };
+    for statement in &program.body {
+        match statement {
+            Statement::ImportDeclaration(import) if !import.import_kind.is_type() => {
+                bindings.extend(import.specifiers.iter().flatten().map(|s| (s.local().name.as_str(), s.local().span, true)));
+            }
+            Statement::ExportDeclaration(export) => declaration(&export.declaration, &mut bindings),
+            _ => {
+                if let Some(decl) = statement.as_declaration() {
+                    declaration(decl, &mut bindings);
+                }
+            }
+        }
+    }
+    bindings
+}
+
+/// E0214 where the instance script declares a name the module script imports, or imports a
+/// name the module script declares: imports of both scripts share the module's scope.
+fn module_conflicts(program: &Program<'_>, module: &ModuleNames, positions: &Positions) -> Vec<Diagnostic> {
+    top_level_bindings(program)
+        .into_iter()
+        .filter(|(name, _, import)| module.imported.contains(*name) || (*import && module.declared.contains(*name)))
+        .map(|(name, span, _)| {
+            Diagnostic::error("E0214", format!("`{name}` is declared by both scripts, and one of them imports it"), positions.span(span))
+                .with_help("imports of `<script context=\"module\">` and of the instance script share one scope: rename one, or import it once")
+        })
+        .collect()
 }
 
 fn script_span(input: &ScriptInput<'_>) -> Span {

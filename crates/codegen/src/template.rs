@@ -113,7 +113,13 @@ impl Parent {
     }
 }
 
-pub fn compile_template(input: &TemplateInput<'_>, nodes: &[Node], diagnostics: &mut Vec<Diagnostic>) -> RenderFunction {
+/// `options` are the `<svelte:options>` elements written outside the `<template>` block.
+pub fn compile_template(
+    input: &TemplateInput<'_>,
+    options: &[Element],
+    nodes: &[Node],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> RenderFunction {
     let mut compiler = Compiler {
         input,
         allocator: Allocator::default(),
@@ -129,6 +135,9 @@ pub fn compile_template(input: &TemplateInput<'_>, nodes: &[Node], diagnostics: 
         options: ComponentOptions::default(),
         animatable: HashSet::new(),
     };
+    for element in options {
+        compiler.options(element);
+    }
     compiler.fragment(nodes, &Parent::Block);
     RenderFunction {
         lines: compiler.lines,

@@ -44,7 +44,7 @@ pub fn format(source: &str, parse: &Parse) -> Result<String, FormatError> {
     }
     let component = &parse.component;
     let mut blocks: Vec<(Span, String)> = Vec::new();
-    if let Some(script) = &component.script {
+    for script in component.scripts() {
         blocks.push((script.span, raw_block(source, script, &script_literals(source, script)?)));
     }
     if let Some(style) = &component.style {

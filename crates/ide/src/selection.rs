@@ -25,12 +25,13 @@ pub fn selection_ranges(source: &str, component: &Component, offset: u32) -> Vec
         chain.push(template.span);
         chain.push(trimmed(source, template.content));
         chain.nodes(&template.nodes);
-    } else if let Some(script) = component.script.as_ref().filter(|s| chain.covers(s.span)) {
+    } else if let Some(script) = component.scripts().find(|s| chain.covers(s.span)) {
+        chain.typescript = script.is_typescript();
         chain.push(script.span);
         chain.push(trimmed(source, script.content));
         let text = script_in_place(source, script);
         let allocator = Allocator::default();
-        let source_type = if typescript { SourceType::ts() } else { SourceType::mjs() };
+        let source_type = if chain.typescript { SourceType::ts() } else { SourceType::mjs() };
         let parsed = Parser::new(&allocator, &text, source_type).parse();
         Enclosing { base: 0, chain: &mut chain }.visit_program(&parsed.program);
     } else if let Some(style) = component.style.as_ref().filter(|s| chain.covers(s.span)) {

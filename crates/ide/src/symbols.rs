@@ -34,7 +34,7 @@ pub struct Symbol {
 /// The script's declarations, then the template's components, elements and blocks as a tree.
 pub fn document_symbols(source: &str, component: &Component) -> Vec<Symbol> {
     let mut symbols = Vec::new();
-    if let Some(script) = &component.script {
+    for script in component.scripts() {
         let text = script_in_place(source, script);
         let allocator = Allocator::default();
         let source_type = if script.is_typescript() { SourceType::ts() } else { SourceType::mjs() };

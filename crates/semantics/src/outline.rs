@@ -40,6 +40,9 @@ pub struct Outline {
 /// (the compiler reports them).
 pub fn outline(source: &str, component: &Component) -> Outline {
     let mut outline = Outline::default();
+    if let Some(block) = &component.module_script {
+        eghact_syntax::stack::ensure(|| module_script_imports(source, block, &mut outline.imports));
+    }
     if let Some(block) = &component.script {
         script_outline(source, block, &mut outline);
     }
@@ -56,14 +59,22 @@ pub fn outline(source: &str, component: &Component) -> Outline {
 /// numbers of a parse are those of the `.egh` file; `export let name?:` is lowered to
 /// TypeScript by blanking the `?` (decision 5).
 pub fn script_in_place(source: &str, block: &RawBlock) -> String {
-    let content = block.content;
-    let mut padded: Vec<u8> = source.as_bytes()[..content.end as usize].to_vec();
-    for b in &mut padded[..content.start as usize] {
-        if *b != b'\n' {
+    scripts_in_place(source, &[block])
+}
+
+/// [`script_in_place`] for several blocks (a component's module and instance scripts): one
+/// program with everything outside the blocks blanked.
+pub fn scripts_in_place(source: &str, blocks: &[&RawBlock]) -> String {
+    let end = blocks.iter().map(|block| block.content.end).max().unwrap_or(0);
+    let mut padded: Vec<u8> = source.as_bytes()[..end as usize].to_vec();
+    for (at, b) in padded.iter_mut().enumerate() {
+        let inside = blocks.iter().any(|block| block.content.start as usize <= at && at < block.content.end as usize);
+        if !inside && *b != b'\n' {
             *b = b' ';
         }
     }
-    lower_optional_props(&mut padded, content.start as usize);
+    let start = blocks.iter().map(|block| block.content.start).min().unwrap_or(0);
+    lower_optional_props(&mut padded, start as usize);
     // Only ASCII bytes were replaced by ASCII bytes, and the block ends on a char boundary.
     String::from_utf8(padded).unwrap_or_default()
 }
@@ -112,26 +123,7 @@ fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline
         .collect();
     for statement in &program.body {
         match statement {
-            Statement::ImportDeclaration(import) => outline.imports.push(Import {
-                specifier: import.source.value.to_string(),
-                span: Span::new(import.source.span.start, import.source.span.end),
-                default_name: import.specifiers.iter().flatten().find_map(|s| match s {
-                    ImportDeclarationSpecifier::ImportDefaultSpecifier(d) => Some(d.local.name.to_string()),
-                    _ => None,
-                }),
-                type_only: import.import_kind.is_type(),
-                names: import
-                    .specifiers
-                    .iter()
-                    .flatten()
-                    .filter_map(|s| match s {
-                        ImportDeclarationSpecifier::ImportSpecifier(named) => {
-                            Some((named.imported.name().to_string(), named.local.name.to_string()))
-                        }
-                        _ => None,
-                    })
-                    .collect(),
-            }),
+            Statement::ImportDeclaration(import) => outline.imports.push(import_of(import)),
             Statement::ExportDeclaration(export) => {
                 if let Declaration::VariableDeclaration(decl) = &export.declaration {
                     if decl.kind == VariableDeclarationKind::Let {
@@ -167,6 +159,45 @@ fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline
         // Untyped dispatchers: the events are the literal names passed to `dispatch(…)`.
         let mut calls = DispatchCalls { dispatchers: &dispatchers, events: &mut outline.signature.events };
         oxc::ast_visit::Visit::visit_program(&mut calls, &program);
+    }
+}
+
+/// The imports of `<script context="module">` (its other names are no part of the outline).
+fn module_script_imports(source: &str, block: &RawBlock, imports: &mut Vec<Import>) {
+    let text = script_in_place(source, block);
+    let allocator = Allocator::default();
+    let source_type = if block.is_typescript() { SourceType::ts() } else { SourceType::mjs() };
+    let parsed = Parser::new(&allocator, &text, source_type).parse();
+    if parsed.panicked || !parsed.diagnostics.is_empty() {
+        return;
+    }
+    for statement in &parsed.program.body {
+        if let Statement::ImportDeclaration(import) = statement {
+            imports.push(import_of(import));
+        }
+    }
+}
+
+fn import_of(import: &ImportDeclaration<'_>) -> Import {
+    Import {
+        specifier: import.source.value.to_string(),
+        span: Span::new(import.source.span.start, import.source.span.end),
+        default_name: import.specifiers.iter().flatten().find_map(|s| match s {
+            ImportDeclarationSpecifier::ImportDefaultSpecifier(d) => Some(d.local.name.to_string()),
+            _ => None,
+        }),
+        type_only: import.import_kind.is_type(),
+        names: import
+            .specifiers
+            .iter()
+            .flatten()
+            .filter_map(|s| match s {
+                ImportDeclarationSpecifier::ImportSpecifier(named) => {
+                    Some((named.imported.name().to_string(), named.local.name.to_string()))
+                }
+                _ => None,
+            })
+            .collect(),
     }
 }
 

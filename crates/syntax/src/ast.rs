@@ -8,8 +8,21 @@ use crate::diagnostics::Span;
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Component {
     pub template: Option<TemplateBlock>,
+    /// The instance script: run once per component instance.
     pub script: Option<RawBlock>,
+    /// `<script context="module">`: run once when the module is first imported; its exports
+    /// are the module's named exports (Svelte 3).
+    pub module_script: Option<RawBlock>,
     pub style: Option<RawBlock>,
+    /// `<svelte:options>` written outside the `<template>` block, where Svelte files have it.
+    pub options: Vec<Element>,
+}
+
+impl Component {
+    /// The script blocks, the module script first: the order in which their code runs.
+    pub fn scripts(&self) -> impl Iterator<Item = &RawBlock> {
+        self.module_script.iter().chain(&self.script)
+    }
 }
 
 /// `<script>` or `<style>`: raw text between the tags.

@@ -155,7 +155,26 @@ impl<'s> Parser<'s> {
                 self.store_block(&mut component.template, block, start, "template");
             } else if self.at_tag("script") {
                 let block = self.raw_block("script");
-                self.store_block(&mut component.script, block, start, "script");
+                match block.attribute("context") {
+                    None => self.store_block(&mut component.script, block, start, "script"),
+                    Some(Some("module")) => {
+                        self.store_block(&mut component.module_script, block, start, "script context=\"module\"")
+                    }
+                    Some(_) => {
+                        let at = block
+                            .attributes
+                            .iter()
+                            .find(|(name, _)| name.text == "context")
+                            .map_or(block.span, |(name, _)| name.span);
+                        self.error("E0105", "a script's `context` can only be \"module\"", at).help = Some(
+                            "write `<script context=\"module\">` for code that runs once per module, or drop `context`".into(),
+                        );
+                    }
+                }
+            } else if self.at_tag("svelte:options") {
+                if let Node::Element(element) = self.element() {
+                    component.options.push(element);
+                }
             } else if self.at_tag("style") {
                 let block = self.raw_block("style");
                 self.store_block(&mut component.style, block, start, "style");
@@ -170,8 +189,9 @@ impl<'s> Parser<'s> {
 
     fn store_block<T>(&mut self, slot: &mut Option<T>, block: T, start: usize, name: &str) {
         if slot.is_some() {
-            self.error("E0102", format!("a component has at most one <{name}> block"), span(start, start + name.len() + 1))
-                .help = Some(format!("merge the two <{name}> blocks into one"));
+            let tag = name.split(' ').next().unwrap_or(name);
+            self.error("E0102", format!("a component has at most one <{name}> block"), span(start, start + tag.len() + 1)).help =
+                Some(format!("merge the two <{name}> blocks into one"));
         } else {
             *slot = Some(block);
         }

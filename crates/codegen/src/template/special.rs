@@ -102,7 +102,7 @@ impl Compiler<'_, '_> {
 
     /// `<svelte:options>`: `accessors` and `immutable` (every update is checked anyway, so it
     /// changes nothing here); others are errors.
-    fn options(&mut self, element: &Element) {
+    pub(super) fn options(&mut self, element: &Element) {
         for attribute in &element.attributes {
             let option = match &attribute.kind {
                 AttributeKind::Plain { name, value } => Some((name.text.as_str(), value)),

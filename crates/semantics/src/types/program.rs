@@ -51,13 +51,16 @@ impl VirtualProgram {
             event_params: HashMap::new(),
         };
         let mut builder = Builder { source, program };
-        if let Some(script) = &component.script {
-            builder.program.typescript = script.is_typescript();
-            // In place: the script's own offsets, and `export let x?:` lowered to TypeScript.
-            let in_place = crate::script_in_place(source, script);
-            let start = script.content.start;
-            builder.program.pieces.push((start, start, script.content.len()));
-            builder.program.text = in_place;
+        // In place: the scripts' own offsets (the module script's and the instance's in one
+        // program, as they share the module's scope), and `export let x?:` lowered to TypeScript.
+        let scripts: Vec<_> = component.scripts().collect();
+        if !scripts.is_empty() {
+            builder.program.typescript = scripts.iter().any(|script| script.is_typescript());
+            let mut pieces: Vec<_> =
+                scripts.iter().map(|script| (script.content.start, script.content.start, script.content.len())).collect();
+            pieces.sort_unstable();
+            builder.program.pieces = pieces;
+            builder.program.text = crate::outline::scripts_in_place(source, &scripts);
             builder.glue("\n;");
         }
         builder.program.template_start = builder.program.text.len() as u32;
