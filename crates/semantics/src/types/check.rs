@@ -87,7 +87,8 @@ fn check_on_stack(
     diagnostics.extend(local_lifecycle_functions(&parsed, &program));
     diagnostics.extend(unused_declarations(&parsed, &semantic, &program));
     let infer = Infer::new(source, &semantic, &program, &parsed, imported_types);
-    let mut types = TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics };
+    let mut types =
+        TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics, returns: Vec::new() };
     types.roles();
     types.static_props(component);
     types.visit_program(&parsed);
@@ -101,12 +102,53 @@ struct TypeChecks<'c, 's, 'a> {
     infer: &'c Infer<'s, 'a>,
     children: &'c HashMap<String, Signature>,
     diagnostics: &'c mut Vec<Diagnostic>,
+    /// What the functions around the visited code return, innermost last (`None`: not written,
+    /// or a generator).
+    returns: Vec<Option<Returns>>,
+}
+
+/// What a function is written to return.
+#[derive(Clone)]
+struct Returns {
+    /// From its body: `T` of `Promise<T>` when async.
+    ty: Type,
+    /// An async function may return a promise of `ty` too.
+    is_async: bool,
 }
 
 impl<'a> TypeChecks<'_, '_, 'a> {
     /// The `.egh` span of a program span, when it was copied from the file.
     fn span(&self, span: oxc::span::Span) -> Option<Span> {
         Some(Span::new(self.program.original(span.start)?, self.program.original(span.end)?))
+    }
+
+    /// E0608 when `value` certainly cannot be stored where `expected` is declared (`what`
+    /// says where: "`count`", "the argument `x` of `f`", "the return value").
+    fn assignment(&mut self, value: &Expression<'a>, expected: &Type, what: &str) {
+        let ty = self.infer.expression(value);
+        self.mismatch(value, ty, expected, what);
+    }
+
+    fn returned(&mut self, value: &Expression<'a>, returns: &Returns) {
+        let ty = match (returns.is_async, self.infer.expression(value)) {
+            (true, Type::Promise(inner)) => *inner,
+            (_, ty) => ty,
+        };
+        self.mismatch(value, ty, &returns.ty, "the return value");
+    }
+
+    fn mismatch(&mut self, value: &Expression<'a>, ty: Type, expected: &Type, what: &str) {
+        // `null` and `undefined` pass where `strictNullChecks` is off; the tsconfig is not read yet.
+        let nullish = ty.members().iter().all(|m| matches!(m, Type::Null | Type::Undefined | Type::Void));
+        if nullish || ty.assignable_to(expected) {
+            return;
+        }
+        let Some(span) = self.span(value.span()) else { return };
+        self.diagnostics.push(
+            Diagnostic::error("E0608", format!("type `{ty}` is not assignable to `{expected}`"), span)
+                .with_label(format!("type `{ty}`"))
+                .with_help(format!("{what} is declared `{expected}`; convert the value or change the declaration")),
+        );
     }
 
     /// Checks that depend on what a template expression is for.
@@ -192,6 +234,64 @@ impl TypeChecks<'_, '_, '_> {
 }
 
 impl<'a> Visit<'a> for TypeChecks<'_, '_, 'a> {
+    fn visit_variable_declarator(&mut self, declarator: &VariableDeclarator<'a>) {
+        if let (Some(annotation), Some(init), BindingPattern::BindingIdentifier(id)) =
+            (&declarator.type_annotation, &declarator.init, &declarator.id)
+        {
+            let expected = self.infer.annotation(annotation);
+            self.assignment(init, &expected, &format!("`{}`", id.name));
+        }
+        walk::walk_variable_declarator(self, declarator);
+    }
+
+    fn visit_assignment_expression(&mut self, assignment: &AssignmentExpression<'a>) {
+        if let (AssignmentOperator::Assign, AssignmentTarget::AssignmentTargetIdentifier(id)) =
+            (assignment.operator, &assignment.left)
+        {
+            if let Some(expected) = self.infer.annotated(id) {
+                self.assignment(&assignment.right, &expected, &format!("`{}`", id.name));
+            }
+        }
+        walk::walk_assignment_expression(self, assignment);
+    }
+
+    fn visit_call_expression(&mut self, call: &CallExpression<'a>) {
+        if let Type::Function(function) = self.infer.expression(&call.callee) {
+            let callee = call.callee.span();
+            let name = self.span(callee).map_or_else(String::new, |span| span.text(self.source).trim().to_string());
+            for (argument, param) in call.arguments.iter().zip(&function.params) {
+                // After a spread, arguments no longer line up with parameters.
+                let (Some(value), false) = (argument.as_expression(), param.rest) else { break };
+                self.assignment(value, &param.ty, &format!("the parameter `{}` of `{name}`", param.name));
+            }
+        }
+        walk::walk_call_expression(self, call);
+    }
+
+    fn visit_function(&mut self, function: &Function<'a>, flags: oxc::semantic::ScopeFlags) {
+        let written = function.return_type.as_ref().filter(|_| !function.generator).map(|t| self.infer.annotation(t));
+        self.returns.push(written.map(|ty| Returns::of(ty, function.r#async)));
+        walk::walk_function(self, function, flags);
+        self.returns.pop();
+    }
+
+    fn visit_arrow_function_expression(&mut self, arrow: &ArrowFunctionExpression<'a>) {
+        let written = arrow.return_type.as_ref().map(|t| Returns::of(self.infer.annotation(t), arrow.r#async));
+        if let (Some(expected), Some(body)) = (&written, arrow.get_expression()) {
+            self.returned(body, expected);
+        }
+        self.returns.push(written);
+        walk::walk_arrow_function_expression(self, arrow);
+        self.returns.pop();
+    }
+
+    fn visit_return_statement(&mut self, statement: &ReturnStatement<'a>) {
+        if let (Some(Some(expected)), Some(value)) = (self.returns.last().cloned(), &statement.argument) {
+            self.returned(value, &expected);
+        }
+        walk::walk_return_statement(self, statement);
+    }
+
     fn visit_binary_expression(&mut self, binary: &BinaryExpression<'a>) {
         use BinaryOperator::*;
         let operator = binary.operator.as_str();
@@ -232,6 +332,17 @@ impl<'a> Visit<'a> for TypeChecks<'_, '_, 'a> {
             _ => {}
         }
         walk::walk_binary_expression(self, binary);
+    }
+}
+
+impl Returns {
+    fn of(written: Type, is_async: bool) -> Self {
+        let ty = match (is_async, written) {
+            (true, Type::Promise(inner)) => *inner,
+            (true, _) => Type::Unknown,
+            (false, ty) => ty,
+        };
+        Returns { ty, is_async }
     }
 }
 

@@ -84,6 +84,24 @@ impl<'s, 'a> Infer<'s, 'a> {
         self.narrowed(ident, symbol, declared)
     }
 
+    /// The type written on the declaration `ident` refers to (`let count: number`, a typed
+    /// prop or parameter); `None` when the declaration has no annotation.
+    pub fn annotated(&self, ident: &IdentifierReference<'a>) -> Option<Type> {
+        let scoping = self.semantic.scoping();
+        let symbol = ident.reference_id.get().and_then(|r| scoping.get_reference(r).symbol_id())?;
+        let written = match self.semantic.nodes().kind(scoping.symbol_declaration(symbol)) {
+            AstKind::VariableDeclarator(declarator) => declarator.type_annotation.is_some(),
+            AstKind::FormalParameter(parameter) => parameter.type_annotation.is_some(),
+            _ => false,
+        };
+        written.then(|| self.symbol(symbol))
+    }
+
+    /// The type an annotation writes.
+    pub fn annotation(&self, annotation: &TSTypeAnnotation<'a>) -> Type {
+        super::from_annotation(&annotation.type_annotation, &self.env)
+    }
+
     /// `ty` as the conditions around `ident` leave it: the branches of `if`, `? :`, `&&` and
     /// `||` whose test reads the same name (truthiness, `typeof`, `===` with a literal, `null`).
     fn narrowed(&self, ident: &IdentifierReference<'a>, symbol: Option<SymbolId>, mut ty: Type) -> Type {
