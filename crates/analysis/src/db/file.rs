@@ -2,8 +2,6 @@
 //! read, the specifiers it imports, and the types a script module exports. None of them looks at
 //! another file.
 
-use std::collections::BTreeMap;
-
 use eghact_semantics::{self as semantics, Outline, Signature, types};
 use eghact_syntax::{self as syntax, Parse};
 
@@ -71,24 +69,23 @@ pub fn image_specifiers(db: &dyn salsa::Database, file: SourceFile) -> Vec<Strin
     specifiers
 }
 
-/// The interfaces and type aliases a script module exports, by name.
+/// The interfaces, type aliases and typed functions a script module exports, by name.
 #[salsa::tracked(returns(ref))]
-pub fn module_types(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, types::Type> {
+pub fn module_types(db: &dyn salsa::Database, file: SourceFile) -> types::ModuleTypes {
     // A script module is not an `.egh` file: its nesting is checked here (the compiler
     // never reads it; a module too deep simply exports no types).
     if syntax::nesting::too_deep(file.text(db)).is_some() {
-        return BTreeMap::new();
+        return types::ModuleTypes::default();
     }
     eghact_syntax::stack::ensure(|| module_types_on_stack(db, file))
 }
 
-fn module_types_on_stack(db: &dyn salsa::Database, file: SourceFile) -> BTreeMap<String, types::Type> {
+fn module_types_on_stack(db: &dyn salsa::Database, file: SourceFile) -> types::ModuleTypes {
     let allocator = oxc::allocator::Allocator::default();
     let source_type = oxc::span::SourceType::from_path(file.path(db)).unwrap_or_else(|_| oxc::span::SourceType::ts());
     let parsed = oxc::parser::Parser::new(&allocator, file.text(db), source_type).parse();
     if parsed.panicked {
-        return BTreeMap::new();
+        return types::ModuleTypes::default();
     }
-    let env = types::TypeEnv::of(&parsed.program.body);
-    env.exported(&parsed.program.body).into_iter().collect()
+    types::TypeEnv::of(&parsed.program.body).exports(&parsed.program.body)
 }

@@ -35,7 +35,7 @@ pub(super) fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, par
     let mut diagnostics = Vec::new();
     let outline = outline(db, file);
     let children = imported_components(db, file);
-    let imported_types = unresolved_imports(db, file, &mut diagnostics);
+    let imported = unresolved_imports(db, file, &mut diagnostics);
     let images = resolve_images(db, file);
     for reference in &outline.images {
         let resolution = images.iter().find(|(s, _)| *s == reference.specifier).map(|(_, r)| r);
@@ -54,21 +54,21 @@ pub(super) fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, par
     // reported twice.
     if !parse.diagnostics.iter().any(Diagnostic::is_error) {
         let signatures = children.iter().map(|(name, child)| (name.clone(), signature(db, *child).clone())).collect();
-        diagnostics.extend(types::check_component(file.text(db), &parse.component, &signatures, imported_types));
+        diagnostics.extend(types::check_component(file.text(db), &parse.component, &signatures, imported));
         diagnostics.extend(semantics::a11y(&parse.component));
     }
     diagnostics
 }
 
 /// E0501 on each relative import of `file` that names no file of the project and E0510 on
-/// each package that is not installed (components and script modules alike); returns the
-/// types the imported script modules export, by local name.
+/// each package that is not installed (components and script modules alike); returns what the
+/// checker knows of the names imported from script modules, by local name.
 pub(super) fn unresolved_imports(
     db: &dyn salsa::Database,
     file: SourceFile,
     diagnostics: &mut Vec<Diagnostic>,
-) -> std::collections::HashMap<String, types::Type> {
-    let mut imported_types = std::collections::HashMap::new();
+) -> types::ModuleTypes {
+    let mut imported = types::ModuleTypes::default();
     for import in &outline(db, file).imports {
         match import_resolution(db, file, import) {
             Some(Resolution::Missing(target)) => diagnostics.push(
@@ -84,9 +84,12 @@ pub(super) fn unresolved_imports(
             Some(Resolution::File(path)) => {
                 if let Some(module) = file_at(db, FilePath::new(db, path)) {
                     let exported = module_types(db, module);
-                    for (imported, local) in &import.names {
-                        if let Some(ty) = exported.get(imported) {
-                            imported_types.insert(local.clone(), ty.clone());
+                    for (name, local) in &import.names {
+                        if let Some(ty) = exported.types.get(name) {
+                            imported.types.insert(local.clone(), ty.clone());
+                        }
+                        if let Some(ty) = exported.values.get(name) {
+                            imported.values.insert(local.clone(), ty.clone());
                         }
                     }
                 }
@@ -94,7 +97,7 @@ pub(super) fn unresolved_imports(
             _ => {}
         }
     }
-    imported_types
+    imported
 }
 
 /// E0502 for a member of `cycle`, on its first import.

@@ -1,7 +1,7 @@
 //! TypeScript annotations (oxc's `TSType`) to [`Type`]s, with the script's interfaces and
 //! type aliases.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use oxc::ast::ast::*;
 
@@ -10,12 +10,20 @@ use super::{FunctionType, Literal, Member, Param, Type};
 /// Deeper references (recursive aliases) become `Unknown`.
 const MAX_DEPTH: usize = 16;
 
+/// What the checker knows of a script module's exports (or of a component's imports, by local
+/// name): interfaces and type aliases, and functions with their written signatures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModuleTypes {
+    pub types: BTreeMap<String, Type>,
+    pub values: BTreeMap<String, Type>,
+}
+
 /// The interfaces and type aliases a script declares, by name.
 #[derive(Default)]
 pub struct TypeEnv<'a> {
     declarations: HashMap<String, Declaration<'a>>,
     /// Types imported from script modules, by local name.
-    imported: HashMap<String, Type>,
+    imported: BTreeMap<String, Type>,
 }
 
 enum Declaration<'a> {
@@ -52,14 +60,86 @@ impl<'a> TypeEnv<'a> {
         env
     }
 
+    /// The type of a function from its written signature (`Unknown` where nothing is written).
+    pub fn function(&self, function: &Function<'_>) -> Type {
+        let params = self.params(&function.params);
+        let ret = function.return_type.as_ref().map_or(Type::Unknown, |t| from_annotation(&t.type_annotation, self));
+        let ret = match (function.r#async, ret) {
+            (true, Type::Promise(inner)) => Type::Promise(inner),
+            (true, _) => Type::Promise(Box::new(Type::Unknown)),
+            (false, ret) => ret,
+        };
+        Type::Function(Box::new(FunctionType { params, ret }))
+    }
+
+    /// The parameters of a function, its `...rest` last.
+    pub fn params(&self, params: &FormalParameters<'_>) -> Vec<Param> {
+        let name = |pattern: &BindingPattern<'_>, otherwise: &str| match pattern {
+            BindingPattern::BindingIdentifier(id) => id.name.to_string(),
+            _ => otherwise.to_string(),
+        };
+        let ty = |annotation: Option<&TSTypeAnnotation<'_>>| {
+            annotation.map_or(Type::Unknown, |t| from_annotation(&t.type_annotation, self))
+        };
+        let mut list: Vec<Param> = params
+            .items
+            .iter()
+            .map(|p| Param {
+                name: name(&p.pattern, "arg"),
+                ty: ty(p.type_annotation.as_deref()),
+                optional: p.optional || p.initializer.is_some(),
+                rest: false,
+            })
+            .collect();
+        if let Some(rest) = &params.rest {
+            list.push(Param {
+                name: name(&rest.rest.argument, "rest"),
+                ty: ty(rest.type_annotation.as_deref()),
+                optional: true,
+                rest: true,
+            });
+        }
+        list
+    }
+
     /// With the types a component imports from script modules.
-    pub fn with_imported(mut self, imported: HashMap<String, Type>) -> Self {
+    pub fn with_imported(mut self, imported: BTreeMap<String, Type>) -> Self {
         self.imported = imported;
         self
     }
 
+    /// What a script module made of `statements` exports.
+    pub fn exports(&self, statements: &[Statement<'_>]) -> ModuleTypes {
+        ModuleTypes {
+            types: self.exported(statements).into_iter().collect(),
+            values: self.exported_functions(statements).into_iter().collect(),
+        }
+    }
+
+    /// The exported functions, typed from their written signatures: what another file may
+    /// call. (Overloaded functions are left out: one signature would not describe them.)
+    fn exported_functions(&self, statements: &[Statement<'_>]) -> Vec<(String, Type)> {
+        let functions: Vec<&Function<'_>> = statements
+            .iter()
+            .filter_map(|statement| match statement {
+                Statement::ExportDeclaration(export) => match &export.declaration {
+                    oxc::ast::ast::Declaration::FunctionDeclaration(f) => Some(&**f),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let name = |f: &Function<'_>| f.id.as_ref().map(|id| id.name.to_string());
+        functions
+            .iter()
+            .filter(|f| f.body.is_some() && f.type_parameters.is_none())
+            .filter(|f| functions.iter().filter(|g| name(g) == name(f)).count() == 1)
+            .filter_map(|f| Some((name(f)?, self.function(f))))
+            .collect()
+    }
+
     /// The exported interfaces and type aliases, converted: what another file may import.
-    pub fn exported(&self, statements: &[Statement<'_>]) -> Vec<(String, Type)> {
+    fn exported(&self, statements: &[Statement<'_>]) -> Vec<(String, Type)> {
         statements
             .iter()
             .filter_map(|statement| match statement {

@@ -32,16 +32,16 @@ pub fn check_component(
     source: &str,
     component: &Component,
     children: &HashMap<String, Signature>,
-    imported_types: HashMap<String, Type>,
+    imported: super::ModuleTypes,
 ) -> Vec<Diagnostic> {
-    eghact_syntax::stack::ensure(|| check_on_stack(source, component, children, imported_types))
+    eghact_syntax::stack::ensure(|| check_on_stack(source, component, children, imported))
 }
 
 fn check_on_stack(
     source: &str,
     component: &Component,
     children: &HashMap<String, Signature>,
-    imported_types: HashMap<String, Type>,
+    imported: super::ModuleTypes,
 ) -> Vec<Diagnostic> {
     let program = VirtualProgram::new(source, component);
     let allocator = Allocator::default();
@@ -86,7 +86,7 @@ fn check_on_stack(
     }
     diagnostics.extend(local_lifecycle_functions(&parsed, &program));
     diagnostics.extend(unused_declarations(&parsed, &semantic, &program));
-    let infer = Infer::new(source, &semantic, &program, &parsed, imported_types);
+    let infer = Infer::new(source, &semantic, &program, &parsed, imported);
     let mut types =
         TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics, returns: Vec::new() };
     types.roles();

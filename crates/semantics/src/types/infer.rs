@@ -21,6 +21,8 @@ pub struct Infer<'s, 'a> {
     semantic: &'s Semantic<'a>,
     program: &'s VirtualProgram,
     env: TypeEnv<'a>,
+    /// The functions imported from script modules, by local name.
+    imported_values: std::collections::BTreeMap<String, Type>,
     /// `$: name = expr` declarations, by name.
     implicit: HashMap<String, &'a Expression<'a>>,
     /// Expressions by their start offset, for `{#each}` lists.
@@ -35,7 +37,7 @@ impl<'s, 'a> Infer<'s, 'a> {
         semantic: &'s Semantic<'a>,
         program: &'s VirtualProgram,
         ast: &'a Program<'a>,
-        imported_types: HashMap<String, Type>,
+        imported: super::ModuleTypes,
     ) -> Self {
         let implicit = super::program::reactive_assignments(ast)
             .filter_map(|assignment| match &assignment.left {
@@ -53,7 +55,8 @@ impl<'s, 'a> Infer<'s, 'a> {
             source,
             semantic,
             program,
-            env: TypeEnv::of(&ast.body).with_imported(imported_types),
+            env: TypeEnv::of(&ast.body).with_imported(imported.types),
+            imported_values: imported.values,
             implicit,
             expressions,
             symbols: RefCell::default(),
@@ -281,6 +284,9 @@ impl<'s, 'a> Infer<'s, 'a> {
                 }
             }
             AstKind::Function(function) => self.function(function),
+            AstKind::ImportSpecifier(specifier) => {
+                self.imported_values.get(specifier.local.name.as_str()).cloned().unwrap_or(Type::Unknown)
+            }
             AstKind::FormalParameter(parameter) => {
                 if let Some(list) = self.program.each_items.get(&parameter.pattern.span().start) {
                     if !matches!(parameter.pattern, BindingPattern::BindingIdentifier(_)) {
@@ -324,44 +330,11 @@ impl<'s, 'a> Infer<'s, 'a> {
     }
 
     fn function(&self, function: &Function<'a>) -> Type {
-        let params = self.params(&function.params);
-        let ret = function.return_type.as_ref().map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env));
-        let ret = match (function.r#async, ret) {
-            (true, Type::Promise(inner)) => Type::Promise(inner),
-            (true, _) => Type::Promise(Box::new(Type::Unknown)),
-            (false, ret) => ret,
-        };
-        Type::Function(Box::new(FunctionType { params, ret }))
+        self.env.function(function)
     }
 
-    /// The parameters of a function, its `...rest` last.
     fn params(&self, params: &FormalParameters<'a>) -> Vec<Param> {
-        let name = |pattern: &BindingPattern<'a>, otherwise: &str| match pattern {
-            BindingPattern::BindingIdentifier(id) => id.name.to_string(),
-            _ => otherwise.to_string(),
-        };
-        let ty = |annotation: Option<&TSTypeAnnotation<'a>>| {
-            annotation.map_or(Type::Unknown, |t| super::from_annotation(&t.type_annotation, &self.env))
-        };
-        let mut list: Vec<Param> = params
-            .items
-            .iter()
-            .map(|p| Param {
-                name: name(&p.pattern, "arg"),
-                ty: ty(p.type_annotation.as_deref()),
-                optional: p.optional || p.initializer.is_some(),
-                rest: false,
-            })
-            .collect();
-        if let Some(rest) = &params.rest {
-            list.push(Param {
-                name: name(&rest.rest.argument, "rest"),
-                ty: ty(rest.type_annotation.as_deref()),
-                optional: true,
-                rest: true,
-            });
-        }
-        list
+        self.env.params(params)
     }
 
     /// The type of an expression.

@@ -13,7 +13,7 @@ mod model;
 mod program;
 mod query;
 
-pub use annotation::{TypeEnv, expand_annotations, from_annotation};
+pub use annotation::{ModuleTypes, TypeEnv, expand_annotations, from_annotation};
 pub use check::check_component;
 pub use highlight::semantic_tokens;
 pub use model::{FunctionType, Literal, Member, Param, Type};
