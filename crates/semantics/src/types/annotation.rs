@@ -74,12 +74,13 @@ impl<'a> TypeEnv<'a> {
 
     /// The parameters of a function, its `...rest` last.
     pub fn params(&self, params: &FormalParameters<'_>) -> Vec<Param> {
-        let name = |pattern: &BindingPattern<'_>, otherwise: &str| match pattern {
-            BindingPattern::BindingIdentifier(id) => id.name.to_string(),
-            _ => otherwise.to_string(),
-        };
+        self.params_at(params, 0)
+    }
+
+    fn params_at(&self, params: &FormalParameters<'_>, depth: usize) -> Vec<Param> {
+        let name = |pattern: &BindingPattern<'_>, otherwise: &str| binding_name(pattern).unwrap_or_else(|| otherwise.to_string());
         let ty = |annotation: Option<&TSTypeAnnotation<'_>>| {
-            annotation.map_or(Type::Unknown, |t| from_annotation(&t.type_annotation, self))
+            annotation.map_or(Type::Unknown, |t| convert(&t.type_annotation, self, depth + 1))
         };
         let mut list: Vec<Param> = params
             .items
@@ -261,22 +262,10 @@ fn convert(ty: &TSType<'_>, env: &TypeEnv<'_>, depth: usize) -> Type {
         TSType::TSUnionType(union) => Type::union(union.types.iter().map(|t| convert(t, env, depth + 1))),
         TSType::TSParenthesizedType(inner) => convert(&inner.type_annotation, env, depth + 1),
         TSType::TSTypeLiteral(literal) => object(&literal.members, env, depth + 1),
-        TSType::TSFunctionType(function) => {
-            if function.type_parameters.is_some() {
-                return Type::Unknown;
-            }
-            let params = function.params.items.iter().map(|p| param(p, env, depth)).collect::<Option<Vec<_>>>();
-            let Some(mut params) = params else { return Type::Unknown };
-            if let Some(rest) = &function.params.rest {
-                params.push(Param {
-                    name: binding_name(&rest.rest.argument).unwrap_or_else(|| "rest".into()),
-                    ty: rest.type_annotation.as_ref().map_or(Type::Unknown, |t| convert(&t.type_annotation, env, depth + 1)),
-                    optional: true,
-                    rest: true,
-                });
-            }
-            Type::Function(Box::new(FunctionType { params, ret: convert(&function.return_type.type_annotation, env, depth + 1) }))
-        }
+        TSType::TSFunctionType(function) if function.type_parameters.is_none() => Type::Function(Box::new(FunctionType {
+            params: env.params_at(&function.params, depth),
+            ret: convert(&function.return_type.type_annotation, env, depth + 1),
+        })),
         TSType::TSTypeReference(reference) => {
             let TSTypeName::IdentifierReference(name) = &reference.type_name else { return Type::Unknown };
             let arguments: Vec<Type> = reference
@@ -310,11 +299,23 @@ fn object(members: &[TSSignature<'_>], env: &TypeEnv<'_>, depth: usize) -> Type 
             }
             TSSignature::TSMethodSignature(method) if !method.computed => {
                 let Some(name) = method.key.static_name() else { return Type::Unknown };
-                // Method types are not modelled beyond being callable.
-                let ty = Type::Function(Box::new(FunctionType {
-                    params: vec![Param { name: "args".into(), ty: Type::Unknown, optional: true, rest: true }],
-                    ret: Type::Unknown,
-                }));
+                // An overloaded or generic method is only known to be callable.
+                let overloads = members
+                    .iter()
+                    .filter(
+                        |m| matches!(m, TSSignature::TSMethodSignature(other) if other.key.static_name() == Some(name.clone())),
+                    )
+                    .count();
+                let ty = match overloads == 1 && method.type_parameters.is_none() {
+                    true => Type::Function(Box::new(FunctionType {
+                        params: env.params_at(&method.params, depth),
+                        ret: method.return_type.as_ref().map_or(Type::Unknown, |t| convert(&t.type_annotation, env, depth + 1)),
+                    })),
+                    false => Type::Function(Box::new(FunctionType {
+                        params: vec![Param { name: "args".into(), ty: Type::Unknown, optional: true, rest: true }],
+                        ret: Type::Unknown,
+                    })),
+                };
                 fields.push(Member { name: name.to_string(), ty, optional: method.optional });
             }
             TSSignature::TSIndexSignature(index) if fields.is_empty() && members.len() == 1 => {
@@ -326,15 +327,6 @@ fn object(members: &[TSSignature<'_>], env: &TypeEnv<'_>, depth: usize) -> Type 
         }
     }
     Type::Object(fields)
-}
-
-fn param(p: &FormalParameter<'_>, env: &TypeEnv<'_>, depth: usize) -> Option<Param> {
-    Some(Param {
-        name: binding_name(&p.pattern)?,
-        ty: p.type_annotation.as_ref().map_or(Type::Any, |t| convert(&t.type_annotation, env, depth + 1)),
-        optional: p.optional || p.initializer.is_some(),
-        rest: false,
-    })
 }
 
 fn binding_name(pattern: &BindingPattern<'_>) -> Option<String> {
@@ -380,7 +372,12 @@ mod tests {
         assert_eq!(probe("let probe: [string, 1];"), "[string, 1]");
         assert_eq!(
             probe("interface Row { id: number; text?: string; done(): void }\nlet probe: Row[];"),
-            "{ id: number; text?: string; done: (...args: unknown) => unknown }[]"
+            "{ id: number; text?: string; done: () => void }[]"
+        );
+        // An overloaded method is only known to be callable.
+        assert_eq!(
+            probe("interface Api { get(id: number): string; get(ids: number[]): string[] }\nlet probe: Api;"),
+            "{ get: (...args: unknown) => unknown; get: (...args: unknown) => unknown }"
         );
         assert_eq!(probe("type Id = number; type Ids = Id[];\nlet probe: Ids;"), "number[]");
         assert_eq!(probe("let probe: (id: number, label?: string) => void;"), "(id: number, label?: string) => void");

@@ -80,7 +80,7 @@ impl<'s, 'a> Infer<'s, 'a> {
                 "NaN" | "Infinity" => return Type::Number,
                 name => match self.implicit.get(name) {
                     Some(expression) => self.guarded_implicit(name, expression),
-                    None => return Type::Unknown,
+                    None => return super::stdlib::global(name).cloned().unwrap_or(Type::Unknown),
                 },
             },
         };

@@ -12,6 +12,7 @@ mod infer;
 mod model;
 mod program;
 mod query;
+mod stdlib;
 
 pub use annotation::{ModuleTypes, TypeEnv, expand_annotations, from_annotation};
 pub use check::check_component;
