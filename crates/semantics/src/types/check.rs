@@ -138,9 +138,15 @@ impl<'a> TypeChecks<'_, '_, 'a> {
     }
 
     fn mismatch(&mut self, value: &Expression<'a>, ty: Type, expected: &Type, what: &str) {
+        // TypeScript's errors, not JavaScript's: a JavaScript script may pass `'5'` to
+        // `Math.floor`, as svelte-check lets it without `// @ts-check`.
+        if !self.program.typescript {
+            return;
+        }
         // `null` and `undefined` pass where `strictNullChecks` is off; the tsconfig is not read yet.
-        let nullish = ty.members().iter().all(|m| matches!(m, Type::Null | Type::Undefined | Type::Void));
-        if nullish || ty.assignable_to(expected) {
+        let defined = ty.members().iter().filter(|m| !matches!(m, Type::Null | Type::Undefined | Type::Void)).cloned();
+        let ty = Type::union(defined);
+        if ty.assignable_to(expected) {
             return;
         }
         let Some(span) = self.span(value.span()) else { return };

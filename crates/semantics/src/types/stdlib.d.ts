@@ -1,5 +1,6 @@
 // The globals the checker types when the project has no TypeScript of its own: what
-// ECMAScript specifies for them, one signature per function (the checker reads no overloads).
+// ECMAScript and the DOM specify for them, one signature per function (the checker reads no
+// overloads), and only the common members of `document`.
 
 interface Math {
   readonly E: number;
@@ -80,3 +81,20 @@ declare function encodeURI(uri: string): string;
 declare function encodeURIComponent(uriComponent: string | number | boolean): string;
 declare function decodeURI(encodedURI: string): string;
 declare function decodeURIComponent(encodedURIComponent: string): string;
+
+interface Document {
+  readonly activeElement: Element | null;
+  readonly body: HTMLElement;
+  cookie: string;
+  readonly documentElement: HTMLElement;
+  readonly readyState: string;
+  title: string;
+  addEventListener(type: string, listener: any, options?: any): void;
+  createElement(tagName: string, options?: any): HTMLElement;
+  getElementById(elementId: string): HTMLElement | null;
+  hasFocus(): boolean;
+  querySelector(selectors: string): Element | null;
+  querySelectorAll(selectors: string): NodeList;
+  removeEventListener(type: string, listener: any, options?: any): void;
+}
+declare var document: Document;
