@@ -157,6 +157,24 @@ impl<'a> TypeChecks<'_, '_, 'a> {
         );
     }
 
+    /// E0608 when the handler of element event `event` takes an event object of another class
+    /// (`@click={(e: KeyboardEvent) => …}`).
+    fn handler_parameter(&mut self, event: &str, handler: &Type, span: Span) {
+        let Type::Function(function) = handler else { return };
+        let Some(param) = function.params.first().filter(|p| !p.rest) else { return };
+        let sent = Type::Named(crate::html::event_class(event).to_string());
+        if !sent.assignable_to(&param.ty) {
+            self.diagnostics.push(
+                Diagnostic::error("E0608", format!("type `{sent}` is not assignable to `{}`", param.ty), span)
+                    .with_label(format!("`{event}` sends a `{sent}`"))
+                    .with_help(format!(
+                        "declare the parameter `{}: {sent}` (or a class it extends, such as `Event`)",
+                        param.name
+                    )),
+            );
+        }
+    }
+
     /// Checks that depend on what a template expression is for.
     fn roles(&mut self) {
         let mut roles: Vec<(&u32, &Role)> = self.program.roles.iter().collect();
@@ -172,11 +190,12 @@ impl<'a> TypeChecks<'_, '_, 'a> {
                         .with_label(format!("type `{ty}`"))
                         .with_help("iterate over an array (or anything iterable), e.g. `Object.entries(…)` for an object"),
                 ),
-                Role::Handler { event } if ty.is_callable() == Some(false) => self.diagnostics.push(
+                Role::Handler { event, .. } if ty.is_callable() == Some(false) => self.diagnostics.push(
                     Diagnostic::error("E0603", format!("the handler of `@{event}` is not a function: `{text}` is `{ty}`"), span)
                         .with_label("not callable")
                         .with_help(format!("pass a function (`@{event}={{() => …}}`) or statements (`@{event}=\"count += 1\"`)")),
                 ),
+                Role::Handler { event, element: true } if self.program.typescript => self.handler_parameter(event, &ty, span),
                 Role::Prop { component, name } => {
                     let Some(prop) = self.children.get(component).and_then(|s| s.prop(name)) else { continue };
                     let Some(expected) = prop.ty.as_deref().map(super::annotation::from_text) else { continue };

@@ -319,7 +319,7 @@ impl<'s, 'a> Infer<'s, 'a> {
         }
         let AstKind::ArrowFunctionExpression(arrow) = nodes.parent_kind(params.id()) else { return None };
         match self.program.roles.get(&arrow.span.start) {
-            Some(super::program::Role::Handler { event }) => Some(dom_event(event)),
+            Some(super::program::Role::Handler { event, .. }) => Some(dom_event(event)),
             _ => None,
         }
     }

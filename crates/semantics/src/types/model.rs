@@ -227,6 +227,7 @@ impl Type {
                 })
             }
             (Type::Function(_), Type::Function(_)) => true,
+            (Type::Named(class), Type::Named(wanted)) => extends_event(class, wanted).unwrap_or(true),
             (Type::Undefined | Type::Void, Type::Void | Type::Undefined) => true,
             // Same primitive: a wide `string` may hold a literal target, so that is no error.
             _ => match (self.primitive(), target.primitive()) {
@@ -413,5 +414,45 @@ mod tests {
         assert!(!Type::Number.overlaps(&lit("a")));
         assert!(Type::String.overlaps(&lit("a")));
         assert!(!lit("a").overlaps(&lit("b")));
+    }
+}
+
+/// The DOM's event classes and the class each extends (UI Events, Pointer Events, HTML).
+const EVENT_CLASSES: &[(&str, &str)] = &[
+    ("UIEvent", "Event"),
+    ("MouseEvent", "UIEvent"),
+    ("PointerEvent", "MouseEvent"),
+    ("DragEvent", "MouseEvent"),
+    ("WheelEvent", "MouseEvent"),
+    ("KeyboardEvent", "UIEvent"),
+    ("FocusEvent", "UIEvent"),
+    ("InputEvent", "UIEvent"),
+    ("TouchEvent", "UIEvent"),
+    ("CompositionEvent", "UIEvent"),
+    ("SubmitEvent", "Event"),
+    ("AnimationEvent", "Event"),
+    ("TransitionEvent", "Event"),
+    ("ClipboardEvent", "Event"),
+    ("CustomEvent", "Event"),
+    ("ProgressEvent", "Event"),
+    ("ErrorEvent", "Event"),
+];
+
+/// Whether event class `class` is `wanted` or extends it; `None` unless both are event classes
+/// this table knows.
+fn extends_event(class: &str, wanted: &str) -> Option<bool> {
+    let known = |name: &str| name == "Event" || EVENT_CLASSES.iter().any(|(c, _)| *c == name);
+    if !known(class) || !known(wanted) {
+        return None;
+    }
+    let mut current = class;
+    loop {
+        if current == wanted {
+            return Some(true);
+        }
+        match EVENT_CLASSES.iter().find(|(c, _)| *c == current) {
+            Some((_, parent)) => current = parent,
+            None => return Some(false),
+        }
     }
 }

@@ -33,8 +33,9 @@ pub struct VirtualProgram {
 pub enum Role {
     /// The list of an `{#each}`.
     EachList,
-    /// The value of an `@event={handler}` or `@event="handler"`.
-    Handler { event: String },
+    /// The value of an `@event={handler}` or `@event="handler"`; `element`: on an element (a
+    /// component's events are its own).
+    Handler { event: String, element: bool },
     /// The value of a prop passed to a component: `<Child name={value}>`.
     Prop { component: String, name: String },
 }
@@ -237,7 +238,8 @@ impl Builder<'_> {
                 AttributeKind::Event { name, handler, .. } => match handler {
                     Handler::None => {}
                     Handler::Expr(expr) | Handler::Reference(expr) => {
-                        self.expression_for(*expr, Role::Handler { event: name.text.clone() });
+                        let element = component.is_none();
+                        self.expression_for(*expr, Role::Handler { event: name.text.clone(), element });
                     }
                     // Statements run as `(event) => { … }` (LANGUAGE.md decision 3).
                     Handler::Statements(statements) => {
