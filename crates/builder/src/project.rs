@@ -321,6 +321,7 @@ impl Project {
             src_from_out: slash_path(&self.src_from_out()),
             packages: eghact_analysis::db::Packages::at(&self.root),
             css: self.css.clone(),
+            types: eghact_analysis::db::type_settings(&self.root),
         }
     }
 

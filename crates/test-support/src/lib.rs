@@ -192,7 +192,7 @@ pub fn cursors(marked: &str) -> (String, Vec<u32>) {
 pub mod project {
     use std::sync::Arc;
 
-    use eghact_analysis::db::{Database, Layout, SourceFile, Workspace};
+    use eghact_analysis::db::{Database, Layout, SourceFile, TSCONFIG_FILE, Workspace, type_settings_of};
     use salsa::Setter;
 
     pub struct Project {
@@ -202,14 +202,16 @@ pub mod project {
     }
 
     impl Project {
+        /// The project `snippet` writes; a `tsconfig.json` in it is the project's (not a source).
         pub fn new(snippet: &str) -> Self {
             let mut db = Database::default();
-            let layout = Layout { src: "src".into(), src_from_out: "../src".into(), ..Layout::default() };
+            let (tsconfig, sources): (Vec<_>, Vec<_>) =
+                super::snippet_files(snippet).into_iter().partition(|(path, _)| path == TSCONFIG_FILE);
+            let types = tsconfig.into_iter().next().map(|(_, text)| type_settings_of(text)).unwrap_or_default();
+            let layout = Layout { src: "src".into(), src_from_out: "../src".into(), types, ..Layout::default() };
             let workspace = Workspace::new(&db, Arc::default(), layout);
-            let files: Vec<(String, SourceFile)> = super::snippet_files(snippet)
-                .into_iter()
-                .map(|(path, text)| (path.clone(), SourceFile::new(&db, path, text)))
-                .collect();
+            let files: Vec<(String, SourceFile)> =
+                sources.into_iter().map(|(path, text)| (path.clone(), SourceFile::new(&db, path, text))).collect();
             workspace.set_files(&mut db).to(Arc::new(files.iter().cloned().collect()));
             Self { db, files }
         }

@@ -44,6 +44,8 @@ pub struct Layout {
     /// How components' styles are printed (readable, no targets, by default; a bundle's
     /// per-module build minifies for its targets).
     pub css: CssOptions,
+    /// What the project's `tsconfig.json` asks of the type checker.
+    pub types: eghact_semantics::types::TypeSettings,
 }
 
 impl Layout {

@@ -26,6 +26,7 @@ mod inputs;
 mod packages;
 mod references;
 mod resolution;
+mod tsconfig;
 
 use std::collections::BTreeMap;
 
@@ -46,6 +47,7 @@ pub use resolution::{
     FilePath, Resolution, file_at, imported_components, imported_packages, output_specifiers, resolve, resolve_images,
     resolve_specifier,
 };
+pub use tsconfig::{TSCONFIG_FILE, type_settings, type_settings_of};
 
 #[salsa::db]
 #[derive(Clone, Default)]

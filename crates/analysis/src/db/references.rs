@@ -11,7 +11,7 @@ use eghact_syntax::diagnostics::{Diagnostic, Span};
 use eghact_syntax::{self as syntax, Parse};
 
 use super::file::{module_types, outline, signature};
-use super::inputs::SourceFile;
+use super::inputs::{SourceFile, Workspace};
 use super::resolution::{FilePath, Resolution, file_at, import_resolution, imported_components, resolve_images};
 
 /// E0508 on each reference of `file` to an image in `failed` (specifier → why).
@@ -54,7 +54,13 @@ pub(super) fn import_diagnostics(db: &dyn salsa::Database, file: SourceFile, par
     // reported twice.
     if !parse.diagnostics.iter().any(Diagnostic::is_error) {
         let signatures = children.iter().map(|(name, child)| (name.clone(), signature(db, *child).clone())).collect();
-        diagnostics.extend(types::check_component(file.text(db), &parse.component, &signatures, imported));
+        diagnostics.extend(types::check_component(
+            file.text(db),
+            &parse.component,
+            &signatures,
+            imported,
+            &Workspace::get(db).layout(db).types,
+        ));
         diagnostics.extend(semantics::a11y(&parse.component));
     }
     diagnostics

@@ -33,8 +33,9 @@ pub fn check_component(
     component: &Component,
     children: &HashMap<String, Signature>,
     imported: super::ModuleTypes,
+    settings: &super::TypeSettings,
 ) -> Vec<Diagnostic> {
-    eghact_syntax::stack::ensure(|| check_on_stack(source, component, children, imported))
+    eghact_syntax::stack::ensure(|| check_on_stack(source, component, children, imported, settings))
 }
 
 fn check_on_stack(
@@ -42,6 +43,7 @@ fn check_on_stack(
     component: &Component,
     children: &HashMap<String, Signature>,
     imported: super::ModuleTypes,
+    settings: &super::TypeSettings,
 ) -> Vec<Diagnostic> {
     let program = VirtualProgram::new(source, component);
     let allocator = Allocator::default();
@@ -87,8 +89,15 @@ fn check_on_stack(
     diagnostics.extend(local_lifecycle_functions(&parsed, &program));
     diagnostics.extend(unused_declarations(&parsed, &semantic, &program));
     let infer = Infer::new(source, &semantic, &program, &parsed, imported);
-    let mut types =
-        TypeChecks { source, program: &program, infer: &infer, children, diagnostics: &mut diagnostics, returns: Vec::new() };
+    let mut types = TypeChecks {
+        source,
+        program: &program,
+        infer: &infer,
+        children,
+        diagnostics: &mut diagnostics,
+        returns: Vec::new(),
+        settings,
+    };
     types.roles();
     types.static_props(component);
     types.visit_program(&parsed);
@@ -105,6 +114,7 @@ struct TypeChecks<'c, 's, 'a> {
     /// What the functions around the visited code return, innermost last (`None`: not written,
     /// or a generator).
     returns: Vec<Option<Returns>>,
+    settings: &'c super::TypeSettings,
 }
 
 /// What a function is written to return.
@@ -143,9 +153,13 @@ impl<'a> TypeChecks<'_, '_, 'a> {
         if !self.program.typescript {
             return;
         }
-        // `null` and `undefined` pass where `strictNullChecks` is off; the tsconfig is not read yet.
-        let defined = ty.members().iter().filter(|m| !matches!(m, Type::Null | Type::Undefined | Type::Void)).cloned();
-        let ty = Type::union(defined);
+        // `null` and `undefined` pass anywhere unless `strictNullChecks` is on.
+        let ty = match self.settings.strict_null_checks {
+            true => ty,
+            false => {
+                Type::union(ty.members().iter().filter(|m| !matches!(m, Type::Null | Type::Undefined | Type::Void)).cloned())
+            }
+        };
         if ty.assignable_to(expected) {
             return;
         }

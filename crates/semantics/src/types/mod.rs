@@ -14,6 +14,13 @@ mod program;
 mod query;
 mod stdlib;
 
+/// What the project's `tsconfig.json` asks of the checker.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TypeSettings {
+    /// `strictNullChecks` (or `strict`): `null` and `undefined` are values of their own types.
+    pub strict_null_checks: bool,
+}
+
 pub use annotation::{ModuleTypes, TypeEnv, expand_annotations, from_annotation};
 pub use check::check_component;
 pub use highlight::semantic_tokens;
