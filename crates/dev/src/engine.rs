@@ -10,11 +10,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use eghact_analysis::db::{self, Database, Layout, Resolution, SourceFile};
 use eghact_analysis::paths::{is_compiled, is_component};
 use eghact_builder::project::Project;
-use eghact_builder::{Host, read_paths, read_sources};
+use eghact_builder::{FileChange, Host, read_paths, read_sources};
 use eghact_codegen::{CompileOutput, RUNTIME_FILE, RUNTIME_SOURCE, module_output};
 use eghact_semantics::routes::MANIFEST_FILE;
 use eghact_syntax::diagnostics::{Diagnostic, LineIndex, render};
@@ -79,10 +80,12 @@ fn compile(db: &Database, file: SourceFile, versions: &HashMap<String, u64>, rev
             _ => None,
         })
         .collect();
-    // A replaced module is imported by its new URL, so that the page runs its new code.
+    // A replaced plain module is imported by its new URL, so that the page runs its new code.
+    // A component keeps its URL: the class its importers hold takes the new code in place.
     let mut specifiers = db::output_specifiers(db, file);
     for (specifier, url) in specifiers.iter_mut() {
-        if let Some(version) = targets.get(specifier).and_then(|path| versions.get(path)) {
+        let plain = targets.get(specifier).filter(|path| !is_component(path));
+        if let Some(version) = plain.and_then(|path| versions.get(path)) {
             url.push_str(&format!("?t={version}"));
         }
     }
@@ -289,10 +292,11 @@ impl Engine {
     /// whole folder on `rescan`), recompiles the loaded modules they affect, and says what the
     /// page must do, with the paths that changed.
     pub fn apply(&mut self, paths: Vec<String>, rescan: bool) -> Result<(Vec<String>, Vec<Message>), DevError> {
-        let read = match rescan {
+        let mut read = match rescan {
             true => read_sources(&self.project, self.host.files())?,
             false => read_paths(&self.project, self.host.files(), paths)?,
         };
+        self.settle_truncated(&mut read.changes)?;
         let mut changed = self.host.apply(read.changes);
         changed.extend(read.assets);
         if changed.is_empty() {
@@ -360,6 +364,27 @@ impl Engine {
             messages.push(Message::Update { updates });
         }
         Ok((changed, messages))
+    }
+
+    /// Reads again, a few times over a moment, a file that became empty: editors that save by
+    /// truncating then writing show the page an empty component in between otherwise (its
+    /// state lost, as its shape changed), as Vite learned.
+    fn settle_truncated(&self, changes: &mut [FileChange]) -> Result<(), DevError> {
+        for change in changes.iter_mut() {
+            let FileChange::Write { path, text } = change else { continue };
+            let had_text = self.host.file(path).is_some_and(|file| !file.text(self.host.db()).is_empty());
+            for _ in 0..10 {
+                if !text.is_empty() || !had_text {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+                let again = read_paths(&self.project, self.host.files(), [path.clone()])?;
+                if let Some(FileChange::Write { text: newer, .. }) = again.changes.into_iter().next() {
+                    *text = newer;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The packages the project imports, and their pre-bundled modules when they are current.

@@ -15,7 +15,8 @@ pub struct LoadedModule {
     pub component: bool,
     /// The project paths it imports, as of its last good compile.
     pub imports: BTreeSet<String>,
-    /// When it was last replaced (0: never); importers compiled after import it as `?t=version`.
+    /// When it was last replaced (0: never); importers compiled after import a plain module as
+    /// `?t=version` (a component keeps its URL: its class takes the new code in place).
     pub version: u64,
     /// What the page runs: the last output without errors.
     pub served: Option<Served>,
