@@ -1,5 +1,5 @@
-//! The `eghact` command line: `build` (once or watching), `check` and `cache` over a project
-//! folder.
+//! The `eghact` command line: `build` (once or watching), `check`, `dev`, `preview` and `cache`
+//! over a project folder.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +18,7 @@ use eghact_syntax::diagnostics::{LineIndex, render};
 
 mod logging;
 mod release;
+mod serve;
 mod summary;
 
 // Compiling allocates many small, short-lived values; mimalloc serves them faster than the
@@ -98,6 +99,25 @@ enum Command {
         remote_endpoint: Option<String>,
         #[command(flatten)]
         cache_dir: CacheDir,
+    },
+    /// Serve the project for development: modules compiled from memory when the page asks for
+    /// them, replaced in the page as their files change (hot replacement, an error overlay).
+    Dev {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        serve: serve::ServeArgs,
+        /// Open the page in the browser.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Serve the production bundle (the output folder) as it will be deployed, with
+    /// index.html for any page URL (history-API fallback).
+    Preview {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        serve: serve::ServeArgs,
     },
     /// Compile components for another machine's build (the command of a remote action):
     /// each ITEM is `PATH=KEY`, and each entry is written to OUT/KEY.
@@ -310,6 +330,8 @@ fn run() -> anyhow::Result<ExitCode> {
             let mode = BuildMode { write: false, json, watch: false, gpu, remote_endpoint, remote: Some(OffloadMode::Never) };
             build(open(&dir, UserPlaces { out: None, cache_dir: cache_dir.or_env() })?, mode, None)
         }
+        Command::Dev { dir, serve, open: open_page } => serve::dev(open(&dir, UserPlaces::default())?, &serve, open_page),
+        Command::Preview { dir, serve } => serve::preview(&open(&dir, UserPlaces::default())?, &serve),
         Command::CompileBatch { project, out, items } => compile_batch(&project, &out, &items),
         Command::Remote {
             action:

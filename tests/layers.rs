@@ -17,7 +17,8 @@ use syn::visit::Visit;
 
 /// The crates under `crates/`, lowest layer first: each may depend only on crates before it.
 /// ARCHITECTURE.md ("Crates") names this constant. The root package (`eghact`) may use any.
-const LAYERS: &[&str] = &["syntax", "semantics", "codegen", "analysis", "ide", "builder", "bundle", "gpu", "remote", "lsp"];
+const LAYERS: &[&str] =
+    &["syntax", "semantics", "codegen", "analysis", "ide", "builder", "bundle", "gpu", "remote", "dev", "lsp"];
 
 /// Crates under `crates/` that only tests use (a crate's dev-dependencies): outside the order,
 /// and a library may not depend on them (as a normal dependency they have no place in LAYERS).

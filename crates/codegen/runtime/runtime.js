@@ -57,7 +57,10 @@
  *   route (the `$route` store) createRouter({ routes, fallback, target, base }) goto(href)
  *   eghact/transition, eghact/animate, eghact/easing, eghact/motion: their exports, and $$transition,
  *   $$animate, $$easing, $$motion (objects of them, for `import * as name`)
- * $$self (instance's first argument): reactive(list), subscribe(store, cb), slots, set_prop, get_prop.
+ *   hot_component(module_url, instance, meta) hot_style(module_url, css)
+ *                                                    the dev server's hot replacement (CompileOptions::hot)
+ * $$self (instance's first argument): reactive(list), subscribe(store, cb), slots, set_prop, get_prop,
+ *   hot = [capture, restore] of the local state (hot replacement only).
  *
  * Scheduling: $$invalidate marks names dirty and queues a microtask flush. A flush updates dirty
  * components parents-first (reactive statements, beforeUpdate, DOM effects), then runs onMount
@@ -1216,6 +1219,10 @@ function init(instance_obj, instance, meta, options) {
   };
   instance_obj.$$ = self;
   for (const [ev, fn] of Object.entries(internal.events || {})) if (fn) instance_obj.$on(ev, fn);
+  if (meta.hot) {
+    meta.hot.live.add(self);
+    self.on_destroy.push(() => meta.hot.live.delete(self));
+  }
 
   const invalidate = (names, value) => {
     if (self.destroyed) return value;
@@ -1250,6 +1257,7 @@ function init(instance_obj, instance, meta, options) {
     let render;
     try {
       render = instance(self, props, invalidate);
+      if (internal.hot_state && self.hot) self.hot[1](internal.hot_state);
       for (const [, run] of self.reactive_list) run();
     } finally {
       current_component = prev;
@@ -1307,6 +1315,81 @@ export function component(instance, meta = {}) {
     });
   }
   return C;
+}
+
+// ---------------------------------------------------------------- hot replacement (dev server)
+
+// One record per module URL (without its query), shared by every copy of the runtime a page
+// loaded: the newest instance function and meta, the live instances, and the one class that
+// importers hold, which always constructs with the newest code.
+const hot_records = (globalThis.__eghact_hot ||= new Map());
+
+const hot_key = (module_url) => { const u = new URL(module_url); u.search = ''; return u.href; };
+
+// `export default` of a component compiled for the dev server (`CompileOptions::hot`). The
+// first load makes the class; a later one (the same URL with a new `?t=`) replaces the code of
+// the class and re-mounts its live instances in place: props, context, slots and listeners
+// kept, and the local state when its shape (the names of the script's state) is the same.
+export function hot_component(module_url, instance, meta) {
+  const key = hot_key(module_url);
+  let record = hot_records.get(key);
+  if (!record) {
+    record = { instance, meta, live: new Set() };
+    record.run = (self, props, invalidate) => record.instance(self, props, invalidate);
+    record.init_meta = { hot: record, get name() { return record.meta.name; }, accessors: meta.accessors };
+    record.C = component(record.run, record.init_meta);
+    hot_records.set(key, record);
+    return record.C;
+  }
+  const keep = record.meta.shape === meta.shape;
+  record.instance = instance;
+  record.meta = meta;
+  const live = [...record.live].sort((a, b) => a.depth - b.depth);
+  if (!keep && live.length) {
+    console.info(`[eghact] <${meta.name}>: its local state starts afresh (its declarations changed: ${meta.shape || 'none'})`);
+  }
+  for (const self of live) if (!self.destroyed) hot_remount(self, record, keep);
+  flush();
+  return record.C;
+}
+
+function hot_remount(old, record, keep) {
+  const obj = old.instance;
+  const state = keep && old.hot ? old.hot[0]() : null;
+  // The props as the instance holds them now (a bound prop it changed itself included).
+  const props = { ...old.props };
+  for (const k of Object.keys(props)) {
+    const v = old.get_prop(k);
+    if (v !== undefined) props[k] = v;
+  }
+  const place = old.root && old.root.start && old.root.start.parentNode;
+  if (!place) return;
+  const anchor = marker(place, old.root.start);
+  const callbacks = old.callbacks;
+  destroy_component(old, true);
+  try {
+    init(obj, record.run, record.init_meta, {
+      target: place, anchor, props,
+      $$: { parent: old.parent, slots: old.slots, host: old.host, bind: old.bound, hot_state: state },
+    });
+    obj.$$.callbacks = callbacks;
+  } finally {
+    anchor.remove();
+  }
+}
+
+// The stylesheet of a component served by the dev server: one `<style data-egh>` per module,
+// whose text a style-only edit replaces without touching the DOM.
+export function hot_style(module_url, css) {
+  const key = hot_key(module_url);
+  let style = [...document.head.querySelectorAll('style[data-egh]')].find((s) => s.dataset.egh === key);
+  if (!style && !css) return;
+  if (!style) {
+    style = document.createElement('style');
+    style.dataset.egh = key;
+    document.head.appendChild(style);
+  }
+  if (style.textContent !== css) style.textContent = css;
 }
 
 // `export const|function|class` of a component script: read-only properties of the instance.

@@ -188,6 +188,34 @@ fn implicit_objects(module: &mut sourcemap::Module, implicit: ImplicitObjects, p
     }
 }
 
+/// The local state a hot replacement carries over: the script's top-level `let`s and implicit
+/// `$:` names, without props (the parent passes them again), signals (their getters are
+/// `const`) and the objects the compiler defines, in name order. Their list is the shape the
+/// runtime compares: another list means another state, which starts afresh.
+fn hot_state_names(script: &script::Script) -> Vec<&str> {
+    let props: HashSet<&str> = script.props.iter().map(|prop| script.prop_variables.get(prop).unwrap_or(prop).as_str()).collect();
+    let mut names: Vec<&str> = script
+        .state
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !name.starts_with('$') && !props.contains(name) && !script.signals.iter().any(|s| s == name))
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+/// `$$self.hot`: reads the local state of [`hot_state_names`] and writes it back, which the
+/// runtime does after the new script ran and before its first `$:` pass and render.
+fn hot_state(module: &mut sourcemap::Module, script: &script::Script) {
+    let names = hot_state_names(script);
+    if names.is_empty() {
+        return;
+    }
+    let capture: Vec<String> = names.iter().map(|name| format!("{name:?}: {name}")).collect();
+    let restore: Vec<String> = names.iter().map(|name| format!("{name} = $$s[{name:?}];")).collect();
+    module.line(&format!("$$self.hot = [() => ({{ {} }}), ($$s) => {{ {} }}];", capture.join(", "), restore.join(" ")), None);
+}
+
 fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &CompileOptions) -> CompileOutput {
     let Analysed { module_script, script, render, css, css_mappings, mut diagnostics, marks, implicit } =
         analyse(path, source, parse, options);
@@ -276,6 +304,9 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         }
         module.line("]);", None);
     }
+    if options.hot {
+        hot_state(&mut module, &script);
+    }
     module.line("return ($$b) => {", None);
     // Reserved at once (marks make it an overestimate): doubling a big module's code as it
     // grows would hold the old and the new buffer at the same time.
@@ -288,12 +319,27 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         true => format!(", accessors: [{}]", script.props.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")),
         false => String::new(),
     };
+    let shape = hot_state_names(&script).join(",");
     drop((render, script));
     module.line("};", None);
     module.line("}", None);
-    // The stylesheet beside the module: the component's own, or in a bundle its chunk's.
-    let css_url = if css.is_empty() { "null" } else { "$$.css_beside(import.meta.url)" };
-    module.line(&format!("export default $$.component($$instance, {{ name: {stem:?}, css: {css_url}{accessors} }});"), None);
+    match options.hot {
+        // The dev server injects the stylesheet, so that a style-only edit leaves the module alone.
+        true => module.line(
+            &format!(
+                "export default $$.hot_component(import.meta.url, $$instance, {{ name: {stem:?}, shape: {shape:?}{accessors} }});"
+            ),
+            None,
+        ),
+        false => {
+            // The stylesheet beside the module: the component's own, or in a bundle its chunk's.
+            let css_url = if css.is_empty() { "null" } else { "$$.css_beside(import.meta.url)" };
+            module.line(
+                &format!("export default $$.component($$instance, {{ name: {stem:?}, css: {css_url}{accessors} }});"),
+                None,
+            );
+        }
+    }
     if let Some(error) = module_error(&module) {
         diagnostics.push(error);
         return CompileOutput { diagnostics, ..CompileOutput::default() };

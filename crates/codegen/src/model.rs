@@ -26,6 +26,10 @@ pub struct CompileOptions {
     pub specifiers: BTreeMap<String, String>,
     /// How the component's stylesheet is printed (browser targets, minification).
     pub css: CssOptions,
+    /// Hot replacement for the dev server: the component registers with the runtime's
+    /// `hot_component` (its live instances, a capture and restore of its local state) and
+    /// leaves its stylesheet to the server, which injects it. Never in a build.
+    pub hot: bool,
 }
 
 impl Default for CompileOptions {
@@ -36,6 +40,7 @@ impl Default for CompileOptions {
             images: ComponentImages::new(),
             specifiers: BTreeMap::new(),
             css: CssOptions::default(),
+            hot: false,
         }
     }
 }

@@ -68,6 +68,7 @@ impl Layout {
             images: Default::default(),
             specifiers: Default::default(),
             css: self.css.clone(),
+            hot: false,
         }
     }
 

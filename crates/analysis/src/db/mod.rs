@@ -30,7 +30,7 @@ mod tsconfig;
 
 use std::collections::BTreeMap;
 
-use eghact_codegen::{self as codegen, CompileOutput};
+use eghact_codegen::{self as codegen, CompileOptions, CompileOutput};
 use eghact_semantics::assets::ImageAsset;
 use eghact_semantics::routes;
 use eghact_syntax as syntax;
@@ -87,7 +87,7 @@ pub fn release(db: &dyn salsa::Database, file: SourceFile) {
 pub fn check(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic> {
     let path = file.path(db);
     if !crate::paths::is_component(path) {
-        return build_module(db, file).1;
+        return build_module(db, file, &|_| {}).1;
     }
     let parse = parse(db, file);
     let options = Workspace::get(db).layout(db).compile_options(path);
@@ -108,13 +108,34 @@ pub fn build_component(
     file: SourceFile,
     images: BTreeMap<String, Result<ImageAsset, String>>,
 ) -> (CompileOutput, Vec<Diagnostic>) {
+    compile_file(db, file, images, &|_| {})
+}
+
+/// [`build_component`] for the dev server, which compiles each module when the browser asks
+/// for it, without images, with options it `adjust`s (hot replacement, the versions of the
+/// imports it replaced): the same queries, diagnostics and compiler as a build.
+pub fn serve_component(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    adjust: &dyn Fn(&mut CompileOptions),
+) -> (CompileOutput, Vec<Diagnostic>) {
+    compile_file(db, file, BTreeMap::new(), adjust)
+}
+
+fn compile_file(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    images: BTreeMap<String, Result<ImageAsset, String>>,
+    adjust: &dyn Fn(&mut CompileOptions),
+) -> (CompileOutput, Vec<Diagnostic>) {
     let (path, text) = (file.path(db), file.text(db));
     if !crate::paths::is_component(path) {
-        return build_module(db, file);
+        return build_module(db, file, adjust);
     }
     let parse = syntax::parse(text);
     let mut options = Workspace::get(db).layout(db).compile_options(path);
     options.specifiers = output_specifiers(db, file);
+    adjust(&mut options);
     let mut failed = BTreeMap::new();
     for (specifier, image) in images {
         match image {
@@ -137,10 +158,15 @@ pub fn build_component(
 /// A script module (`.ts`, `.js`, …) compiled (`codegen::compile_module`), with its diagnostics:
 /// the compiler's and its unresolved imports (E0501, E0510); no output when there are errors.
 /// What [`build_component`] and [`check`] answer for a file that is no component.
-fn build_module(db: &dyn salsa::Database, file: SourceFile) -> (CompileOutput, Vec<Diagnostic>) {
+fn build_module(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    adjust: &dyn Fn(&mut CompileOptions),
+) -> (CompileOutput, Vec<Diagnostic>) {
     let path = file.path(db);
     let mut options = Workspace::get(db).layout(db).compile_options(path);
     options.specifiers = output_specifiers(db, file);
+    adjust(&mut options);
     let mut output = codegen::compile_module(path, file.text(db), &options);
     let mut diagnostics = std::mem::take(&mut output.diagnostics);
     unresolved_imports(db, file, &mut diagnostics);
