@@ -14,17 +14,10 @@ mod program;
 mod query;
 mod stdlib;
 
-/// What the project's `tsconfig.json` asks of the checker.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct TypeSettings {
-    /// `strictNullChecks` (or `strict`): `null` and `undefined` are values of their own types.
-    pub strict_null_checks: bool,
-}
-
 pub use annotation::{ModuleTypes, TypeEnv, expand_annotations, from_annotation};
 pub use check::check_component;
 pub use highlight::semantic_tokens;
-pub use model::{FunctionType, Literal, Member, Param, Type};
+pub use model::{FunctionType, Literal, Member, Param, Type, TypeSettings};
 pub use query::{
     Completion, NameInfo, SignatureHelp, TypeOrigin, complete, members, name_at, reactive_declarations, references_at,
     signature_help, type_definition,

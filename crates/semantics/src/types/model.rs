@@ -5,6 +5,13 @@
 
 use std::fmt;
 
+/// What the project's `tsconfig.json` asks of the checker.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TypeSettings {
+    /// `strictNullChecks` (or `strict`): `null` and `undefined` are values of their own types.
+    pub strict_null_checks: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
     /// Outside the subset: no check ever fails on it.
