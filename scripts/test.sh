@@ -2,7 +2,7 @@
 # Installs what the tests need (idempotently) and runs the whole suite: the Rust tests
 # (unit, fixture snapshots, bounded fuzzing, CLI end-to-end, the language server driven by headless
 # Neovim, the image shaders on Mesa's lavapipe), the browser tests that run compiled components
-# in headless Chromium, and the VS Code extension's tests (typecheck, unit tests with a fake
+# in headless Chromium (the dev server's hot replacement included: tests/browser/dev.test.mjs), and the VS Code extension's tests (typecheck, unit tests with a fake
 # editor and server, grammar snapshots, `vsce package`).
 set -euo pipefail
 cd "$(dirname "$0")/.."

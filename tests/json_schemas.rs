@@ -81,3 +81,30 @@ fn the_editor_s_build_notifications_and_results_are_what_their_schema_says() {
     assert_valid("lsp-build.schema.json", "/$defs/completed", &client.notification("eghact/buildCompleted"));
     client.shut_down();
 }
+
+#[test]
+fn the_dev_server_s_messages_are_what_their_schema_says() {
+    use eghact_dev::protocol::{ErrorReport, Message, ModuleUpdate, encode};
+    let error = ErrorReport {
+        path: "src/App.egh".into(),
+        code: "E0202".into(),
+        message: "Unexpected token".into(),
+        line: 2,
+        column: 15,
+        frame: "error[E0202]: Unexpected token\n --> src/App.egh:2:15\n".into(),
+        open_url: "/__open-in-editor?file=src/App.egh&line=2&column=15".into(),
+        editor_url: "vscode://file/p/src/App.egh:2:15".into(),
+    };
+    let messages = [
+        Message::Connected,
+        Message::Update { updates: vec![ModuleUpdate { path: "src/App.egh".into(), url: "/src/App.egh".into(), timestamp: 2 }] },
+        Message::Style { path: "src/App.egh".into(), url: "/src/App.egh".into(), css: "p{}".into() },
+        Message::Reload { reason: "src/main.ts changed".into() },
+        Message::Errors { errors: vec![error] },
+        Message::Errors { errors: Vec::new() },
+    ];
+    for message in &messages {
+        let value: Value = serde_json::from_str(&encode(message)).unwrap();
+        assert_valid("dev-hmr.schema.json", "", &value);
+    }
+}
