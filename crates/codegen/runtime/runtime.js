@@ -48,7 +48,7 @@
  *   await_block(block, parent, anchor, deps, promise, pending|null, then|null, catch_|null)
  *   mount_component(block, parent, anchor, Ctor, props|null, deps, { events, slots, bind })
  *   slot(block, parent, anchor, $$self, name, props|null, deps, fallback|null)
- *   transition(block, el, { in: [fn, params]|undefined, out: [fn, params]|undefined, both, local })
+ *   transition(block, el, { in: [fn, params]|undefined, out: [fn, params]|undefined, both, in_local, out_local })
  *                                                    transition:/in:/out: (params is a thunk)
  *   animation(block, el, fn, params)                 animate: on a keyed each's row
  *   onMount onDestroy beforeUpdate afterUpdate tick createEventDispatcher setContext getContext
@@ -133,8 +133,10 @@ function marker(parent, anchor) {
   return m;
 }
 
-function new_block(ctx, parent, anchor) {
-  const b = { start: null, end: null, items: [], cleanups: [], ctx, names: [], assign: null, dead: false };
+// `container`: the block that a `|local` transition of this one comes and goes with too (a
+// component's root block and slot content come and go with the block that holds them).
+function new_block(ctx, parent, anchor, container = null) {
+  const b = { start: null, end: null, items: [], cleanups: [], ctx, names: [], assign: null, dead: false, container };
   b.start = marker(parent, anchor);
   b.end = marker(parent, anchor);
   return b;
@@ -558,8 +560,20 @@ export function if_block(block, parent, anchor, deps, select, branches) {
 // (`always`) renders whatever the value, and an object counts as changed, as in Svelte.
 export function key_block(block, parent, anchor, deps, value, render, always = false) {
   const end = marker(parent, anchor);
+  // The content of <svelte:component>/<svelte:element> comes and goes with this block too
+  // (Svelte passes `|local` on to it); a `{#key}` block's only with its own key.
+  const container = always ? null : block;
+  const show = (v, intro) => {
+    if (!v && !always) return null;
+    const create = () => {
+      const b = new_block(block.ctx, end.parentNode, end, container);
+      render(b, v);
+      return b;
+    };
+    return intro ? with_intros(true, create) : create();
+  };
   let current = value();
-  let child = current || always ? render_block(block.ctx, end, render, [current]) : null;
+  let child = show(current, false);
   const leaving = new Set();
   block.items.push((dirty) => {
     if (hits(deps, dirty)) {
@@ -567,7 +581,7 @@ export function key_block(block, parent, anchor, deps, value, render, always = f
       if (always ? safe_not_equal(next, current) : next !== current) {
         outro_block(child, leaving);
         current = next;
-        child = next || always ? intro_block(block.ctx, end, render, [next]) : null;
+        child = show(next, true);
         return;
       }
     }
@@ -676,6 +690,18 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
     if (b.assign) b.assign(item, i);
     update_block(b, union(dirty, b.names));
   };
+  // A row that leaves plays its outro as `leaving`'s entry with `row` = its key (unkeyed: its
+  // index); one that comes back meanwhile is that same row again, its transitions reversed
+  // (Svelte 3 keeps the row until its outro ends), never a second copy beside the leaving one.
+  const leave = (b, row) => {
+    const outro = outro_block(b, leaving);
+    if (outro) outro.row = { key: row };
+    return outro;
+  };
+  const come_back = (row) => {
+    for (const outro of leaving) if (outro.row && outro.row.key === row) return outro.revive(leaving);
+    return null;
+  };
 
   function reconcile(dirty) {
     const v = list();
@@ -683,9 +709,13 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
     let next;
     if (!key) {
       // Unkeyed: row i keeps its DOM and gets item i.
-      for (let i = items.length; i < rows.length; i++) outro_block(rows[i].b, leaving);
-      next = items.map((item, i) =>
-        i < rows.length ? (reuse(rows[i].b, item, i, dirty), rows[i]) : { b: create(item, i, end) });
+      for (let i = items.length; i < rows.length; i++) leave(rows[i].b, i);
+      next = items.map((item, i) => {
+        const b = i < rows.length ? rows[i].b : come_back(i);
+        if (!b) return { b: create(item, i, end) };
+        reuse(b, item, i, dirty);
+        return { b };
+      });
     } else {
       const old = new Map();
       for (const r of rows) if (!old.has(r.key)) old.set(r.key, r);
@@ -694,17 +724,27 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
         const k = key(item, i);
         // A repeated key gets a fresh row rather than stealing the first one's DOM.
         const r = seen.has(k) ? null : old.get(k);
+        const b = r ? r.b : seen.has(k) ? null : come_back(k);
         seen.add(k);
         if (r) old.delete(k);
-        return { key: k, item, i, b: r ? r.b : null };
+        return { key: k, item, i, b };
       });
       const kept = new Set(next.map((r) => r.b));
       const moving = measure_animations(rows.filter((r) => kept.has(r.b)));
       for (const r of rows) {
         if (kept.has(r.b)) continue;
         const animations = r.b.animations;
-        // A leaving animated row is taken out of the flow, where it is, so the rest move.
-        if (outro_block(r.b, leaving) && animations) for (const a of animations) fix_position(a.el);
+        // A leaving animated row is taken out of the flow, where it is, so the rest move; it
+        // takes its place again if it comes back.
+        const outro = leave(r.b, r.key);
+        if (outro && animations) {
+          const fixed = animations.map((a) => fix_position(a.el));
+          const revive = outro.revive;
+          outro.revive = (set) => {
+            for (const unfix of fixed) unfix();
+            return revive(set);
+          };
+        }
       }
       // Rows playing their outro stay where they are: a row followed by some, then by its
       // successor, is in place.
@@ -802,17 +842,24 @@ export function await_block(block, parent, anchor, deps, promise, pending, then,
 //
 // An element with `transition:`/`in:`/`out:` registers a record in its block. Intros play when
 // a block is created by an update (if, each, await, key), for the global records of its whole
-// range and the local ones of that block; at first mount only when the component is created
-// with `intro: true`. A block that goes away plays the outros of the records in its range
-// (global ones, and local ones of that very block) and is destroyed, its range removed, once
-// they have all ended; an `{#if}` branch that comes back meanwhile is kept and its
-// transitions reverse. `animate:` plays on the rows a keyed `{#each}` kept and moved.
+// range and the local ones of that block (`|local` is per direction: `in:fly|local out:fade`
+// plays its outro with a parent block too); at first mount only when the component is created
+// with `intro: true`, and then only the global ones (Svelte introduces a root without
+// `local`). A block that goes away plays the outros of the records in its range (global ones,
+// and local ones of that very block) and is destroyed, its range removed, once they have all
+// ended; an `{#if}` branch or an `{#each}` row that comes back meanwhile is kept and its
+// transitions reverse. A component's root block and slot content count as the block that
+// holds them (`container`), as Svelte passes `local` on to components and slots.
+// `animate:` plays on the rows a keyed `{#each}` kept and moved.
 
 const live_transitions = new Set();
 let intro_collector = null; // { records } while blocks are created with intros
 
 export function transition(block, el, spec) {
-  const record = { el, block, in: spec.in || null, out: spec.out || null, both: !!spec.both, local: !!spec.local, running: null };
+  const record = {
+    el, block, in: spec.in || null, out: spec.out || null, both: !!spec.both,
+    in_local: !!spec.in_local, out_local: !!spec.out_local, running: null,
+  };
   live_transitions.add(record);
   if (intro_collector && record.in) intro_collector.records.push(record);
   block.cleanups.push(() => {
@@ -825,8 +872,15 @@ export function animation(block, el, fn, params) {
   (block.animations ||= []).push({ el, fn, params, running: null, from: null });
 }
 
-// Runs `create` collecting the intro records it registers, then plays those of `block()`'s
-// creation: global ones, and local ones registered in the created block itself.
+// Whether a `|local` transition registered in `block` plays when `b` comes or goes: `b` is its
+// block, or holds it through components and slots.
+function comes_with(block, b) {
+  for (let x = block; x; x = x.container) if (x === b) return true;
+  return false;
+}
+
+// Runs `create` collecting the intro records it registers, then plays those of the creation of
+// the block it answers: global ones, and local ones that come with that block.
 function with_intros(enabled, create) {
   if (!enabled) return create();
   const outer = intro_collector;
@@ -839,7 +893,7 @@ function with_intros(enabled, create) {
   }
   for (const r of collector.records) {
     if (outer) outer.records.push(r);
-    else if (!r.local || r.block === created) play(r, true, null);
+    else if (!r.in_local || comes_with(r.block, created)) play(r, true, null);
   }
   return created;
 }
@@ -857,7 +911,7 @@ const inside = (b, el) =>
 function outro_block(b, leaving) {
   if (!b || b.dead) return null;
   const records = [];
-  for (const r of live_transitions) if (r.out && (!r.local || r.block === b) && inside(b, r.el)) records.push(r);
+  for (const r of live_transitions) if (r.out && (!r.out_local || comes_with(r.block, b)) && inside(b, r.el)) records.push(r);
   if (!records.length) {
     destroy_block(b, true);
     return null;
@@ -1016,10 +1070,12 @@ function measure_animations(rows) {
   return moving;
 }
 
+// Takes `el` out of the flow where it is; answers what puts it back.
 function fix_position(el) {
   const style = getComputedStyle(el);
-  if (style.position === 'absolute' || style.position === 'fixed') return;
+  if (style.position === 'absolute' || style.position === 'fixed') return noop;
   const { width, height } = style;
+  const own = { position: el.style.position, width: el.style.width, height: el.style.height, transform: el.style.transform };
   const before = el.getBoundingClientRect();
   el.style.position = 'absolute';
   el.style.width = width;
@@ -1029,6 +1085,7 @@ function fix_position(el) {
     const transform = own_transform(getComputedStyle(el));
     el.style.transform = `${transform} translate(${before.left - after.left}px, ${before.top - after.top}px)`;
   }
+  return () => Object.assign(el.style, own);
 }
 
 function run_animations(moving) {
@@ -1256,11 +1313,12 @@ function init(instance_obj, instance, meta, options) {
     }
     self.ready = true;
     for (const fn of self.before_update) fn();
-    // `intro: true` plays the intros of the first render too (Svelte 3's constructor option).
+    // `intro: true` plays the intros of the first render too (Svelte 3's constructor option),
+    // the global ones: a top-level component is no block that comes (`null`).
     with_intros(!!options.intro, () => {
-      self.root = new_block(self, options.target, options.anchor || null);
+      self.root = new_block(self, options.target, options.anchor || null, internal.container || null);
       if (typeof render === 'function') render(self.root);
-      return self.root;
+      return null;
     });
   } catch (e) {
     destroy_component(self, true);
@@ -1322,7 +1380,10 @@ export function mount_component(block, parent, anchor, Ctor, props, deps, option
   const initial = props ? props() : {};
   let child;
   try {
-    child = new Ctor({ target: parent, anchor, props: initial, $$: { parent: block.ctx, slots: o.slots, host, events: o.events, bind: o.bind } });
+    child = new Ctor({
+      target: parent, anchor, props: initial,
+      $$: { parent: block.ctx, container: block, slots: o.slots, host, events: o.events, bind: o.bind },
+    });
   } catch (e) {
     report(`<${(Ctor && Ctor.name) || 'unknown component'}> (while mounting)`, e);
     return null;
@@ -1345,7 +1406,7 @@ export function slot(block, parent, anchor, self, name, props, deps, fallback) {
   if (typeof fn === 'function') {
     // ctx (context and depth for components in the slot content) is the component rendering
     // the <slot>, as in Svelte; updates come from the parent through `host`.
-    const b = new_block(block.ctx, parent, anchor);
+    const b = new_block(block.ctx, parent, anchor, block);
     fn(b, props ? props() : {});
     const host = self.host;
     if (host) host.add(b);
@@ -1360,7 +1421,7 @@ export function slot(block, parent, anchor, self, name, props, deps, fallback) {
       destroy_block(b, false);
     });
   } else if (fallback) {
-    const b = new_block(block.ctx, parent, anchor);
+    const b = new_block(block.ctx, parent, anchor, block);
     fallback(b);
     block.items.push((dirty) => update_block(b, dirty));
     block.cleanups.push(() => destroy_block(b, false));
