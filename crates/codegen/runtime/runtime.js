@@ -76,7 +76,9 @@
  *   its updates come from the parent that wrote it.
  * - Modifiers: self and key filters are checked first; `once` is used up only by an event that
  *   passed them. A key name not in the table matches event.key case-insensitively.
- * - input_value of an empty number/range input is null; a multiple <select> gives an array.
+ * - input_value of an empty number/range input is null; a <select> gives its selected option's
+ *   value (`value={obj}` is obj itself, kept as `__value`), a multiple one an array of them.
+ *   A select bound to undefined takes its first option's value once it has its options.
  * - bind:group: a radio binds its `value` itself (`value={1}` is the number 1, kept as
  *   `el.__value`); a checkbox group binds the array of the checked values in the order the
  *   inputs were created, whatever order they were checked in.
@@ -382,16 +384,19 @@ function safe_srcset(v) {
   return out;
 }
 
+// The value of an option, radio or checkbox: what `value={…}` gave it, or its text value.
+const own_value = (el) => ('__value' in el ? el.__value : el.value);
+
 const numeric = (el) => el.type === 'number' || el.type === 'range';
 
 export function set_input_value(el, v) {
   el.__value = v; // the value itself, for bind:group (`value={1}` binds the number 1)
   if (el.localName === 'select') {
+    // Options are matched by their value itself (`value={question}` is the object), as in Svelte.
     const many = el.multiple && Array.isArray(v);
-    const want = many ? v.map(String) : str(v);
     let found = false;
     for (const o of el.options) {
-      const on = many ? want.includes(o.value) : !found && o.value === want;
+      const on = many ? v.includes(own_value(o)) : !found && own_value(o) === v;
       o.selected = on;
       found ||= on;
     }
@@ -437,23 +442,26 @@ export function binding_group(block, self, key, el) {
   return inputs;
 }
 
-const group_input_value = (el) => ('__value' in el ? el.__value : el.value);
 
 export function set_group_checked(el, group) {
-  const v = group_input_value(el);
+  const v = own_value(el);
   el.checked = el.type === 'checkbox' ? Array.isArray(group) && group.includes(v) : v === group;
 }
 
 export function group_value(inputs, el) {
-  if (el.type !== 'checkbox') return group_input_value(el);
+  if (el.type !== 'checkbox') return own_value(el);
   const values = new Set();
-  for (const input of inputs) if (input.checked) values.add(group_input_value(input));
+  for (const input of inputs) if (input.checked) values.add(own_value(input));
   return [...values];
 }
 
 export function input_value(el) {
   if (numeric(el)) return el.value === '' ? null : +el.value;
-  if (el.localName === 'select' && el.multiple) return [...el.selectedOptions].map((o) => o.value);
+  if (el.localName === 'select') {
+    if (el.multiple) return [...el.selectedOptions].map(own_value);
+    const o = el.selectedOptions[0];
+    return o ? own_value(o) : null;
+  }
   return el.value;
 }
 

@@ -692,8 +692,12 @@ fn wrap_write(edits: &mut Edits, write: &super::js::Write, state: &HashSet<Strin
 }
 
 pub fn wrap_invalidate(edits: &mut Edits, span: oxc::span::Span, names: &[&String]) {
-    if !names.is_empty() {
-        edits.wrap(span.start, span.end, format!("$$invalidate({}, ", names_literal(names)), ")".into());
+    match names {
+        [] => {}
+        [_] => edits.wrap(span.start, span.end, format!("$$invalidate({}, ", names_literal(names)), ")".into()),
+        // V8 rejects `f(["a","b"], [a, b] = [b, a])` ("Invalid destructuring assignment
+        // target") after an array literal of strings: the write goes in parentheses.
+        _ => edits.wrap(span.start, span.end, format!("$$invalidate({}, (", names_literal(names)), "))".into()),
     }
 }
 

@@ -1308,7 +1308,12 @@ impl<'s> Compiler<'s, '_> {
                 let event = if element.name.text == "select" { "change" } else { "input" };
                 let set = format!("$$.set_input_value({var}, {})", current.code);
                 if element.name.text == "select" {
-                    // A select can only take its value once its options exist.
+                    // A select can only take its value once its options exist; bound to
+                    // undefined, it first gives the variable the value of the option the
+                    // browser selected (Svelte 3).
+                    if let Some(assign) = self.assignment(target, &format!("$$.input_value({var})")) {
+                        self.after_children.push(format!("if (({}) === undefined) {{ {assign}; }}", current.code));
+                    }
                     self.after_children.push(Self::effect_line(&current.deps, set));
                 } else {
                     self.effect(&current.deps, set);
