@@ -61,7 +61,8 @@
  *
  * Scheduling: $$invalidate marks names dirty and queues a microtask flush. A flush updates dirty
  * components parents-first (reactive statements, beforeUpdate, DOM effects), then runs onMount
- * and afterUpdate callbacks, and repeats until nothing is dirty; a component invalidated more
+ * and afterUpdate callbacks, and repeats until nothing is dirty (a component changed during its
+ * first render, by bind:this say, updates after its onMount, as in Svelte 3); a component invalidated more
  * than 100 times in one flush stops it with an "infinite update loop" error (tick() rejects).
  * A top-level `new C()` mounts synchronously: its onMount has run when the constructor returns.
  *
@@ -1235,13 +1236,21 @@ function update_component(c) {
   if (c.after_update.length) after.add(c);
 }
 
+function queue(c) {
+  c.queued = true;
+  dirty_components.push(c);
+  schedule();
+}
+
 function run_mount(c) {
   if (c.destroyed) return;
+  c.mounted = true;
   for (const fn of c.on_mount) {
     const cleanup = guard(c, fn);
     if (typeof cleanup === 'function') c.on_destroy.push(cleanup);
   }
   run_after_update(c);
+  if (c.dirty.size && !c.queued) queue(c);
 }
 
 function destroy_component(c, detach) {
@@ -1263,7 +1272,7 @@ function init(instance_obj, instance, meta, options) {
   const self = {
     name, instance: instance_obj, parent, depth: parent ? parent.depth + 1 : 0,
     context: new Map(parent ? parent.context : []),
-    dirty: new Set(), queued: false, ready: false, destroyed: false, from_parent: false,
+    dirty: new Set(), queued: false, ready: false, mounted: false, destroyed: false, from_parent: false,
     reactive_list: [], on_mount: [], on_destroy: [], before_update: [], after_update: [],
     callbacks: {}, bound: internal.bind || {}, slots: internal.slots || {}, host: internal.host || null,
     root: null, props,
@@ -1300,11 +1309,9 @@ function init(instance_obj, instance, meta, options) {
       // bind:prop — tell the parent, unless the change came from the parent in the first place.
       if (!self.from_parent && Object.hasOwn(self.bound, n)) self.bound[n](self.get_prop(n));
     }
-    if (!self.queued) {
-      self.queued = true;
-      dirty_components.push(self);
-      schedule();
-    }
+    // Changes made while the first render runs (bind:this, a select taking its first option)
+    // update the component after its onMount, as Svelte runs its binding callbacks.
+    if (!self.queued && self.mounted) queue(self);
     return value;
   };
 

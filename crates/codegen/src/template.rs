@@ -794,7 +794,9 @@ impl<'s> Compiler<'s, '_> {
         let picture = image
             .filter(|image| image.sources.len() > 1 && element.plain_attribute("srcset").is_none())
             .map(|image| self.picture(element, image, parent));
-        self.emit(format!("const {var} = $$.{constructor}({tag}, {:?});", self.input.scope_class), Some(element.span.start));
+        // The scope class goes where the author's `class` is, or after the attributes, so
+        // attributes come in Svelte's order (`<input type="text" class="x">` stays so).
+        self.emit(format!("const {var} = $$.{constructor}({tag});"), Some(element.span.start));
         match picture {
             Some(picture) => self.emit(format!("{picture}.appendChild({var});"), None),
             None => self.emit(parent.insert(&var), None),
@@ -803,12 +805,27 @@ impl<'s> Compiler<'s, '_> {
         let deferred_from = self.after_children.len();
         // `style:` directives come after the `style` attribute, which would replace them, and run
         // again whenever it does: they win over it, as in Svelte.
+        // `class:` directives come after the attributes, as in Svelte, so a `class` attribute
+        // written after one does not wipe it.
         let (directives, attributes): (Vec<&Attribute>, Vec<&Attribute>) = element
             .attributes
             .iter()
             .filter(|attribute| !is_this_of_special(element, attribute))
             .partition(|attribute| matches!(attribute.kind, AttributeKind::Style { .. }));
+        let (class_toggles, attributes): (Vec<&Attribute>, Vec<&Attribute>) =
+            attributes.into_iter().partition(|attribute| matches!(attribute.kind, AttributeKind::Class { .. }));
         for attribute in attributes {
+            self.element_attribute(element, image, input_type, attribute, &var);
+        }
+        let has_class = element.attributes.iter().any(|attribute| match &attribute.kind {
+            AttributeKind::Plain { name, .. } => name.text == "class",
+            AttributeKind::Shorthand(expr) => expr.span.text(self.input.source).trim() == "class",
+            _ => false,
+        });
+        if !has_class {
+            self.emit(format!("{var}.classList.add({:?});", self.input.scope_class), None);
+        }
+        for attribute in class_toggles {
             self.element_attribute(element, image, input_type, attribute, &var);
         }
         if !directives.is_empty() {
