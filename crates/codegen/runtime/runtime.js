@@ -48,7 +48,7 @@
  *   await_block(block, parent, anchor, deps, promise, pending|null, then|null, catch_|null)
  *   mount_component(block, parent, anchor, Ctor, props|null, deps, { events, slots, bind })
  *   slot(block, parent, anchor, $$self, name, props|null, deps, fallback|null)
- *   transition(block, el, { in: [fn, params]|undefined, out: [fn, params]|undefined, both, local })
+ *   transition(block, el, { in: [fn, params]|undefined, out: [fn, params]|undefined, both, in_local, out_local })
  *                                                    transition:/in:/out: (params is a thunk)
  *   animation(block, el, fn, params)                 animate: on a keyed each's row
  *   onMount onDestroy beforeUpdate afterUpdate tick createEventDispatcher setContext getContext
@@ -64,7 +64,8 @@
  *
  * Scheduling: $$invalidate marks names dirty and queues a microtask flush. A flush updates dirty
  * components parents-first (reactive statements, beforeUpdate, DOM effects), then runs onMount
- * and afterUpdate callbacks, and repeats until nothing is dirty; a component invalidated more
+ * and afterUpdate callbacks, and repeats until nothing is dirty (a component changed during its
+ * first render, by bind:this say, updates after its onMount, as in Svelte 3); a component invalidated more
  * than 100 times in one flush stops it with an "infinite update loop" error (tick() rejects).
  * A top-level `new C()` mounts synchronously: its onMount has run when the constructor returns.
  *
@@ -79,7 +80,9 @@
  *   its updates come from the parent that wrote it.
  * - Modifiers: self and key filters are checked first; `once` is used up only by an event that
  *   passed them. A key name not in the table matches event.key case-insensitively.
- * - input_value of an empty number/range input is null; a multiple <select> gives an array.
+ * - input_value of an empty number/range input is null; a <select> gives its selected option's
+ *   value (`value={obj}` is obj itself, kept as `__value`), a multiple one an array of them.
+ *   A select bound to undefined takes its first option's value once it has its options.
  * - bind:group: a radio binds its `value` itself (`value={1}` is the number 1, kept as
  *   `el.__value`); a checkbox group binds the array of the checked values in the order the
  *   inputs were created, whatever order they were checked in.
@@ -136,8 +139,10 @@ function marker(parent, anchor) {
   return m;
 }
 
-function new_block(ctx, parent, anchor) {
-  const b = { start: null, end: null, items: [], cleanups: [], ctx, names: [], assign: null, dead: false };
+// `container`: the block that a `|local` transition of this one comes and goes with too (a
+// component's root block and slot content come and go with the block that holds them).
+function new_block(ctx, parent, anchor, container = null) {
+  const b = { start: null, end: null, items: [], cleanups: [], ctx, names: [], assign: null, dead: false, container };
   b.start = marker(parent, anchor);
   b.end = marker(parent, anchor);
   return b;
@@ -383,16 +388,19 @@ function safe_srcset(v) {
   return out;
 }
 
+// The value of an option, radio or checkbox: what `value={…}` gave it, or its text value.
+const own_value = (el) => ('__value' in el ? el.__value : el.value);
+
 const numeric = (el) => el.type === 'number' || el.type === 'range';
 
 export function set_input_value(el, v) {
   el.__value = v; // the value itself, for bind:group (`value={1}` binds the number 1)
   if (el.localName === 'select') {
+    // Options are matched by their value itself (`value={question}` is the object), as in Svelte.
     const many = el.multiple && Array.isArray(v);
-    const want = many ? v.map(String) : str(v);
     let found = false;
     for (const o of el.options) {
-      const on = many ? want.includes(o.value) : !found && o.value === want;
+      const on = many ? v.includes(own_value(o)) : !found && own_value(o) === v;
       o.selected = on;
       found ||= on;
     }
@@ -438,23 +446,26 @@ export function binding_group(block, self, key, el) {
   return inputs;
 }
 
-const group_input_value = (el) => ('__value' in el ? el.__value : el.value);
 
 export function set_group_checked(el, group) {
-  const v = group_input_value(el);
+  const v = own_value(el);
   el.checked = el.type === 'checkbox' ? Array.isArray(group) && group.includes(v) : v === group;
 }
 
 export function group_value(inputs, el) {
-  if (el.type !== 'checkbox') return group_input_value(el);
+  if (el.type !== 'checkbox') return own_value(el);
   const values = new Set();
-  for (const input of inputs) if (input.checked) values.add(group_input_value(input));
+  for (const input of inputs) if (input.checked) values.add(own_value(input));
   return [...values];
 }
 
 export function input_value(el) {
   if (numeric(el)) return el.value === '' ? null : +el.value;
-  if (el.localName === 'select' && el.multiple) return [...el.selectedOptions].map((o) => o.value);
+  if (el.localName === 'select') {
+    if (el.multiple) return [...el.selectedOptions].map(own_value);
+    const o = el.selectedOptions[0];
+    return o ? own_value(o) : null;
+  }
   return el.value;
 }
 
@@ -561,8 +572,20 @@ export function if_block(block, parent, anchor, deps, select, branches) {
 // (`always`) renders whatever the value, and an object counts as changed, as in Svelte.
 export function key_block(block, parent, anchor, deps, value, render, always = false) {
   const end = marker(parent, anchor);
+  // The content of <svelte:component>/<svelte:element> comes and goes with this block too
+  // (Svelte passes `|local` on to it); a `{#key}` block's only with its own key.
+  const container = always ? null : block;
+  const show = (v, intro) => {
+    if (!v && !always) return null;
+    const create = () => {
+      const b = new_block(block.ctx, end.parentNode, end, container);
+      render(b, v);
+      return b;
+    };
+    return intro ? with_intros(true, create) : create();
+  };
   let current = value();
-  let child = current || always ? render_block(block.ctx, end, render, [current]) : null;
+  let child = show(current, false);
   const leaving = new Set();
   block.items.push((dirty) => {
     if (hits(deps, dirty)) {
@@ -570,7 +593,7 @@ export function key_block(block, parent, anchor, deps, value, render, always = f
       if (always ? safe_not_equal(next, current) : next !== current) {
         outro_block(child, leaving);
         current = next;
-        child = next || always ? intro_block(block.ctx, end, render, [next]) : null;
+        child = show(next, true);
         return;
       }
     }
@@ -679,6 +702,18 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
     if (b.assign) b.assign(item, i);
     update_block(b, union(dirty, b.names));
   };
+  // A row that leaves plays its outro as `leaving`'s entry with `row` = its key (unkeyed: its
+  // index); one that comes back meanwhile is that same row again, its transitions reversed
+  // (Svelte 3 keeps the row until its outro ends), never a second copy beside the leaving one.
+  const leave = (b, row) => {
+    const outro = outro_block(b, leaving);
+    if (outro) outro.row = { key: row };
+    return outro;
+  };
+  const come_back = (row) => {
+    for (const outro of leaving) if (outro.row && outro.row.key === row) return outro.revive(leaving);
+    return null;
+  };
 
   function reconcile(dirty) {
     const v = list();
@@ -686,9 +721,13 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
     let next;
     if (!key) {
       // Unkeyed: row i keeps its DOM and gets item i.
-      for (let i = items.length; i < rows.length; i++) outro_block(rows[i].b, leaving);
-      next = items.map((item, i) =>
-        i < rows.length ? (reuse(rows[i].b, item, i, dirty), rows[i]) : { b: create(item, i, end) });
+      for (let i = items.length; i < rows.length; i++) leave(rows[i].b, i);
+      next = items.map((item, i) => {
+        const b = i < rows.length ? rows[i].b : come_back(i);
+        if (!b) return { b: create(item, i, end) };
+        reuse(b, item, i, dirty);
+        return { b };
+      });
     } else {
       const old = new Map();
       for (const r of rows) if (!old.has(r.key)) old.set(r.key, r);
@@ -697,17 +736,27 @@ export function each_block(block, parent, anchor, deps, list, key, render, elseR
         const k = key(item, i);
         // A repeated key gets a fresh row rather than stealing the first one's DOM.
         const r = seen.has(k) ? null : old.get(k);
+        const b = r ? r.b : seen.has(k) ? null : come_back(k);
         seen.add(k);
         if (r) old.delete(k);
-        return { key: k, item, i, b: r ? r.b : null };
+        return { key: k, item, i, b };
       });
       const kept = new Set(next.map((r) => r.b));
       const moving = measure_animations(rows.filter((r) => kept.has(r.b)));
       for (const r of rows) {
         if (kept.has(r.b)) continue;
         const animations = r.b.animations;
-        // A leaving animated row is taken out of the flow, where it is, so the rest move.
-        if (outro_block(r.b, leaving) && animations) for (const a of animations) fix_position(a.el);
+        // A leaving animated row is taken out of the flow, where it is, so the rest move; it
+        // takes its place again if it comes back.
+        const outro = leave(r.b, r.key);
+        if (outro && animations) {
+          const fixed = animations.map((a) => fix_position(a.el));
+          const revive = outro.revive;
+          outro.revive = (set) => {
+            for (const unfix of fixed) unfix();
+            return revive(set);
+          };
+        }
       }
       // Rows playing their outro stay where they are: a row followed by some, then by its
       // successor, is in place.
@@ -805,17 +854,24 @@ export function await_block(block, parent, anchor, deps, promise, pending, then,
 //
 // An element with `transition:`/`in:`/`out:` registers a record in its block. Intros play when
 // a block is created by an update (if, each, await, key), for the global records of its whole
-// range and the local ones of that block; at first mount only when the component is created
-// with `intro: true`. A block that goes away plays the outros of the records in its range
-// (global ones, and local ones of that very block) and is destroyed, its range removed, once
-// they have all ended; an `{#if}` branch that comes back meanwhile is kept and its
-// transitions reverse. `animate:` plays on the rows a keyed `{#each}` kept and moved.
+// range and the local ones of that block (`|local` is per direction: `in:fly|local out:fade`
+// plays its outro with a parent block too); at first mount only when the component is created
+// with `intro: true`, and then only the global ones (Svelte introduces a root without
+// `local`). A block that goes away plays the outros of the records in its range (global ones,
+// and local ones of that very block) and is destroyed, its range removed, once they have all
+// ended; an `{#if}` branch or an `{#each}` row that comes back meanwhile is kept and its
+// transitions reverse. A component's root block and slot content count as the block that
+// holds them (`container`), as Svelte passes `local` on to components and slots.
+// `animate:` plays on the rows a keyed `{#each}` kept and moved.
 
 const live_transitions = new Set();
 let intro_collector = null; // { records } while blocks are created with intros
 
 export function transition(block, el, spec) {
-  const record = { el, block, in: spec.in || null, out: spec.out || null, both: !!spec.both, local: !!spec.local, running: null };
+  const record = {
+    el, block, in: spec.in || null, out: spec.out || null, both: !!spec.both,
+    in_local: !!spec.in_local, out_local: !!spec.out_local, running: null,
+  };
   live_transitions.add(record);
   if (intro_collector && record.in) intro_collector.records.push(record);
   block.cleanups.push(() => {
@@ -828,8 +884,15 @@ export function animation(block, el, fn, params) {
   (block.animations ||= []).push({ el, fn, params, running: null, from: null });
 }
 
-// Runs `create` collecting the intro records it registers, then plays those of `block()`'s
-// creation: global ones, and local ones registered in the created block itself.
+// Whether a `|local` transition registered in `block` plays when `b` comes or goes: `b` is its
+// block, or holds it through components and slots.
+function comes_with(block, b) {
+  for (let x = block; x; x = x.container) if (x === b) return true;
+  return false;
+}
+
+// Runs `create` collecting the intro records it registers, then plays those of the creation of
+// the block it answers: global ones, and local ones that come with that block.
 function with_intros(enabled, create) {
   if (!enabled) return create();
   const outer = intro_collector;
@@ -842,7 +905,7 @@ function with_intros(enabled, create) {
   }
   for (const r of collector.records) {
     if (outer) outer.records.push(r);
-    else if (!r.local || r.block === created) play(r, true, null);
+    else if (!r.in_local || comes_with(r.block, created)) play(r, true, null);
   }
   return created;
 }
@@ -860,7 +923,7 @@ const inside = (b, el) =>
 function outro_block(b, leaving) {
   if (!b || b.dead) return null;
   const records = [];
-  for (const r of live_transitions) if (r.out && (!r.local || r.block === b) && inside(b, r.el)) records.push(r);
+  for (const r of live_transitions) if (r.out && (!r.out_local || comes_with(r.block, b)) && inside(b, r.el)) records.push(r);
   if (!records.length) {
     destroy_block(b, true);
     return null;
@@ -1019,10 +1082,12 @@ function measure_animations(rows) {
   return moving;
 }
 
+// Takes `el` out of the flow where it is; answers what puts it back.
 function fix_position(el) {
   const style = getComputedStyle(el);
-  if (style.position === 'absolute' || style.position === 'fixed') return;
+  if (style.position === 'absolute' || style.position === 'fixed') return noop;
   const { width, height } = style;
+  const own = { position: el.style.position, width: el.style.width, height: el.style.height, transform: el.style.transform };
   const before = el.getBoundingClientRect();
   el.style.position = 'absolute';
   el.style.width = width;
@@ -1032,6 +1097,7 @@ function fix_position(el) {
     const transform = own_transform(getComputedStyle(el));
     el.style.transform = `${transform} translate(${before.left - after.left}px, ${before.top - after.top}px)`;
   }
+  return () => Object.assign(el.style, own);
 }
 
 function run_animations(moving) {
@@ -1173,13 +1239,21 @@ function update_component(c) {
   if (c.after_update.length) after.add(c);
 }
 
+function queue(c) {
+  c.queued = true;
+  dirty_components.push(c);
+  schedule();
+}
+
 function run_mount(c) {
   if (c.destroyed) return;
+  c.mounted = true;
   for (const fn of c.on_mount) {
     const cleanup = guard(c, fn);
     if (typeof cleanup === 'function') c.on_destroy.push(cleanup);
   }
   run_after_update(c);
+  if (c.dirty.size && !c.queued) queue(c);
 }
 
 function destroy_component(c, detach) {
@@ -1201,7 +1275,7 @@ function init(instance_obj, instance, meta, options) {
   const self = {
     name, instance: instance_obj, parent, depth: parent ? parent.depth + 1 : 0,
     context: new Map(parent ? parent.context : []),
-    dirty: new Set(), queued: false, ready: false, destroyed: false, from_parent: false,
+    dirty: new Set(), queued: false, ready: false, mounted: false, destroyed: false, from_parent: false,
     reactive_list: [], on_mount: [], on_destroy: [], before_update: [], after_update: [],
     callbacks: {}, bound: internal.bind || {}, slots: internal.slots || {}, host: internal.host || null,
     root: null, props,
@@ -1242,11 +1316,9 @@ function init(instance_obj, instance, meta, options) {
       // bind:prop — tell the parent, unless the change came from the parent in the first place.
       if (!self.from_parent && Object.hasOwn(self.bound, n)) self.bound[n](self.get_prop(n));
     }
-    if (!self.queued) {
-      self.queued = true;
-      dirty_components.push(self);
-      schedule();
-    }
+    // Changes made while the first render runs (bind:this, a select taking its first option)
+    // update the component after its onMount, as Svelte runs its binding callbacks.
+    if (!self.queued && self.mounted) queue(self);
     return value;
   };
 
@@ -1264,11 +1336,12 @@ function init(instance_obj, instance, meta, options) {
     }
     self.ready = true;
     for (const fn of self.before_update) fn();
-    // `intro: true` plays the intros of the first render too (Svelte 3's constructor option).
+    // `intro: true` plays the intros of the first render too (Svelte 3's constructor option),
+    // the global ones: a top-level component is no block that comes (`null`).
     with_intros(!!options.intro, () => {
-      self.root = new_block(self, options.target, options.anchor || null);
+      self.root = new_block(self, options.target, options.anchor || null, internal.container || null);
       if (typeof render === 'function') render(self.root);
-      return self.root;
+      return null;
     });
   } catch (e) {
     destroy_component(self, true);
@@ -1405,7 +1478,10 @@ export function mount_component(block, parent, anchor, Ctor, props, deps, option
   const initial = props ? props() : {};
   let child;
   try {
-    child = new Ctor({ target: parent, anchor, props: initial, $$: { parent: block.ctx, slots: o.slots, host, events: o.events, bind: o.bind } });
+    child = new Ctor({
+      target: parent, anchor, props: initial,
+      $$: { parent: block.ctx, container: block, slots: o.slots, host, events: o.events, bind: o.bind },
+    });
   } catch (e) {
     report(`<${(Ctor && Ctor.name) || 'unknown component'}> (while mounting)`, e);
     return null;
@@ -1428,7 +1504,7 @@ export function slot(block, parent, anchor, self, name, props, deps, fallback) {
   if (typeof fn === 'function') {
     // ctx (context and depth for components in the slot content) is the component rendering
     // the <slot>, as in Svelte; updates come from the parent through `host`.
-    const b = new_block(block.ctx, parent, anchor);
+    const b = new_block(block.ctx, parent, anchor, block);
     fn(b, props ? props() : {});
     const host = self.host;
     if (host) host.add(b);
@@ -1443,7 +1519,7 @@ export function slot(block, parent, anchor, self, name, props, deps, fallback) {
       destroy_block(b, false);
     });
   } else if (fallback) {
-    const b = new_block(block.ctx, parent, anchor);
+    const b = new_block(block.ctx, parent, anchor, block);
     fallback(b);
     block.items.push((dirty) => update_block(b, dirty));
     block.cleanups.push(() => destroy_block(b, false));

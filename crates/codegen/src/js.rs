@@ -386,6 +386,28 @@ impl<'a> Visit<'a> for Scan {
     }
 }
 
+/// The variables a `$:` assignment's destructuring pattern assigns (`({ a, b: [c] } = v)`
+/// assigns `a` and `c`): not the reads of its defaults, computed keys or member targets.
+pub fn pattern_target_names(target: &AssignmentTarget<'_>) -> Vec<String> {
+    let mut targets = PatternTargets::default();
+    targets.visit_assignment_target(target);
+    targets.names
+}
+
+#[derive(Default)]
+struct PatternTargets {
+    names: Vec<String>,
+}
+
+impl<'a> Visit<'a> for PatternTargets {
+    fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {
+        self.names.push(it.name.to_string());
+    }
+
+    // Defaults, computed keys and the objects of member targets are read, not assigned.
+    fn visit_expression(&mut self, _it: &Expression<'a>) {}
+}
+
 /// Collects the names a function body or pattern binds, without entering nested functions
 /// (whose own declarations are theirs), but with the names of nested function declarations.
 #[derive(Default)]

@@ -333,7 +333,7 @@ fn analyze<'a>(
     let mut implicit = Vec::new();
     for statement in &program.body {
         if let Some(body) = reactive_body(statement) {
-            if let Some(name) = assigned_identifier(body) {
+            for name in assigned_identifiers(body) {
                 if !script.declared.contains(&name) && !implicit.contains(&name) {
                     implicit.push(name);
                 }
@@ -429,7 +429,7 @@ fn analyze<'a>(
             _ => match reactive_body(statement) {
                 Some(body) => {
                     let names = FreeNames::of_statement(body);
-                    let assigned = assigned_identifier(body).into_iter().collect();
+                    let assigned = assigned_identifiers(body);
                     // `break $` leaves the statement early: the label must stay on it.
                     let from = if breaks_out_of_label(body) { start } else { body.span().start };
                     let code = edits.apply(js, from, body.span().end);
@@ -742,12 +742,15 @@ fn reactive_body<'s, 'a>(statement: &'s Statement<'a>) -> Option<&'s Statement<'
 }
 
 /// `name` in `name = expr;`.
-fn assigned_identifier(statement: &Statement<'_>) -> Option<String> {
-    let Statement::ExpressionStatement(expr) = statement else { return None };
-    let Expression::AssignmentExpression(assign) = &expr.expression else { return None };
+/// The variables `$: name = …` or `$: ({ a, b } = …)` assigns (Svelte 3 declares those the
+/// script does not).
+fn assigned_identifiers(statement: &Statement<'_>) -> Vec<String> {
+    let Statement::ExpressionStatement(expr) = statement else { return Vec::new() };
+    let Expression::AssignmentExpression(assign) = expr.expression.without_parentheses() else { return Vec::new() };
     match &assign.left {
-        AssignmentTarget::AssignmentTargetIdentifier(id) => Some(id.name.to_string()),
-        _ => None,
+        AssignmentTarget::AssignmentTargetIdentifier(id) => vec![id.name.to_string()],
+        target if target.as_assignment_target_pattern().is_some() => super::js::pattern_target_names(target),
+        _ => Vec::new(),
     }
 }
 
@@ -762,8 +765,12 @@ fn wrap_write(edits: &mut Edits, write: &super::js::Write, state: &HashSet<Strin
 }
 
 pub fn wrap_invalidate(edits: &mut Edits, span: oxc::span::Span, names: &[&String]) {
-    if !names.is_empty() {
-        edits.wrap(span.start, span.end, format!("$$invalidate({}, ", names_literal(names)), ")".into());
+    match names {
+        [] => {}
+        [_] => edits.wrap(span.start, span.end, format!("$$invalidate({}, ", names_literal(names)), ")".into()),
+        // V8 rejects `f(["a","b"], [a, b] = [b, a])` ("Invalid destructuring assignment
+        // target") after an array literal of strings: the write goes in parentheses.
+        _ => edits.wrap(span.start, span.end, format!("$$invalidate({}, (", names_literal(names)), "))".into()),
     }
 }
 

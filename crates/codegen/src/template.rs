@@ -80,14 +80,27 @@ pub struct ComponentOptions {
 
 /// A name bound by the template itself (`{#each}` item, `let:`, `{:then}` value) and the
 /// state to invalidate when code assigns through it.
+#[derive(Clone)]
 struct Local {
     name: String,
     invalidates: Vec<String>,
+    /// Where the template declares it: a second declaration in one block is reported there.
+    declared_at: Span,
 }
 
 struct Compiled {
     code: String,
     deps: Vec<String>,
+}
+
+/// One `{@const pattern = value}`: what it declares and what its value reads.
+struct ConstDeclaration {
+    start: u32,
+    names: Vec<String>,
+    pattern: Span,
+    value: Span,
+    /// Free names of the value, a `{@const}` of the same block among them.
+    reads: Vec<String>,
 }
 
 /// Where a node goes: appended to an element, or inserted into the current block's range.
@@ -134,6 +147,8 @@ pub fn compile_template(
         uses_assets: false,
         options: ComponentOptions::default(),
         animatable: HashSet::new(),
+        slotted: HashSet::new(),
+        block_locals: 0,
     };
     for element in options {
         compiler.options(element);
@@ -165,6 +180,12 @@ struct Compiler<'s, 'd> {
     /// Where the elements that may take `animate:` start: each the only element of a keyed
     /// `{#each}`'s body.
     animatable: HashSet<u32>,
+    /// Where the elements given to a component's slot with `slot="…"` start: their `let:`
+    /// directives bind slot props.
+    slotted: HashSet<u32>,
+    /// Where the names of the innermost render function start in `locals` (its arguments,
+    /// then its `{@const}` names): one block declares each name once.
+    block_locals: usize,
 }
 
 impl<'s> Compiler<'s, '_> {
@@ -348,15 +369,28 @@ impl<'s> Compiler<'s, '_> {
         }
     }
 
-    /// The content of a block that may hold `{@const}` tags: they are computed first, in
-    /// source order, as names of the block; then the rest renders.
+    /// The content of a block that may hold `{@const}` tags: they are computed first, each
+    /// after the ones whose names it reads (as Svelte sorts them), as names of the block;
+    /// then the rest renders.
     fn block_fragment(&mut self, nodes: &[&Node]) {
+        let mut consts = Vec::new();
         let mut rest = Vec::with_capacity(nodes.len());
         for node in nodes {
             match node {
-                Node::Const(tag) => self.const_tag(tag),
+                Node::Const(tag) => consts.extend(self.parse_const(tag)),
                 _ => rest.push(*node),
             }
+        }
+        // Every name is declared before any value compiles, so that a value reading a later
+        // `{@const}` depends on it.
+        consts.retain(|c| {
+            c.names.iter().fold(true, |all, name| {
+                let local = Local { name: name.clone(), invalidates: Vec::new(), declared_at: c.pattern };
+                self.declare(local) && all
+            })
+        });
+        for tag in self.const_order(&consts) {
+            self.emit_const(tag);
         }
         self.fragment_of(&rest, &Parent::Block);
     }
@@ -366,27 +400,30 @@ impl<'s> Compiler<'s, '_> {
         self.block_fragment(&nodes);
     }
 
-    /// `{@const pattern = value}`: `let pattern = value;`, recomputed when what `value` reads
-    /// changes (then what reads the names updates too); the names are locals of the block.
-    fn const_tag(&mut self, tag: &ConstTag) {
+    /// The parts of `{@const pattern = value}`, or its errors (E0124 for anything but one
+    /// declaration with a value).
+    fn parse_const(&mut self, tag: &ConstTag) -> Option<ConstDeclaration> {
         const PREFIX: &str = "const ";
         let declaration = tag.declaration.span;
         let statement = format!("{PREFIX}{};", declaration.text(self.input.source));
         let allocator = self.take_allocator();
         let parsed = parse_statements(&allocator, allocator.alloc_str(&statement), declaration.start - PREFIX.len() as u32);
-        let shape = match &parsed {
+        let at = |offset: u32| declaration.start + offset - PREFIX.len() as u32;
+        let parts = match &parsed {
             Ok(program) => match program.body.as_slice() {
                 [Statement::VariableDeclaration(decl)] if decl.declarations.len() == 1 => {
-                    decl.declarations[0].init.as_ref().map(|init| {
+                    let declarator = &decl.declarations[0];
+                    declarator.init.as_ref().map(|init| {
                         let mut names = Vec::new();
-                        super::script::collect_binding_names(&decl.declarations[0].id, &mut names);
-                        let pattern = decl.declarations[0].id.span();
-                        let at = |offset: u32| declaration.start + offset - PREFIX.len() as u32;
-                        (
+                        super::script::collect_binding_names(&declarator.id, &mut names);
+                        let pattern = declarator.id.span();
+                        ConstDeclaration {
+                            start: tag.span.start,
                             names,
-                            Span::new(at(pattern.start), at(pattern.end)),
-                            Span::new(at(init.span().start), at(init.span().end)),
-                        )
+                            pattern: Span::new(at(pattern.start), at(pattern.end)),
+                            value: Span::new(at(init.span().start), at(init.span().end)),
+                            reads: FreeNames::of_expression(init).names,
+                        }
                     })
                 }
                 _ => None,
@@ -395,30 +432,82 @@ impl<'s> Compiler<'s, '_> {
         };
         match parsed {
             Err(errors) => self.diagnostics.extend(errors),
-            Ok(_) if shape.is_none() => self.diagnostics.push(
+            Ok(_) if parts.is_none() => self.diagnostics.push(
                 Diagnostic::error("E0124", "`{@const}` declares one name: `{@const name = value}`", tag.span)
                     .with_help("write `{@const area = width * height}`"),
             ),
             Ok(_) => {}
         }
         self.allocator = allocator;
-        let Some((names, pattern, init)) = shape else { return };
-        let Some(value) = self.expression(Expr { span: init }) else { return };
-        let pattern = pattern.text(self.input.source).to_string();
-        self.emit(format!("let {pattern} = ({});", value.code), Some(tag.span.start));
+        parts
+    }
+
+    /// The `{@const}` tags of one block in the order they are computed: each after the others
+    /// whose names it reads, otherwise in source order. Tags that read each other in a circle
+    /// are E0127 and left out.
+    fn const_order<'c>(&mut self, consts: &'c [ConstDeclaration]) -> Vec<&'c ConstDeclaration> {
+        // What each tag waits for: the other tags that declare a name it reads.
+        let waits: Vec<Vec<usize>> = consts
+            .iter()
+            .map(|c| (0..consts.len()).filter(|&other| consts[other].names.iter().any(|name| c.reads.contains(name))).collect())
+            .collect();
+        let mut done = vec![false; consts.len()];
+        let mut order = Vec::with_capacity(consts.len());
+        while order.len() < consts.len() {
+            let ready = (0..consts.len()).find(|&i| !done[i] && waits[i].iter().all(|&w| done[w]));
+            let Some(next) = ready else {
+                self.const_cycle(consts, &waits, &done);
+                break;
+            };
+            done[next] = true;
+            order.push(&consts[next]);
+        }
+        order
+    }
+
+    /// E0127 for the first circle among the tags not `done`, at the tag it starts from.
+    fn const_cycle(&mut self, consts: &[ConstDeclaration], waits: &[Vec<usize>], done: &[bool]) {
+        // Every tag left waits for another one left: following them must come back around.
+        let Some(mut at) = (0..consts.len()).find(|&i| !done[i]) else { return };
+        let mut path: Vec<usize> = Vec::new();
+        while !path.contains(&at) {
+            path.push(at);
+            let Some(&next) = waits[at].iter().find(|&&w| !done[w]) else { return };
+            at = next;
+        }
+        let circle = &path[path.iter().position(|&i| i == at).unwrap_or(0)..];
+        let mut names: Vec<&str> = circle.iter().map(|&i| consts[i].names.first().map_or("?", String::as_str)).collect();
+        names.push(names[0]);
+        let first = &consts[circle[0]];
+        self.diagnostics.push(
+            Diagnostic::error(
+                "E0127",
+                format!("`{{@const}}` tags read each other in a circle: {}", names.join(" → ")),
+                first.pattern,
+            )
+            .with_label("this value needs itself to be computed first")
+            .with_help("compute one of them from values outside the circle"),
+        );
+    }
+
+    /// `let pattern = value;`, recomputed when what `value` reads changes (then what reads the
+    /// names updates too); the names are locals of the block, declared by `block_fragment`.
+    fn emit_const(&mut self, tag: &ConstDeclaration) {
+        let Some(value) = self.expression(Expr { span: tag.value }) else { return };
+        let pattern = tag.pattern.text(self.input.source).to_string();
+        self.emit(format!("let {pattern} = ({});", value.code), Some(tag.start));
         if !value.deps.is_empty() {
             self.emit(
                 format!(
                     "$$.consts($$b, {}, {}, () => {{ const $$v = ({}); {} }});",
                     Self::deps_literal(&value.deps),
-                    Self::deps_literal(&names),
+                    Self::deps_literal(&tag.names),
                     value.code,
-                    assign_pattern(&pattern, &names)
+                    assign_pattern(&pattern, &tag.names, "$$v")
                 ),
                 None,
             );
         }
-        self.locals.extend(names.into_iter().map(|name| Local { name, invalidates: Vec::new() }));
     }
 
     /// `{#key expression}`: the content is built again whenever the value changes.
@@ -469,8 +558,11 @@ impl<'s> Compiler<'s, '_> {
     fn render_function(&mut self, args: &str, prologue: &[String], locals: Vec<Local>, body: impl FnOnce(&mut Self)) -> String {
         // `{@const}` tags of the body add locals too: all go at the end.
         let before = self.locals.len();
+        let outer_block = std::mem::replace(&mut self.block_locals, before);
         let names: Vec<String> = locals.iter().map(|l| l.name.clone()).collect();
-        self.locals.extend(locals);
+        for local in locals {
+            self.declare(local);
+        }
         self.emit(format!("($$b{args}) => {{"), None);
         self.depth += 1;
         for line in prologue {
@@ -486,7 +578,24 @@ impl<'s> Compiler<'s, '_> {
         self.depth -= 1;
         self.emit("},".into(), None);
         self.locals.truncate(before);
+        self.block_locals = outer_block;
         String::new()
+    }
+
+    /// Adds a name of the current block, or reports E0126 if the block already declares it
+    /// (the generated `let` would be declared twice; Svelte: "has already been declared").
+    fn declare(&mut self, local: Local) -> bool {
+        if !self.locals[self.block_locals..].iter().any(|l| l.name == local.name) {
+            self.locals.push(local);
+            return true;
+        }
+        let name = &local.name;
+        self.diagnostics.push(
+            Diagnostic::error("E0126", format!("`{name}` is already declared in this block"), local.declared_at)
+                .with_label(format!("a second `{name}`"))
+                .with_help("rename one of them: a block's item, index, `let:` names and `{@const}` names share one scope"),
+        );
+        false
     }
 
     fn if_block(&mut self, block: &IfBlock, parent: &Parent) {
@@ -518,11 +627,8 @@ impl<'s> Compiler<'s, '_> {
 
     fn pattern_names(&mut self, pattern: Expr) -> Option<Vec<String>> {
         let text = pattern.span.text(self.input.source);
-        if eghact_syntax::scan::is_identifier(text) && !text.starts_with("$$") {
-            return Some(vec![text.to_string()]);
-        }
-        // Destructuring (or a reserved name, which the parse reports): read the names through
-        // a parse of `(PATTERN) => 0`.
+        // Read the names through a parse of `(PATTERN) => 0`, which also reports what cannot
+        // be bound in a module: a reserved word (`class`), `eval`, `arguments`, `$$` names.
         let wrapped = format!("({text}) => 0");
         let allocator = self.take_allocator();
         let wrapped = allocator.alloc_str(&wrapped);
@@ -570,14 +676,20 @@ impl<'s> Compiler<'s, '_> {
             }
             i += 1;
         }
-        let mut locals: Vec<Local> = names.iter().map(|n| Local { name: n.clone(), invalidates: invalidates.clone() }).collect();
+        let mut locals: Vec<Local> = names
+            .iter()
+            .map(|n| Local { name: n.clone(), invalidates: invalidates.clone(), declared_at: block.pattern.span })
+            .collect();
         let index = block.index.as_ref().map(|i| i.text.clone());
-        if let Some(index) = &index {
-            locals.push(Local { name: index.clone(), invalidates: Vec::new() });
+        if let Some(index) = &block.index {
+            if self.pattern_names(Expr { span: index.span }).is_none() {
+                return;
+            }
+            locals.push(Local { name: index.text.clone(), invalidates: Vec::new(), declared_at: index.span });
         }
         let key = match block.key {
             Some(key_expr) => {
-                self.locals.extend(locals.iter().map(|l| Local { name: l.name.clone(), invalidates: l.invalidates.clone() }));
+                self.locals.extend(locals.iter().cloned());
                 let compiled = self.expression(key_expr);
                 self.locals.truncate(self.locals.len() - locals.len());
                 let Some(compiled) = compiled else { return };
@@ -600,7 +712,7 @@ impl<'s> Compiler<'s, '_> {
         let index_name = index.clone().unwrap_or_else(|| "$$i".into());
         let prologue = vec![
             format!("let {pattern} = $$v, {index_name} = $$k;"),
-            format!("$$b.assign = ($$v, $$k) => {{ {} {index_name} = $$k; }};", assign_pattern(&pattern, &names)),
+            format!("$$b.assign = ($$v, $$k) => {{ {} {index_name} = $$k; }};", assign_pattern(&pattern, &names, "$$v")),
         ];
         // `animate:` is for the one element of a keyed each's body.
         let significant: Vec<&Node> = block.children.iter().filter(|node| !node.is_blank()).collect();
@@ -647,8 +759,11 @@ impl<'s> Compiler<'s, '_> {
                 let Some(names) = self.pattern_names(pattern) else { return };
                 let text = pattern.span.text(self.input.source).to_string();
                 (
-                    vec![format!("let {text} = $$v;"), format!("$$b.assign = ($$v) => {{ {} }};", assign_pattern(&text, &names))],
-                    names.into_iter().map(|name| Local { name, invalidates: Vec::new() }).collect(),
+                    vec![
+                        format!("let {text} = $$v;"),
+                        format!("$$b.assign = ($$v) => {{ {} }};", assign_pattern(&text, &names, "$$v")),
+                    ],
+                    names.into_iter().map(|name| Local { name, invalidates: Vec::new(), declared_at: pattern.span }).collect(),
                 )
             }
             None => (Vec::new(), Vec::new()),
@@ -688,7 +803,9 @@ impl<'s> Compiler<'s, '_> {
         let picture = image
             .filter(|image| image.sources.len() > 1 && element.plain_attribute("srcset").is_none())
             .map(|image| self.picture(element, image, parent));
-        self.emit(format!("const {var} = $$.{constructor}({tag}, {:?});", self.input.scope_class), Some(element.span.start));
+        // The scope class goes where the author's `class` is, or after the attributes, so
+        // attributes come in Svelte's order (`<input type="text" class="x">` stays so).
+        self.emit(format!("const {var} = $$.{constructor}({tag});"), Some(element.span.start));
         match picture {
             Some(picture) => self.emit(format!("{picture}.appendChild({var});"), None),
             None => self.emit(parent.insert(&var), None),
@@ -697,12 +814,27 @@ impl<'s> Compiler<'s, '_> {
         let deferred_from = self.after_children.len();
         // `style:` directives come after the `style` attribute, which would replace them, and run
         // again whenever it does: they win over it, as in Svelte.
+        // `class:` directives come after the attributes, as in Svelte, so a `class` attribute
+        // written after one does not wipe it.
         let (directives, attributes): (Vec<&Attribute>, Vec<&Attribute>) = element
             .attributes
             .iter()
             .filter(|attribute| !is_this_of_special(element, attribute))
             .partition(|attribute| matches!(attribute.kind, AttributeKind::Style { .. }));
+        let (class_toggles, attributes): (Vec<&Attribute>, Vec<&Attribute>) =
+            attributes.into_iter().partition(|attribute| matches!(attribute.kind, AttributeKind::Class { .. }));
         for attribute in attributes {
+            self.element_attribute(element, image, input_type, attribute, &var);
+        }
+        let has_class = element.attributes.iter().any(|attribute| match &attribute.kind {
+            AttributeKind::Plain { name, .. } => name.text == "class",
+            AttributeKind::Shorthand(expr) => expr.span.text(self.input.source).trim() == "class",
+            _ => false,
+        });
+        if !has_class {
+            self.emit(format!("{var}.classList.add({:?});", self.input.scope_class), None);
+        }
+        for attribute in class_toggles {
             self.element_attribute(element, image, input_type, attribute, &var);
         }
         if !directives.is_empty() {
@@ -973,14 +1105,19 @@ impl<'s> Compiler<'s, '_> {
             AttributeKind::Use { name, argument } => self.action(var, name, *argument),
             // All of an element's transitions at once: `element_transitions`.
             AttributeKind::Transition { .. } => {}
-            AttributeKind::Let { .. } => {
-                self.diagnostics.push(Diagnostic::error(
-                    "E0404",
-                    "`let:` only works on a component or on `<template slot=\"…\">` inside one",
-                    attribute.span,
-                ));
-            }
+            // The slot function binds a slotted element's `let:` names.
+            AttributeKind::Let { .. } if self.slotted.contains(&element.span.start) => {}
+            AttributeKind::Let { .. } => self.misplaced_let(attribute.span),
         }
+    }
+
+    /// E0404: `let:` on something that receives no slot props.
+    fn misplaced_let(&mut self, span: Span) {
+        self.diagnostics.push(
+            Diagnostic::error("E0404", "`let:` only works on a component or on slot content given to one", span).with_help(
+                "put it on the component, on `<svelte:fragment slot=\"…\">` or on an element with `slot=\"…\"` inside it",
+            ),
+        );
     }
 
     /// `use:name={argument}`: the action runs once the element's children exist.
@@ -1197,7 +1334,12 @@ impl<'s> Compiler<'s, '_> {
                 let event = if element.name.text == "select" { "change" } else { "input" };
                 let set = format!("$$.set_input_value({var}, {})", current.code);
                 if element.name.text == "select" {
-                    // A select can only take its value once its options exist.
+                    // A select can only take its value once its options exist; bound to
+                    // undefined, it first gives the variable the value of the option the
+                    // browser selected (Svelte 3).
+                    if let Some(assign) = self.assignment(target, &format!("$$.input_value({var})")) {
+                        self.after_children.push(format!("if (({}) === undefined) {{ {assign}; }}", current.code));
+                    }
                     self.after_children.push(Self::effect_line(&current.deps, set));
                 } else {
                     self.effect(&current.deps, set);
@@ -1383,8 +1525,13 @@ impl<'s> Compiler<'s, '_> {
         let mut named: Vec<(String, Vec<&Node>, Vec<(Name, Option<Expr>)>)> = Vec::new();
         let mut default: Vec<&Node> = Vec::new();
         for child in &element.children {
+            // `<svelte:fragment>` without `slot` holds content for the default slot.
             let slot = match child {
-                Node::Element(e) => e.static_attribute("slot").map(|s| (s.to_string(), e)),
+                Node::Element(e) => match e.static_attribute("slot") {
+                    Some(slot) => Some((slot.to_string(), e)),
+                    None if e.name.text == "svelte:fragment" => Some(("default".to_string(), e)),
+                    None => None,
+                },
                 _ => None,
             };
             match slot {
@@ -1406,15 +1553,33 @@ impl<'s> Compiler<'s, '_> {
                     };
                     entry.1.push(child);
                     entry.2.extend(lets);
+                    // Its `let:` directives are the slot function's, not attributes.
+                    self.slotted.insert(e.span.start);
                 }
                 None => default.push(child),
             }
         }
         let has_default = default.iter().any(|n| !n.is_blank());
-        if has_default {
-            self.slot_function("default", &default, default_lets, false);
+        if let Some((_, nodes, _)) = named.iter().find(|(name, _, _)| name == "default").filter(|_| has_default) {
+            let span = nodes.first().map_or(element.span, |node| node.span());
+            self.diagnostics.push(
+                Diagnostic::error("E0128", format!("`<{}>` gets content for its default slot twice", element.name.text), span)
+                    .with_label("content for the default slot")
+                    .with_help(
+                        "the children without `slot` fill the default slot: move them inside this element, or name its slot",
+                    ),
+            );
+            return;
         }
-        for (slot_name, nodes, lets) in named {
+        let mut default_lets = Some(default_lets);
+        if has_default {
+            self.slot_function("default", &default, default_lets.take().unwrap_or_default(), false);
+        }
+        for (slot_name, nodes, mut lets) in named {
+            // The component's own `let:` names are the default slot's.
+            if let Some(component_lets) = default_lets.take_if(|_| slot_name == "default") {
+                lets.splice(0..0, component_lets);
+            }
             self.slot_function(&slot_name, &nodes, lets, true);
         }
     }
@@ -1424,10 +1589,24 @@ impl<'s> Compiler<'s, '_> {
         let mut assigns = Vec::new();
         let mut locals = Vec::new();
         for (name, alias) in &lets {
-            let local = alias.map(|a| a.span.text(self.input.source).to_string()).unwrap_or_else(|| name.text.clone());
-            prologue.push(format!("let {local} = $$p.{};", name.text));
-            assigns.push(format!("{local} = $$p.{};", name.text));
-            locals.push(Local { name: local, invalidates: Vec::new() });
+            // `let:name` binds the slot prop `name`; `let:name={pattern}` binds the pattern to it.
+            let binding = alias.map_or(name.span, |alias| alias.span);
+            if alias.is_none() && !eghact_syntax::scan::is_identifier(&name.text) {
+                self.diagnostics.push(
+                    Diagnostic::error("E0131", format!("`let:{}` needs a variable name", name.text), name.span)
+                        .with_help(format!("name the variable: `let:{}={{value}}`", name.text)),
+                );
+                continue;
+            }
+            let Some(names) = self.pattern_names(Expr { span: binding }) else { continue };
+            let pattern = binding.text(self.input.source).to_string();
+            let value = match eghact_syntax::scan::is_identifier(&name.text) {
+                true => format!("$$p.{}", name.text),
+                false => format!("$$p[{:?}]", name.text),
+            };
+            prologue.push(format!("let {pattern} = {value};"));
+            assigns.push(assign_pattern(&pattern, &names, &value));
+            locals.extend(names.into_iter().map(|name| Local { name, invalidates: Vec::new(), declared_at: binding }));
         }
         if !assigns.is_empty() {
             prologue.push(format!("$$b.assign = ($$p) => {{ {} }};", assigns.join(" ")));
@@ -1527,8 +1706,8 @@ fn collapse_whitespace(text: &str, first: bool, last: bool) -> String {
     out
 }
 
-/// `pattern = $$v;` as a statement: a destructuring pattern is wrapped whole, since
+/// `pattern = value;` as a statement: a destructuring pattern is wrapped whole, since
 /// `({ a } = $$v)` is an assignment and `({ a }) = $$v` is a syntax error.
-fn assign_pattern(pattern: &str, names: &[String]) -> String {
-    if names.len() == 1 && names[0] == pattern { format!("{pattern} = $$v;") } else { format!("({pattern} = $$v);") }
+fn assign_pattern(pattern: &str, names: &[String], value: &str) -> String {
+    if names.len() == 1 && names[0] == pattern { format!("{pattern} = {value};") } else { format!("({pattern} = {value});") }
 }

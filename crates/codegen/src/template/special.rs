@@ -30,7 +30,14 @@ impl Compiler<'_, '_> {
             }
             // Slot content without a wrapper: as a component's child it is handled with the
             // slots; anywhere else its children render in its place.
-            "fragment" => self.fragment(&element.children, parent),
+            "fragment" => {
+                for attribute in &element.attributes {
+                    if let AttributeKind::Let { .. } = attribute.kind {
+                        self.misplaced_let(attribute.span);
+                    }
+                }
+                self.fragment(&element.children, parent)
+            }
             "options" => self.options(element),
             _ => self.diagnostics.push(
                 Diagnostic::error("E0410", format!("unknown special element `<svelte:{name}>`"), element.name.span).with_help(

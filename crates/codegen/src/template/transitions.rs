@@ -70,7 +70,6 @@ impl Compiler<'_, '_> {
             }
         }
         if intro.is_some() || outro.is_some() {
-            let local = intro.iter().chain(outro.iter()).any(|d| d.local);
             let mut parts = Vec::new();
             if let Some(intro) = &intro {
                 parts.push(format!("in: {}", intro.code));
@@ -79,7 +78,9 @@ impl Compiler<'_, '_> {
                 parts.push(format!("out: {}", outro.code));
             }
             parts.push(format!("both: {both}"));
-            parts.push(format!("local: {local}"));
+            // `|local` is per directive: `in:fly|local out:fade` fades out with a parent block too.
+            parts.push(format!("in_local: {}", intro.as_ref().is_some_and(|d| d.local)));
+            parts.push(format!("out_local: {}", outro.as_ref().is_some_and(|d| d.local)));
             let origin = intro.iter().chain(outro.iter()).map(|d| d.span.start).min();
             self.emit(format!("$$.transition($$b, {var}, {{ {} }});", parts.join(", ")), origin);
         }

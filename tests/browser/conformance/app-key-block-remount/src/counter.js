@@ -1,0 +1,1 @@
+export const mounts = { count: 0 };
