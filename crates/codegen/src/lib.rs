@@ -204,10 +204,9 @@ fn hot_state_names(script: &script::Script) -> Vec<&str> {
     names
 }
 
-/// `$$self.hot`: reads the local state of [`hot_state_names`] and writes it back, which the
-/// runtime does after the new script ran and before its first `$:` pass and render.
-fn hot_state(module: &mut sourcemap::Module, script: &script::Script) {
-    let names = hot_state_names(script);
+/// `$$self.hot`: reads the local state `names` ([`hot_state_names`]) and writes it back, which
+/// the runtime does after the new script ran and before its first `$:` pass and render.
+fn hot_state(module: &mut sourcemap::Module, names: &[String]) {
     if names.is_empty() {
         return;
     }
@@ -304,8 +303,9 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         }
         module.line("]);", None);
     }
-    if options.hot {
-        hot_state(&mut module, &script);
+    let hot_names: Option<Vec<String>> = options.hot.then(|| hot_state_names(&script).into_iter().map(String::from).collect());
+    if let Some(names) = &hot_names {
+        hot_state(&mut module, names);
     }
     module.line("return ($$b) => {", None);
     // Reserved at once (marks make it an overestimate): doubling a big module's code as it
@@ -319,19 +319,19 @@ fn compile_on_stack(path: &str, source: &str, parse: &syntax::Parse, options: &C
         true => format!(", accessors: [{}]", script.props.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")),
         false => String::new(),
     };
-    let shape = hot_state_names(&script).join(",");
     drop((render, script));
     module.line("};", None);
     module.line("}", None);
-    match options.hot {
+    // The state's names are its shape too: another list means another state.
+    match hot_names.map(|names| names.join(",")) {
         // The dev server injects the stylesheet, so that a style-only edit leaves the module alone.
-        true => module.line(
+        Some(shape) => module.line(
             &format!(
                 "export default $$.hot_component(import.meta.url, $$instance, {{ name: {stem:?}, shape: {shape:?}{accessors} }});"
             ),
             None,
         ),
-        false => {
+        None => {
             // The stylesheet beside the module: the component's own, or in a bundle its chunk's.
             let css_url = if css.is_empty() { "null" } else { "$$.css_beside(import.meta.url)" };
             module.line(

@@ -100,15 +100,23 @@ fn script_outline(source: &str, block: &RawBlock, outline: &mut Outline) {
     eghact_syntax::stack::ensure(|| script_outline_on_stack(source, block, outline))
 }
 
-fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline) {
+/// Hands `read` the script block parsed in place (its text, its program) when it parses
+/// without errors.
+fn with_parsed_script(source: &str, block: &RawBlock, read: impl FnOnce(&str, &Program<'_>)) {
     let text = script_in_place(source, block);
     let allocator = Allocator::default();
     let source_type = if block.is_typescript() { SourceType::ts() } else { SourceType::mjs() };
     let parsed = Parser::new(&allocator, &text, source_type).parse();
-    if parsed.panicked || !parsed.diagnostics.is_empty() {
-        return;
+    if !parsed.panicked && parsed.diagnostics.is_empty() {
+        read(&text, &parsed.program);
     }
-    let program = parsed.program;
+}
+
+fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline) {
+    with_parsed_script(source, block, |text, program| instance_outline(source, text, program, outline));
+}
+
+fn instance_outline(source: &str, text: &str, program: &Program<'_>, outline: &mut Outline) {
     let slice = |span: oxc::span::Span| text[span.start as usize..span.end as usize].trim().to_string();
     let mut dispatchers = Vec::new();
     // `export { local as name }`: a top-level `let` so exported is the prop `name`.
@@ -164,18 +172,13 @@ fn script_outline_on_stack(source: &str, block: &RawBlock, outline: &mut Outline
 
 /// The imports of `<script context="module">` (its other names are no part of the outline).
 fn module_script_imports(source: &str, block: &RawBlock, imports: &mut Vec<Import>) {
-    let text = script_in_place(source, block);
-    let allocator = Allocator::default();
-    let source_type = if block.is_typescript() { SourceType::ts() } else { SourceType::mjs() };
-    let parsed = Parser::new(&allocator, &text, source_type).parse();
-    if parsed.panicked || !parsed.diagnostics.is_empty() {
-        return;
-    }
-    for statement in &parsed.program.body {
-        if let Statement::ImportDeclaration(import) = statement {
-            imports.push(import_of(import));
+    with_parsed_script(source, block, |_, program| {
+        for statement in &program.body {
+            if let Statement::ImportDeclaration(import) = statement {
+                imports.push(import_of(import));
+            }
         }
-    }
+    });
 }
 
 fn import_of(import: &ImportDeclaration<'_>) -> Import {

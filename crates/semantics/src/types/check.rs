@@ -129,12 +129,12 @@ struct Returns {
 impl<'a> TypeChecks<'_, '_, 'a> {
     /// The `.egh` span of a program span, when it was copied from the file.
     fn span(&self, span: oxc::span::Span) -> Option<Span> {
-        Some(Span::new(self.program.original(span.start)?, self.program.original(span.end)?))
+        self.program.original_span(span)
     }
 
     /// E0608 when `value` certainly cannot be stored where `expected` is declared (`what`
     /// says where: "`count`", "the argument `x` of `f`", "the return value").
-    fn assignment(&mut self, value: &Expression<'a>, expected: &Type, what: &str) {
+    fn assignment(&mut self, value: &Expression<'a>, expected: &Type, what: impl FnOnce() -> String) {
         let ty = self.infer.expression(value);
         self.mismatch(value, ty, expected, what);
     }
@@ -144,15 +144,12 @@ impl<'a> TypeChecks<'_, '_, 'a> {
             (true, Type::Promise(inner)) => *inner,
             (_, ty) => ty,
         };
-        self.mismatch(value, ty, &returns.ty, "the return value");
+        self.mismatch(value, ty, &returns.ty, || "the return value".into());
     }
 
-    fn mismatch(&mut self, value: &Expression<'a>, ty: Type, expected: &Type, what: &str) {
-        // TypeScript's errors, not JavaScript's: a JavaScript script may pass `'5'` to
-        // `Math.floor`, as svelte-check lets it without `// @ts-check`.
-        if !self.program.typescript {
-            return;
-        }
+    /// Only TypeScript reaches here: annotations and return types are written in TypeScript,
+    /// and calls are checked in TypeScript components only (`visit_call_expression`).
+    fn mismatch(&mut self, value: &Expression<'a>, ty: Type, expected: &Type, what: impl FnOnce() -> String) {
         // `null` and `undefined` pass anywhere unless `strictNullChecks` is on.
         let ty = match self.settings.strict_null_checks {
             true => ty,
@@ -167,7 +164,7 @@ impl<'a> TypeChecks<'_, '_, 'a> {
         self.diagnostics.push(
             Diagnostic::error("E0608", format!("type `{ty}` is not assignable to `{expected}`"), span)
                 .with_label(format!("type `{ty}`"))
-                .with_help(format!("{what} is declared `{expected}`; convert the value or change the declaration")),
+                .with_help(format!("{} is declared `{expected}`; convert the value or change the declaration", what())),
         );
     }
 
@@ -278,7 +275,7 @@ impl<'a> Visit<'a> for TypeChecks<'_, '_, 'a> {
             (&declarator.type_annotation, &declarator.init, &declarator.id)
         {
             let expected = self.infer.annotation(annotation);
-            self.assignment(init, &expected, &format!("`{}`", id.name));
+            self.assignment(init, &expected, || format!("`{}`", id.name));
         }
         walk::walk_variable_declarator(self, declarator);
     }
@@ -288,20 +285,23 @@ impl<'a> Visit<'a> for TypeChecks<'_, '_, 'a> {
             (assignment.operator, &assignment.left)
         {
             if let Some(expected) = self.infer.annotated(id) {
-                self.assignment(&assignment.right, &expected, &format!("`{}`", id.name));
+                self.assignment(&assignment.right, &expected, || format!("`{}`", id.name));
             }
         }
         walk::walk_assignment_expression(self, assignment);
     }
 
     fn visit_call_expression(&mut self, call: &CallExpression<'a>) {
-        if let Type::Function(function) = self.infer.expression(&call.callee) {
-            let callee = call.callee.span();
-            let name = self.span(callee).map_or_else(String::new, |span| span.text(self.source).trim().to_string());
+        // TypeScript's errors, not JavaScript's: a JavaScript script may pass `'5'` to
+        // `Math.floor`, as svelte-check lets it without `// @ts-check`.
+        let callee = if self.program.typescript { self.infer.expression(&call.callee) } else { Type::Unknown };
+        if let Type::Function(function) = callee {
+            let (program, source, span) = (self.program, self.source, call.callee.span());
+            let name = move || program.original_span(span).map_or_else(String::new, |span| span.text(source).trim().to_string());
             for (argument, param) in call.arguments.iter().zip(&function.params) {
                 // After a spread, arguments no longer line up with parameters.
                 let (Some(value), false) = (argument.as_expression(), param.rest) else { break };
-                self.assignment(value, &param.ty, &format!("the parameter `{}` of `{name}`", param.name));
+                self.assignment(value, &param.ty, || format!("the parameter `{}` of `{}`", param.name, name()));
             }
         }
         walk::walk_call_expression(self, call);

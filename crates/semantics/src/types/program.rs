@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use eghact_syntax::ast::{AttrValue, AttributeKind, Component, Element, ElementKind, Expr, Handler, Node, ValuePart};
+use eghact_syntax::diagnostics::Span;
 
 pub struct VirtualProgram {
     pub text: String,
@@ -85,6 +86,11 @@ impl VirtualProgram {
             .iter()
             .find(|(_, from, len)| *from <= original && original <= from + len)
             .map(|(at, from, _)| at + (original - from))
+    }
+
+    /// The `.egh` span of a program span, when both ends lie in copied pieces.
+    pub fn original_span(&self, span: oxc::span::Span) -> Option<Span> {
+        Some(Span::new(self.original(span.start)?, self.original(span.end)?))
     }
 
     /// The `.egh` offset of a program offset, if it lies in a copied piece.

@@ -33,7 +33,7 @@ pub fn name_at(source: &str, component: &Component, offset: u32) -> Option<NameI
     let semantic = super::program::semantic(&parsed);
     let infer = Infer::new(source, &semantic, &program, &parsed, Default::default());
     let scoping = semantic.scoping();
-    let to_file = |span: oxc::span::Span| Some(Span::new(program.original(span.start)?, program.original(span.end)?));
+    let to_file = |span: oxc::span::Span| program.original_span(span);
     // The innermost identifier-like node that covers the offset.
     let node = semantic
         .nodes()
@@ -89,7 +89,7 @@ pub fn references_at(source: &str, component: &Component, offset: u32) -> Option
     let Some(parsed) = program.parse(&allocator, false) else { return None };
     let semantic = super::program::semantic(&parsed);
     let scoping = semantic.scoping();
-    let to_file = |span: oxc::span::Span| Some(Span::new(program.original(span.start)?, program.original(span.end)?));
+    let to_file = |span: oxc::span::Span| program.original_span(span);
     let symbol = symbol_at(&semantic, at)?;
     let declaration = to_file(scoping.symbol_span(symbol))?;
     let uses = scoping
